@@ -1,0 +1,287 @@
+"""The one expression grammar of the report definition.
+
+Computed fields, ratios and (later) rules are written as small arithmetic expressions over
+field codes, e.g. ``tthc_ky_truoc + tthc_moi_truc_tuyen + tthc_moi_truc_tiep`` or
+``sum(bieu_06a.tiep_nhan_tong)``. One parser turns the text into a tree; the tree is then
+translated to an Excel formula (the template) and evaluated in Python with ``Decimal``
+(authoritative).
+
+Grammar (a safe subset of Python expression syntax)::
+
+    expr    := term (('+' | '-') term)*
+    term    := factor (('*' | '/') factor)*
+    factor  := NUMBER | CODE | TABLE '.' COLUMN | '-' factor | '(' expr ')' | call
+    call    := 'sum' '(' TABLE '.' COLUMN ')'     -- sum of a table column
+             | 'count' '(' LIST ')'               -- number of filled rows of a list
+             | ('min' | 'max') '(' expr (',' expr)* ')'
+             | 'abs' '(' expr ')'
+
+Missing values follow spreadsheet addition: a missing operand counts as 0 when at least one
+value in the expression is present; when none is present the result is missing (``None``).
+Division by zero gives ``None`` (callers phrase it as "không phát sinh").
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Callable, Iterable, Mapping, Union
+
+FUNCTIONS = {"sum", "count", "min", "max", "abs"}
+
+
+class ExprError(ValueError):
+    """A malformed expression; the message is Vietnamese and user-facing."""
+
+
+@dataclass(frozen=True)
+class Num:
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class Ref:
+    code: str
+
+
+@dataclass(frozen=True)
+class Col:
+    table: str
+    column: str
+
+
+@dataclass(frozen=True)
+class Count:
+    list_code: str
+
+
+@dataclass(frozen=True)
+class Neg:
+    operand: "Node"
+
+
+@dataclass(frozen=True)
+class Bin:
+    op: str
+    left: "Node"
+    right: "Node"
+
+
+@dataclass(frozen=True)
+class Call:
+    func: str
+    args: tuple["Node", ...]
+
+
+Node = Union[Num, Ref, Col, Count, Neg, Bin, Call]
+
+_BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
+
+
+def parse(text: str) -> Node:
+    """Parse ``text``; raise ``ExprError`` with a Vietnamese explanation when it is malformed."""
+    if not isinstance(text, str) or not text.strip():
+        raise ExprError("biểu thức trống")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise ExprError(f"biểu thức «{text}» sai cú pháp (vị trí {exc.offset})") from None
+    return _convert(tree.body, text)
+
+
+def _convert(node: ast.AST, text: str) -> Node:
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+        return Num(Decimal(str(node.value)))
+    if isinstance(node, ast.Name):
+        return Ref(node.id)
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return Col(node.value.id, node.attr)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        inner = _convert(node.operand, text)
+        return Neg(inner) if isinstance(node.op, ast.USub) else inner
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+        return Bin(_BINOPS[type(node.op)], _convert(node.left, text), _convert(node.right, text))
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
+        name = node.func.id
+        if name not in FUNCTIONS:
+            raise ExprError(f"hàm «{name}» không được hỗ trợ trong «{text}» (chỉ có: {', '.join(sorted(FUNCTIONS))})")
+        args = node.args
+        if name == "sum":
+            if len(args) != 1 or not isinstance(args[0], ast.Attribute):
+                raise ExprError(f"sum(...) nhận đúng một cột bảng dạng bang.cot trong «{text}»")
+            return Call("sum", (_convert(args[0], text),))
+        if name == "count":
+            if len(args) != 1 or not isinstance(args[0], ast.Name):
+                raise ExprError(f"count(...) nhận đúng một mã danh sách trong «{text}»")
+            return Count(args[0].id)
+        if name == "abs" and len(args) != 1:
+            raise ExprError(f"abs(...) nhận đúng một đối số trong «{text}»")
+        if not args:
+            raise ExprError(f"{name}(...) cần ít nhất một đối số trong «{text}»")
+        return Call(name, tuple(_convert(a, text) for a in args))
+    raise ExprError(f"thành phần không được phép trong biểu thức «{text}»: {ast.unparse(node)}")
+
+
+def walk(node: Node) -> Iterable[Node]:
+    yield node
+    if isinstance(node, Neg):
+        yield from walk(node.operand)
+    elif isinstance(node, Bin):
+        yield from walk(node.left)
+        yield from walk(node.right)
+    elif isinstance(node, Call):
+        for arg in node.args:
+            yield from walk(arg)
+
+
+def field_refs(node: Node) -> set[str]:
+    return {n.code for n in walk(node) if isinstance(n, Ref)}
+
+
+def column_refs(node: Node) -> set[tuple[str, str]]:
+    return {(n.table, n.column) for n in walk(node) if isinstance(n, Col)}
+
+
+def list_refs(node: Node) -> set[str]:
+    return {n.list_code for n in walk(node) if isinstance(n, Count)}
+
+
+# --------------------------------------------------------------------------- Excel
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2}
+
+
+def to_excel(node: Node, column_range: Callable[[str, str], str], list_range: Callable[[str], str],
+             field_ref: Callable[[str], str] = lambda code: code) -> str:
+    """Translate to an Excel formula body (no leading ``=``).
+
+    ``field_ref`` maps a field code to its reference (the defined name by default);
+    ``column_range`` maps a table column to a range expression; ``list_range`` maps a
+    list code to the range whose filled cells are counted.
+    """
+
+    def go(n: Node, parent: int = 0) -> str:
+        if isinstance(n, Num):
+            return format(n.value.normalize(), "f")
+        if isinstance(n, Ref):
+            return field_ref(n.code)
+        if isinstance(n, Col):
+            return f"SUM({column_range(n.table, n.column)})"
+        if isinstance(n, Count):
+            return f"COUNTA({list_range(n.list_code)})"
+        if isinstance(n, Neg):
+            return f"-{go(n.operand, 3)}"
+        if isinstance(n, Bin):
+            prec = _PRECEDENCE[n.op]
+            right_prec = prec + 1 if n.op in "-/" else prec
+            text = f"{go(n.left, prec)}{n.op}{go(n.right, right_prec)}"
+            if n.op == "/":
+                # a blank denominator must not raise #DIV/0! in the clerk's sheet
+                text = f"IF(N({go(n.right, 0)})=0,\"\",{text})"
+            return f"({text})" if prec < parent else text
+        if isinstance(n, Call):
+            if n.func == "sum":
+                col = n.args[0]
+                assert isinstance(col, Col)
+                return f"SUM({column_range(col.table, col.column)})"
+            return f"{n.func.upper()}({','.join(go(a) for a in n.args)})"
+        raise TypeError(n)
+
+    return go(node)
+
+
+def excel_inputs(node: Node, column_range: Callable[[str, str], str], list_range: Callable[[str], str],
+                 field_ref: Callable[[str], str] = lambda code: code) -> list[str]:
+    """The references whose emptiness decides whether the formula shows a blank."""
+    out: list[str] = []
+    for n in walk(node):
+        if isinstance(n, Ref):
+            out.append(field_ref(n.code))
+        elif isinstance(n, Col):
+            out.append(column_range(n.table, n.column))
+        elif isinstance(n, Count):
+            out.append(list_range(n.list_code))
+    return list(dict.fromkeys(out))
+
+
+# --------------------------------------------------------------------------- Python
+class Env:
+    """What an expression can see: field values, table columns and list row counts."""
+
+    def __init__(self, values: Mapping[str, object],
+                 columns: Mapping[tuple[str, str], list[object]] | None = None,
+                 list_counts: Mapping[str, int] | None = None) -> None:
+        self.values = values
+        self.columns = columns or {}
+        self.list_counts = list_counts or {}
+
+
+def _dec(value: object) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return None  # text and dates do not take part in arithmetic
+
+
+def evaluate(node: Node, env: Env) -> Decimal | None:
+    """Evaluate in Decimal with spreadsheet semantics for missing values (see module doc)."""
+    present = False
+
+    def go(n: Node) -> Decimal | None:
+        nonlocal present
+        if isinstance(n, Num):
+            return n.value
+        if isinstance(n, Ref):
+            v = _dec(env.values.get(n.code))
+            present = present or v is not None
+            return v
+        if isinstance(n, Col):
+            items = [d for d in (_dec(x) for x in env.columns.get((n.table, n.column), [])) if d is not None]
+            present = present or bool(items)
+            return sum(items, Decimal(0)) if items else None
+        if isinstance(n, Count):
+            present = True
+            return Decimal(env.list_counts.get(n.list_code, 0))
+        if isinstance(n, Neg):
+            v = go(n.operand)
+            return None if v is None else -v
+        if isinstance(n, Bin):
+            left, right = go(n.left), go(n.right)
+            if n.op in "+-":
+                if left is None and right is None:
+                    return None
+                left, right = left or Decimal(0), right or Decimal(0)
+                return left + right if n.op == "+" else left - right
+            if left is None or right is None:
+                return None
+            if n.op == "*":
+                return left * right
+            if right == 0:
+                raise ZeroDivisionError
+            try:
+                return left / right
+            except InvalidOperation:
+                return None
+        if isinstance(n, Call):
+            if n.func == "sum":
+                return go(n.args[0])
+            vals = [v for v in (go(a) for a in n.args) if v is not None]
+            if not vals:
+                return None
+            if n.func == "abs":
+                return abs(vals[0])
+            return min(vals) if n.func == "min" else max(vals)
+        raise TypeError(n)
+
+    try:
+        result = go(node)
+    except ZeroDivisionError:
+        return None
+    if not present and any(isinstance(n, (Ref, Col)) for n in walk(node)):
+        return None
+    return result

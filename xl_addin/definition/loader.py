@@ -1,0 +1,284 @@
+"""Load a report definition from ``workbook_templates/<id>/`` and validate it.
+
+A definition directory holds several YAML files whose top-level keys are merged
+(``report.yaml``, ``sections.yaml``, ``lists.yaml``, ``tables.yaml``…) and a ``profiles/``
+folder with one file per province profile. A malformed definition raises ``CchcError``
+naming the file, the line and the field.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from ..errors import CchcError
+from .models import Profile, ReportDefinition
+
+DEFAULT_TEMPLATE = "cchc"
+
+
+def templates_root() -> Path:
+    env = os.environ.get("CCHC_TEMPLATES")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "workbook_templates"
+
+
+# --------------------------------------------------------------------------- YAML with lines
+class LineDict(dict):
+    yaml_file: str = "?"
+    yaml_line: int = 0
+
+
+class LineList(list):
+    yaml_file: str = "?"
+    yaml_line: int = 0
+
+
+class _LineLoader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    out = LineDict()
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in out:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"khóa «{key}» bị lặp", key_node.start_mark)
+        out[key] = loader.construct_object(value_node, deep=True)
+    out.yaml_file = loader.name  # type: ignore[attr-defined]
+    out.yaml_line = node.start_mark.line + 1
+    return out
+
+
+def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> LineList:
+    out = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    out.yaml_file = loader.name  # type: ignore[attr-defined]
+    out.yaml_line = node.start_mark.line + 1
+    return out
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def read_yaml(path: Path) -> Any:
+    text = path.read_text(encoding="utf-8")
+    loader = _LineLoader(text)
+    loader.name = str(path)  # type: ignore[attr-defined]
+    try:
+        return loader.get_single_data()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark else "?"
+        detail = getattr(exc, "problem", None) or str(exc)
+        raise CchcError("definition_yaml", file=path, line=line, detail=detail) from None
+    finally:
+        loader.dispose()
+
+
+# --------------------------------------------------------------------------- errors
+_PYDANTIC_VI = {
+    "missing": "thiếu khóa bắt buộc «{key}»",
+    "extra_forbidden": "khóa «{key}» không được phép (gõ sai tên khóa?)",
+    "literal_error": "giá trị «{input}» không hợp lệ; {ctx}",
+    "decimal_parsing": "«{input}» không phải số",
+    "int_parsing": "«{input}» không phải số nguyên",
+    "bool_parsing": "«{input}» không phải true/false",
+    "string_type": "phải là chuỗi chữ",
+    "list_type": "phải là danh sách",
+    "dict_type": "phải là một khối khóa: giá trị",
+    "model_type": "phải là một khối khóa: giá trị",
+    "too_long": "dài quá mức cho phép",
+    "string_too_long": "dài quá mức cho phép",
+    "greater_than_equal": "phải lớn hơn hoặc bằng {ge}",
+    "less_than_equal": "phải nhỏ hơn hoặc bằng {le}",
+}
+
+
+def _vi_error(err: dict) -> str:
+    kind = err["type"]
+    key = err["loc"][-1] if err["loc"] else ""
+    if kind == "value_error":
+        msg = err["msg"]
+        return msg.split(", ", 1)[1] if msg.startswith("Value error, ") else msg
+    template = _PYDANTIC_VI.get(kind)
+    if template is None:
+        return f"{err['msg']} (khóa «{key}»)"
+    ctx = err.get("ctx") or {}
+    expected = ctx.get("expected")
+    return template.format(key=key, input=err.get("input"), ctx=f"chọn một trong: {expected}" if expected else "",
+                           ge=ctx.get("ge"), le=ctx.get("le"))
+
+
+def _locate(data: Any, loc: tuple) -> tuple[str, int, str]:
+    """The file, line and the code of the innermost coded item along ``loc``."""
+    node = data
+    file, line, code = getattr(data, "yaml_file", "?"), getattr(data, "yaml_line", 0), ""
+    for part in loc:
+        if isinstance(node, (LineDict, LineList)):
+            file, line = node.yaml_file, node.yaml_line
+        if isinstance(node, dict) and "code" in node:
+            code = str(node["code"])
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+    if isinstance(node, (LineDict, LineList)):
+        file, line = node.yaml_file, node.yaml_line
+    if isinstance(node, dict) and "code" in node:
+        code = str(node["code"])
+    return file, line, code
+
+
+def _raise_validation(exc: ValidationError, data: Any) -> None:
+    first = exc.errors()[0]
+    file, line, code = _locate(data, tuple(first["loc"]))
+    where = f" (mục «{code}»)" if code else ""
+    detail = _vi_error(first)
+    more = len(exc.errors()) - 1
+    if more:
+        detail += f" (và {more} lỗi khác)"
+    raise CchcError("definition_invalid", file=file, line=line, where=where, detail=detail) from None
+
+
+# --------------------------------------------------------------------------- profiles
+def _insert_after(items: list, item: Any, after: str | None, key: str = "code") -> None:
+    if after:
+        for i, existing in enumerate(items):
+            if existing.get(key) == after:
+                items.insert(i + 1, item)
+                return
+    items.append(item)
+
+
+def _find_section(sections: list, code: str) -> dict | None:
+    for section in sections:
+        if section.get("code") == code:
+            return section
+        found = _find_section(section.get("children", []), code)
+        if found is not None:
+            return found
+    return None
+
+
+def _apply_profile(raw: dict, profile_raw: dict, profile: Profile) -> dict:
+    data = copy.copy(raw)
+    data["sections"] = copy.deepcopy(raw["sections"])
+    data["tables"] = copy.deepcopy(raw.get("tables", []))
+    errors = []
+    for sec_raw, sec in zip(profile_raw.get("sections", []), profile.sections):
+        parent = _find_section(data["sections"], sec.parent) if sec.parent else None
+        if sec.parent and parent is None:
+            errors.append((sec_raw, f"mục cha «{sec.parent}» không tồn tại"))
+            continue
+        target = parent.setdefault("children", []) if parent is not None else data["sections"]
+        item = {k: v for k, v in sec_raw.items() if k not in ("parent", "after")}
+        _insert_after(target, item, sec.after)
+    for field_raw in profile_raw.get("fields", []):
+        section_code = field_raw.get("section")
+        section = _find_section(data["sections"], section_code) if section_code else None
+        if section is None:
+            errors.append((field_raw, f"trường «{field_raw.get('code')}» phải nêu section có thật (đang là «{section_code}»)"))
+            continue
+        item = {k: v for k, v in field_raw.items() if k not in ("section", "after")}
+        _insert_after(section.setdefault("fields", []), item, field_raw.get("after"))
+    for add in profile_raw.get("table_columns", []):
+        table = next((t for t in data["tables"] if t.get("code") == add.get("table")), None)
+        if table is None or "column" not in add:
+            errors.append((add, f"table_columns: bảng «{add.get('table')}» không tồn tại hoặc thiếu khóa column"))
+            continue
+        _insert_after(table["columns"], add["column"], add.get("after"))
+    if errors:
+        item, detail = errors[0]
+        raise CchcError("definition_invalid", file=getattr(item, "yaml_file", "?"),
+                        line=getattr(item, "yaml_line", "?"), where="", detail=detail)
+    return data
+
+
+# --------------------------------------------------------------------------- public API
+def definition_dir(template_id: str = DEFAULT_TEMPLATE, root: Path | None = None) -> Path:
+    return (root or templates_root()) / template_id
+
+
+def available_profiles(template_id: str = DEFAULT_TEMPLATE, root: Path | None = None) -> list[str]:
+    folder = definition_dir(template_id, root) / "profiles"
+    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def _read_raw(folder: Path) -> dict:
+    if not folder.is_dir():
+        raise CchcError("definition_missing", file=folder)
+    raw = LineDict()
+    raw.yaml_file = str(folder)
+    for path in sorted(folder.glob("*.yaml")):
+        part = read_yaml(path)
+        if part is None:
+            continue
+        if not isinstance(part, dict):
+            raise CchcError("definition_invalid", file=path, line=1, where="", detail="tệp phải là một khối khóa: giá trị")
+        for key, value in part.items():
+            if key in raw:
+                raise CchcError("definition_invalid", file=path, line=getattr(part, "yaml_line", 1), where="",
+                                detail=f"khóa «{key}» đã khai báo ở tệp khác")
+            raw[key] = value
+    return raw
+
+
+def _canonical_hash(data: Any) -> str:
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=32)
+def _load_cached(folder: str, profile: str | None, stamp: tuple) -> ReportDefinition:
+    path = Path(folder)
+    raw = _read_raw(path)
+    profile_name = None
+    if profile:
+        profile_path = path / "profiles" / f"{profile}.yaml"
+        if not profile_path.is_file():
+            raise CchcError("profile_unknown", profile=profile,
+                            known=", ".join(sorted(p.stem for p in (path / "profiles").glob("*.yaml"))) or "(không có)")
+        profile_raw = read_yaml(profile_path)
+        try:
+            prof = Profile.model_validate(profile_raw)
+        except ValidationError as exc:
+            _raise_validation(exc, profile_raw)
+        raw = _apply_profile(raw, profile_raw, prof)
+        profile_name = prof.name
+    try:
+        definition = ReportDefinition.model_validate(raw)
+    except ValidationError as exc:
+        _raise_validation(exc, raw)
+    definition.profile = profile
+    definition.profile_name = profile_name
+    definition.source_hash = _canonical_hash(raw)
+    return definition
+
+
+def _tree_stamp(folder: Path) -> tuple:
+    if not folder.is_dir():
+        return ()
+    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.rglob("*.yaml")))
+
+
+def load_definition(template_id: str = DEFAULT_TEMPLATE, profile: str | None = None,
+                    root: Path | None = None) -> ReportDefinition:
+    """Load and validate a definition; results are cached until a YAML file changes."""
+    folder = definition_dir(template_id, root)
+    return _load_cached(str(folder), profile or None, _tree_stamp(folder))
+
+
+def load_definition_from(folder: Path, profile: str | None = None) -> ReportDefinition:
+    return _load_cached(str(folder), profile or None, _tree_stamp(folder))

@@ -1,0 +1,417 @@
+"""Pydantic models of a report definition (the data in ``workbook_templates/``).
+
+A definition is authored as YAML; these models validate it and give the rest of the
+package typed access. Nothing here knows about Excel cells: the layout is computed in
+``xl_addin.workbook.layout`` from these models.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal
+from typing import Annotated, Iterator, Literal, Optional
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field as PField, model_validator
+
+from . import expr
+
+_CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+_CELLISH_RE = re.compile(r"^[a-z]{1,3}[0-9]+$")  # would collide with an A1 reference
+_RC_RE = re.compile(r"^(r|c|rc|r[0-9]+c?[0-9]*|c[0-9]+)$")
+
+
+def _check_code(value: str) -> str:
+    if not _CODE_RE.match(value):
+        raise ValueError(f"mã «{value}» phải là chữ thường ASCII, số và dấu gạch dưới, bắt đầu bằng chữ cái")
+    if len(value) > 60:
+        raise ValueError(f"mã «{value}» dài quá 60 ký tự")
+    if _CELLISH_RE.match(value) or _RC_RE.match(value) or value in {"true", "false"}:
+        raise ValueError(f"mã «{value}» trùng dạng địa chỉ ô Excel, không dùng làm tên được")
+    return value
+
+
+def _nfc(value: str) -> str:
+    if not isinstance(value, str):
+        return value
+    return unicodedata.normalize("NFC", value)
+
+
+Code = Annotated[str, AfterValidator(_check_code)]
+Text = Annotated[str, AfterValidator(_nfc)]
+
+FieldType = Literal["integer", "decimal", "percent", "money", "text", "long_text", "date", "choice"]
+Aggregate = Literal["sum", "same", "max", "list", "none"]
+Level = Literal["xa", "phuong", "thi_tran", "dac_khu", "huyen", "tinh", "so", "phong"]
+NUMERIC_TYPES = {"integer", "decimal", "percent", "money"}
+STAMP_SOURCES = {
+    "unit.name", "unit.code", "unit.level", "unit.parent_code", "unit.code_list",
+    "period.code", "period.year", "period.from", "period.to", "period.label",
+}
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ChoiceOption(Model):
+    code: Code
+    label: Text
+    symbol: Optional[str] = None  # document-type symbol (KH, QĐ…) used by the number-format rules
+
+
+class ChoiceList(Model):
+    code: Code
+    label: Text
+    options: list[ChoiceOption]
+
+
+class Sheet(Model):
+    code: Code
+    name: Text = PField(max_length=31)
+    kind: Literal["instructions", "fields", "lists", "table"]
+    title: Optional[Text] = None
+    landscape: bool = False
+
+
+class FieldDef(Model):
+    code: Code
+    label: Text
+    type: FieldType
+    unit: Optional[Text] = None
+    required: bool = False
+    min: Optional[Decimal] = None
+    max: Optional[Decimal] = None
+    plausible_max: Optional[Decimal] = None
+    decimals: Optional[int] = PField(default=None, ge=0, le=6)
+    help: Optional[Text] = None
+    aggregate: Aggregate = "none"
+    formula: Optional[str] = None
+    choices: Optional[Code] = None
+    stamp: Optional[str] = None
+    levels: Optional[list[Level]] = None
+    # filled by the loader: the section this field belongs to
+    section: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "FieldDef":
+        if self.type in NUMERIC_TYPES and not self.unit:
+            raise ValueError(f"trường «{self.code}» kiểu số phải khai báo đơn vị tính (unit)")
+        if self.type == "choice" and not self.choices:
+            raise ValueError(f"trường «{self.code}» kiểu choice phải khai báo danh mục (choices)")
+        if self.type != "choice" and self.choices:
+            raise ValueError(f"trường «{self.code}» chỉ kiểu choice mới có danh mục")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"trường «{self.code}»: min lớn hơn max")
+        if self.formula is not None:
+            if self.type not in NUMERIC_TYPES:
+                raise ValueError(f"trường «{self.code}»: chỉ trường số mới có công thức")
+            try:
+                expr.parse(self.formula)
+            except expr.ExprError as exc:
+                raise ValueError(f"trường «{self.code}»: {exc}") from None
+        if self.stamp is not None and self.stamp not in STAMP_SOURCES:
+            raise ValueError(f"trường «{self.code}»: stamp «{self.stamp}» không hợp lệ ({', '.join(sorted(STAMP_SOURCES))})")
+        if self.formula and self.stamp:
+            raise ValueError(f"trường «{self.code}» không thể vừa có công thức vừa lấy giá trị đóng dấu")
+        if self.type in NUMERIC_TYPES and self.type != "percent" and self.min is None and self.formula is None:
+            self.min = Decimal(0)
+        return self
+
+    @property
+    def computed(self) -> bool:
+        return self.formula is not None
+
+    @property
+    def is_input(self) -> bool:
+        return self.formula is None and self.stamp is None
+
+    @property
+    def parsed(self) -> expr.Node | None:
+        return expr.parse(self.formula) if self.formula else None
+
+
+class Section(Model):
+    code: str
+    title: Text
+    number: Optional[str] = None
+    sheet: Optional[Code] = None
+    outline: bool = True
+    fields: list[FieldDef] = []
+    children: list["Section"] = []
+    # profile additions name the section they hang under
+    parent: Optional[str] = None
+    after: Optional[str] = None
+
+    def walk(self) -> Iterator["Section"]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+class Column(Model):
+    code: Code
+    label: Text
+    type: FieldType = "text"
+    unit: Optional[Text] = None
+    required: bool = False
+    min: Optional[Decimal] = None
+    max: Optional[Decimal] = None
+    plausible_max: Optional[Decimal] = None
+    decimals: Optional[int] = None
+    choices: Optional[Code] = None
+    help: Optional[Text] = None
+    width: Optional[float] = None
+    groups: list[Text] = []
+    formula: Optional[str] = None  # row-wise, over column codes of the same table
+    aggregate: Aggregate = "sum"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Column":
+        if self.type == "choice" and not self.choices:
+            raise ValueError(f"cột «{self.code}» kiểu choice phải khai báo danh mục (choices)")
+        if self.type in NUMERIC_TYPES and self.type != "percent" and self.min is None and self.formula is None:
+            self.min = Decimal(0)
+        if self.formula is not None:
+            try:
+                expr.parse(self.formula)
+            except expr.ExprError as exc:
+                raise ValueError(f"cột «{self.code}»: {exc}") from None
+        return self
+
+    @property
+    def computed(self) -> bool:
+        return self.formula is not None
+
+    @property
+    def numeric(self) -> bool:
+        return self.type in NUMERIC_TYPES
+
+
+class ListDef(Model):
+    code: Code
+    label: Text
+    sheet: Code
+    section: Optional[str] = None
+    capacity: int = PField(default=20, ge=1, le=1000)
+    columns: list[Column]
+    standing: bool = False  # carried over from the previous period with --previous
+    required: bool = False
+    help: Optional[Text] = None
+
+    @property
+    def key_column(self) -> Column:
+        return self.columns[0]
+
+
+class TableRow(Model):
+    code: Code
+    label: Text
+    input: bool = True  # False: a heading row inside the table (no numbers)
+    indent: int = 0
+
+
+class TableDef(Model):
+    code: Code
+    title: Text
+    form_number: Optional[Text] = None
+    subtitle: Optional[Text] = None
+    sheet: Code
+    section: Optional[str] = None
+    unit_label: Optional[Text] = None
+    label_column: Column
+    columns: list[Column]
+    rows: list[TableRow] = []  # fixed rows; empty means open rows
+    open_rows: int = PField(default=0, ge=0, le=500)
+    total_row: Optional[Text] = None
+    note: Optional[Text] = None
+
+    @model_validator(mode="after")
+    def _rows(self) -> "TableDef":
+        if bool(self.rows) == bool(self.open_rows):
+            raise ValueError(f"bảng «{self.code}» phải có hoặc rows (dòng cố định) hoặc open_rows (số dòng mở), không cả hai")
+        codes = {c.code for c in self.columns}
+        for col in self.columns:
+            if col.formula:
+                bad = expr.field_refs(expr.parse(col.formula)) - codes
+                if bad:
+                    raise ValueError(f"bảng «{self.code}», cột «{col.code}»: công thức dùng cột không có: {', '.join(sorted(bad))}")
+        return self
+
+    @property
+    def fixed(self) -> bool:
+        return bool(self.rows)
+
+
+class PeriodType(Model):
+    code: str
+    pattern: str
+    label: Text
+    next_label: Text
+    span_months: int = PField(ge=1, le=12)
+    end_month: str  # an expression over n (the number in the code), e.g. "3*n"
+    count: int = 1  # how many of this type in a year (T: 12, Q: 4)
+
+
+class PeriodSettings(Model):
+    start_day: int = 15
+    end_day: int = 14
+    types: list[PeriodType]
+
+
+class Profile(Model):
+    id: str
+    name: Text
+    province_code: Optional[str] = None
+    description: Optional[Text] = None
+    sections: list[Section] = []
+    fields: list[FieldDef] = []  # each names its section with `section`
+    table_columns: list[dict] = []  # {table, after, column}
+    deadline_working_days: Optional[int] = None
+
+
+class ReportDefinition(Model):
+    id: Code
+    version: str
+    title: Text
+    kind_label: Text
+    sheets: list[Sheet]
+    choice_lists: list[ChoiceList] = []
+    periods: PeriodSettings
+    sections: list[Section]
+    lists: list[ListDef] = []
+    tables: list[TableDef] = []
+    instructions: list[Text] = []
+    deadline_working_days: int = 2
+    # filled by the loader
+    profile: Optional[str] = None
+    profile_name: Optional[Text] = None
+    source_hash: Optional[str] = None
+
+    # ------------------------------------------------------------------ access
+    def walk_sections(self) -> Iterator[Section]:
+        for section in self.sections:
+            yield from section.walk()
+
+    def fields(self) -> list[FieldDef]:
+        return [f for s in self.walk_sections() for f in s.fields]
+
+    def field_map(self) -> dict[str, FieldDef]:
+        return {f.code: f for f in self.fields()}
+
+    def sheet(self, code: str) -> Sheet:
+        for sheet in self.sheets:
+            if sheet.code == code:
+                return sheet
+        raise KeyError(code)
+
+    def choice_list(self, code: str) -> ChoiceList:
+        for cl in self.choice_lists:
+            if cl.code == code:
+                return cl
+        raise KeyError(code)
+
+    def list_map(self) -> dict[str, ListDef]:
+        return {lst.code: lst for lst in self.lists}
+
+    def table_map(self) -> dict[str, TableDef]:
+        return {t.code: t for t in self.tables}
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> "ReportDefinition":
+        sheet_codes = [s.code for s in self.sheets]
+        _unique(sheet_codes, "trang (sheet)")
+        _unique([s.name.casefold() for s in self.sheets], "tên trang")
+        choice_codes = {c.code for c in self.choice_lists}
+        all_names: list[str] = []
+        for section in self.walk_sections():
+            for f in section.fields:
+                f.section = section.code
+                if f.choices and f.choices not in choice_codes:
+                    raise ValueError(f"trường «{f.code}» dùng danh mục «{f.choices}» không tồn tại")
+                all_names.append(f.code)
+        for section in self.sections:
+            _inherit_sheet(section, None, sheet_codes)
+        for lst in self.lists:
+            if lst.sheet not in sheet_codes:
+                raise ValueError(f"danh sách «{lst.code}» đặt ở trang «{lst.sheet}» không tồn tại")
+            _unique([c.code for c in lst.columns], f"cột của danh sách «{lst.code}»")
+            for col in lst.columns:
+                if col.choices and col.choices not in choice_codes:
+                    raise ValueError(f"danh sách «{lst.code}», cột «{col.code}» dùng danh mục «{col.choices}» không tồn tại")
+            all_names.append(lst.code)
+        for table in self.tables:
+            if table.sheet not in sheet_codes:
+                raise ValueError(f"bảng «{table.code}» đặt ở trang «{table.sheet}» không tồn tại")
+            _unique([c.code for c in table.columns], f"cột của bảng «{table.code}»")
+            _unique([r.code for r in table.rows], f"dòng của bảng «{table.code}»")
+            all_names.append(table.code)
+        all_names.extend(c.code for c in self.choice_lists)
+        _unique(all_names, "mã trường/danh sách/bảng/danh mục")
+        # expressions may only reference what exists, and computed fields must not loop
+        fields = self.field_map()
+        tables = self.table_map()
+        lists = self.list_map()
+        for f in fields.values():
+            if f.formula:
+                _check_refs(f"trường «{f.code}»", f.parsed, fields, tables, lists)
+        _check_cycles(fields)
+        return self
+
+
+def _unique(values: list[str], what: str) -> None:
+    seen: set[str] = set()
+    dup = sorted({v for v in values if v in seen or seen.add(v)})  # type: ignore[func-returns-value]
+    if dup:
+        raise ValueError(f"{what} bị trùng: {', '.join(dup)}")
+
+
+def _inherit_sheet(section: Section, parent_sheet: str | None, sheet_codes: list[str]) -> None:
+    if section.sheet is None:
+        section.sheet = parent_sheet
+    if section.fields and section.sheet is None:
+        raise ValueError(f"mục «{section.code}» có trường nhưng không khai báo trang (sheet)")
+    if section.sheet is not None and section.sheet not in sheet_codes:
+        raise ValueError(f"mục «{section.code}» đặt ở trang «{section.sheet}» không tồn tại")
+    for child in section.children:
+        _inherit_sheet(child, section.sheet, sheet_codes)
+
+
+def check_expression_refs(where: str, node: expr.Node, fields: dict, tables: dict, lists: dict) -> None:
+    _check_refs(where, node, fields, tables, lists)
+
+
+def _check_refs(where: str, node: expr.Node, fields: dict, tables: dict, lists: dict) -> None:
+    missing = sorted(expr.field_refs(node) - set(fields))
+    if missing:
+        raise ValueError(f"{where}: biểu thức dùng mã không tồn tại: {', '.join(missing)}")
+    for table, column in expr.column_refs(node):
+        if table not in tables:
+            raise ValueError(f"{where}: biểu thức dùng bảng không tồn tại: {table}")
+        if column not in {c.code for c in tables[table].columns}:
+            raise ValueError(f"{where}: bảng «{table}» không có cột «{column}»")
+    bad_lists = sorted(expr.list_refs(node) - set(lists))
+    if bad_lists:
+        raise ValueError(f"{where}: biểu thức dùng danh sách không tồn tại: {', '.join(bad_lists)}")
+    for code in expr.field_refs(node):
+        if fields[code].type not in NUMERIC_TYPES:
+            raise ValueError(f"{where}: «{code}» không phải trường số, không dùng trong phép tính được")
+
+
+def _check_cycles(fields: dict[str, FieldDef]) -> None:
+    state: dict[str, int] = {}
+
+    def visit(code: str, path: list[str]) -> None:
+        if state.get(code) == 2:
+            return
+        if state.get(code) == 1:
+            raise ValueError(f"công thức vòng lặp: {' → '.join(path + [code])}")
+        state[code] = 1
+        f = fields[code]
+        if f.formula:
+            for ref in expr.field_refs(f.parsed):
+                visit(ref, path + [code])
+        state[code] = 2
+
+    for code in fields:
+        visit(code, [])

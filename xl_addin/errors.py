@@ -1,0 +1,51 @@
+"""The one catalogue of user-visible messages and the exception that carries them.
+
+Every message a user can see has a stable code in ``messages.yaml``; code raises
+``CchcError(code, **params)`` and the CLI, the ribbon and the merge show ``err.message``.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from pathlib import Path
+
+import yaml
+
+_CATALOGUE_PATH = Path(__file__).with_name("messages.yaml")
+
+
+@functools.cache
+def catalogue() -> dict[str, dict[str, str]]:
+    with _CATALOGUE_PATH.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+class _Default(dict):
+    def __missing__(self, key: str) -> str:
+        return "…"
+
+
+def render(code: str, **params: object) -> str:
+    entry = catalogue()[code]
+    text = entry["message"].format_map(_Default({k: "" if v is None else v for k, v in params.items()}))
+    return unicodedata.normalize("NFC", text)
+
+
+class CchcError(Exception):
+    """A failure the user can act on. ``code`` is a key of the message catalogue."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        if code not in catalogue():
+            raise KeyError(f"message code {code!r} is not in messages.yaml")
+        self.code = code
+        self.params = params
+        super().__init__(render(code, **params))
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+    @property
+    def action(self) -> str:
+        return catalogue()[self.code]["action"]
