@@ -90,6 +90,10 @@ class FieldDef(Model):
     choices: Optional[Code] = None
     stamp: Optional[str] = None
     levels: Optional[list[Level]] = None
+    # `cchc build --previous`: carry this field's own value (standing) or another field's value
+    # from the unit's previous-period workbook (carry_from), e.g. last period's in-progress total.
+    standing: bool = False
+    carry_from: Optional[Code] = None
     # filled by the loader: the section this field belongs to
     section: Optional[str] = None
 
@@ -355,6 +359,8 @@ class ReportDefinition(Model):
         for f in fields.values():
             if f.formula:
                 _check_refs(f"trường «{f.code}»", f.parsed, fields, tables, lists)
+            if f.carry_from and f.carry_from not in fields:
+                raise ValueError(f"trường «{f.code}»: carry_from «{f.carry_from}» không tồn tại")
         _check_cycles(fields)
         return self
 

@@ -1,0 +1,230 @@
+"""The ``cchc`` command line: a thin skin over the package's functions.
+
+Convention: ``--out DIR`` for folders, ``-o FILE`` for one file. Messages are Vietnamese;
+errors never show a traceback (details go to a log file) and give a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import sys
+import tempfile
+import traceback
+from functools import wraps
+from pathlib import Path
+from typing import Callable, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__
+from .errors import CchcError, render
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="CCHC Report Kit: mẫu báo cáo cải cách hành chính, kiểm tra, tổng hợp.")
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+
+def log_path() -> Path:
+    base = Path(os.environ.get("CCHC_LOG_DIR") or Path(tempfile.gettempdir()))
+    return base / "cchc.log"
+
+
+def _log_exception(context: str) -> Path:
+    path = log_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(f"--- {dt.datetime.now().isoformat()} cchc {__version__} {context}\n")
+            fh.write(traceback.format_exc())
+    except OSError:
+        pass
+    return path
+
+
+def handled(exit_code: int = 1) -> Callable:
+    """Turn ``CchcError`` into a Vietnamese message and exit code; never show a traceback."""
+
+    def deco(func: Callable) -> Callable:
+        @wraps(func)
+        def wrapper(*args, **kwargs):
+            try:
+                return func(*args, **kwargs)
+            except CchcError as exc:
+                err.print(f"[bold red]Lỗi:[/] {exc.message}", markup=True)
+                err.print(f"→ {exc.action}")
+                raise typer.Exit(exit_code)
+            except (typer.Exit, typer.Abort, KeyboardInterrupt):
+                raise
+            except Exception:
+                path = _log_exception(func.__name__)
+                err.print(render("internal_error", file=" ".join(sys.argv[1:]), log=path))
+                raise typer.Exit(EXIT_INTERNAL)
+
+        return wrapper
+
+    return deco
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=err, transient=True)
+
+
+def _date(value: Optional[str], what: str) -> Optional[dt.date]:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CchcError("period_dates_invalid", detail=f"{what} «{value}» không phải ngày dạng YYYY-MM-DD") from None
+
+
+def _print_json(data) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+# --------------------------------------------------------------------------- build
+@app.command()
+@handled()
+def build(
+    units: Path = typer.Option(..., "--units", help="Danh sách đơn vị (CSV UTF-8 hoặc .xlsx): code,name,level,parent_code[,code_list]"),
+    period: str = typer.Option(..., "--period", help="Mã kỳ: T01-2026…, Q1-2026…, 6T-2026, 9T-2026, N-2026"),
+    out_dir: Path = typer.Option(..., "--out", help="Thư mục ghi các sổ tính"),
+    profile: Optional[str] = typer.Option(None, "--profile", help="Hồ sơ tỉnh, ví dụ ha-tinh"),
+    date_from: Optional[str] = typer.Option(None, "--from", help="Ngày bắt đầu (YYYY-MM-DD) thay cho mặc định"),
+    date_to: Optional[str] = typer.Option(None, "--to", help="Ngày kết thúc (YYYY-MM-DD) thay cho mặc định"),
+    previous: Optional[Path] = typer.Option(None, "--previous", help="Thư mục sổ tính kỳ trước đã nộp"),
+    template: str = typer.Option("cchc", "--template", help="Mã mẫu báo cáo"),
+) -> None:
+    """Tạo một sổ tính cho mỗi đơn vị trong danh sách."""
+    from .definition.loader import load_definition
+    from .definition.periods import parse_period
+    from .definition.units import load_units
+    from .workbook.build import build_unit_workbooks
+
+    definition = load_definition(template, profile=profile)
+    per = parse_period(period, definition, _date(date_from, "--from"), _date(date_to, "--to"))
+    unit_list = load_units(units)
+    with _progress() as progress:
+        task = progress.add_task("Tạo sổ tính", total=len(unit_list))
+        results = build_unit_workbooks(definition, unit_list, per, out_dir, previous,
+                                       progress=lambda _u: progress.advance(task))
+    carried = sum(r.carried for r in results)
+    out.print(f"Đã tạo {len(results)} sổ tính kỳ {per.label} ({per.start:%d/%m/%Y} – {per.end:%d/%m/%Y}) tại {out_dir}")
+    if previous:
+        out.print(f"Đã chuyển số liệu kỳ trước cho {carried}/{len(results)} đơn vị.")
+
+
+# --------------------------------------------------------------------------- fields
+@app.command()
+@handled()
+def fields(
+    as_json: bool = typer.Option(False, "--json", help="In dạng JSON"),
+    profile: Optional[str] = typer.Option(None, "--profile", help="Hồ sơ tỉnh"),
+    template: str = typer.Option("cchc", "--template", help="Mã mẫu báo cáo"),
+) -> None:
+    """Từ điển trường: mã, nhãn, trang, ô, kiểu, đơn vị tính, mục."""
+    from .definition.loader import load_definition
+    from .workbook.layout import compute_layout
+
+    definition = load_definition(template, profile=profile)
+    layout = compute_layout(definition)
+    rows = []
+    for f in definition.fields():
+        pos = layout.fields[f.code]
+        rows.append({"code": f.code, "label": f.label, "sheet": pos.sheet, "cell": pos.ref, "type": f.type,
+                     "unit": f.unit, "section": f.section, "required": f.required,
+                     "computed": f.computed, "aggregate": f.aggregate, "formula": f.formula})
+    if as_json:
+        _print_json({"template": {"id": definition.id, "version": definition.version, "profile": definition.profile},
+                     "fields": rows,
+                     "lists": {c: {"sheet": b.sheet, "range": b.range_ref(False), "columns": list(b.columns)}
+                               for c, b in layout.lists.items()},
+                     "tables": {c: {"sheet": b.sheet, "range": b.range_ref(False), "columns": list(b.columns),
+                                    "rows": b.row_codes or None} for c, b in layout.tables.items()}})
+        return
+    table = Table("Mã", "Nhãn", "Trang", "Ô", "Kiểu", "ĐVT", "Mục", show_lines=False)
+    for r in rows:
+        table.add_row(r["code"], r["label"], r["sheet"], r["cell"], r["type"] + (" (tính)" if r["computed"] else ""),
+                      r["unit"] or "", r["section"])
+    out.print(table)
+
+
+# --------------------------------------------------------------------------- fill / read
+@app.command()
+@handled()
+def fill(
+    workbook: Path = typer.Argument(..., help="Sổ tính mẫu hoặc đã điền"),
+    data: Path = typer.Option(..., "--data", help="Tệp JSON: {values, lists, tables}"),
+    output: Path = typer.Option(..., "-o", "--output", help="Tệp kết quả"),
+) -> None:
+    """Ghi giá trị theo mã trường vào sổ tính."""
+    from .workbook.fill import fill_workbook
+
+    try:
+        payload = json.loads(data.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CchcError("file_not_found", file=data) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CchcError("data_unreadable", file=data, detail=str(exc)[:200]) from None
+    fill_workbook(workbook, payload, output)
+    out.print(f"Đã ghi {output}")
+
+
+@app.command()
+@handled(exit_code=2)
+def read(
+    workbook: Path = typer.Argument(..., help="Sổ tính đã điền"),
+    as_json: bool = typer.Option(False, "--json", help="In dạng JSON"),
+) -> None:
+    """Đọc mọi trường của sổ tính theo mã (ô tự tính được tính lại, không tin giá trị lưu sẵn)."""
+    from .workbook.reader import read_workbook
+
+    data = read_workbook(workbook)
+    payload = data.to_json()
+    if as_json:
+        _print_json(payload)
+        return
+    out.print(f"{payload['unit']['code']} {payload['unit']['name']} — kỳ {payload['period']['code']}")
+    for code, value in payload["values"].items():
+        if value is not None:
+            out.print(f"  {code} = {value}")
+    for p in payload["problems"]:
+        err.print(f"  [yellow]![/] {p['message']}", markup=True)
+
+
+# --------------------------------------------------------------------------- demo
+@app.command()
+@handled()
+def demo(
+    out_dir: Path = typer.Option(Path("demo-output"), "--out", help="Thư mục kết quả"),
+) -> None:
+    """Chạy ví dụ mẫu: một đơn vị nhận với 12 xã, phường: tạo, điền và đọc lại sổ tính."""
+    from .demo import run_demo
+
+    run_demo(out_dir, out, err)
+
+
+@app.command()
+def version() -> None:
+    """In phiên bản công cụ."""
+    out.print(f"cchc {__version__}")
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING)
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""Reporting periods: codes (T01-2026, Q1-2026, 6T-2026, 9T-2026, N-2026), labels and windows.
+
+The period types, their labels and the NĐ 09/2019 cut-off windows are data in the report
+definition; this module only interprets them. Explicit dates override the default window
+for units that report on calendar windows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from ..errors import CchcError
+from . import expr
+from .models import PeriodSettings, PeriodType, ReportDefinition
+
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+REORGANISATION = dt.date(2025, 7, 1)  # two-tier local government (no district level) from this day
+
+
+@dataclass(frozen=True)
+class Period:
+    code: str
+    type: str
+    year: int
+    n: int | None
+    start: dt.date
+    end: dt.date
+    label: str
+    next_label: str
+
+    @property
+    def code_list(self) -> str:
+        """Which administrative code list applies (domain.md §12.6)."""
+        return "QD124_2004" if self.end < REORGANISATION else "QD19_2025"
+
+    @property
+    def straddles_reorganisation(self) -> bool:
+        return self.start < REORGANISATION <= self.end
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "from": self.start.isoformat(), "to": self.end.isoformat()}
+
+
+def _month_day(year: int, month: int, day: int) -> dt.date:
+    while month < 1:
+        month += 12
+        year -= 1
+    return dt.date(year, month, day)
+
+
+def _match(settings: PeriodSettings, code: str) -> tuple[PeriodType, re.Match] | None:
+    for ptype in settings.types:
+        m = re.fullmatch(ptype.pattern, code)
+        if m:
+            return ptype, m
+    return None
+
+
+def parse_period(code: str, definition: ReportDefinition, start: dt.date | None = None,
+                 end: dt.date | None = None) -> Period:
+    code = (code or "").strip().upper()
+    found = _match(definition.periods, code)
+    if not found:
+        raise CchcError("period_invalid", period=code)
+    ptype, m = found
+    year = int(m.group("year"))
+    n = int(m.group("n")) if "n" in m.groupdict() else None
+    if n is not None and not 1 <= n <= ptype.count:
+        raise CchcError("period_invalid", period=code)
+    end_month = int(expr.evaluate(expr.parse(ptype.end_month), expr.Env({"n": n or 0})) or 0)
+    default_end = _month_day(year, end_month, definition.periods.end_day)
+    default_start = _month_day(year, end_month - ptype.span_months, definition.periods.start_day)
+    start = start or default_start
+    end = end or default_end
+    if start > end:
+        raise CchcError("period_dates_invalid", detail=f"ngày bắt đầu {start:%d/%m/%Y} sau ngày kết thúc {end:%d/%m/%Y}")
+    if (end - start).days > 400:
+        raise CchcError("period_dates_invalid", detail="một kỳ báo cáo không dài quá một năm")
+    next_n = (n % ptype.count) + 1 if n else None
+    next_year = year + 1 if (n is None or n == ptype.count) else year
+    values = {
+        "n": n, "year": year, "roman": ROMAN.get(n or 0, ""),
+        "next_n": next_n, "next_roman": ROMAN.get(next_n or 0, ""), "next_year": next_year,
+    }
+    return Period(code=code, type=ptype.code, year=year, n=n, start=start, end=end,
+                  label=ptype.label.format(**values), next_label=ptype.next_label.format(**values))
+
+
+def is_same_period_last_year(current: Period, earlier: Period) -> bool:
+    return current.type == earlier.type and current.n == earlier.n and earlier.year == current.year - 1

@@ -1,0 +1,149 @@
+"""The list of reporting units: ``code,name,level,parent_code[,code_list]`` as CSV or .xlsx.
+
+GSO codes are kept as zero-padded text (xã/phường/thị trấn/đặc khu 5 digits, huyện 3,
+tỉnh 2). Offices without a GSO code (sở, phòng) use a code unique within the list. A list
+with duplicate codes, empty names, bad codes or unknown levels is refused with every bad
+row named.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import CchcError
+
+LEVELS = ("xa", "phuong", "thi_tran", "dac_khu", "huyen", "tinh", "so", "phong")
+_DIGITS = {"xa": 5, "phuong": 5, "thi_tran": 5, "dac_khu": 5, "huyen": 3, "tinh": 2}
+_OFFICE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,29}$")
+REQUIRED_COLUMNS = ("code", "name", "level", "parent_code")
+
+
+@dataclass(frozen=True)
+class Unit:
+    code: str
+    name: str
+    level: str
+    parent_code: str = ""
+    code_list: str = ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.code_list, self.code)
+
+
+def ascii_name(text: str) -> str:
+    """ASCII file-name form: diacritics removed, đ/Đ → d/D, spaces → '-'."""
+    text = unicodedata.normalize("NFC", text).replace("đ", "d").replace("Đ", "D")
+    text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    text = re.sub(r"[^A-Za-z0-9 _-]+", "", text)
+    return re.sub(r"\s+", "-", text.strip())
+
+
+def check_code(code: str, level: str) -> str | None:
+    """A Vietnamese explanation of what is wrong with ``code`` at ``level``, or None."""
+    digits = _DIGITS.get(level)
+    if digits:
+        if not code.isdigit():
+            return f"mã «{code}» phải gồm {digits} chữ số"
+        if len(code) != digits:
+            hint = " (có thể mất số 0 ở đầu khi lưu bằng Excel)" if len(code) < digits else ""
+            return f"mã «{code}» phải gồm đúng {digits} chữ số{hint}"
+        return None
+    if not _OFFICE_CODE.match(code):
+        return f"mã «{code}» chỉ gồm chữ, số, dấu chấm, gạch ngang, gạch dưới (tối đa 30 ký tự)"
+    return None
+
+
+def _rows_from_csv(path: Path) -> list[dict[str, str]]:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CchcError("units_unreadable", file=path, detail="tệp không ở bảng mã UTF-8 (hãy lưu lại dạng CSV UTF-8)") from None
+    sample = text[:2048]
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    return _normalise(path, reader.fieldnames or [], list(reader))
+
+
+def _rows_from_xlsx(path: Path) -> list[dict[str, str]]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        rows = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine raises several error types for damaged files
+        raise CchcError("units_unreadable", file=path, detail=str(exc).splitlines()[0][:200]) from None
+    if not rows:
+        raise CchcError("units_columns", file=path, missing=", ".join(REQUIRED_COLUMNS))
+    header = [str(h).strip() for h in rows[0]]
+    out = []
+    for row in rows[1:]:
+        out.append({h: _cell_text(v) for h, v in zip(header, row)})
+    return _normalise(path, header, out)
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _normalise(path: Path, header: list[str], rows: list[dict]) -> list[dict[str, str]]:
+    header = [(h or "").strip().lower() for h in header]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise CchcError("units_columns", file=path, missing=", ".join(missing))
+    out = []
+    for row in rows:
+        clean = {(k or "").strip().lower(): unicodedata.normalize("NFC", (v or "").strip()) for k, v in row.items()
+                 if k is not None}
+        if any(clean.values()):
+            out.append(clean)
+    return out
+
+
+def load_units(path: Path) -> list[Unit]:
+    path = Path(path)
+    if not path.is_file():
+        raise CchcError("file_not_found", file=path)
+    rows = _rows_from_xlsx(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _rows_from_csv(path)
+    problems: list[str] = []
+    units: list[Unit] = []
+    seen: dict[tuple[str, str], int] = {}
+    first_data_line = 2
+    for i, row in enumerate(rows, start=first_data_line):
+        code, name, level = row.get("code", ""), row.get("name", ""), row.get("level", "").lower()
+        parent, code_list = row.get("parent_code", ""), row.get("code_list", "")
+        errs = []
+        if not name:
+            errs.append("tên đơn vị trống")
+        if level not in LEVELS:
+            errs.append(f"cấp «{level}» không hợp lệ (dùng: {', '.join(LEVELS)})")
+        if not code:
+            errs.append("mã trống")
+        elif level in LEVELS:
+            bad = check_code(code, level)
+            if bad:
+                errs.append(bad)
+        key = (code_list, code)
+        if code and key in seen:
+            errs.append(f"mã «{code}» trùng với dòng {seen[key]}")
+        elif code:
+            seen[key] = i
+        if errs:
+            problems.append(f"  dòng {i}: " + "; ".join(errs))
+        else:
+            units.append(Unit(code=code, name=name, level=level, parent_code=parent, code_list=code_list))
+    if problems:
+        raise CchcError("units_rows", file=path, rows="\n".join(problems))
+    if not units:
+        raise CchcError("units_rows", file=path, rows="  (danh sách không có đơn vị nào)")
+    return units

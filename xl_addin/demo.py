@@ -1,0 +1,132 @@
+"""The embedded demo: a receiving unit with 12 communes (``workbook_templates/demo/``).
+
+Builds the per-unit workbooks, fills them with generated sample data (specs in
+``sample.yaml``, evaluated with the definition's expression grammar), reads them back and
+prints where everything is. Later stages (validation, narrative, merge) join as they land.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from .definition import expr
+from .definition.loader import load_definition, read_yaml, templates_root
+from .definition.periods import parse_period
+from .definition.units import load_units
+from .workbook.build import build_unit_workbooks
+from .workbook.fill import fill_workbook
+from .workbook.reader import read_workbook
+
+
+def demo_dir() -> Path:
+    return templates_root() / "demo"
+
+
+def _generate(spec: dict, rng: random.Random, env: dict[str, Any], unit_name: str, n: int) -> Any:
+    if "int" in spec:
+        lo, hi = spec["int"]
+        return rng.randint(int(lo), int(hi))
+    if "decimal" in spec:
+        lo, hi, places = spec["decimal"]
+        step = Decimal(1).scaleb(-int(places))
+        return (Decimal(str(rng.uniform(float(lo), float(hi)))).quantize(step))
+    if "expr" in spec:
+        value = expr.evaluate(expr.parse(spec["expr"]), expr.Env(env))
+        return None if value is None else (int(value) if value == value.to_integral_value() else value)
+    if "text" in spec:
+        return spec["text"].replace("{unit}", unit_name)
+    if "pick" in spec:
+        return rng.choice(spec["pick"])
+    if "choice" in spec:
+        return spec["choice"]
+    if "date" in spec:
+        return spec["date"]
+    raise ValueError(f"unknown sample spec {spec}")
+
+
+def _fill_text(value: Any, rng: random.Random) -> Any:
+    if isinstance(value, str):
+        return value.replace("{n}", str(rng.randint(2, 150))).replace("{d}", f"{rng.randint(2, 28):02d}")
+    return value
+
+
+def sample_data(sample: dict, unit_code: str, unit_name: str) -> dict:
+    rng = random.Random(f"cchc-demo-{unit_code}")
+    specs = dict(sample.get("values", {}))
+    specs.update(sample.get("mistakes", {}).get(unit_code, {}))
+    values: dict[str, Any] = {}
+    for code, spec in specs.items():
+        values[code] = _generate(spec, rng, values, unit_name, 0)
+    lists = {}
+    for code, spec in sample.get("lists", {}).items():
+        lo, hi = spec["count"]
+        items = rng.sample(spec["pool"], k=min(len(spec["pool"]), rng.randint(lo, hi)))
+        rows = []
+        for item in items:
+            if isinstance(item, dict):
+                rows.append({k: _fill_text(v, rng) for k, v in item.items()})
+            else:
+                rows.append({"__first__": item})
+        lists[code] = rows
+    tables = {}
+    for code, spec in sample.get("tables", {}).items():
+        rows = []
+        for label in spec["rows"]:
+            row: dict[str, Any] = {}
+            for col, col_spec in spec["columns"].items():
+                row[col] = _generate(col_spec, rng, row, unit_name, 0)
+            rows.append((label, row))
+        tables[code] = rows
+    return {"values": values, "lists": lists, "tables": tables}
+
+
+def to_fill_payload(definition, generated: dict) -> dict:
+    """Shape generated data for ``fill`` using the definition (list key columns, table rows)."""
+    lists = {}
+    for code, rows in generated["lists"].items():
+        key = definition.list_map()[code].key_column.code
+        lists[code] = [{key: r["__first__"]} if "__first__" in r else r for r in rows]
+    tables = {}
+    for code, rows in generated["tables"].items():
+        table = definition.table_map()[code]
+        if table.fixed:
+            tables[code] = [{"row": label, **row} for label, row in rows]
+        else:
+            tables[code] = [{table.label_column.code: label, **row} for label, row in rows]
+    values = {k: (float(v) if isinstance(v, Decimal) else v) for k, v in generated["values"].items()}
+    return {"values": values, "lists": lists, "tables": tables}
+
+
+def run_demo(out_dir: Path, out: Console, err: Console) -> dict:
+    folder = demo_dir()
+    sample = read_yaml(folder / "sample.yaml")
+    definition = load_definition(sample.get("template", "cchc"), profile=sample.get("profile"))
+    period = parse_period(sample["period"], definition)
+    units = load_units(folder / "units.csv")
+    blank_dir = out_dir / "1-so-tinh-trong"
+    filled_dir = out_dir / "2-so-tinh-da-dien"
+    build_unit_workbooks(definition, units, period, blank_dir)
+    summary = []
+    for unit in units:
+        blank = blank_dir / next(p.name for p in blank_dir.glob(f"{unit.code}_*.xlsx"))
+        payload = to_fill_payload(definition, sample_data(sample, unit.code, unit.name))
+        filled = filled_dir / blank.name
+        fill_workbook(blank, payload, filled)
+        data = read_workbook(filled)
+        summary.append({"file": str(filled), "unit": data.unit, "problems": [p.to_dict() for p in data.problems]})
+    (out_dir / "doc-lai.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    out.print(f"Ví dụ mẫu: {sample['receiving_unit']['name']}, {len(units)} đơn vị, kỳ {period.label}.")
+    out.print(f"  Sổ tính trống theo đơn vị: {blank_dir}")
+    out.print(f"  Sổ tính đã điền số liệu mẫu: {filled_dir}")
+    out.print(f"  Kết quả đọc lại (JSON): {out_dir / 'doc-lai.json'}")
+    flagged = [s for s in summary if s["problems"]]
+    for s in flagged:
+        for p in s["problems"]:
+            err.print(f"  ! {p['message']}")
+    return {"units": len(units), "out": str(out_dir)}

@@ -1,0 +1,71 @@
+"""Vietnamese number formatting (babel, locale vi_VN: '.' groups thousands, ',' marks decimals)."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from babel.numbers import format_decimal
+
+LOCALE = "vi_VN"
+
+
+def number(value: Decimal | int | float, decimals: int | None = None) -> str:
+    """1845655000 -> '1.845.655.000'; 54.02 with decimals=3 -> '54,020'."""
+    d = value if isinstance(value, Decimal) else Decimal(str(value))
+    if decimals is not None:
+        d = d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+        pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+        return format_decimal(d, format=pattern, locale=LOCALE)
+    return format_decimal(d, locale=LOCALE, decimal_quantization=False)
+
+
+def percent(value: Decimal | float | int) -> str:
+    """A percent number (99.95 means 99,95%) rounded half-up to 2 places: '99,95%'; 100 -> '100%'."""
+    d = value if isinstance(value, Decimal) else Decimal(str(value))
+    d = d.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    text = format_decimal(d, format="#,##0.##", locale=LOCALE)
+    return f"{text}%"
+
+
+import re as _re
+
+_VN_THOUSANDS = _re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
+_VN_DECIMAL = _re.compile(r"^[+-]?\d+(,\d+)?$")
+_EN_NUMBER = _re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_PLAIN = _re.compile(r"^[+-]?\d+(\.\d+)?$")
+_QUALIFIERS = ("trên", "khoảng", "hơn", "gần", "dưới", "đạt", ">", "<", "~", "≈")
+
+
+def parse_text_number(text: str) -> tuple[Decimal | None, str]:
+    """How a number typed as text would read the Vietnamese way, and a note on its shape.
+
+    Returns (value, note); value is None when the text is not a clean number. The caller
+    reports both and never uses the value silently (domain.md §11.2).
+    """
+    raw = " ".join(str(text).split())
+    t = raw.lower()
+    note = ""
+    for q in _QUALIFIERS:
+        if t.startswith(q):
+            note = f"có từ chỉ mức «{q}»"
+            t = t[len(q):].strip()
+            break
+    m = _re.match(r"^([0-9.,+-]+)\s*(%|[^\d\s].*)?$", t)
+    if not m:
+        return None, note or "không phải số"
+    num, unit = m.group(1), (m.group(2) or "").strip()
+    if unit:
+        note = (note + "; " if note else "") + f"kèm đơn vị «{unit}»"
+    if _VN_THOUSANDS.match(num):
+        return Decimal(num.replace(".", "").replace(",", ".")), note
+    if _EN_NUMBER.match(num):
+        # "1,845,655,000" is English; "54,020" is ambiguous (54,02 the Vietnamese way)
+        if num.count(",") == 1:
+            note = (note + "; " if note else "") + "dấu phẩy có thể là dấu thập phân hoặc phân cách hàng nghìn"
+            return Decimal(num.replace(",", ".")), note
+        return Decimal(num.replace(",", "")), (note + "; " if note else "") + "viết theo kiểu tiếng Anh"
+    if _VN_DECIMAL.match(num):
+        return Decimal(num.replace(",", ".")), note
+    if _PLAIN.match(num):
+        return Decimal(num), note
+    return None, (note + "; " if note else "") + "dạng số không rõ ràng"

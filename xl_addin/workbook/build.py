@@ -1,0 +1,200 @@
+"""One workbook per reporting unit: build the template once, stamp each copy.
+
+Unit, period and the meta stamps are patched into the template's XML (``xlsxpatch``);
+``--previous`` carries standing values and lists, and the carry-over figures, from the
+unit's returned workbook of the previous period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from .. import __version__
+from ..definition.models import ReportDefinition
+from ..definition.periods import Period
+from ..definition.units import Unit, ascii_name
+from ..errors import CchcError
+from .layout import META_SHEET, Layout, a1, compute_layout
+from .reader import WorkbookData, read_workbook
+from .template import build_template_bytes
+from .xlsxpatch import XlsxPackage
+
+_PLACEHOLDER = re.compile(r"\{([a-z_.]+)\}")
+
+
+def stamp_context(definition: ReportDefinition, unit: Unit | None, period: Period | None) -> dict[str, Any]:
+    """Values the template's stamped cells take for one unit and period."""
+    levels = {o.code: o.label for o in definition.choice_list("ds_cap_don_vi").options} \
+        if any(cl.code == "ds_cap_don_vi" for cl in definition.choice_lists) else {}
+    ctx: dict[str, Any] = {}
+    if unit is not None:
+        ctx.update({
+            "unit.name": unit.name, "unit.code": unit.code, "unit.level": levels.get(unit.level, unit.level),
+            "unit.parent_code": unit.parent_code, "unit.code_list": unit.code_list or (period.code_list if period else ""),
+        })
+    if period is not None:
+        ctx.update({
+            "period.code": period.code, "period.year": period.year, "period.from": period.start,
+            "period.to": period.end, "period.label": period.label,
+            "period.label_cap": period.label[:1].upper() + period.label[1:],
+            "period.from_text": period.start.strftime("%d/%m/%Y"), "period.to_text": period.end.strftime("%d/%m/%Y"),
+        })
+    return ctx
+
+
+def _fill_template(template: str, ctx: dict[str, Any]) -> str:
+    return _PLACEHOLDER.sub(lambda m: str(ctx.get(m.group(1), "…")), template)
+
+
+def cell_values_for_display(definition: ReportDefinition, field_code: str, value: Any) -> Any:
+    """A typed value as it is stored in the cell (choice codes become labels, % become fractions)."""
+    f = definition.field_map()[field_code]
+    return cell_value(definition, f.type, f.choices, value)
+
+
+def cell_value(definition: ReportDefinition, ftype: str, choices: str | None, value: Any) -> Any:
+    if value is None:
+        return None
+    if ftype == "choice":
+        for opt in definition.choice_list(choices).options:
+            if value in (opt.code, opt.label):
+                return opt.label
+        return value
+    if ftype == "percent":
+        from decimal import Decimal
+
+        return Decimal(str(value)) / 100
+    return value
+
+
+class UnitStamper:
+    """Holds the template once and writes per-unit copies."""
+
+    def __init__(self, definition: ReportDefinition, template: bytes | None = None) -> None:
+        self.definition = definition
+        self.layout: Layout = compute_layout(definition)
+        self.package = XlsxPackage(template or build_template_bytes(definition))
+
+    def cells_for(self, unit: Unit, period: Period, previous: WorkbookData | None = None,
+                  generated_at: dt.datetime | None = None) -> dict[str, dict[str, Any]]:
+        definition, layout = self.definition, self.layout
+        ctx = stamp_context(definition, unit, period)
+        cells: dict[str, dict[str, Any]] = {}
+
+        def put(sheet: str, ref: str, value: Any) -> None:
+            cells.setdefault(sheet, {})[ref] = value
+
+        for sheet, ref, template in layout.text_stamps:
+            put(sheet, ref, _fill_template(template, ctx))
+        fmap = definition.field_map()
+        for code, pos in layout.fields.items():
+            f = fmap[code]
+            if f.stamp:
+                put(pos.sheet, pos.ref, ctx.get(f.stamp))
+        if previous is not None:
+            for code, value in carried_values(definition, previous).items():
+                pos = layout.fields[code]
+                put(pos.sheet, pos.ref, cell_values_for_display(definition, code, value))
+            for code, rows in carried_lists(definition, previous).items():
+                block = layout.lists[code]
+                for i, row in enumerate(rows[: block.capacity]):
+                    for col in block.definition.columns:
+                        put(block.sheet, a1(block.first_row + i, block.columns[col.code]),
+                            cell_value(definition, col.type, col.choices, row.get(col.code)))
+        stamp = (generated_at or dt.datetime.now()).replace(microsecond=0).isoformat()
+        meta = {
+            "unit_code": unit.code, "unit_name": unit.name, "unit_level": unit.level,
+            "unit_parent_code": unit.parent_code or "-", "code_list": unit.code_list or period.code_list,
+            "period_code": period.code, "period_from": period.start.isoformat(), "period_to": period.end.isoformat(),
+            "generated_at": stamp, "tool_version": __version__,
+        }
+        for key, value in meta.items():
+            put(META_SHEET, f"B{layout.meta_rows[key]}", value)
+        return cells
+
+    def workbook_bytes(self, unit: Unit, period: Period, previous: WorkbookData | None = None,
+                       generated_at: dt.datetime | None = None) -> bytes:
+        return self.package.patched(self.cells_for(unit, period, previous, generated_at))
+
+
+def carried_values(definition: ReportDefinition, previous: WorkbookData) -> dict[str, Any]:
+    out = {}
+    for f in definition.fields():
+        if f.carry_from and previous.values.get(f.carry_from) is not None:
+            out[f.code] = previous.values[f.carry_from]
+        elif f.standing and f.is_input and previous.values.get(f.code) is not None:
+            out[f.code] = previous.values[f.code]
+    return out
+
+
+def carried_lists(definition: ReportDefinition, previous: WorkbookData) -> dict[str, list[dict]]:
+    return {lst.code: previous.lists.get(lst.code, []) for lst in definition.lists
+            if lst.standing and previous.lists.get(lst.code)}
+
+
+def unit_file_name(unit: Unit, period: Period) -> str:
+    return f"{unit.code}_{ascii_name(unit.name)}_{period.code}.xlsx"
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary file in the same folder, then rename: never a partial file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".~cchc-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def index_previous(folder: Path, definition: ReportDefinition) -> dict[str, WorkbookData]:
+    """The previous period's returned workbooks by unit code (unreadable files are skipped)."""
+    out: dict[str, WorkbookData] = {}
+    if not folder.is_dir():
+        raise CchcError("file_not_found", file=folder)
+    for path in sorted(folder.rglob("*.xlsx")):
+        if path.name.startswith("~$"):
+            continue
+        try:
+            data = read_workbook(path)
+        except CchcError:
+            continue
+        if data.definition.id != definition.id:
+            continue
+        out[data.unit["code"]] = data
+    return out
+
+
+@dataclass
+class BuildResult:
+    unit: Unit
+    path: Path
+    carried: bool
+
+
+def build_unit_workbooks(definition: ReportDefinition, units: Iterable[Unit], period: Period, out_dir: Path,
+                         previous_dir: Path | None = None,
+                         progress: Callable[[Unit], None] | None = None) -> list[BuildResult]:
+    stamper = UnitStamper(definition)
+    previous = index_previous(previous_dir, definition) if previous_dir else {}
+    generated_at = dt.datetime.now()
+    results = []
+    for unit in units:
+        prev = previous.get(unit.code)
+        path = out_dir / unit_file_name(unit, period)
+        write_atomic(path, stamper.workbook_bytes(unit, period, prev, generated_at))
+        results.append(BuildResult(unit, path, prev is not None))
+        if progress:
+            progress(unit)
+    return results

@@ -1,0 +1,181 @@
+"""Write values by code into a workbook: ``cchc fill``.
+
+Data shape: ``{"values": {code: value}, "lists": {list_code: [{column_code: value}…]},
+"tables": {table_code: [{column_code: value}…]}}``. Percentages are percent numbers (99.95
+means 99,95%); dates are ISO strings; choices are option codes (labels are accepted too).
+Unknown codes and wrong types are refused with a message naming the code; nothing is written
+then. Rows of a fixed table are named by ``"row": <row code>``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+
+from ..definition.models import NUMERIC_TYPES, Column, FieldDef, ReportDefinition
+from ..errors import CchcError
+from .build import cell_value, write_atomic
+from .layout import META_SHEET, a1, compute_layout
+from .reader import check_is_xlsx, definition_for_meta, read_meta_grid
+from .template import LONG_TEXT_LIMIT, TEXT_LIMIT
+
+
+def _bad(code: str, item: FieldDef | Column, detail: str) -> CchcError:
+    return CchcError("fill_bad_value", code=code, label=item.label, detail=detail)
+
+
+def coerce(definition: ReportDefinition, item: FieldDef | Column, code: str, value: Any) -> Any:
+    """The typed value to store, or ``CchcError``. ``None`` clears the cell."""
+    if value is None:
+        return None
+    t = item.type
+    if t in NUMERIC_TYPES:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+            raise _bad(code, item, f"«{value}» không phải số")
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            raise _bad(code, item, f"«{value}» không phải số") from None
+        if not number.is_finite():
+            raise _bad(code, item, f"«{value}» không phải số")
+        if t == "integer" and number != number.to_integral_value():
+            raise _bad(code, item, f"{value} phải là số nguyên")
+        lo, hi = item.min, item.max
+        if t == "percent":
+            lo = Decimal(0) if lo is None else lo
+            hi = Decimal(100) if hi is None else hi
+        if (lo is not None and number < lo) or (hi is not None and number > hi):
+            raise _bad(code, item, f"{value} nằm ngoài khoảng {lo} – {hi}")
+        if t == "integer":
+            return int(number)
+        return cell_value(definition, t, None, number) if t == "percent" else float(number)
+    if t == "date":
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise _bad(code, item, f"«{value}» không phải ngày dạng YYYY-MM-DD") from None
+    if t == "choice":
+        options = definition.choice_list(item.choices).options
+        for opt in options:
+            if value in (opt.code, opt.label):
+                return opt.label
+        raise _bad(code, item, f"«{value}» không có trong danh mục ({', '.join(o.code for o in options)})")
+    if not isinstance(value, (str, int, float)):
+        raise _bad(code, item, "phải là chữ")
+    text = unicodedata.normalize("NFC", str(value))
+    limit = LONG_TEXT_LIMIT if t == "long_text" else TEXT_LIMIT
+    if len(text) > limit:
+        raise _bad(code, item, f"dài {len(text)} ký tự, tối đa {limit}")
+    return text
+
+
+def plan_writes(definition: ReportDefinition, data: dict) -> dict[str, dict[str, Any]]:
+    """Check everything first; return {sheet: {A1: value}} or raise on the first bad entry."""
+    if not isinstance(data, dict):
+        raise CchcError("data_unreadable", file="(dữ liệu)", detail="phải là một đối tượng JSON")
+    unknown_top = set(data) - {"values", "lists", "tables"}
+    layout = compute_layout(definition)
+    fmap = definition.field_map()
+    values = data.get("values") or {}
+    lists = data.get("lists") or {}
+    tables = data.get("tables") or {}
+    unknown = sorted(unknown_top) + sorted(set(values) - set(fmap)) + sorted(set(lists) - set(layout.lists)) \
+        + sorted(set(tables) - set(layout.tables))
+    if unknown:
+        raise CchcError("fill_unknown_code", codes=", ".join(unknown))
+    writes: dict[str, dict[str, Any]] = {}
+
+    def put(sheet: str, ref: str, value: Any) -> None:
+        writes.setdefault(sheet, {})[ref] = value
+
+    for code, value in values.items():
+        f = fmap[code]
+        if not f.is_input:
+            raise CchcError("fill_computed", code=code, label=f.label)
+        pos = layout.fields[code]
+        put(pos.sheet, pos.ref, coerce(definition, f, code, value))
+    for code, rows in lists.items():
+        block = layout.lists[code]
+        if not isinstance(rows, list):
+            raise CchcError("fill_bad_value", code=code, label=block.definition.label, detail="phải là danh sách các dòng")
+        if len(rows) > block.capacity:
+            raise CchcError("fill_too_many_rows", code=code, count=len(rows), capacity=block.capacity)
+        cols = {c.code: c for c in block.definition.columns}
+        for i in range(block.capacity):  # rows not given are cleared
+            row = rows[i] if i < len(rows) else {}
+            if not isinstance(row, dict):
+                raise CchcError("fill_bad_value", code=code, label=block.definition.label, detail=f"dòng {i + 1} phải là một đối tượng")
+            bad = sorted(set(row) - set(cols))
+            if bad:
+                raise CchcError("fill_unknown_code", codes=", ".join(f"{code}.{b}" for b in bad))
+            for col_code, col in cols.items():
+                put(block.sheet, a1(block.first_row + i, block.columns[col_code]),
+                    coerce(definition, col, f"{code}.{col_code}", row.get(col_code)))
+    for code, rows in tables.items():
+        block = layout.tables[code]
+        table = block.definition
+        if not isinstance(rows, list):
+            raise CchcError("fill_bad_value", code=code, label=table.title, detail="phải là danh sách các dòng")
+        cols = {c.code: c for c in table.columns}
+        if table.fixed:
+            row_index = {r.code: i for i, r in enumerate(table.rows) if r.input}
+            targets = []
+            for row in rows:
+                if not isinstance(row, dict) or row.get("row") not in row_index:
+                    raise CchcError("fill_unknown_code", codes=f"{code}.row={row.get('row') if isinstance(row, dict) else row}")
+                targets.append((row_index[row["row"]], row))
+        else:
+            if len(rows) > block.n_rows:
+                raise CchcError("fill_too_many_rows", code=code, count=len(rows), capacity=block.n_rows)
+            targets = list(enumerate(rows))
+        for i, row in targets:
+            if not isinstance(row, dict):
+                raise CchcError("fill_bad_value", code=code, label=table.title, detail=f"dòng {i + 1} phải là một đối tượng")
+            allowed = set(cols) | {"row", table.label_column.code}
+            bad = sorted(set(row) - allowed)
+            if bad:
+                raise CchcError("fill_unknown_code", codes=", ".join(f"{code}.{b}" for b in bad))
+            r = block.first_row + i
+            if not table.fixed:
+                put(block.sheet, a1(r, block.label_col),
+                    coerce(definition, table.label_column, f"{code}.{table.label_column.code}", row.get(table.label_column.code)))
+            for col_code, col in cols.items():
+                if col.computed:
+                    if row.get(col_code) is not None:
+                        raise CchcError("fill_computed", code=f"{code}.{col_code}", label=col.label)
+                    continue
+                if col_code in row or not table.fixed:
+                    put(block.sheet, a1(r, block.columns[col_code]),
+                        coerce(definition, col, f"{code}.{col_code}", row.get(col_code)))
+    return writes
+
+
+def fill_workbook(src: Path, data: dict, out: Path) -> None:
+    src, out = Path(src), Path(out)
+    check_is_xlsx(src)
+    if out.exists() and out.resolve() == src.resolve():
+        raise CchcError("output_exists", file=out)
+    try:
+        wb = openpyxl.load_workbook(src)
+    except Exception as exc:  # openpyxl raises many types for damaged files
+        raise CchcError("workbook_unreadable", file=src, detail=str(exc).splitlines()[0][:200]) from None
+    if META_SHEET not in wb.sheetnames:
+        raise CchcError("not_our_template", file=src)
+    meta = read_meta_grid([[c.value for c in row] for row in wb[META_SHEET].iter_rows(max_col=2)])
+    definition = definition_for_meta(meta, src)
+    writes = plan_writes(definition, data)
+    for sheet, cells in writes.items():
+        ws = wb[sheet]
+        for ref, value in cells.items():
+            ws[ref].value = value
+    buf = io.BytesIO()
+    wb.save(buf)
+    write_atomic(out, buf.getvalue())

@@ -1,0 +1,584 @@
+"""Generate the locked template workbook of a report definition with openpyxl.
+
+Every sheet is protected; only input cells are unlocked and each carries data validation
+with a Vietnamese input message and error message. Computed cells hold formulas generated
+from the definition's expressions. Every field is a workbook-level defined name equal to its
+code; every list and table is one defined name over its data block.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.workbook.protection import WorkbookProtection
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .. import __version__, vnnum
+from ..definition import expr
+from ..definition.models import NUMERIC_TYPES, Column, FieldDef, ReportDefinition
+from .layout import (F_CODE, F_HELP, F_LABEL, F_NUM, F_UNIT, F_VALUE, FIELDS_HEADER_ROW, LISTS_SHEET, META_SHEET,
+                     Layout, a1, compute_layout, header_depth, quote_sheet)
+from .protection import PASSWORD
+
+FONT = "Times New Roman"
+INPUT_FILL = PatternFill("solid", fgColor="FFFFF2CC")
+COMPUTED_FILL = PatternFill("solid", fgColor="FFE7E6E6")
+STAMP_FILL = PatternFill("solid", fgColor="FFDDEBF7")
+HEADER_FILL = PatternFill("solid", fgColor="FFF2F2F2")
+SECTION_FILL = PatternFill("solid", fgColor="FFD9E1F2")
+THIN = Side(style="thin", color="FF000000")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+DATE_FORMAT = "dd/mm/yyyy"
+TEXT_LIMIT = 255
+LONG_TEXT_LIMIT = 2000
+DEFAULT_MAX = Decimal(999_999_999)
+
+
+def number_format(ftype: str, decimals: int | None) -> str:
+    if ftype == "integer":
+        return "#,##0"
+    if ftype == "percent":
+        return "0.00%"
+    if ftype in ("decimal", "money"):
+        d = 2 if decimals is None else decimals
+        return "#,##0" + ("." + "0" * d if d else "")
+    if ftype == "date":
+        return DATE_FORMAT
+    return "@"
+
+
+def _font(size: int = 12, bold: bool = False, italic: bool = False, color: str = "FF000000") -> Font:
+    return Font(name=FONT, size=size, bold=bold, italic=italic, color=color)
+
+
+def _fit_height(texts: list[tuple[str, float]], size: int = 12) -> float | None:
+    """Row height that fits wrapped text: (text, column width) pairs."""
+    lines = 1
+    for text, width in texts:
+        if not text:
+            continue
+        per_line = max(8.0, width * 1.15 * 12 / size)
+        n = sum(max(1, math.ceil(len(part) / per_line)) for part in str(text).split("\n"))
+        lines = max(lines, n)
+    return None if lines == 1 else round(lines * size * 1.3 + 3, 1)
+
+
+# --------------------------------------------------------------------------- validation
+def _bounds_text(lo: Decimal | None, hi: Decimal | None, unit: str | None, pct: bool = False) -> str:
+    def fmt(v: Decimal) -> str:
+        return vnnum.number(v) + ("%" if pct else "")
+    unit_txt = f" {unit}" if unit and not pct else ""
+    if lo is not None and hi is not None:
+        return f"từ {fmt(lo)} đến {fmt(hi)}{unit_txt}"
+    if lo is not None:
+        return f"từ {fmt(lo)}{unit_txt} trở lên"
+    if hi is not None:
+        return f"không quá {fmt(hi)}{unit_txt}"
+    return ""
+
+
+def validation_for(item: FieldDef | Column, choice_names: dict[str, str]) -> DataValidation:
+    """One data-validation rule with Vietnamese prompt and error, within Excel's length limits."""
+    t = item.type
+    title = item.label[:32]
+    help_text = item.help or ""
+    lo, hi = item.min, item.max
+    if t == "integer":
+        hi = hi if hi is not None else DEFAULT_MAX
+        dv = DataValidation(type="whole", operator="between", formula1=str(lo if lo is not None else -DEFAULT_MAX),
+                            formula2=str(hi))
+        rule = f"Nhập số nguyên {_bounds_text(lo, hi, item.unit)}."
+    elif t in ("decimal", "money"):
+        hi = hi if hi is not None else DEFAULT_MAX
+        dv = DataValidation(type="decimal", operator="between", formula1=str(lo if lo is not None else -DEFAULT_MAX),
+                            formula2=str(hi))
+        rule = f"Nhập số {_bounds_text(lo, hi, item.unit)}."
+    elif t == "percent":
+        lo = lo if lo is not None else Decimal(0)
+        hi = hi if hi is not None else Decimal(100)
+        dv = DataValidation(type="decimal", operator="between", formula1=str(lo / 100), formula2=str(hi / 100))
+        rule = f"Nhập tỷ lệ phần trăm {_bounds_text(lo, hi, None, pct=True)}."
+    elif t == "date":
+        dv = DataValidation(type="date", operator="between", formula1="DATE(2000,1,1)", formula2="DATE(2100,12,31)")
+        rule = "Nhập ngày dạng dd/mm/yyyy."
+    elif t == "choice":
+        dv = DataValidation(type="list", formula1=choice_names[item.choices])
+        rule = "Chọn một giá trị trong danh sách thả xuống."
+    else:
+        limit = LONG_TEXT_LIMIT if t == "long_text" else TEXT_LIMIT
+        dv = DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(limit))
+        rule = f"Nhập chữ, tối đa {vnnum.number(limit)} ký tự."
+    dv.allow_blank = True
+    dv.showInputMessage = True
+    dv.showErrorMessage = True
+    dv.promptTitle = title
+    dv.prompt = (f"{help_text} {rule}".strip())[:250]
+    dv.errorTitle = "Giá trị không hợp lệ"
+    dv.error = f"{item.label}: {rule}"[:220]
+    dv.errorStyle = "stop"
+    return dv
+
+
+class _Validations:
+    """Collects cells per identical rule so the file carries one rule per kind of input."""
+
+    def __init__(self, choice_names: dict[str, str]) -> None:
+        self.choice_names = choice_names
+        self.by_sheet: dict[str, dict[tuple, DataValidation]] = {}
+
+    def add(self, ws: Worksheet, item: FieldDef | Column, ref: str) -> None:
+        key = (item.type, item.label, item.help, item.min, item.max, item.unit, item.choices)
+        rules = self.by_sheet.setdefault(ws.title, {})
+        dv = rules.get(key)
+        if dv is None:
+            dv = validation_for(item, self.choice_names)
+            rules[key] = dv
+            ws.add_data_validation(dv)
+        dv.add(ref)
+
+
+# --------------------------------------------------------------------------- sheets
+def _protect(ws: Worksheet) -> None:
+    ws.protection.set_password(PASSWORD)
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False  # clerks may widen columns and rows
+    ws.protection.formatRows = False
+
+
+def _page_setup(ws: Worksheet, landscape: bool, title_rows: str | None = None) -> None:
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    # NĐ 30/2020: top/bottom 20–25 mm, left 30–35 mm, right 15–20 mm (inches here)
+    ws.page_margins.left = 1.18
+    ws.page_margins.right = 0.69
+    ws.page_margins.top = 0.79
+    ws.page_margins.bottom = 0.79
+    ws.print_options.horizontalCentered = True
+    if title_rows:
+        ws.print_title_rows = title_rows
+
+
+def _title(ws: Worksheet, row: int, text: str, last_col: int, size: int = 14, bold: bool = True,
+           italic: bool = False, align: str = "center") -> None:
+    cell = ws.cell(row=row, column=1, value=text)
+    cell.font = _font(size, bold=bold, italic=italic)
+    cell.alignment = Alignment(horizontal=align, vertical="center", wrap_text=True)
+    if last_col > 1:
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last_col)
+
+
+def _value_cell_style(cell, item: FieldDef | Column, *, editable: bool, computed: bool, stamped: bool = False) -> None:
+    cell.number_format = number_format(item.type, item.decimals)
+    cell.font = _font(12)
+    cell.border = BORDER
+    wrap = item.type in ("text", "long_text", "choice")
+    horizontal = "left" if wrap else ("center" if item.type == "date" else "right")
+    cell.alignment = Alignment(horizontal=horizontal, vertical="center", wrap_text=wrap)
+    if computed:
+        cell.fill = COMPUTED_FILL
+    elif stamped:
+        cell.fill = STAMP_FILL
+    elif editable:
+        cell.fill = INPUT_FILL
+    cell.protection = cell.protection.copy(locked=not editable)
+
+
+def _header_cell(ws: Worksheet, row: int, col: int, text: str, italic: bool = False) -> None:
+    cell = ws.cell(row=row, column=col, value=text)
+    cell.font = _font(11, bold=not italic, italic=italic)
+    cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    cell.border = BORDER
+    cell.fill = HEADER_FILL
+
+
+def _excel_formula(node: expr.Node, layout: Layout, field_ref=None) -> str:
+    args = dict(column_range=layout.column_range_for_excel, list_range=layout.list_range_for_excel)
+    if field_ref is not None:
+        args["field_ref"] = field_ref
+    body = expr.to_excel(node, **args)
+    inputs = expr.excel_inputs(node, **args)
+    counted = [i for i in inputs if not i.startswith("INDEX(") or ",0,1)" not in i]
+    if counted and not expr.list_refs(node):
+        return f'=IF(COUNT({",".join(counted)})=0,"",{body})'
+    return f"={body}"
+
+
+def _instructions_sheet(ws: Worksheet, definition: ReportDefinition, layout: Layout) -> None:
+    ws.column_dimensions["A"].width = 110
+    _title(ws, 1, definition.sheet("huong_dan").title or definition.title.upper(), 1)
+    ws.cell(row=2, column=1).font = _font(12, italic=True)
+    row = 4
+    for i, text in enumerate(definition.instructions, start=1):
+        cell = ws.cell(row=row, column=1, value=f"{i}. {text}")
+        cell.font = _font(12)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[row].height = _fit_height([(cell.value, 110)])
+        row += 1
+    row += 1
+    legend = [
+        (INPUT_FILL, "Ô nhập số liệu (mở khóa)."),
+        (COMPUTED_FILL, "Ô tự tính bằng công thức (khóa)."),
+        (STAMP_FILL, "Ô thông tin đơn vị, kỳ báo cáo do công cụ điền sẵn (khóa)."),
+    ]
+    for fill, text in legend:
+        cell = ws.cell(row=row, column=1, value=text)
+        cell.fill = fill
+        cell.font = _font(12)
+        cell.border = BORDER
+        row += 1
+    row += 1
+    ws.cell(row=row, column=1, value="Các trang của sổ tính:").font = _font(12, bold=True)
+    row += 1
+    for sheet in definition.sheets:
+        if sheet.kind == "instructions":
+            continue
+        ws.cell(row=row, column=1, value=f"• {sheet.name}: {sheet.title or ''}".rstrip(": ")).font = _font(12)
+        row += 1
+    profile = f" — hồ sơ tỉnh: {definition.profile_name}" if definition.profile_name else ""
+    ws.cell(row=row + 1, column=1,
+            value=f"Mẫu {definition.id} phiên bản {definition.version}{profile}; công cụ CCHC Report Kit {__version__}."
+            ).font = _font(10, italic=True, color="FF595959")
+    _page_setup(ws, landscape=False)
+
+
+def _fields_sheet(ws: Worksheet, sheet_code: str, layout: Layout, validations: _Validations) -> None:
+    definition = layout.definition
+    fmap = definition.field_map()
+    widths = {F_NUM: 7, F_LABEL: 58, F_UNIT: 13, F_VALUE: 22, F_HELP: 50, F_CODE: 30}
+    for col, width in widths.items():
+        ws.column_dimensions[a1(1, col)[:-1]].width = width
+    sheet = definition.sheet(sheet_code)
+    _title(ws, 1, sheet.title or sheet.name.upper(), F_CODE)
+    _title(ws, 2, "", F_CODE, size=12, bold=False, italic=True)
+    for col, text in zip(range(F_NUM, F_CODE + 1), ("STT", "Chỉ tiêu", "Đơn vị tính", "Số liệu", "Hướng dẫn", "Mã trường")):
+        _header_cell(ws, FIELDS_HEADER_ROW, col, text)
+    for heading in layout.headings:
+        if heading.sheet != ws.title:
+            continue
+        label = heading.title if heading.level == 0 else heading.title
+        ws.cell(row=heading.row, column=F_NUM, value=heading.number)
+        ws.cell(row=heading.row, column=F_LABEL, value=label)
+        for col in range(F_NUM, F_CODE + 1):
+            cell = ws.cell(row=heading.row, column=col)
+            cell.font = _font(12, bold=True)
+            cell.border = BORDER
+            cell.alignment = Alignment(vertical="center", wrap_text=True)
+            if heading.level == 0:
+                cell.fill = SECTION_FILL
+        ws.merge_cells(start_row=heading.row, start_column=F_LABEL, end_row=heading.row, end_column=F_CODE)
+        ws.row_dimensions[heading.row].height = _fit_height([(label, 150)])
+    for code, cell_pos in layout.fields.items():
+        if cell_pos.sheet != ws.title:
+            continue
+        f = fmap[code]
+        row = cell_pos.row
+        ws.cell(row=row, column=F_NUM).border = BORDER
+        label_cell = ws.cell(row=row, column=F_LABEL, value=f.label + (" (*)" if f.required and f.is_input else ""))
+        label_cell.font = _font(12)
+        label_cell.alignment = Alignment(wrap_text=True, vertical="center", indent=1)
+        label_cell.border = BORDER
+        unit_cell = ws.cell(row=row, column=F_UNIT, value=f.unit if f.unit and f.unit != "%" else ("%" if f.unit else None))
+        unit_cell.font = _font(11)
+        unit_cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        unit_cell.border = BORDER
+        help_cell = ws.cell(row=row, column=F_HELP, value=f.help)
+        help_cell.font = _font(10, italic=True, color="FF404040")
+        help_cell.alignment = Alignment(wrap_text=True, vertical="center")
+        help_cell.border = BORDER
+        code_cell = ws.cell(row=row, column=F_CODE, value=code)
+        code_cell.font = Font(name="Consolas", size=9, color="FF808080")
+        code_cell.border = BORDER
+        code_cell.alignment = Alignment(vertical="center")
+        value = ws.cell(row=row, column=F_VALUE)
+        if f.computed:
+            value.value = _excel_formula(f.parsed, layout)
+            _value_cell_style(value, f, editable=False, computed=True)
+        elif f.stamp:
+            _value_cell_style(value, f, editable=False, computed=False, stamped=True)
+        else:
+            _value_cell_style(value, f, editable=True, computed=False)
+            validations.add(ws, f, value.coordinate)
+        height = _fit_height([(label_cell.value, widths[F_LABEL]), (f.help or "", widths[F_HELP] * 1.2)])
+        if f.type == "long_text":
+            height = max(height or 0, 48)
+        ws.row_dimensions[row].height = height
+    ws.freeze_panes = ws.cell(row=FIELDS_HEADER_ROW + 1, column=1)
+    _page_setup(ws, landscape=False, title_rows=f"{FIELDS_HEADER_ROW}:{FIELDS_HEADER_ROW}")
+    ws.print_area = f"A1:{a1(ws.max_row, F_HELP)}"
+
+
+def _list_blocks(ws: Worksheet, layout: Layout, validations: _Validations, set_widths: bool) -> None:
+    widths: dict[int, float] = {1: 7}
+    for block in layout.lists.values():
+        if block.sheet != ws.title:
+            continue
+        lst = block.definition
+        last_col = block.last_col
+        title = ws.cell(row=block.title_row, column=1, value=lst.label.upper())
+        title.font = _font(12, bold=True)
+        if lst.help:
+            h = ws.cell(row=block.title_row + 1, column=1, value=lst.help)
+            h.font = _font(10, italic=True, color="FF404040")
+            h.alignment = Alignment(wrap_text=True)
+            ws.merge_cells(start_row=block.title_row + 1, start_column=1, end_row=block.title_row + 1,
+                           end_column=max(last_col, 2))
+            ws.row_dimensions[block.title_row + 1].height = _fit_height([(lst.help, 90)], 10)
+        _header_cell(ws, block.header_row, 1, "STT")
+        for col_def in lst.columns:
+            col = block.columns[col_def.code]
+            _header_cell(ws, block.header_row, col, col_def.label + (" (*)" if col_def.required else ""))
+            widths[col] = max(widths.get(col, 0), col_def.width or 18)
+        for i in range(block.capacity):
+            row = block.first_row + i
+            stt = ws.cell(row=row, column=1, value=i + 1)
+            stt.font = _font(11)
+            stt.alignment = Alignment(horizontal="center", vertical="center")
+            stt.border = BORDER
+            stt.fill = COMPUTED_FILL
+            for col_def in lst.columns:
+                cell = ws.cell(row=row, column=block.columns[col_def.code])
+                _value_cell_style(cell, col_def, editable=True, computed=False)
+            if any(c.type == "long_text" for c in lst.columns):
+                ws.row_dimensions[row].height = 32
+        for col_def in lst.columns:
+            col = block.columns[col_def.code]
+            validations.add(ws, col_def, f"{a1(block.first_row, col)}:{a1(block.last_row, col)}")
+    if set_widths:
+        for col, width in widths.items():
+            ws.column_dimensions[a1(1, col)[:-1]].width = width
+
+
+def _lists_sheet(ws: Worksheet, sheet_code: str, layout: Layout, validations: _Validations) -> None:
+    sheet = layout.definition.sheet(sheet_code)
+    blocks = [b for b in layout.lists.values() if b.sheet == ws.title]
+    last_col = max((b.last_col for b in blocks), default=2)
+    _title(ws, 1, sheet.title or sheet.name.upper(), last_col)
+    _title(ws, 2, "", last_col, size=12, bold=False, italic=True)
+    _list_blocks(ws, layout, validations, set_widths=True)
+    _page_setup(ws, landscape=sheet.landscape)
+    ws.freeze_panes = "A3"
+
+
+def _table_sheet(ws: Worksheet, table_code: str, layout: Layout, validations: _Validations) -> None:
+    block = layout.tables[table_code]
+    table = block.definition
+    last_col = block.last_col
+    rows = block.title_rows
+    ws.cell(row=rows["form_number"], column=1, value=table.form_number).font = _font(12, bold=True)
+    _title(ws, rows["title"], table.title, last_col, size=13)
+    if table.subtitle:
+        _title(ws, rows["subtitle"], table.subtitle, last_col, size=12, bold=False, italic=True)
+    _title(ws, rows["unit"], "", last_col, size=12, bold=False, align="left")
+    _title(ws, rows["period"], "", last_col, size=12, bold=False, align="left")
+    if table.unit_label:
+        _title(ws, rows["unit_label"], table.unit_label, last_col, size=11, bold=False, italic=True, align="right")
+    # multi-row header: groups merge horizontally; a leaf spans down to the bottom header row
+    depth = block.header_depth
+    top = block.header_top
+    leading = []
+    if block.stt_col:
+        leading.append((block.stt_col, "STT"))
+    leading.append((block.label_col, table.label_column.label))
+    for col, text in leading:
+        _header_cell(ws, top, col, text)
+        for r in range(top + 1, top + depth):
+            _header_cell(ws, r, col, None)
+        ws.merge_cells(start_row=top, start_column=col, end_row=top + depth - 1, end_column=col)
+    columns = table.columns
+    for level in range(depth):
+        i = 0
+        while i < len(columns):
+            col_def = columns[i]
+            col = block.columns[col_def.code]
+            if level < len(col_def.groups):
+                text = col_def.groups[level]
+                j = i
+                while (j + 1 < len(columns) and len(columns[j + 1].groups) > level
+                       and columns[j + 1].groups[: level + 1] == col_def.groups[: level + 1]):
+                    j += 1
+                end_col = block.columns[columns[j].code]
+                for c in range(col, end_col + 1):
+                    _header_cell(ws, top + level, c, text if c == col else None)
+                if end_col > col:
+                    ws.merge_cells(start_row=top + level, start_column=col, end_row=top + level, end_column=end_col)
+                i = j + 1
+            elif level == len(col_def.groups):
+                _header_cell(ws, top + level, col, col_def.label)
+                for r in range(top + level + 1, top + depth):
+                    _header_cell(ws, r, col, None)
+                if depth - 1 > level:
+                    ws.merge_cells(start_row=top + level, start_column=col, end_row=top + depth - 1, end_column=col)
+                i += 1
+            else:
+                i += 1
+    for n, col in enumerate(range(1, last_col + 1), start=1):
+        _header_cell(ws, block.number_row, col, f"({n})", italic=True)
+    # widths
+    if block.stt_col:
+        ws.column_dimensions["A"].width = 6
+    ws.column_dimensions[a1(1, block.label_col)[:-1]].width = table.label_column.width or 34
+    for col_def in columns:
+        ws.column_dimensions[a1(1, block.columns[col_def.code])[:-1]].width = col_def.width or 11
+    for r in range(top, top + depth):
+        ws.row_dimensions[r].height = 48 if r == top + depth - 1 else 32
+    # data rows
+    for i in range(block.n_rows):
+        row = block.first_row + i
+        if block.stt_col:
+            stt = ws.cell(row=row, column=block.stt_col, value=i + 1)
+            stt.font = _font(11)
+            stt.alignment = Alignment(horizontal="center")
+            stt.border = BORDER
+            stt.fill = COMPUTED_FILL
+        label = ws.cell(row=row, column=block.label_col)
+        row_def = table.rows[i] if table.fixed else None
+        if row_def is not None:
+            label.value = row_def.label
+            label.font = _font(12, bold=row_def.indent == 0)
+            label.alignment = Alignment(wrap_text=True, vertical="center", indent=row_def.indent)
+            label.border = BORDER
+            label.protection = label.protection.copy(locked=True)
+        else:
+            _value_cell_style(label, table.label_column, editable=True, computed=False)
+        for col_def in columns:
+            cell = ws.cell(row=row, column=block.columns[col_def.code])
+            if row_def is not None and not row_def.input:
+                cell.border = BORDER
+                cell.fill = COMPUTED_FILL
+                continue
+            if col_def.computed:
+                refs = {c.code: a1(row, block.columns[c.code]) for c in columns}
+                cell.value = _excel_formula(expr.parse(col_def.formula), layout, field_ref=lambda code, refs=refs: refs[code])
+                _value_cell_style(cell, col_def, editable=False, computed=True)
+            else:
+                _value_cell_style(cell, col_def, editable=True, computed=False)
+    if not table.fixed:
+        validations.add(ws, table.label_column,
+                        f"{a1(block.first_row, block.label_col)}:{a1(block.last_row, block.label_col)}")
+    for col_def in columns:
+        if col_def.computed:
+            continue
+        col = block.columns[col_def.code]
+        if table.fixed:
+            for i, row_def in enumerate(table.rows):
+                if row_def.input:
+                    validations.add(ws, col_def, a1(block.first_row + i, col))
+        else:
+            validations.add(ws, col_def, f"{a1(block.first_row, col)}:{a1(block.last_row, col)}")
+    if block.total_row:
+        row = block.total_row
+        if block.stt_col:
+            ws.cell(row=row, column=block.stt_col).border = BORDER
+        total = ws.cell(row=row, column=block.label_col, value=table.total_row)
+        total.font = _font(12, bold=True)
+        total.border = BORDER
+        total.alignment = Alignment(horizontal="center")
+        for col_def in columns:
+            col = block.columns[col_def.code]
+            cell = ws.cell(row=row, column=col, value=f"=SUM({a1(block.first_row, col)}:{a1(block.last_row, col)})")
+            _value_cell_style(cell, col_def, editable=False, computed=True)
+            cell.font = _font(12, bold=True)
+    end = (block.total_row or block.last_row) + 2
+    if table.note:
+        _title(ws, end, table.note, last_col, size=10, bold=False, italic=True, align="left")
+        ws.row_dimensions[end].height = _fit_height([(table.note, sum(
+            (ws.column_dimensions[a1(1, c)[:-1]].width or 10) for c in range(1, last_col + 1)))], 10)
+    ws.freeze_panes = ws.cell(row=block.first_row, column=block.label_col + 1)
+    _page_setup(ws, landscape=layout.definition.sheet(table.sheet).landscape,
+                title_rows=f"{top}:{block.number_row}")
+
+
+def _lists_source_sheet(ws: Worksheet, definition: ReportDefinition) -> None:
+    for i, cl in enumerate(definition.choice_lists, start=1):
+        ws.cell(row=1, column=i, value=cl.code)
+        for j, opt in enumerate(cl.options, start=2):
+            ws.cell(row=j, column=i, value=opt.label)
+    ws.sheet_state = "veryHidden"
+    _protect(ws)
+
+
+def _meta_sheet(ws: Worksheet, definition: ReportDefinition, layout: Layout) -> None:
+    base = {
+        "template_id": definition.id, "template_version": definition.version,
+        "definition_hash": definition.source_hash, "profile": definition.profile or "",
+        "tool_version": __version__, "submission_counter": 0, "kind": "unit",
+    }
+    for key, row in layout.meta_rows.items():
+        ws.cell(row=row, column=1, value=key)
+        value = base.get(key)
+        # every meta value cell exists in the file so per-unit stamping can patch it in place
+        ws.cell(row=row, column=2, value=value if value not in (None, "") else "-")
+    ws.sheet_state = "veryHidden"
+    _protect(ws)
+
+
+def build_workbook(definition: ReportDefinition) -> Workbook:
+    layout = compute_layout(definition)
+    wb = Workbook()
+    wb.remove(wb.active)
+    choice_names = {cl.code: cl.code for cl in definition.choice_lists}
+    validations = _Validations(choice_names)
+    for sheet in definition.sheets:
+        ws = wb.create_sheet(sheet.name)
+        ws.sheet_view.zoomScale = 100
+        if sheet.kind == "instructions":
+            _instructions_sheet(ws, definition, layout)
+        elif sheet.kind == "fields":
+            _fields_sheet(ws, sheet.code, layout, validations)
+            _list_blocks(ws, layout, validations, set_widths=False)
+        elif sheet.kind == "lists":
+            _lists_sheet(ws, sheet.code, layout, validations)
+        elif sheet.kind == "table":
+            for table in definition.tables:
+                if table.sheet == sheet.code:
+                    _table_sheet(ws, table.code, layout, validations)
+        _protect(ws)
+    _lists_source_sheet(wb.create_sheet(LISTS_SHEET), definition)
+    _meta_sheet(wb.create_sheet(META_SHEET), definition, layout)
+    # stamped text cells get a placeholder so they exist in the XML and can be patched
+    for sheet_name, ref, _template in layout.text_stamps:
+        cell = wb[sheet_name][ref]
+        if cell.value in (None, ""):
+            cell.value = "-"
+    for code, cell_pos in layout.fields.items():
+        f = definition.field_map()[code]
+        if f.stamp:
+            wb[cell_pos.sheet][cell_pos.ref].value = "-" if f.type in ("text", "choice") else None
+    # defined names: fields, lists, tables, choice lists
+    for code, cell_pos in layout.fields.items():
+        wb.defined_names[code] = DefinedName(code, attr_text=f"{quote_sheet(cell_pos.sheet)}!{a1(cell_pos.row, cell_pos.col, True)}")
+    for code, block in layout.lists.items():
+        wb.defined_names[code] = DefinedName(code, attr_text=f"{quote_sheet(block.sheet)}!{block.range_ref()}")
+    for code, block in layout.tables.items():
+        wb.defined_names[code] = DefinedName(code, attr_text=f"{quote_sheet(block.sheet)}!{block.range_ref()}")
+    for code, ref in layout.choice_ranges.items():
+        wb.defined_names[code] = DefinedName(code, attr_text=ref)
+    wb.calculation.fullCalcOnLoad = True
+    wb.security = WorkbookProtection(workbookPassword=PASSWORD, lockStructure=True)
+    wb.active = 1
+    return wb
+
+
+def build_template_bytes(definition: ReportDefinition) -> bytes:
+    buf = io.BytesIO()
+    build_workbook(definition).save(buf)
+    return buf.getvalue()
+
+
+def template_file_name(definition: ReportDefinition) -> str:
+    profile = f"_{definition.profile}" if definition.profile else ""
+    return f"{definition.id}_v{definition.version}{profile}.xlsx"
+
+
+def today() -> dt.date:
+    return dt.date.today()
