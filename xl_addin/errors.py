@@ -26,7 +26,7 @@ class _Default(dict):
         return "…"
 
 
-def render(code: str, **params: object) -> str:
+def render(code: str, /, **params: object) -> str:
     entry = catalogue()[code]
     text = entry["message"].format_map(_Default({k: "" if v is None else v for k, v in params.items()}))
     return unicodedata.normalize("NFC", text)
@@ -35,7 +35,7 @@ def render(code: str, **params: object) -> str:
 class CchcError(Exception):
     """A failure the user can act on. ``code`` is a key of the message catalogue."""
 
-    def __init__(self, code: str, **params: object) -> None:
+    def __init__(self, code: str, /, **params: object) -> None:
         if code not in catalogue():
             raise KeyError(f"message code {code!r} is not in messages.yaml")
         self.code = code

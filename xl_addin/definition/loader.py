@@ -13,6 +13,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -141,14 +142,43 @@ def _locate(data: Any, loc: tuple) -> tuple[str, int, str]:
     return file, line, code
 
 
+def _find_coded(data: Any, code: str) -> Any:
+    """The innermost mapping whose ``code`` is ``code`` (for errors found across the definition)."""
+    if isinstance(data, dict):
+        if data.get("code") == code:
+            return data
+        items = data.values()
+    elif isinstance(data, list):
+        items = data
+    else:
+        return None
+    for item in items:
+        found = _find_coded(item, code)
+        if found is not None:
+            return found
+    return None
+
+
 def _raise_validation(exc: ValidationError, data: Any) -> None:
-    first = exc.errors()[0]
+    errors = exc.errors()
+    first = errors[0]
     file, line, code = _locate(data, tuple(first["loc"]))
-    where = f" (mục «{code}»)" if code else ""
     detail = _vi_error(first)
-    more = len(exc.errors()) - 1
-    if more:
+    if not first["loc"]:
+        # a cross-check of the whole definition: point at the item it names
+        for candidate in re.findall(r"«([A-Za-z0-9_.]+)»", detail):
+            found = _find_coded(data, candidate)
+            if isinstance(found, LineDict):
+                file, line, code = found.yaml_file, found.yaml_line, candidate
+                break
+    # errors of the same item are shown together (e.g. a misspelt key is also a missing key)
+    same = [e for e in errors[1:] if _locate(data, tuple(e["loc"]))[:2] == (file, line)]
+    for extra in same[:3]:
+        detail += "; " + _vi_error(extra)
+    more = len(errors) - 1 - len(same[:3])
+    if more > 0:
         detail += f" (và {more} lỗi khác)"
+    where = f" (mục «{code}»)" if code else ""
     raise CchcError("definition_invalid", file=file, line=line, where=where, detail=detail) from None
 
 

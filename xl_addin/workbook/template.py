@@ -14,7 +14,7 @@ import math
 from decimal import Decimal
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -190,7 +190,7 @@ def _value_cell_style(cell, item: FieldDef | Column, *, editable: bool, computed
         cell.fill = STAMP_FILL
     elif editable:
         cell.fill = INPUT_FILL
-    cell.protection = cell.protection.copy(locked=not editable)
+    cell.protection = Protection(locked=not editable)
 
 
 def _header_cell(ws: Worksheet, row: int, col: int, text: str, italic: bool = False) -> None:
@@ -447,7 +447,7 @@ def _table_sheet(ws: Worksheet, table_code: str, layout: Layout, validations: _V
             label.font = _font(12, bold=row_def.indent == 0)
             label.alignment = Alignment(wrap_text=True, vertical="center", indent=row_def.indent)
             label.border = BORDER
-            label.protection = label.protection.copy(locked=True)
+            label.protection = Protection(locked=True)
         else:
             _value_cell_style(label, table.label_column, editable=True, computed=False)
         for col_def in columns:
