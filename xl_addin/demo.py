@@ -28,7 +28,8 @@ def demo_dir() -> Path:
     return templates_root() / "demo"
 
 
-def _generate(spec: dict, rng: random.Random, env: dict[str, Any], unit_name: str, n: int) -> Any:
+def _generate(spec: dict, rng: random.Random, env: dict[str, Any], unit_name: str, n: int,
+              columns: dict | None = None) -> Any:
     if "int" in spec:
         lo, hi = spec["int"]
         return rng.randint(int(lo), int(hi))
@@ -37,7 +38,7 @@ def _generate(spec: dict, rng: random.Random, env: dict[str, Any], unit_name: st
         step = Decimal(1).scaleb(-int(places))
         return (Decimal(str(rng.uniform(float(lo), float(hi)))).quantize(step))
     if "expr" in spec:
-        value = expr.evaluate(expr.parse(spec["expr"]), expr.Env(env))
+        value = expr.evaluate(expr.parse(spec["expr"]), expr.Env(env, columns or {}))
         return None if value is None else (int(value) if value == value.to_integral_value() else value)
     if "text" in spec:
         return spec["text"].replace("{unit}", unit_name)
@@ -58,11 +59,22 @@ def _fill_text(value: Any, rng: random.Random) -> Any:
 
 def sample_data(sample: dict, unit_code: str, unit_name: str) -> dict:
     rng = random.Random(f"cchc-demo-{unit_code}")
+    tables = {}
+    columns: dict[tuple[str, str], list[Any]] = {}
+    for code, spec in sample.get("tables", {}).items():
+        rows = []
+        for label in spec["rows"]:
+            row: dict[str, Any] = {}
+            for col, col_spec in spec["columns"].items():
+                row[col] = _generate(col_spec, rng, row, unit_name, 0)
+                columns.setdefault((code, col), []).append(row[col])
+            rows.append((label, row))
+        tables[code] = rows
     specs = dict(sample.get("values", {}))
     specs.update(sample.get("mistakes", {}).get(unit_code, {}))
     values: dict[str, Any] = {}
     for code, spec in specs.items():
-        values[code] = _generate(spec, rng, values, unit_name, 0)
+        values[code] = _generate(spec, rng, values, unit_name, 0, columns)
     lists = {}
     for code, spec in sample.get("lists", {}).items():
         lo, hi = spec["count"]
@@ -74,15 +86,6 @@ def sample_data(sample: dict, unit_code: str, unit_name: str) -> dict:
             else:
                 rows.append({"__first__": item})
         lists[code] = rows
-    tables = {}
-    for code, spec in sample.get("tables", {}).items():
-        rows = []
-        for label in spec["rows"]:
-            row: dict[str, Any] = {}
-            for col, col_spec in spec["columns"].items():
-                row[col] = _generate(col_spec, rng, row, unit_name, 0)
-            rows.append((label, row))
-        tables[code] = rows
     return {"values": values, "lists": lists, "tables": tables}
 
 

@@ -182,7 +182,7 @@ class CompoundFile:
         # Directory.
         directory = bytearray()
         for entry in entries:
-            directory += _dir_entry(entry, mini_size=len(mini))
+            directory += _dir_entry(entry, is_root=entry is root, mini_size=len(mini))
         per_dir_sector = SECTOR_SIZE // DIR_ENTRY_SIZE
         for _ in range(-len(entries) % per_dir_sector):
             directory += _unused_entry()
@@ -244,9 +244,9 @@ def _build_tree(nodes: list[_Node], depth: int, height: int) -> int:
     return node.sid
 
 
-def _dir_entry(node: _Node, mini_size: int) -> bytes:
+def _dir_entry(node: _Node, is_root: bool, mini_size: int) -> bytes:
     name = node.name.encode("utf-16-le") + b"\x00\x00"
-    if node is None or node.name == "Root Entry" and node.is_storage and node.sid == 0:
+    if is_root:
         kind, start, size = _TYPE_ROOT, node.start, mini_size
     elif node.is_storage:
         kind, start, size = _TYPE_STORAGE, 0, 0

@@ -145,7 +145,7 @@ def _locate(data: Any, loc: tuple) -> tuple[str, int, str]:
 def _find_coded(data: Any, code: str) -> Any:
     """The innermost mapping whose ``code`` is ``code`` (for errors found across the definition)."""
     if isinstance(data, dict):
-        if data.get("code") == code:
+        if data.get("code") == code or data.get("id") == code:
             return data
         items = data.values()
     elif isinstance(data, list):
@@ -229,6 +229,9 @@ def _apply_profile(raw: dict, profile_raw: dict, profile: Profile) -> dict:
             errors.append((add, f"table_columns: bảng «{add.get('table')}» không tồn tại hoặc thiếu khóa column"))
             continue
         _insert_after(table["columns"], add["column"], add.get("after"))
+    for key in ("rules", "ratios"):
+        if profile_raw.get(key):
+            data[key] = list(raw.get(key, [])) + list(profile_raw[key])
     if errors:
         item, detail = errors[0]
         raise CchcError("definition_invalid", file=getattr(item, "yaml_file", "?"),

@@ -247,6 +247,78 @@ class TableDef(Model):
         return bool(self.rows)
 
 
+class Ratio(Model):
+    """numerator / denominator × 100, rounded half-up to 2 places; None when the denominator is 0."""
+
+    code: Code
+    label: Text
+    numerator: str
+    denominator: str
+    unit: Optional[Text] = None
+    section: Optional[str] = None
+    share: bool = False  # a part of a whole: never above 100%
+    typed: Optional[Code] = None  # a field where the clerk may type this ratio
+
+    @model_validator(mode="after")
+    def _parse(self) -> "Ratio":
+        for side in (self.numerator, self.denominator):
+            try:
+                expr.parse(side)
+            except expr.ExprError as exc:
+                raise ValueError(f"tỷ lệ «{self.code}»: {exc}") from None
+        return self
+
+
+Importance = Literal["error", "warning", "info"]
+Operator = Literal["==", "!=", ">", ">=", "<", "<=", "compulsory_pair", "exclusive_pair"]
+Missing = Literal["skip_if_any_missing", "skip_if_all_missing", "never_skip"]
+ListCheck = Literal["date_not_after", "date_within_period", "number_format", "symbol_matches_type"]
+
+
+class Rule(Model):
+    """A validation rule: left operator right, or a row check of a list."""
+
+    id: Code
+    name: Text
+    instruction: Text
+    importance: Importance
+    group: Optional[str] = None
+    left: Optional[str] = None
+    operator: Optional[Operator] = None
+    right: Optional[str] = None
+    left_label: Optional[Text] = None
+    right_label: Optional[Text] = None
+    missing: Missing = "skip_if_any_missing"
+    tolerance: Decimal = Decimal(0)
+    levels: Optional[list[Level]] = None
+    profiles: Optional[list[str]] = None
+    table: Optional[Code] = None
+    list_code: Optional[Code] = PField(default=None, alias="list")
+    check: Optional[ListCheck] = None
+    column: Optional[Code] = None
+    field: Optional[Code] = None
+    type_column: Optional[Code] = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> "Rule":
+        if self.check:
+            if not self.list_code or not self.column:
+                raise ValueError(f"luật «{self.id}»: kiểm tra danh sách cần list và column")
+            if self.check == "date_not_after" and not self.field:
+                raise ValueError(f"luật «{self.id}»: date_not_after cần field (ngày so sánh)")
+            if self.check == "symbol_matches_type" and not self.type_column:
+                raise ValueError(f"luật «{self.id}»: symbol_matches_type cần type_column")
+            return self
+        if not (self.left and self.operator and self.right):
+            raise ValueError(f"luật «{self.id}» cần left, operator và right (hoặc list và check)")
+        for side in (self.left, self.right):
+            try:
+                expr.parse(side)
+            except expr.ExprError as exc:
+                raise ValueError(f"luật «{self.id}»: {exc}") from None
+        return self
+
+
 class PeriodType(Model):
     code: str
     pattern: str
@@ -271,6 +343,8 @@ class Profile(Model):
     sections: list[Section] = []
     fields: list[FieldDef] = []  # each names its section with `section`
     table_columns: list[dict] = []  # {table, after, column}
+    rules: list[Rule] = []
+    ratios: list[Ratio] = []
     deadline_working_days: Optional[int] = None
 
 
@@ -285,6 +359,8 @@ class ReportDefinition(Model):
     sections: list[Section]
     lists: list[ListDef] = []
     tables: list[TableDef] = []
+    ratios: list[Ratio] = []
+    rules: list[Rule] = []
     instructions: list[Text] = []
     deadline_working_days: int = 2
     # filled by the loader
@@ -320,6 +396,15 @@ class ReportDefinition(Model):
 
     def table_map(self) -> dict[str, TableDef]:
         return {t.code: t for t in self.tables}
+
+    def ratio_map(self) -> dict[str, Ratio]:
+        return {r.code: r for r in self.ratios}
+
+    def rules_for(self, level: str | None = None) -> list[Rule]:
+        """Rules that apply to this definition's profile and, when given, the unit's level."""
+        return [r for r in self.rules
+                if (r.profiles is None or self.profile in r.profiles)
+                and (r.levels is None or level is None or level in r.levels)]
 
     @model_validator(mode="after")
     def _cross_checks(self) -> "ReportDefinition":
@@ -362,6 +447,19 @@ class ReportDefinition(Model):
             if f.carry_from and f.carry_from not in fields:
                 raise ValueError(f"trường «{f.code}»: carry_from «{f.carry_from}» không tồn tại")
         _check_cycles(fields)
+        all_names.extend(r.code for r in self.ratios)
+        _unique(all_names, "mã trường/tỷ lệ")
+        sections = {sec.code for sec in self.walk_sections()}
+        for ratio in self.ratios:
+            if ratio.section and ratio.section not in sections:
+                raise ValueError(f"tỷ lệ «{ratio.code}» đặt ở mục «{ratio.section}» không tồn tại")
+            for side in (ratio.numerator, ratio.denominator):
+                _check_refs(f"tỷ lệ «{ratio.code}»", expr.parse(side), fields, tables, lists)
+            if ratio.typed and (ratio.typed not in fields or fields[ratio.typed].type != "percent"):
+                raise ValueError(f"tỷ lệ «{ratio.code}»: typed «{ratio.typed}» phải là một trường kiểu percent")
+        _unique([r.id for r in self.rules], "mã luật kiểm tra")
+        for rule in self.rules:
+            _check_rule(rule, fields, tables, lists)
         return self
 
 
@@ -387,7 +485,7 @@ def check_expression_refs(where: str, node: expr.Node, fields: dict, tables: dic
     _check_refs(where, node, fields, tables, lists)
 
 
-def _check_refs(where: str, node: expr.Node, fields: dict, tables: dict, lists: dict) -> None:
+def _check_refs(where: str, node: expr.Node, fields: dict, tables: dict, lists: dict, allow_dates: bool = False) -> None:
     missing = sorted(expr.field_refs(node) - set(fields))
     if missing:
         raise ValueError(f"{where}: biểu thức dùng mã không tồn tại: {', '.join(missing)}")
@@ -400,8 +498,37 @@ def _check_refs(where: str, node: expr.Node, fields: dict, tables: dict, lists: 
     if bad_lists:
         raise ValueError(f"{where}: biểu thức dùng danh sách không tồn tại: {', '.join(bad_lists)}")
     for code in expr.field_refs(node):
+        if fields[code].type == "date" and allow_dates:
+            continue
         if fields[code].type not in NUMERIC_TYPES:
             raise ValueError(f"{where}: «{code}» không phải trường số, không dùng trong phép tính được")
+
+
+def _check_rule(rule: Rule, fields: dict, tables: dict, lists: dict) -> None:
+    where = f"luật «{rule.id}»"
+    if rule.check:
+        lst = lists.get(rule.list_code)
+        if lst is None:
+            raise ValueError(f"{where}: danh sách «{rule.list_code}» không tồn tại")
+        cols = {c.code for c in lst.columns}
+        for col in (rule.column, rule.type_column):
+            if col and col not in cols:
+                raise ValueError(f"{where}: danh sách «{rule.list_code}» không có cột «{col}»")
+        if rule.field and rule.field not in fields:
+            raise ValueError(f"{where}: trường «{rule.field}» không tồn tại")
+        return
+    if rule.table:
+        table = tables.get(rule.table)
+        if table is None:
+            raise ValueError(f"{where}: bảng «{rule.table}» không tồn tại")
+        cols = {c.code for c in table.columns}
+        for side in (rule.left, rule.right):
+            bad = sorted(expr.field_refs(expr.parse(side)) - cols)
+            if bad:
+                raise ValueError(f"{where}: bảng «{rule.table}» không có cột: {', '.join(bad)}")
+        return
+    for side in (rule.left, rule.right):
+        _check_refs(where, expr.parse(side), fields, tables, lists, allow_dates=True)
 
 
 def _check_cycles(fields: dict[str, FieldDef]) -> None:

@@ -131,6 +131,7 @@ class Layout:
     definition: ReportDefinition
     sheet_names: list[str]
     fields: dict[str, FieldCell]
+    ratios: dict[str, FieldCell]
     headings: list[HeadingRow]
     lists: dict[str, ListBlock]
     tables: dict[str, TableBlock]
@@ -172,9 +173,13 @@ def section_numbers(definition: ReportDefinition) -> dict[str, str]:
 
 
 def _fields_sheet(definition: ReportDefinition, sheet_code: str, numbers: dict[str, str],
-                  fields: dict[str, FieldCell], headings: list[HeadingRow], start_row: int) -> int:
+                  fields: dict[str, FieldCell], ratios: dict[str, FieldCell], headings: list[HeadingRow],
+                  start_row: int) -> int:
     name = definition.sheet(sheet_code).name
     row = start_row
+    by_section: dict[str, list[str]] = {}
+    for ratio in definition.ratios:
+        by_section.setdefault(ratio.section or "", []).append(ratio.code)
 
     def visit(section: Section, depth: int) -> None:
         nonlocal row
@@ -187,6 +192,9 @@ def _fields_sheet(definition: ReportDefinition, sheet_code: str, numbers: dict[s
             row += 1
         for f in section.fields:
             fields[f.code] = FieldCell(f.code, name, row)
+            row += 1
+        for code in by_section.get(section.code, []):
+            ratios[code] = FieldCell(code, name, row)
             row += 1
         for child in section.children:
             visit(child, depth + 1)
@@ -245,13 +253,14 @@ def _layout_cached(definition_id: int, definition: ReportDefinition) -> Layout:
 def _build_layout(definition: ReportDefinition) -> Layout:
     numbers = section_numbers(definition)
     fields: dict[str, FieldCell] = {}
+    ratios: dict[str, FieldCell] = {}
     headings: list[HeadingRow] = []
     lists: dict[str, ListBlock] = {}
     tables: dict[str, TableBlock] = {}
     text_stamps: list[tuple[str, str, str]] = []
     for sheet in definition.sheets:
         if sheet.kind == "fields":
-            end = _fields_sheet(definition, sheet.code, numbers, fields, headings, FIELDS_FIRST_ROW)
+            end = _fields_sheet(definition, sheet.code, numbers, fields, ratios, headings, FIELDS_FIRST_ROW)
             _list_blocks(definition, sheet.code, end + 1, lists)
             text_stamps.append((sheet.name, "A2", UNIT_LINE))
         elif sheet.kind == "lists":
@@ -273,7 +282,7 @@ def _build_layout(definition: ReportDefinition) -> Layout:
         choice_ranges[cl.code] = f"{quote_sheet(LISTS_SHEET)}!{a1(2, col, True)}:{a1(1 + len(cl.options), col, True)}"
     meta_rows = {key: i + 1 for i, key in enumerate(META_KEYS)}
     sheet_names = [s.name for s in definition.sheets] + [LISTS_SHEET, META_SHEET]
-    return Layout(definition, sheet_names, fields, headings, lists, tables, choice_ranges, meta_rows, text_stamps)
+    return Layout(definition, sheet_names, fields, ratios, headings, lists, tables, choice_ranges, meta_rows, text_stamps)
 
 
 UNIT_LINE = "Đơn vị: {unit.name} — Kỳ báo cáo: {period.label} (từ ngày {period.from_text} đến ngày {period.to_text})"

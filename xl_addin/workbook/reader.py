@@ -51,7 +51,10 @@ class WorkbookData:
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     table_totals: dict[str, dict[str, Any]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
-    cells: dict[str, str] = field(default_factory=dict)  # field code -> "Sheet!A1"
+    cells: dict[str, str] = field(default_factory=dict)  # field and ratio code -> "Sheet!A1"
+    list_rows: dict[str, list[int]] = field(default_factory=dict)  # sheet row of each list row read
+    table_rows: dict[str, list[int]] = field(default_factory=dict)  # sheet row of each table row read
+    excel_ratios: dict[str, Any] = field(default_factory=dict)  # what the workbook's own ratio cells hold
 
     @property
     def template(self) -> dict:
@@ -228,8 +231,11 @@ def extract(definition: ReportDefinition, grids: dict[str, Grid], file_label: st
         if f.computed:
             continue
         data.values[code] = conv.convert(f, _cell(grids.get(pos.sheet), pos.row, pos.col), pos.sheet, pos.ref, code)
+    for code, pos in layout.ratios.items():
+        data.cells[code] = pos.address
+        data.excel_ratios[code] = _cell(grids.get(pos.sheet), pos.row, pos.col)
     for code, block in layout.lists.items():
-        rows = []
+        rows, positions = [], []
         grid = grids.get(block.sheet)
         for r in range(block.first_row, block.last_row + 1):
             raws = {c.code: _cell(grid, r, block.columns[c.code]) for c in block.definition.columns}
@@ -237,12 +243,14 @@ def extract(definition: ReportDefinition, grids: dict[str, Grid], file_label: st
                 continue
             rows.append({c.code: conv.convert(c, raws[c.code], block.sheet, a1(r, block.columns[c.code]), code)
                          for c in block.definition.columns})
+            positions.append(r)
         data.lists[code] = rows
+        data.list_rows[code] = positions
     columns: dict[tuple[str, str], list[Any]] = {}
     for code, block in layout.tables.items():
         table = block.definition
         grid = grids.get(block.sheet)
-        rows = []
+        rows, positions = [], []
         for i in range(block.n_rows):
             r = block.first_row + i
             row_def = table.rows[i] if table.fixed else None
@@ -265,7 +273,9 @@ def extract(definition: ReportDefinition, grids: dict[str, Grid], file_label: st
             if row_def is None and all(v is None for k, v in out.items()):
                 continue
             rows.append(out)
+            positions.append(r)
         data.tables[code] = rows
+        data.table_rows[code] = positions
         totals = {}
         for col in table.columns:
             vals = [row.get(col.code) for row in rows if row.get(col.code) is not None]

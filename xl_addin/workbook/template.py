@@ -312,9 +312,60 @@ def _fields_sheet(ws: Worksheet, sheet_code: str, layout: Layout, validations: _
         if f.type == "long_text":
             height = max(height or 0, 48)
         ws.row_dimensions[row].height = height
+    ratios = definition.ratio_map()
+    for code, cell_pos in layout.ratios.items():
+        if cell_pos.sheet != ws.title:
+            continue
+        _ratio_row(ws, cell_pos.row, ratios[code], layout, widths)
     ws.freeze_panes = ws.cell(row=FIELDS_HEADER_ROW + 1, column=1)
     _page_setup(ws, landscape=False, title_rows=f"{FIELDS_HEADER_ROW}:{FIELDS_HEADER_ROW}")
     ws.print_area = f"A1:{a1(ws.max_row, F_HELP)}"
+
+
+def ratio_formula(ratio, layout: Layout) -> str:
+    """The live Excel formula of a ratio cell: a fraction shown as 0.00%, or "không phát sinh"."""
+    args = dict(column_range=layout.column_range_for_excel, list_range=layout.list_range_for_excel)
+    num = expr.to_excel(expr.parse(ratio.numerator), **args)
+    den = expr.to_excel(expr.parse(ratio.denominator), **args)
+    return f'=IF(N({den})=0,"{NO_DATA}",ROUND(({num})/({den}),4))'
+
+
+NO_DATA = "không phát sinh"
+
+
+def _ratio_row(ws: Worksheet, row: int, ratio, layout: Layout, widths: dict[int, float]) -> None:
+    fmap = layout.definition.field_map()
+
+    def describe(text: str) -> str:
+        node = expr.parse(text)
+        codes = sorted(expr.field_refs(node), key=lambda c: text.index(c))
+        return " + ".join(fmap[c].label for c in codes) if isinstance(node, (expr.Ref, expr.Bin)) else text
+
+    ws.cell(row=row, column=F_NUM).border = BORDER
+    label = ws.cell(row=row, column=F_LABEL, value=f"{ratio.label} (tự tính)")
+    label.font = _font(12, italic=True)
+    label.alignment = Alignment(wrap_text=True, vertical="center", indent=1)
+    label.border = BORDER
+    unit = ws.cell(row=row, column=F_UNIT, value="%")
+    unit.font = _font(11)
+    unit.alignment = Alignment(horizontal="center", vertical="center")
+    unit.border = BORDER
+    value = ws.cell(row=row, column=F_VALUE, value=ratio_formula(ratio, layout))
+    value.number_format = "0.00%"
+    value.font = _font(12, bold=True)
+    value.alignment = Alignment(horizontal="right", vertical="center")
+    value.border = BORDER
+    value.fill = COMPUTED_FILL
+    value.protection = Protection(locked=True)
+    help_text = f"Tử số: {describe(ratio.numerator)}. Mẫu số: {describe(ratio.denominator)}. Làm tròn 2 chữ số thập phân."
+    help_cell = ws.cell(row=row, column=F_HELP, value=help_text)
+    help_cell.font = _font(10, italic=True, color="FF404040")
+    help_cell.alignment = Alignment(wrap_text=True, vertical="center")
+    help_cell.border = BORDER
+    code_cell = ws.cell(row=row, column=F_CODE, value=ratio.code)
+    code_cell.font = Font(name="Consolas", size=9, color="FF808080")
+    code_cell.border = BORDER
+    ws.row_dimensions[row].height = _fit_height([(label.value, widths[F_LABEL]), (help_text, widths[F_HELP] * 1.2)])
 
 
 def _list_blocks(ws: Worksheet, layout: Layout, validations: _Validations, set_widths: bool) -> None:
@@ -556,6 +607,8 @@ def build_workbook(definition: ReportDefinition) -> Workbook:
             wb[cell_pos.sheet][cell_pos.ref].value = "-" if f.type in ("text", "choice") else None
     # defined names: fields, lists, tables, choice lists
     for code, cell_pos in layout.fields.items():
+        wb.defined_names[code] = DefinedName(code, attr_text=f"{quote_sheet(cell_pos.sheet)}!{a1(cell_pos.row, cell_pos.col, True)}")
+    for code, cell_pos in layout.ratios.items():
         wb.defined_names[code] = DefinedName(code, attr_text=f"{quote_sheet(cell_pos.sheet)}!{a1(cell_pos.row, cell_pos.col, True)}")
     for code, block in layout.lists.items():
         wb.defined_names[code] = DefinedName(code, attr_text=f"{quote_sheet(block.sheet)}!{block.range_ref()}")

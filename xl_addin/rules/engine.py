@@ -1,0 +1,339 @@
+"""The rule engine: every check of the definition over one workbook's values.
+
+Findings come from five places, all declared as data: problems met while reading cells
+(text in a number cell…), required fields and lists left empty, the rules (left operator
+right; per table row; list row checks), and the ratio catalogue (a typed ratio against the
+computed one; a share above 100%). No rule logic lives in the Excel layer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from .. import vnnum
+from ..definition import expr
+from ..definition.models import Rule
+from ..errors import render
+from ..workbook.layout import a1
+from ..workbook.reader import WorkbookData, to_jsonable
+from .ratios import RatioResult, compute_ratios, env_for
+
+IMPORTANCE_VI = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Lưu ý"}
+_PROBLEM_IMPORTANCE = {"value_implausible": "warning"}
+_OP_TEXT = {"==": "phải bằng", "!=": "phải khác", ">": "phải lớn hơn", ">=": "không được nhỏ hơn",
+            "<": "phải nhỏ hơn", "<=": "không được lớn hơn"}
+_NUMBER_RE = re.compile(r"^\d{1,6}(/\d{4})?/[A-Za-zĐđ][A-Za-zĐđ0-9&.]*(-[A-Za-zĐđ0-9&.]+)+$")
+ROUNDING_TOLERANCE = Decimal("0.01")
+
+
+@dataclass
+class Finding:
+    rule: str
+    importance: str
+    message: str
+    instruction: str = ""
+    fields: list[str] = field(default_factory=list)
+    cells: list[str] = field(default_factory=list)
+    values: dict[str, Any] = field(default_factory=dict)
+    gap: Decimal | None = None
+    name: str = ""
+
+    def to_dict(self) -> dict:
+        return {"rule": self.rule, "importance": self.importance, "fields": self.fields, "cells": self.cells,
+                "message": self.message, "values": {k: to_jsonable(v) for k, v in self.values.items()},
+                "instruction": self.instruction, "gap": to_jsonable(self.gap)}
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "(trống)"
+    if isinstance(value, Decimal):
+        if value == value.to_integral_value():
+            return vnnum.number(value)
+        return vnnum.number(value.normalize())
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+def _dates_as_numbers(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: Decimal(v.toordinal()) if isinstance(v, dt.date) else v for k, v in values.items()}
+
+
+def _compare(op: str, left: Decimal, right: Decimal, tolerance: Decimal) -> bool:
+    if op == "==":
+        return abs(left - right) <= tolerance
+    if op == "!=":
+        return abs(left - right) > tolerance
+    return {">": left > right, ">=": left >= right - tolerance, "<": left < right,
+            "<=": left <= right + tolerance}[op]
+
+
+class Validator:
+    def __init__(self, data: WorkbookData) -> None:
+        self.data = data
+        self.definition = data.definition
+        self.fields = self.definition.field_map()
+        self.findings: list[Finding] = []
+        self.ratios: dict[str, RatioResult] = compute_ratios(data)
+        values = dict(data.values)
+        values.update({code: r.value for code, r in self.ratios.items()})
+        self.env = env_for(data)
+        self.env.values = _dates_as_numbers(values)
+        level = data.meta.get("unit_level") or data.values.get("don_vi_cap")
+        self.rules = self.definition.rules_for(str(level) if level else None)
+
+    # ------------------------------------------------------------------ helpers
+    def label(self, code: str) -> str:
+        if code in self.fields:
+            return self.fields[code].label
+        ratio = self.definition.ratio_map().get(code)
+        return ratio.label if ratio else code
+
+    def side_label(self, text: str, given: str | None) -> str:
+        if given:
+            return given
+        node = expr.parse(text)
+        if isinstance(node, expr.Ref):
+            return self.label(node.code)
+        return text
+
+    def cells_of(self, codes: list[str]) -> list[str]:
+        return [self.data.cells[c] for c in codes if c in self.data.cells]
+
+    # ------------------------------------------------------------------ sources
+    def from_problems(self) -> None:
+        for p in self.data.problems:
+            importance = _PROBLEM_IMPORTANCE.get(p.code, "error")
+            self.findings.append(Finding(
+                rule=p.code, importance=importance, message=p.message, instruction="",
+                fields=[p.field] if p.field else [], cells=[p.cell], values={p.field or "value": p.value}))
+
+    def required(self) -> None:
+        bad_cells = {p.cell for p in self.data.problems}
+        for code, f in self.fields.items():
+            if not (f.required and f.is_input) or self.data.values.get(code) is not None:
+                continue
+            cell = self.data.cells[code]
+            if cell in bad_cells:
+                continue  # already reported as unreadable
+            sheet, ref = cell.split("!")
+            self.findings.append(Finding(
+                rule="required", importance="error", name="Thiếu số liệu bắt buộc",
+                message=render("finding_required", label=f.label, sheet=sheet, cell=ref),
+                instruction="Nhập số liệu; nếu không phát sinh thì gõ 0.", fields=[code], cells=[cell],
+                values={code: None}))
+        layout = self.data.layout
+        for code, lst in self.definition.list_map().items():
+            if lst.required and not self.data.lists.get(code):
+                block = layout.lists[code]
+                self.findings.append(Finding(
+                    rule="required_list", importance="error", name="Danh sách bắt buộc còn trống",
+                    message=render("finding_required_list", label=lst.label, sheet=block.sheet),
+                    instruction="Nhập ít nhất một dòng.", fields=[code],
+                    cells=[f"{block.sheet}!{a1(block.first_row, block.first_col)}"]))
+
+    def rule(self, rule: Rule) -> None:
+        if rule.check:
+            self.list_check(rule)
+        elif rule.table:
+            self.table_rule(rule)
+        else:
+            self.scalar_rule(rule, self.env, self.data.cells, row_label=None)
+
+    def scalar_rule(self, rule: Rule, env: expr.Env, cells: dict[str, str], row_label: str | None,
+                    labels: dict[str, str] | None = None) -> None:
+        left_node, right_node = expr.parse(rule.left), expr.parse(rule.right)
+        refs = sorted(expr.field_refs(left_node) | expr.field_refs(right_node),
+                      key=lambda c: (rule.left + " " + rule.right).find(c))
+        col_refs = expr.column_refs(left_node) | expr.column_refs(right_node)
+        present = [c for c in refs if env.values.get(c) is not None]
+        present_cols = [c for c in col_refs if any(v is not None for v in env.columns.get(c, []))]
+        total = len(refs) + len(col_refs)
+        n_present = len(present) + len(present_cols)
+        if rule.operator in ("compulsory_pair", "exclusive_pair"):
+            self.pair_rule(rule, left_node, right_node, env, cells, labels)
+            return
+        if rule.missing == "skip_if_any_missing" and n_present < total:
+            return
+        if rule.missing == "skip_if_all_missing" and n_present == 0:
+            return
+        if n_present == 0:
+            return
+        left = expr.evaluate(left_node, env)
+        right = expr.evaluate(right_node, env)
+        if rule.missing == "never_skip":
+            left = left if left is not None else Decimal(0)
+            right = right if right is not None else Decimal(0)
+        if left is None or right is None:
+            return
+        if _compare(rule.operator, left, right, rule.tolerance):
+            return
+        gap = left - right
+        name_of = (lambda c: (labels or {}).get(c, self.label(c)))
+        left_label = rule.left_label or (name_of(left_node.code) if isinstance(left_node, expr.Ref) else rule.left)
+        right_label = rule.right_label or (name_of(right_node.code) if isinstance(right_node, expr.Ref) else rule.right)
+        gap_text = f"; chênh lệch {_fmt(gap)}" if rule.operator in ("==", "<=", ">=", "<", ">") else ""
+        params = dict(name=rule.name, left=left_label, left_value=_fmt(left), op=_OP_TEXT[rule.operator],
+                      right=right_label, right_value=_fmt(right), gap=gap_text)
+        if row_label is not None:
+            message = render("finding_rule_row", row=row_label, **params)
+        else:
+            message = render("finding_rule", **params)
+        values = {c: env.values.get(c) for c in refs}
+        found_cells = [cells[c] for c in refs if c in cells]
+        for table, column in sorted(col_refs):  # a column sum points at the table's total row
+            block = self.data.layout.tables[table]
+            if block.total_row:
+                found_cells.append(f"{block.sheet}!{a1(block.total_row, block.columns[column])}")
+        self.findings.append(Finding(
+            rule=rule.id, importance=rule.importance, name=rule.name, message=message, instruction=rule.instruction,
+            fields=refs, cells=found_cells, values=values, gap=gap))
+
+    def pair_rule(self, rule: Rule, left_node, right_node, env, cells, labels) -> None:
+        left, right = expr.evaluate(left_node, env), expr.evaluate(right_node, env)
+        refs = sorted(expr.field_refs(left_node) | expr.field_refs(right_node))
+        left_label = rule.left_label or (self.label(left_node.code) if isinstance(left_node, expr.Ref) else rule.left)
+        right_label = rule.right_label or (self.label(right_node.code) if isinstance(right_node, expr.Ref) else rule.right)
+        if rule.operator == "compulsory_pair" and (left is None) != (right is None):
+            present, absent = (left_label, right_label) if left is not None else (right_label, left_label)
+            message = render("finding_pair", name=rule.name, present=present, absent=absent)
+        elif rule.operator == "exclusive_pair" and left is not None and right is not None:
+            message = render("finding_exclusive", name=rule.name, left=left_label, right=right_label)
+        else:
+            return
+        self.findings.append(Finding(
+            rule=rule.id, importance=rule.importance, name=rule.name, message=message, instruction=rule.instruction,
+            fields=refs, cells=[cells[c] for c in refs if c in cells], values={c: env.values.get(c) for c in refs}))
+
+    def table_rule(self, rule: Rule) -> None:
+        table = self.definition.table_map().get(rule.table)
+        block = self.data.layout.tables[rule.table]
+        rows = self.data.tables.get(rule.table, [])
+        positions = self.data.table_rows.get(rule.table, [])
+        numbers = {c.code: f"({block.columns[c.code]})" for c in table.columns}
+        labels = {c.code: f"{c.label} {numbers[c.code]}" for c in table.columns}
+        for row, r in zip(rows, positions):
+            numeric = {k: v for k, v in row.items() if k in block.columns}
+            if all(v is None for v in numeric.values()):
+                continue
+            row_label = row.get("row") and next(x.label for x in table.rows if x.code == row["row"]) \
+                or row.get(table.label_column.code) or f"dòng {r}"
+            cells = {c: f"{block.sheet}!{a1(r, col)}" for c, col in block.columns.items()}
+            self.scalar_rule(rule, expr.Env(numeric), cells, row_label=str(row_label), labels=labels)
+
+    def list_check(self, rule: Rule) -> None:
+        lst = self.definition.list_map()[rule.list_code]
+        block = self.data.layout.lists[rule.list_code]
+        rows = self.data.lists.get(rule.list_code, [])
+        positions = self.data.list_rows.get(rule.list_code, [])
+        options = {}
+        type_col = None
+        if rule.type_column:
+            type_col = next(c for c in lst.columns if c.code == rule.type_column)
+            options = {o.code: o for o in self.definition.choice_list(type_col.choices).options}
+        symbols = {_plain(o.symbol) for o in options.values() if o.symbol}
+        for row, r in zip(rows, positions):
+            number = row.get(rule.column) if rule.check != "date_not_after" else None
+            cell = f"{block.sheet}!{a1(r, block.columns[rule.column])}"
+            label_number = row.get("so_ky_hieu") or row.get(lst.key_column.code) or f"dòng {r}"
+            if rule.check == "date_not_after":
+                date = row.get(rule.column)
+                limit = self.data.values.get(rule.field)
+                if isinstance(date, dt.date) and isinstance(limit, dt.date) and date > limit:
+                    self.findings.append(Finding(
+                        rule=rule.id, importance=rule.importance, name=rule.name, instruction=rule.instruction,
+                        message=render("finding_date_after", name=rule.name, number=label_number,
+                                       date=_fmt(date), field=self.label(rule.field).lower(), limit=_fmt(limit)),
+                        fields=[rule.list_code, rule.field], cells=[cell, self.data.cells[rule.field]],
+                        values={rule.column: date, rule.field: limit}))
+            elif rule.check == "number_format":
+                if isinstance(number, str) and not _NUMBER_RE.match(number.replace(" ", "")):
+                    self.findings.append(Finding(
+                        rule=rule.id, importance=rule.importance, name=rule.name, instruction=rule.instruction,
+                        message=render("finding_number_format", name=rule.name, number=number),
+                        fields=[rule.list_code], cells=[cell], values={rule.column: number}))
+            elif rule.check == "symbol_matches_type":
+                kind = row.get(rule.type_column)
+                if not isinstance(number, str) or kind not in options:
+                    continue
+                parts = number.replace(" ", "").split("/")
+                symbol = parts[-1].split("-")[0] if len(parts) >= 2 else ""
+                expected = options[kind].symbol
+                plain = _plain(symbol)
+                if expected:
+                    ok = plain == _plain(expected)
+                else:  # a công văn carries no type symbol
+                    ok = plain not in symbols
+                if not ok:
+                    self.findings.append(Finding(
+                        rule=rule.id, importance=rule.importance, name=rule.name, instruction=rule.instruction,
+                        message=render("finding_symbol_type", name=rule.name, number=number,
+                                       type=options[kind].label, symbol=symbol,
+                                       expected=expected or "không có ký hiệu loại"),
+                        fields=[rule.list_code], cells=[cell, f"{block.sheet}!{a1(r, block.columns[rule.type_column])}"],
+                        values={rule.column: number, rule.type_column: kind}))
+
+    def ratio_checks(self) -> None:
+        for ratio in self.definition.ratios:
+            result = self.ratios[ratio.code]
+            if result.value is None:
+                continue
+            params = dict(label=ratio.label, computed=result.formatted, numerator=_fmt(result.numerator),
+                          denominator=_fmt(result.denominator))
+            if ratio.share and result.value > 100:
+                refs = sorted(expr.field_refs(expr.parse(ratio.numerator)) | expr.field_refs(expr.parse(ratio.denominator)))
+                self.findings.append(Finding(
+                    rule=f"{ratio.code}_tren_100", importance="error", name=f"{ratio.label} vượt 100%",
+                    message=render("finding_ratio_over_100", **params), instruction="Tử số là một phần của mẫu số.",
+                    fields=[ratio.code, *refs], cells=self.cells_of([ratio.code, *refs]),
+                    values={ratio.code: result.value}))
+            typed = self.data.values.get(ratio.typed) if ratio.typed else None
+            if typed is None:
+                continue
+            gap = abs(Decimal(typed) - result.value)
+            if gap == 0:
+                continue
+            typed_text = vnnum.percent(typed) if Decimal(typed) == Decimal(typed).quantize(Decimal("0.01")) \
+                else f"{vnnum.number(Decimal(typed).normalize())}%"
+            if gap <= ROUNDING_TOLERANCE:
+                code, importance, msg = "sai_so_lam_tron", "warning", "finding_ratio_rounding"
+            else:
+                code, importance, msg = "ty_le_nhap_sai", "error", "finding_ratio_mismatch"
+            self.findings.append(Finding(
+                rule=f"{ratio.code}_{code}", importance=importance, name=ratio.label,
+                message=render(msg, typed=typed_text, gap=_fmt(gap), **params),
+                instruction="Tỷ lệ do công cụ tính từ tử số và mẫu số, làm tròn nửa lên 2 chữ số thập phân.",
+                fields=[ratio.typed, ratio.code], cells=self.cells_of([ratio.typed, ratio.code]),
+                values={ratio.typed: typed, ratio.code: result.value}, gap=gap))
+
+    def run(self) -> list[Finding]:
+        self.from_problems()
+        self.required()
+        for rule in self.rules:
+            self.rule(rule)
+        self.ratio_checks()
+        order = {"error": 0, "warning": 1, "info": 2}
+        self.findings.sort(key=lambda f: order[f.importance])
+        return self.findings
+
+
+def _plain(text: str | None) -> str:
+    text = unicodedata.normalize("NFC", text or "").replace("Đ", "D").replace("đ", "d")
+    return text.upper()
+
+
+def validate(data: WorkbookData) -> list[Finding]:
+    return Validator(data).run()
+
+
+def summary(findings: list[Finding]) -> dict[str, int]:
+    out = {"error": 0, "warning": 0, "info": 0}
+    for f in findings:
+        out[f.importance] += 1
+    return out
