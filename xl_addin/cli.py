@@ -203,6 +203,71 @@ def read(
         err.print(f"  [yellow]![/] {p['message']}", markup=True)
 
 
+# --------------------------------------------------------------------------- validate / ratios
+@app.command()
+@handled(exit_code=2)
+def validate(
+    files: list[Path] = typer.Argument(..., help="Một hoặc nhiều sổ tính"),
+    as_json: bool = typer.Option(False, "--json", help="In dạng JSON"),
+) -> None:
+    """Kiểm tra số liệu theo các luật của mẫu. Mã thoát: 0 không lỗi, 1 có lỗi, 2 có tệp không đọc được."""
+    from .rules.engine import summary, validate as run
+    from .workbook.reader import read_workbook
+
+    results = []
+    worst = 0
+    for path in files:
+        try:
+            data = read_workbook(path)
+        except CchcError as exc:
+            results.append({"file": str(path), "error": exc.message, "findings": []})
+            worst = 2
+            continue
+        findings = run(data)
+        results.append({"file": str(path), "error": None, "findings": [f.to_dict() for f in findings]})
+        if summary(findings)["error"] and worst < 1:
+            worst = 1
+    if as_json:
+        _print_json(results)
+    else:
+        for item in results:
+            if item["error"]:
+                err.print(f"[bold red]✗[/] {item['error']}", markup=True)
+                continue
+            counts = {"error": 0, "warning": 0, "info": 0}
+            for f in item["findings"]:
+                counts[f["importance"]] += 1
+            out.print(f"{item['file']}: {counts['error']} lỗi, {counts['warning']} cảnh báo, {counts['info']} lưu ý")
+            for f in item["findings"]:
+                tag = {"error": "[red]Lỗi[/]", "warning": "[yellow]Cảnh báo[/]", "info": "Lưu ý"}[f["importance"]]
+                out.print(f"  {tag} {', '.join(f['cells'])}: {f['message']}", markup=True)
+    raise typer.Exit(worst)
+
+
+@app.command()
+@handled(exit_code=2)
+def ratios(
+    file: Path = typer.Argument(..., help="Sổ tính"),
+    as_json: bool = typer.Option(False, "--json", help="In dạng JSON"),
+) -> None:
+    """Tính các tỷ lệ (Decimal, làm tròn nửa lên 2 chữ số thập phân; mẫu số 0 là «không phát sinh»)."""
+    from .rules.ratios import compute_ratios
+    from .workbook.reader import read_workbook, to_jsonable
+
+    results = compute_ratios(read_workbook(file))
+    if as_json:
+        _print_json({"file": str(file), "ratios": {k: to_jsonable(r.value) for k, r in results.items()},
+                     "formatted": {k: r.formatted for k, r in results.items()},
+                     "details": {k: r.to_dict() for k, r in results.items()}})
+        return
+    table = Table("Mã", "Tỷ lệ", "Tử số", "Mẫu số", "Giá trị")
+    for r in results.values():
+        d = r.to_dict()
+        table.add_row(r.code, r.label, str(d["numerator"] if d["numerator"] is not None else ""),
+                      str(d["denominator"] if d["denominator"] is not None else ""), r.formatted)
+    out.print(table)
+
+
 # --------------------------------------------------------------------------- demo
 @app.command()
 @handled()

@@ -25,6 +25,7 @@ META_KEYS = (
     "template_id", "template_version", "definition_hash", "profile", "unit_code", "unit_name", "unit_level",
     "unit_parent_code", "code_list", "period_code", "period_from", "period_to", "tool_version", "generated_at",
     "validated_at", "validation_errors", "exported_at", "submission_counter", "kind", "report_digest",
+    "marked_cells",
 )
 
 
@@ -138,6 +139,56 @@ class Layout:
     choice_ranges: dict[str, str]  # choice list code -> absolute range on the lists sheet
     meta_rows: dict[str, int]
     text_stamps: list[tuple[str, str, str]]  # (sheet, ref, template)
+
+    def extent(self, sheet: str) -> tuple[int, int]:
+        """The rows and columns a reader must fetch from ``sheet`` to see every value."""
+        rows, cols = 1, 1
+        for pos in list(self.fields.values()) + list(self.ratios.values()):
+            if pos.sheet == sheet:
+                rows, cols = max(rows, pos.row), max(cols, pos.col)
+        for block in self.lists.values():
+            if block.sheet == sheet:
+                rows, cols = max(rows, block.last_row), max(cols, block.last_col)
+        for block in self.tables.values():
+            if block.sheet == sheet:
+                rows, cols = max(rows, block.total_row or block.last_row), max(cols, block.last_col)
+        return rows, cols
+
+    def cell_kind(self, sheet: str, ref: str) -> str:
+        """input | computed | stamp | other: decides the fill a cleared mark goes back to."""
+        kinds = self._kinds()
+        return kinds.get((sheet, ref), "other")
+
+    def _kinds(self) -> dict[tuple[str, str], str]:
+        cached = getattr(self, "_kind_cache", None)
+        if cached is not None:
+            return cached
+        kinds: dict[tuple[str, str], str] = {}
+        fmap = self.definition.field_map()
+        for code, pos in self.fields.items():
+            f = fmap[code]
+            kinds[(pos.sheet, pos.ref)] = "computed" if f.computed else ("stamp" if f.stamp else "input")
+        for pos in self.ratios.values():
+            kinds[(pos.sheet, pos.ref)] = "computed"
+        for block in self.lists.values():
+            for col in block.columns.values():
+                for r in range(block.first_row, block.last_row + 1):
+                    kinds[(block.sheet, a1(r, col))] = "input"
+        for block in self.tables.values():
+            table = block.definition
+            for code, col in block.columns.items():
+                computed = next(c for c in table.columns if c.code == code).computed
+                for i in range(block.n_rows):
+                    row_def = table.rows[i] if table.fixed else None
+                    kind = "computed" if computed or (row_def is not None and not row_def.input) else "input"
+                    kinds[(block.sheet, a1(block.first_row + i, col))] = kind
+                if block.total_row:
+                    kinds[(block.sheet, a1(block.total_row, col))] = "computed"
+            if not table.fixed:
+                for i in range(block.n_rows):
+                    kinds[(block.sheet, a1(block.first_row + i, block.label_col))] = "input"
+        self._kind_cache = kinds
+        return kinds
 
     def sheet_of(self, code: str) -> str:
         return self.definition.sheet(code).name

@@ -233,7 +233,9 @@ def extract(definition: ReportDefinition, grids: dict[str, Grid], file_label: st
         data.values[code] = conv.convert(f, _cell(grids.get(pos.sheet), pos.row, pos.col), pos.sheet, pos.ref, code)
     for code, pos in layout.ratios.items():
         data.cells[code] = pos.address
-        data.excel_ratios[code] = _cell(grids.get(pos.sheet), pos.row, pos.col)
+        raw = _cell(grids.get(pos.sheet), pos.row, pos.col)
+        # a formula text (openpyxl without cached values) is not a computed value
+        data.excel_ratios[code] = None if isinstance(raw, str) and raw.startswith("=") else raw
     for code, block in layout.lists.items():
         rows, positions = [], []
         grid = grids.get(block.sheet)
@@ -386,3 +388,25 @@ def read_workbook(path: Path | str) -> WorkbookData:
         if close:
             close()
     return extract(definition, grids, str(path), meta)
+
+
+def read_port(port) -> WorkbookData:
+    """Read a live or opened workbook through the workbook port: one bulk read per sheet."""
+    names = set(port.sheet_names())
+    label = getattr(port, "name", "sổ tính")
+    if META_SHEET not in names:
+        raise CchcError("not_our_template", file=label)
+    meta = read_meta_grid(port.read_sheet(META_SHEET, 60, 2))
+    if not meta.get("template_id"):
+        raise CchcError("not_our_template", file=label)
+    definition = definition_for_meta(meta, label)
+    layout = compute_layout(definition)
+    grids: dict[str, Grid] = {}
+    for name in layout.sheet_names:
+        if name in (META_SHEET, LISTS_SHEET):
+            continue
+        if name not in names:
+            raise CchcError("sheet_missing", file=label, sheet=name)
+        rows, cols = layout.extent(name)
+        grids[name] = port.read_sheet(name, rows, cols)
+    return extract(definition, grids, label, meta)

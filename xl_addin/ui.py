@@ -1,0 +1,22 @@
+"""Labels of the sheets and columns the tool writes (kept as data in ``ui.yaml``)."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+@functools.cache
+def labels() -> dict[str, Any]:
+    with (Path(__file__).with_name("ui.yaml")).open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def ui(key: str) -> Any:
+    node: Any = labels()
+    for part in key.split("."):
+        node = node[part]
+    return node
