@@ -26,12 +26,12 @@ def build_all(out: Path) -> list[Path]:
             path = out / template_file_name(definition)
             write_atomic(path, build_template_bytes(definition))
             written.append(path)
+    from xl_addin.addin import build_addin
+
     try:
-        from xl_addin.addin import build_addin
-    except ImportError:
-        build_addin = None
-    if build_addin is not None:
         written.append(build_addin(out / "cchc.xlam"))
+    except (RuntimeError, ValueError, OSError) as exc:  # the add-in writer's own error types
+        raise CchcError("addin_build_failed", detail=str(exc)) from None
     return written
 
 

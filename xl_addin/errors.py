@@ -15,10 +15,22 @@ import yaml
 _CATALOGUE_PATH = Path(__file__).with_name("messages.yaml")
 
 
+def catalogue_files() -> list[Path]:
+    """The catalogue: ``messages.yaml`` plus one ``messages.yaml`` per stage sub-package."""
+    return [_CATALOGUE_PATH, *sorted(Path(__file__).parent.glob("*/messages.yaml"))]
+
+
 @functools.cache
 def catalogue() -> dict[str, dict[str, str]]:
-    with _CATALOGUE_PATH.open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    merged: dict[str, dict[str, str]] = {}
+    for path in catalogue_files():
+        with path.open(encoding="utf-8") as fh:
+            part = yaml.safe_load(fh) or {}
+        clash = sorted(set(part) & set(merged))
+        if clash:
+            raise KeyError(f"message codes declared twice ({path}): {clash}")
+        merged.update(part)
+    return merged
 
 
 class _Default(dict):
