@@ -68,3 +68,52 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> sub
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "xl_addin.cli", *args], capture_output=True, text=True,
                           cwd=cwd or ROOT, env=full_env, timeout=300)
+
+
+def filled_workbook(tmp_path: Path, payload: dict, *, unit: Unit | None = None, period: str = "6T-2026",
+                    profile: str | None = None, name: str = "filled.xlsx") -> Path:
+    """A real per-unit workbook built from the definition and filled with ``payload``."""
+    from xl_addin.workbook.build import build_unit_workbooks
+    from xl_addin.workbook.fill import fill_workbook
+
+    definition = load_definition(profile=profile)
+    unit = unit or Unit("18073", "Phường Thành Sen", "phuong", "42", "QD19_2025")
+    folder = tmp_path / f"built-{uuid.uuid4().hex[:6]}"
+    [result] = build_unit_workbooks(definition, [unit], parse_period(period, definition), folder)
+    out = tmp_path / name
+    fill_workbook(result.path, payload, out)
+    return out
+
+
+def remote_book(path: Path, client: str = "Office.js"):
+    """An xlwings remote-engine book whose payload is made from a real workbook file."""
+    import datetime as dt
+
+    import xlwings as xw
+    from python_calamine import CalamineWorkbook
+
+    def conv(v):
+        if v == "":
+            return ""
+        if isinstance(v, dt.datetime):
+            return v.isoformat() + ".000Z"
+        if isinstance(v, dt.date):
+            return dt.datetime(v.year, v.month, v.day).isoformat() + ".000Z"
+        if isinstance(v, int) and not isinstance(v, bool):
+            return float(v)
+        return v
+
+    book = CalamineWorkbook.from_path(str(path))
+    sheets = []
+    for name in book.sheet_names:
+        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        sheets.append({"name": name, "values": [[conv(v) for v in r] for r in rows] or [[""]],
+                       "pictures": [], "tables": [], "notes": []})
+    payload = {"client": client, "version": xw.__version__,
+               "book": {"name": "Báo cáo Quý I – Xã Phước Hưng.xlsx", "active_sheet_index": 0, "selection": "A1"},
+               "names": [], "sheets": sheets}
+    return xw.Book(json=payload)
+
+
+needs_xlwings_key = pytest.mark.skipif(not os.environ.get("XLWINGS_LICENSE_KEY"),
+                                       reason="the xlwings remote engine needs XLWINGS_LICENSE_KEY (noncommercial)")

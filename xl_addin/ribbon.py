@@ -52,34 +52,42 @@ def _alert(port: Any, text: str, title: str = "CCHC") -> None:
         log.warning(text)
 
 
-@contextlib.contextmanager
-def _quiet_app(port: Any) -> Iterator[None]:
+def _quiet_app(port: Any):
     """No screen updates and manual calculation while we write (restored even on error)."""
     book = getattr(port, "book", None)
     app = getattr(book, "app", None)
     if app is not None and hasattr(app, "properties"):
-        with app.properties(screen_updating=False, calculation="manual"):
-            yield
-    else:
-        yield
+        return app.properties(screen_updating=False, calculation="manual")
+    return contextlib.nullcontext()
+
+
+def _log_exception(action: str) -> Path:
+    path = log_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(f"--- {dt.datetime.now().isoformat()} {action}\n{traceback.format_exc()}")
+    except OSError:
+        pass
+    return path
 
 
 @contextlib.contextmanager
 def _guard(port: Any, action: str) -> Iterator[None]:
+    stack = contextlib.ExitStack()
     try:
-        with _quiet_app(port):
-            yield
+        try:
+            stack.enter_context(_quiet_app(port))
+        except Exception:  # an engine without these properties still runs the action
+            _log_exception(f"{action}: app.properties")
+        yield
     except CchcError as exc:
         _alert(port, f"{exc.message}\n\n{exc.action}")
     except Exception:
-        path = log_file()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("a", encoding="utf-8") as fh:
-                fh.write(f"--- {dt.datetime.now().isoformat()} {action}\n{traceback.format_exc()}")
-        except OSError:
-            pass
+        path = _log_exception(action)
         _alert(port, render("internal_error", file=getattr(port, "name", ""), log=path))
+    finally:
+        stack.close()
 
 
 def validate(book: Any = None) -> list:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+import re as _re
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from babel.numbers import format_decimal
 
@@ -12,22 +13,24 @@ LOCALE = "vi_VN"
 def number(value: Decimal | int | float, decimals: int | None = None) -> str:
     """1845655000 -> '1.845.655.000'; 54.02 with decimals=3 -> '54,020'."""
     d = value if isinstance(value, Decimal) else Decimal(str(value))
-    if decimals is not None:
-        d = d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-        pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-        return format_decimal(d, format=pattern, locale=LOCALE)
-    return format_decimal(d, locale=LOCALE, decimal_quantization=False)
+    with localcontext() as ctx:
+        ctx.prec = 80  # absurdly large values (a clerk's typo) must still print
+        if decimals is not None:
+            d = d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+            pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+            return format_decimal(d, format=pattern, locale=LOCALE)
+        return format_decimal(d, locale=LOCALE, decimal_quantization=False)
 
 
 def percent(value: Decimal | float | int) -> str:
     """A percent number (99.95 means 99,95%) rounded half-up to 2 places: '99,95%'; 100 -> '100%'."""
     d = value if isinstance(value, Decimal) else Decimal(str(value))
-    d = d.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    text = format_decimal(d, format="#,##0.##", locale=LOCALE)
+    with localcontext() as ctx:
+        ctx.prec = 80
+        d = d.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        text = format_decimal(d, format="#,##0.##", locale=LOCALE)
     return f"{text}%"
 
-
-import re as _re
 
 _VN_THOUSANDS = _re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
 _VN_DECIMAL = _re.compile(r"^[+-]?\d+(,\d+)?$")

@@ -98,7 +98,7 @@ def apply_validation(port: WorkbookPort, data: WorkbookData, findings: list[Find
             port.set_fill(sheet, ref, MARK_COLORS[importance])
             port.set_note(sheet, ref, "\n".join(dict.fromkeys(notes[cell]))[:2000])
         port.write_cells(META_SHEET, {
-            _meta_ref(layout, "validated_at"): at.isoformat(),
+            _meta_ref(layout, "validated_at"): at.isoformat(sep=" "),
             _meta_ref(layout, "validation_errors"): summary(findings)["error"],
             _meta_ref(layout, "marked_cells"): ";".join(worst) or "-",
         })

@@ -107,7 +107,7 @@ class UnitStamper:
                     for col in block.definition.columns:
                         put(block.sheet, a1(block.first_row + i, block.columns[col.code]),
                             cell_value(definition, col.type, col.choices, row.get(col.code)))
-        stamp = (generated_at or dt.datetime.now()).replace(microsecond=0).isoformat()
+        stamp = (generated_at or dt.datetime.now()).replace(microsecond=0).isoformat(sep=" ")
         meta = {
             "unit_code": unit.code, "unit_name": unit.name, "unit_level": unit.level,
             "unit_parent_code": unit.parent_code or "-", "code_list": unit.code_list or period.code_list,

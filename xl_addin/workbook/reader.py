@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import vnnum
+from ..limits import MAX_ABS_NUMBER
 from ..definition import expr
 from ..definition.loader import load_definition
 from ..definition.models import NUMERIC_TYPES, Column, FieldDef, ReportDefinition
@@ -190,6 +191,10 @@ class Converter:
             return None
         if not value.is_finite():
             self.problem("value_not_number", sheet, ref, str(raw), item, field_code)
+            return None
+        if abs(value) > MAX_ABS_NUMBER:
+            self.problem("value_out_of_bounds", sheet, ref, f"{raw:g}" if isinstance(raw, float) else str(raw), item,
+                         field_code, bounds=f"tối đa {vnnum.number(MAX_ABS_NUMBER)}")
             return None
         if item.type == "percent":
             value = (value * 100).normalize()

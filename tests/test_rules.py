@@ -1,0 +1,147 @@
+"""The rule engine on the example reports' own numbers and mistakes (domain.md §8–9)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from xl_addin.definition.units import Unit
+from xl_addin.rules.engine import validate
+from xl_addin.rules.ratios import compute_ratios
+from xl_addin.workbook.layout import compute_layout
+from xl_addin.workbook.reader import read_workbook
+
+from conftest import filled_workbook, run_cli
+from seed_reports import R000, R001, R002, R003
+
+
+def _findings(path):
+    data = read_workbook(path)
+    return data, [f for f in validate(data) if f.rule not in ("required", "required_list")]
+
+
+def test_002_off_by_one_truncations_and_symbol(tmp_path):
+    path = filled_workbook(tmp_path, R002, unit=Unit("440", "Huyện Đức Thọ", "huyen", "42", "QD124_2004"),
+                           period="6T-2023")
+    data, findings = _findings(path)
+    by_rule = {f.rule: f for f in findings}
+    assert set(by_rule) == {"tthc_can_doi_ket_qua", "ty_le_kh_cchc_sai_so_lam_tron", "ty_le_giai_ngan_sai_so_lam_tron",
+                            "ty_le_thu_ns_sai_so_lam_tron", "van_ban_loai_ky_hieu"}
+    balance = by_rule["tthc_can_doi_ket_qua"]
+    assert balance.importance == "error" and balance.gap == 1
+    assert "7.432" in balance.message and "7.431" in balance.message
+    layout = compute_layout(data.definition)
+    assert f"Số liệu!{layout.fields['tthc_tiep_nhan_tong'].ref}" in balance.cells
+    for code in ("ty_le_kh_cchc", "ty_le_giai_ngan", "ty_le_thu_ns"):
+        assert by_rule[f"{code}_sai_so_lam_tron"].importance == "warning"
+    ratios = compute_ratios(data)
+    assert ratios["ty_le_kh_cchc"].value == Decimal("26.67") and ratios["ty_le_kh_cchc"].formatted == "26,67%"
+    assert ratios["ty_le_giai_ngan"].formatted == "36,94%"
+    assert ratios["ty_le_thu_ns"].formatted == "25,94%"
+    assert ratios["ty_le_kh_cchc_hoat_dong"].formatted == "29,33%"
+    assert ratios["ty_le_nv_cap_tren_dung_han"].formatted == "97,78%"
+    assert ratios["ty_le_pakn_xu_ly"].formatted == "không phát sinh"
+    symbol = by_rule["van_ban_loai_ky_hieu"]
+    assert symbol.importance == "error" and "111/KH-UBND" in symbol.message and "«QĐ»" in symbol.message
+
+
+def test_003_ratio_error_and_staff_sum(tmp_path):
+    path = filled_workbook(tmp_path, R003, unit=Unit("18124", "Phường Đức Thuận", "phuong", "437", "QD124_2004"),
+                           period="N-2021")
+    data, findings = _findings(path)
+    by_rule = {f.rule: f for f in findings}
+    assert set(by_rule) == {"ty_le_gq_dung_han_ty_le_nhap_sai", "nhan_su_can_doi"}
+    assert by_rule["ty_le_gq_dung_han_ty_le_nhap_sai"].importance == "error"
+    assert "99,98%" in by_rule["ty_le_gq_dung_han_ty_le_nhap_sai"].message
+    assert "99,95%" in by_rule["ty_le_gq_dung_han_ty_le_nhap_sai"].message
+    staff = by_rule["nhan_su_can_doi"]
+    assert staff.importance == "error" and staff.gap == -2 and "41" in staff.message and "43" in staff.message
+    assert compute_ratios(data)["ty_le_gq_dung_han"].formatted == "99,95%"
+    assert len(staff.cells) == 5
+
+
+def test_001_consistent_report_has_no_findings(tmp_path):
+    path = filled_workbook(tmp_path, R001, unit=Unit("10525", "Phường Trần Hưng Đạo", "phuong", "288", "QD124_2004"),
+                           period="N-2023")
+    data, findings = _findings(path)
+    assert findings == []
+    ratios = compute_ratios(data)
+    assert ratios["ty_le_gq_dung_han"].formatted == "100%"
+    assert ratios["ty_le_truc_tuyen"].formatted == "99,15%"
+    assert ratios["ty_le_hai_long"].formatted == "100%"
+
+
+def test_000_future_document_date_and_budget_ratio(tmp_path):
+    path = filled_workbook(tmp_path, R000, unit=Unit("18085", "Phường Hà Huy Tập", "phuong", "436", "QD124_2004"),
+                           period="6T-2022")
+    data, findings = _findings(path)
+    rules = sorted(f.rule for f in findings)
+    assert rules == ["van_ban_ngay_ngoai_ky", "van_ban_ngay_sau_ngay_bao_cao"]
+    late = next(f for f in findings if f.rule == "van_ban_ngay_sau_ngay_bao_cao")
+    assert late.importance == "error" and "225/QĐ-UBND" in late.message and "31/12/2022" in late.message
+    assert compute_ratios(data)["ty_le_thu_ns"].formatted == "42,24%"
+
+
+def test_share_above_100_and_typed_percent_out_of_range(tmp_path, definition):
+    path = filled_workbook(tmp_path, {"values": {"pakn_tiep_nhan": 3, "pakn_da_xu_ly": 4}})
+    pos = compute_layout(definition).fields["van_ban_dien_tu_ty_le"]
+    wb = openpyxl.load_workbook(path)
+    wb[pos.sheet][pos.ref].value = 1.01  # "đạt trên 100%" (002-43)
+    wb.save(path)
+    _data, findings = _findings(path)
+    rules = {f.rule: f for f in findings}
+    assert rules["ty_le_pakn_xu_ly_tren_100"].importance == "error"
+    assert rules["pakn_xu_ly_le_tiep_nhan"].importance == "error"
+    assert rules["value_out_of_bounds"].fields == ["van_ban_dien_tu_ty_le"]
+
+
+def test_missing_input_is_its_own_finding(tmp_path):
+    values = dict(R001["values"])
+    del values["tthc_ky_truoc"]
+    path = filled_workbook(tmp_path, {"values": values})
+    data = read_workbook(path)
+    findings = validate(data)
+    missing = [f for f in findings if f.rule == "required" and f.fields == ["tthc_ky_truoc"]]
+    assert len(missing) == 1 and missing[0].importance == "error"
+    # the identity that needs the missing value is skipped, not reported as failing
+    assert not [f for f in findings if f.rule == "tthc_tiep_nhan_can_doi"]
+
+
+def test_table_rows_balance_and_column_sums(tmp_path):
+    payload = {"values": {"tthc_tiep_nhan_tong": 30, "tthc_da_gq_tong": 20, "tthc_dang_gq_tong": 5},
+               "tables": {"bieu_06a": [
+                   {"linh_vuc": "Hộ tịch", "tiep_nhan_tong": 10, "truc_tuyen": 7, "truc_tiep": 2, "ky_truoc": 0,
+                    "da_gq_tong": 8, "truoc_han": 8, "dung_han": 0, "qua_han": 0, "dang_gq_tong": 2, "trong_han": 2,
+                    "dang_qua_han": 0, "cho_bo_sung": 0, "tra_lai": 0},
+                   {"linh_vuc": "Đất đai", "tiep_nhan_tong": 20, "truc_tuyen": 10, "truc_tiep": 10, "ky_truoc": 0,
+                    "da_gq_tong": 12, "truoc_han": 10, "dung_han": 2, "qua_han": 0, "dang_gq_tong": 3, "trong_han": 3,
+                    "dang_qua_han": 0, "cho_bo_sung": 1, "tra_lai": 0}]}}
+    path = filled_workbook(tmp_path, payload)
+    _data, findings = _findings(path)
+    row = [f for f in findings if f.rule == "bieu_06a_dong_can_doi"]
+    assert len(row) == 1 and "Đất đai" in row[0].message and row[0].cells[0].startswith("Biểu 06a!")
+    assert not [f for f in findings if f.rule.startswith("bieu_06a_tong")]
+
+
+def test_cli_validate_json_shape_and_exit_codes(tmp_path):
+    bad = filled_workbook(tmp_path, R003, name="r003.xlsx")
+    good = filled_workbook(tmp_path, {"values": R001["values"]}, name="r001.xlsx")
+    r = run_cli("validate", str(bad), str(good), "--json")
+    assert r.returncode == 1
+    import json
+
+    payload = json.loads(r.stdout)
+    assert [p["file"] for p in payload] == [str(bad), str(good)]
+    f = payload[0]["findings"][0]
+    assert set(f) >= {"rule", "importance", "fields", "cells", "message", "values"}
+    assert payload[0]["error"] is None
+    r = run_cli("ratios", str(bad), "--json")
+    out = json.loads(r.stdout)
+    assert out["ratios"]["ty_le_gq_dung_han"] == 99.95 and out["formatted"]["ty_le_gq_dung_han"] == "99,95%"
+    assert out["ratios"]["ty_le_pakn_xu_ly"] is None and out["formatted"]["ty_le_pakn_xu_ly"] == "không phát sinh"
+    text = tmp_path / "text.xlsx"
+    text.write_text("không phải sổ tính", encoding="utf-8")
+    r = run_cli("validate", str(good), str(text), "--json")
+    assert r.returncode == 2 and json.loads(r.stdout)[1]["error"]
