@@ -268,6 +268,62 @@ def ratios(
     out.print(table)
 
 
+@app.command()
+@handled()
+def export(
+    file: Path = typer.Argument(..., help="Sổ tính đã điền"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Thư mục ghi bản nộp (mặc định: cạnh tệp gốc)"),
+) -> None:
+    """Xuất file nộp: bản sạch (bỏ đánh dấu kiểm tra), ghi thời điểm xuất và số lần nộp."""
+    from .rules.export import export_file
+
+    target, info = export_file(file, out_dir)
+    out.print(render("export_done", file=target, **info))
+
+
+# --------------------------------------------------------------------------- merge
+@app.command()
+@handled(exit_code=1)
+def merge(
+    folder: Path = typer.Argument(..., help="Thư mục chứa các sổ tính đơn vị gửi về (đọc cả thư mục con)"),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Sổ tính tổng hợp sẽ ghi"),
+    units: Optional[Path] = typer.Option(None, "--units", help="Danh sách đơn vị phải báo cáo (CSV hoặc .xlsx)"),
+    period: Optional[str] = typer.Option(None, "--period", help="Kỳ tổng hợp, ví dụ 6T-2026 (mặc định: kỳ của đa số tệp)"),
+    deadline: Optional[str] = typer.Option(None, "--deadline", help="Hạn nộp YYYY-MM-DD (mặc định: theo kỳ và quy định)"),
+    previous: Optional[Path] = typer.Option(None, "--previous", help="Sổ tổng hợp kỳ trước (để đối chiếu số chuyển kỳ)"),
+    feedback: Optional[Path] = typer.Option(None, "--feedback", help="Thư mục ghi phiếu phản hồi cho từng đơn vị"),
+    reject_errors: bool = typer.Option(False, "--reject-errors", help="Từ chối tệp có lỗi kiểm tra (mặc định: tổng hợp có đánh dấu)"),
+    receiver: Optional[str] = typer.Option(None, "--receiver", help="Mã đơn vị tổng hợp trong danh sách"),
+    as_json: bool = typer.Option(False, "--json", help="Chỉ in JSON ra stdout (tiến trình ra stderr)"),
+) -> None:
+    """Tổng hợp các sổ tính gửi về: kiểm tra, phân loại, cộng dồn, ghi sổ tổng hợp."""
+    from .merge.run import run_merge
+
+    progress_box = _progress()
+
+    def start(total: int):
+        task = progress_box.add_task("Đọc tệp", total=total)
+        return lambda _sub: progress_box.advance(task)
+
+    with progress_box:
+        result = run_merge(folder, output=output, units_path=units, period_code=period,
+                           deadline=_date(deadline, "--deadline"), previous=previous, feedback=feedback,
+                           reject_errors=reject_errors, receiver_code=receiver, progress=start)
+    payload = result.to_json()
+    if as_json:
+        _print_json(payload)
+        return
+    out.print(f"Kỳ {result.period.label}; hạn nộp {result.deadline:%d/%m/%Y}.")
+    out.print(f"Tổng hợp {len(result.merged)} tệp; từ chối {len(result.rejected)}; bỏ qua {len(result.skipped)}; "
+              f"bị thay thế {len(result.superseded)}; đơn vị chưa nộp {len(result.missing)}.")
+    for s in result.rejected + result.skipped:
+        err.print(f"  ✗ {s.reason}")
+    for flag in payload["flags"]:
+        err.print(f"  ! {flag}")
+    if result.output:
+        out.print(f"Sổ tổng hợp: {result.output}")
+
+
 # --------------------------------------------------------------------------- demo
 @app.command()
 @handled()

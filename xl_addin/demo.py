@@ -7,6 +7,7 @@ prints where everything is. Later stages (validation, narrative, merge) join as 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 from decimal import Decimal
@@ -107,29 +108,47 @@ def to_fill_payload(definition, generated: dict) -> dict:
 
 
 def run_demo(out_dir: Path, out: Console, err: Console) -> dict:
+    from .merge.run import run_merge
+    from .rules.engine import summary as count, validate
+    from .rules.export import export_file
+
     folder = demo_dir()
     sample = read_yaml(folder / "sample.yaml")
     definition = load_definition(sample.get("template", "cchc"), profile=sample.get("profile"))
     period = parse_period(sample["period"], definition)
-    units = load_units(folder / "units.csv")
+    all_units = load_units(folder / "units.csv")
+    parents = {u.parent_code for u in all_units}
+    units = [u for u in all_units if u.code not in parents]  # the receiving unit does not fill a form here
     blank_dir = out_dir / "1-so-tinh-trong"
     filled_dir = out_dir / "2-so-tinh-da-dien"
+    sent_dir = out_dir / "3-ban-nop"
+    merged_path = out_dir / "4-tong-hop" / f"tong-hop_{period.code}.xlsx"
     build_unit_workbooks(definition, units, period, blank_dir)
-    summary = []
+    read_back = []
     for unit in units:
         blank = blank_dir / next(p.name for p in blank_dir.glob(f"{unit.code}_*.xlsx"))
         payload = to_fill_payload(definition, sample_data(sample, unit.code, unit.name))
         filled = filled_dir / blank.name
         fill_workbook(blank, payload, filled)
         data = read_workbook(filled)
-        summary.append({"file": str(filled), "unit": data.unit, "problems": [p.to_dict() for p in data.problems]})
-    (out_dir / "doc-lai.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+        counts = count(validate(data))
+        stamp = sample.get("exported_late", {}).get(unit.code, sample.get("exported_at"))
+        export_file(filled, sent_dir, dt.datetime.fromisoformat(stamp) if stamp else None)
+        read_back.append({"file": str(filled), "unit": data.unit, "errors": counts["error"],
+                          "warnings": counts["warning"], "problems": [p.to_dict() for p in data.problems]})
+    (out_dir / "doc-lai.json").write_text(json.dumps(read_back, ensure_ascii=False, indent=2), encoding="utf-8")
+    result = run_merge(sent_dir, output=merged_path, units_path=folder / "units.csv",
+                       feedback=out_dir / "5-phan-hoi")
+    (out_dir / "tong-hop.json").write_text(json.dumps(result.to_json(), ensure_ascii=False, indent=2),
+                                           encoding="utf-8")
     out.print(f"Ví dụ mẫu: {sample['receiving_unit']['name']}, {len(units)} đơn vị, kỳ {period.label}.")
     out.print(f"  Sổ tính trống theo đơn vị: {blank_dir}")
     out.print(f"  Sổ tính đã điền số liệu mẫu: {filled_dir}")
-    out.print(f"  Kết quả đọc lại (JSON): {out_dir / 'doc-lai.json'}")
-    flagged = [s for s in summary if s["problems"]]
-    for s in flagged:
-        for p in s["problems"]:
-            err.print(f"  ! {p['message']}")
-    return {"units": len(units), "out": str(out_dir)}
+    out.print(f"  Bản nộp (đã kiểm tra, có dấu thời điểm xuất): {sent_dir}")
+    out.print(f"  Sổ tổng hợp: {merged_path}")
+    out.print(f"  Phiếu phản hồi cho từng đơn vị: {out_dir / '5-phan-hoi'}")
+    out.print(f"  Kết quả đọc lại và tổng hợp (JSON): {out_dir / 'doc-lai.json'}, {out_dir / 'tong-hop.json'}")
+    for item in read_back:
+        if item["errors"] or item["warnings"]:
+            err.print(f"  ! {item['unit']['name']}: {item['errors']} lỗi, {item['warnings']} cảnh báo")
+    return {"units": len(units), "out": str(out_dir), "summary": str(merged_path)}

@@ -202,6 +202,8 @@ class ListDef(Model):
     standing: bool = False  # carried over from the previous period with --previous
     required: bool = False
     help: Optional[Text] = None
+    # merge: "list" compiles the units' rows (prefixed with the unit's name) into the summary
+    aggregate: Literal["list", "none"] = "none"
 
     @property
     def key_column(self) -> Column:

@@ -90,3 +90,19 @@ def parse_period(code: str, definition: ReportDefinition, start: dt.date | None 
 
 def is_same_period_last_year(current: Period, earlier: Period) -> bool:
     return current.type == earlier.type and current.n == earlier.n and earlier.year == current.year - 1
+
+
+def add_working_days(start: dt.date, days: int) -> dt.date:
+    """``days`` working days (Monday–Friday) after ``start``."""
+    current = start
+    added = 0
+    while added < days:
+        current += dt.timedelta(days=1)
+        if current.weekday() < 5:
+            added += 1
+    return current
+
+
+def submission_deadline(period: Period, working_days: int) -> dt.date:
+    """The day a report is due: ``working_days`` working days after the cut-off (NĐ 09/2019 style)."""
+    return add_working_days(period.end, working_days)

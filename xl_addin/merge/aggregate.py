@@ -1,0 +1,159 @@
+"""Aggregate merged submissions the way the report definition declares, with lineage.
+
+``sum`` adds, ``same`` checks equality and flags differences (never adds), ``max`` keeps the
+largest, ``list`` joins; computed fields and ratios are recomputed from the aggregated parts,
+never averaged. Appendix tables are added column by column (open tables by row label).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from .. import vnnum
+from ..definition import expr
+from ..definition.models import ReportDefinition
+from ..errors import render
+from ..rules.ratios import RatioResult, compute_ratio
+from ..workbook.layout import compute_layout
+from ..workbook.reader import _computed_in_order
+from .collect import Submission
+
+OVERFLOW_LABEL = "Khác"
+
+
+@dataclass
+class Lineage:
+    field: str
+    unit_code: str
+    unit_name: str
+    file: str
+    cell: str
+    value: Any
+
+
+@dataclass
+class Aggregate:
+    values: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, list[dict]] = field(default_factory=dict)
+    lists: dict[str, list[dict]] = field(default_factory=dict)
+    ratios: dict[str, RatioResult] = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)
+    lineage: list[Lineage] = field(default_factory=list)
+    units: list[dict] = field(default_factory=list)  # one row per contributing unit (Tổng hợp)
+
+
+def _key(text: Any) -> str:
+    return unicodedata.normalize("NFC", str(text or "")).strip().casefold()
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return vnnum.number(value.normalize() if value != value.to_integral_value() else value)
+    return str(value)
+
+
+def unit_rows(definition: ReportDefinition, sub: Submission, ratios: dict[str, RatioResult]) -> list[dict]:
+    """The Tổng hợp rows a submission contributes: itself, or the units of a lower-level summary."""
+    if sub.kind == "summary" and sub.summary_units:
+        return [dict(row, _file=sub.rel, _via=sub.unit.get("code")) for row in sub.summary_units]
+    row = {"don_vi_ma": sub.unit.get("code"), "don_vi_ten": sub.unit.get("name"), "_file": sub.rel, "_via": None}
+    for f in definition.fields():
+        if f.type in ("integer", "decimal", "money", "percent") and f.aggregate in ("sum", "same", "max"):
+            row[f.code] = sub.values.get(f.code)
+    for code, r in ratios.items():
+        row[code] = r.value
+    return [row]
+
+
+def aggregate(definition: ReportDefinition, subs: list[Submission]) -> Aggregate:
+    layout = compute_layout(definition)
+    agg = Aggregate()
+    fmap = definition.field_map()
+    for code, f in fmap.items():
+        if not f.is_input or f.aggregate == "none":
+            continue
+        contributions = [(s, s.values.get(code)) for s in subs if s.values.get(code) is not None]
+        for s, v in contributions:
+            agg.lineage.append(Lineage(code, str(s.unit.get("code")), str(s.unit.get("name")), s.rel,
+                                       layout.fields[code].address, v))
+        values = [v for _s, v in contributions]
+        if not values:
+            agg.values[code] = None
+        elif f.aggregate == "sum":
+            agg.values[code] = sum((Decimal(v) for v in values), Decimal(0))
+        elif f.aggregate == "max":
+            agg.values[code] = max(Decimal(v) for v in values)
+        elif f.aggregate == "same":
+            distinct = sorted({Decimal(v) for v in values})
+            if len(distinct) == 1:
+                agg.values[code] = distinct[0]
+            else:
+                agg.values[code] = None
+                by_value: dict[Decimal, list[str]] = {}
+                for s, v in contributions:
+                    by_value.setdefault(Decimal(v), []).append(str(s.unit.get("name")))
+                shown = "; ".join(f"{_fmt(v)} ({', '.join(names[:3])}{'…' if len(names) > 3 else ''})"
+                                  for v, names in sorted(by_value.items()))
+                agg.flags.append(render("merge_same_mismatch", label=f.label, values=shown))
+        elif f.aggregate == "list":
+            agg.values[code] = "\n".join(f"{s.unit.get('name')}: {v}" for s, v in contributions)
+    # appendix tables, column by column
+    for code, block in layout.tables.items():
+        table = block.definition
+        numeric = [c.code for c in table.columns if not c.computed]
+        rows: dict[str, dict] = {}
+        order: list[str] = []
+        for s in subs:
+            for row in s.tables.get(code, []):
+                key = row.get("row") if table.fixed else _key(row.get(table.label_column.code))
+                if not key:
+                    continue
+                if key not in rows:
+                    if not table.fixed and len(order) >= block.n_rows - 1 and key != _key(OVERFLOW_LABEL):
+                        key = _key(OVERFLOW_LABEL)
+                    if key not in rows:
+                        label = row.get("row") if table.fixed else (
+                            OVERFLOW_LABEL if key == _key(OVERFLOW_LABEL) else row.get(table.label_column.code))
+                        rows[key] = {("row" if table.fixed else table.label_column.code): label}
+                        order.append(key)
+                target = rows[key]
+                for c in numeric:
+                    v = row.get(c)
+                    if v is not None:
+                        target[c] = (target.get(c) or Decimal(0)) + Decimal(v)
+        out = []
+        for key in order:
+            row = rows[key]
+            for c in table.columns:
+                row.setdefault(c.code, None)
+                if c.computed:
+                    row[c.code] = expr.evaluate(expr.parse(c.formula), expr.Env(row))
+            out.append(row)
+        if table.fixed:
+            position = {r.code: i for i, r in enumerate(table.rows)}
+            out.sort(key=lambda r: position.get(r["row"], 0))
+        agg.tables[code] = out
+    # lists compiled from the units (e.g. kiến nghị), each item attributed to its unit
+    for lst in definition.lists:
+        if lst.aggregate != "list":
+            continue
+        key_col = lst.key_column.code
+        items = []
+        for s in subs:
+            for row in s.lists.get(lst.code, []):
+                text = row.get(key_col)
+                if text:
+                    items.append({**row, key_col: f"{s.unit.get('name')}: {text}"})
+        agg.lists[lst.code] = items
+    # computed fields and ratios from the aggregated parts
+    columns = {(t, c): [r.get(c) for r in rows] for t, rows in agg.tables.items()
+               for c in (rows[0].keys() if rows else [])}
+    env = expr.Env(agg.values, columns, {k: len(v) for k, v in agg.lists.items()})
+    for f in _computed_in_order(definition):
+        agg.values[f.code] = expr.evaluate(f.parsed, env)
+    for ratio in definition.ratios:
+        agg.ratios[ratio.code] = compute_ratio(ratio, env)
+    return agg

@@ -1,0 +1,168 @@
+"""Find the returned files and read each one (in parallel, nothing held after it is read).
+
+Every entry of the folder is accounted for: read, skipped (Excel lock files, folders named
+like workbooks, other file types) or rejected with a reason code. Files are only read —
+never opened by anything that could run a macro, never modified.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from ..errors import CchcError, render
+
+WORKBOOK_SUFFIXES = {".xlsx"}
+SUMMARY_SHEET = "Tổng hợp"
+
+
+@dataclass
+class Submission:
+    path: str
+    rel: str
+    status: str = "read"  # read | skipped | rejected
+    code: str = ""
+    reason: str = ""
+    sha256: str = ""
+    size: int = 0
+    mtime: float = 0.0
+    kind: str = "unit"
+    template: dict = field(default_factory=dict)
+    unit: dict = field(default_factory=dict)
+    period: dict = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)
+    values: dict = field(default_factory=dict)
+    lists: dict = field(default_factory=dict)
+    tables: dict = field(default_factory=dict)
+    findings: list = field(default_factory=list)
+    errors: int = 0
+    warnings: int = 0
+    summary_units: list = field(default_factory=list)  # rows of a lower-level summary's Tổng hợp sheet
+
+    @property
+    def unit_key(self) -> tuple[str, str]:
+        return (str(self.unit.get("code_list") or ""), str(self.unit.get("code") or ""))
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def discover(folder: Path) -> tuple[list[Path], list[Submission]]:
+    """Workbooks to read, and the entries skipped at once (each with its reason)."""
+    files: list[Path] = []
+    skipped: list[Submission] = []
+    for path in sorted(folder.rglob("*")):
+        rel = str(path.relative_to(folder))
+        name = path.name
+        if path.is_dir():
+            if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+                skipped.append(Submission(str(path), rel, "skipped", "merge_folder_named_like_file",
+                                          render("merge_folder_named_like_file", file=rel)))
+            continue
+        if name.startswith("~$"):
+            skipped.append(Submission(str(path), rel, "skipped", "merge_lock_file", render("merge_lock_file", file=rel)))
+            continue
+        if name.startswith(".~cchc-"):
+            continue  # our own temporary output
+        if path.suffix.lower() in WORKBOOK_SUFFIXES:
+            files.append(path)
+        else:
+            kind = path.suffix.lower() or "không có đuôi"
+            skipped.append(Submission(str(path), rel, "skipped", "merge_not_xlsx",
+                                      render("merge_not_xlsx", file=rel, kind=kind)))
+    return files, skipped
+
+
+def _summary_rows(path: Path) -> list[dict]:
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(path))
+    if SUMMARY_SHEET not in book.sheet_names:
+        return []
+    rows = book.get_sheet_by_name(SUMMARY_SHEET).to_python(skip_empty_area=False)
+    # row 3 holds the codes of the columns; data rows follow until the totals row
+    if len(rows) < 4:
+        return []
+    codes = [str(c) for c in rows[2]]
+    out = []
+    for row in rows[3:]:
+        record = {c: v for c, v in zip(codes, row) if c}
+        if not record.get("don_vi_ma") or record.get("don_vi_ma") == "TONG":
+            continue
+        out.append(record)
+    return out
+
+
+def inspect_file(path_text: str, rel: str) -> Submission:
+    """Read one returned workbook: values, findings, stamps. Runs in a worker process."""
+    from ..rules.engine import summary, validate
+    from ..workbook.reader import read_workbook
+
+    path = Path(path_text)
+    sub = Submission(path_text, rel)
+    try:
+        stat = path.stat()
+        sub.size, sub.mtime = stat.st_size, stat.st_mtime
+        sub.sha256 = sha256_of(path)
+    except FileNotFoundError:
+        sub.status, sub.code, sub.reason = "rejected", "merge_file_vanished", render("merge_file_vanished", file=rel)
+        return sub
+    try:
+        data = read_workbook(path)
+    except FileNotFoundError:
+        sub.status, sub.code, sub.reason = "rejected", "merge_file_vanished", render("merge_file_vanished", file=rel)
+        return sub
+    except CchcError as exc:
+        sub.status, sub.code, sub.reason = "rejected", exc.code, exc.message
+        return sub
+    sub.kind = str(data.meta.get("kind") or "unit")
+    sub.template = data.template
+    sub.unit = {"code": data.unit["code"], "name": data.unit["name"],
+                "level": data.meta.get("unit_level") or data.values.get("don_vi_cap"),
+                "code_list": data.meta.get("code_list") or ""}
+    sub.period = data.period
+    sub.meta = {k: data.meta.get(k) for k in ("exported_at", "submission_counter", "validated_at", "generated_at")}
+    sub.values = data.values
+    sub.lists = data.lists
+    sub.tables = data.tables
+    findings = validate(data)
+    counts = summary(findings)
+    sub.errors, sub.warnings = counts["error"], counts["warning"]
+    sub.findings = [{"rule": f.rule, "importance": f.importance, "message": f.message, "cells": f.cells,
+                     "instruction": f.instruction} for f in findings]
+    if sub.kind == "summary":
+        sub.summary_units = _summary_rows(path)
+    return sub
+
+
+def _inspect_pair(args: tuple[str, str]) -> Submission:
+    return inspect_file(*args)
+
+
+def read_all(folder: Path, files: Iterable[Path], workers: int | None = None,
+             progress: Callable[[Submission], None] | None = None) -> list[Submission]:
+    jobs = [(str(p), str(p.relative_to(folder))) for p in files]
+    workers = workers or min(os.cpu_count() or 1, 8)
+    out: list[Submission] = []
+    if workers <= 1 or len(jobs) < 4:
+        for job in jobs:
+            sub = _inspect_pair(job)
+            out.append(sub)
+            if progress:
+                progress(sub)
+        return out
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for sub in pool.map(_inspect_pair, jobs, chunksize=max(1, min(16, len(jobs) // (workers * 4) or 1))):
+            out.append(sub)
+            if progress:
+                progress(sub)
+    return out

@@ -1,0 +1,263 @@
+"""``cchc merge``: classify every file, aggregate the accepted ones, write the summary.
+
+Every entry of the folder ends in exactly one of: merged, rejected (with a reason code),
+skipped (not a submission) or superseded (an older or identical copy). Nothing is lost
+silently; submitted files are only read.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from ..definition.loader import load_definition
+from ..definition.models import ReportDefinition
+from ..definition.periods import Period, parse_period, submission_deadline
+from ..definition.units import Unit, load_units
+from ..errors import CchcError, render
+from ..rules.ratios import NO_DATA
+from ..workbook.reader import to_jsonable
+from .aggregate import Aggregate, aggregate, unit_rows
+from .collect import Submission, discover, read_all
+
+
+@dataclass
+class Duplicate:
+    unit: str
+    kept: str | None
+    superseded: list[str]
+    conflict: bool
+
+
+@dataclass
+class MergeResult:
+    definition: ReportDefinition
+    period: Period
+    receiver: Unit
+    deadline: dt.date
+    merged: list[Submission] = field(default_factory=list)
+    rejected: list[Submission] = field(default_factory=list)
+    skipped: list[Submission] = field(default_factory=list)
+    superseded: list[Submission] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)
+    expected: list[Unit] = field(default_factory=list)
+    aggregate: Aggregate = field(default_factory=Aggregate)
+    carry_over: list[str] = field(default_factory=list)
+    output: Path | None = None
+
+    @property
+    def missing(self) -> list[Unit]:
+        covered = set()
+        for s in self.merged:
+            covered.add(str(s.unit.get("code")))
+            covered.update(str(r.get("don_vi_ma")) for r in s.summary_units)
+        return [u for u in self.expected if u.code not in covered]
+
+    def to_json(self) -> dict:
+        agg = self.aggregate
+        return {
+            "merged": [{"file": s.rel, "unit": s.unit.get("code"), "warnings": s.warnings, "errors": s.errors}
+                       for s in self.merged],
+            "rejected": [{"file": s.rel, "reason": s.reason, "code": s.code} for s in self.rejected],
+            "skipped": [{"file": s.rel, "reason": s.reason, "code": s.code} for s in self.skipped],
+            "superseded": [{"file": s.rel, "reason": s.reason} for s in self.superseded],
+            "duplicates": [{"unit": d.unit, "kept": d.kept, "superseded": d.superseded, "conflict": d.conflict}
+                           for d in self.duplicates],
+            "missing_units": [{"code": u.code, "name": u.name} for u in self.missing],
+            "totals": {k: to_jsonable(v) for k, v in agg.values.items() if v is not None},
+            "ratios": {k: to_jsonable(r.value) for k, r in agg.ratios.items()},
+            "formatted": {k: r.formatted for k, r in agg.ratios.items()},
+            "flags": agg.flags + self.carry_over,
+            "period": self.period.to_dict(),
+            "deadline": self.deadline.isoformat(),
+            "output": str(self.output) if self.output else None,
+        }
+
+
+def _reject(sub: Submission, code: str, **params: Any) -> Submission:
+    sub.status, sub.code, sub.reason = "rejected", code, render(code, file=sub.rel, **params)
+    return sub
+
+
+def _stamp_key(sub: Submission) -> tuple[str, int]:
+    exported = sub.meta.get("exported_at")
+    counter = sub.meta.get("submission_counter")
+    try:
+        counter = int(counter or 0)
+    except (TypeError, ValueError):
+        counter = 0
+    return (str(exported or ""), counter)
+
+
+def resolve_duplicates(subs: list[Submission], result: MergeResult) -> list[Submission]:
+    groups: dict[tuple[str, str], list[Submission]] = collections.OrderedDict()
+    for s in subs:
+        groups.setdefault(s.unit_key, []).append(s)
+    kept: list[Submission] = []
+    for key, group in groups.items():
+        if len(group) == 1:
+            kept.append(group[0])
+            continue
+        code = key[1]
+        by_hash: dict[str, Submission] = {}
+        superseded: list[str] = []
+        for s in group:
+            if s.sha256 in by_hash:
+                first = by_hash[s.sha256]
+                s.status, s.code = "superseded", "merge_identical_copy"
+                s.reason = render("merge_identical_copy", file=s.rel, kept=first.rel)
+                result.superseded.append(s)
+                superseded.append(s.rel)
+            else:
+                by_hash[s.sha256] = s
+        distinct = list(by_hash.values())
+        if len(distinct) == 1:
+            kept.append(distinct[0])
+            result.duplicates.append(Duplicate(code, distinct[0].rel, superseded, False))
+            continue
+        keys = sorted(((_stamp_key(s), s) for s in distinct), key=lambda p: p[0], reverse=True)
+        best_key, best = keys[0]
+        unique = best_key != ("", 0) and keys[1][0] != best_key
+        if unique:
+            kept.append(best)
+            for _k, s in keys[1:]:
+                s.status, s.code = "superseded", "merge_superseded"
+                s.reason = render("merge_superseded", file=s.rel, code=code, kept=best.rel)
+                result.superseded.append(s)
+                superseded.append(s.rel)
+            result.duplicates.append(Duplicate(code, best.rel, superseded, False))
+        else:
+            names = [s.rel for s in distinct]
+            for s in distinct:
+                _reject(s, "merge_conflict", code=code, others=", ".join(n for n in names if n != s.rel))
+                result.rejected.append(s)
+            result.duplicates.append(Duplicate(code, None, superseded + names, True))
+    return kept
+
+
+def _receiver(units: list[Unit] | None, receiver_code: str | None, subs: list[Submission]) -> tuple[Unit, list[Unit]]:
+    if units:
+        if receiver_code:
+            found = [u for u in units if u.code == receiver_code]
+            receiver = found[0] if found else Unit(receiver_code, f"Đơn vị tổng hợp {receiver_code}", "tinh")
+        else:
+            parents = {u.parent_code for u in units if u.parent_code}
+            found = [u for u in units if u.code in parents]
+            receiver = found[0] if len(found) == 1 else Unit(
+                next(iter(parents)) if len(parents) == 1 else "TONGHOP",
+                f"Đơn vị tổng hợp {next(iter(parents))}" if len(parents) == 1 else "Đơn vị tổng hợp", "tinh")
+        expected = [u for u in units if u.code != receiver.code]
+        return receiver, expected
+    code = receiver_code or "TONGHOP"
+    return Unit(code, f"Đơn vị tổng hợp {code}" if receiver_code else "Đơn vị tổng hợp", "tinh"), []
+
+
+def run_merge(folder: Path, output: Path | None = None, units_path: Path | None = None, period_code: str | None = None,
+              deadline: dt.date | None = None, previous: Path | None = None, feedback: Path | None = None,
+              reject_errors: bool = False, receiver_code: str | None = None, workers: int | None = None,
+              progress: Callable[[int], Callable[[Submission], None]] | None = None) -> MergeResult:
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise CchcError("file_not_found", file=folder)
+    files, skipped = discover(folder)
+    units = load_units(units_path) if units_path else None
+    tick = progress(len(files)) if progress else None
+    subs = read_all(folder, files, workers=workers, progress=tick)
+    readable = [s for s in subs if s.status == "read"]
+    rejected = [s for s in subs if s.status == "rejected"]
+    # which template and period this merge is about
+    if not readable and not period_code:
+        if not files and not skipped:
+            raise CchcError("merge_no_files", folder=folder)
+    templates = collections.Counter((s.template.get("id"), s.template.get("version"), s.template.get("profile"))
+                                    for s in readable)
+    template_id, version, profile = templates.most_common(1)[0][0] if templates else ("cchc", None, None)
+    definition = load_definition(template_id or "cchc", profile=profile)
+    if period_code:
+        period = parse_period(period_code, definition)
+    else:
+        periods = collections.Counter(s.period.get("code") for s in readable)
+        if not periods:
+            raise CchcError("merge_no_period")
+        period = parse_period(periods.most_common(1)[0][0], definition)
+    if period.straddles_reorganisation:
+        raise CchcError("merge_straddles_reorganisation", period=period.code, start=f"{period.start:%d/%m/%Y}",
+                        end=f"{period.end:%d/%m/%Y}")
+    receiver, expected = _receiver(units, receiver_code, readable)
+    days = definition.deadline_working_days
+    result = MergeResult(definition, period, receiver, deadline or submission_deadline(period, days),
+                         skipped=skipped, rejected=rejected, expected=expected)
+    candidates = []
+    expected_codes = {u.code for u in expected}
+    for s in readable:
+        if (s.template.get("id"), s.template.get("version"), s.template.get("profile")) != (template_id, version, profile):
+            result.rejected.append(_reject(s, "template_unknown", template=s.template.get("id"),
+                                           version=f"{s.template.get('version')} ({s.template.get('profile') or 'chung'})"))
+        elif s.period.get("code") != period.code:
+            result.rejected.append(_reject(s, "merge_period_mismatch", found=s.period.get("code"), expected=period.code))
+        elif units is not None and str(s.unit.get("code")) not in expected_codes:
+            result.rejected.append(_reject(s, "merge_unit_unknown", code=s.unit.get("code"), name=s.unit.get("name")))
+        elif reject_errors and s.errors:
+            first = next((f["message"] for f in s.findings if f["importance"] == "error"), "")
+            result.rejected.append(_reject(s, "merge_validation_errors", count=s.errors, first=first[:160]))
+        else:
+            candidates.append(s)
+    accepted = resolve_duplicates(candidates, result)
+    # a unit inside a lower-level summary and also sent on its own is a conflict
+    inside = {}
+    for s in accepted:
+        for row in s.summary_units:
+            inside[str(row.get("don_vi_ma"))] = s.rel
+    merged = []
+    for s in accepted:
+        code = str(s.unit.get("code"))
+        if s.kind != "summary" and code in inside:
+            result.rejected.append(_reject(s, "merge_hierarchy_conflict", code=code, summary=inside[code]))
+        else:
+            merged.append(s)
+    result.merged = merged
+    result.aggregate = aggregate(definition, merged)
+    from ..rules.ratios import compute_ratio
+    from ..definition import expr
+
+    for s in merged:
+        env = expr.Env(s.values)
+        ratios = {r.code: compute_ratio(r, env) for r in definition.ratios}
+        result.aggregate.units.extend(unit_rows(definition, s, ratios))
+    if previous:
+        result.carry_over = carry_over_checks(previous, result)
+    if output:
+        from .summary import write_summary
+
+        result.output = write_summary(result, Path(output))
+    if feedback:
+        from .summary import write_feedback
+
+        write_feedback(result, Path(feedback))
+    return result
+
+
+def carry_over_checks(previous: Path, result: MergeResult) -> list[str]:
+    """Soft rule (domain.md §6.2): this period's carry-over equals last period's in-progress total."""
+    from .collect import _summary_rows
+    from ..workbook.reader import check_is_xlsx
+
+    check_is_xlsx(Path(previous))
+    prev_rows = {str(r.get("don_vi_ma")): r for r in _summary_rows(Path(previous))}
+    flags = []
+    for row in result.aggregate.units:
+        before = prev_rows.get(str(row.get("don_vi_ma")))
+        if not before:
+            continue
+        current, last = row.get("tthc_ky_truoc"), before.get("tthc_dang_gq_tong")
+        if current is None or last in (None, ""):
+            continue
+        if float(current) != float(last):
+            flags.append(render("merge_carry_over", unit=row.get("don_vi_ten"), current=int(current), previous=int(float(last))))
+    return flags
+
+
+__all__ = ["run_merge", "MergeResult", "NO_DATA"]
