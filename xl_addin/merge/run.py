@@ -77,7 +77,7 @@ class MergeResult:
         }
 
 
-def _reject(sub: Submission, code: str, **params: Any) -> Submission:
+def _reject(sub: Submission, code: str, /, **params: Any) -> Submission:
     sub.status, sub.code, sub.reason = "rejected", code, render(code, file=sub.rel, **params)
     return sub
 

@@ -1,0 +1,221 @@
+"""Batch merge on a real folder of returned workbooks, good and bad."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from xl_addin.definition.loader import load_definition, read_yaml
+from xl_addin.definition.periods import parse_period
+from xl_addin.definition.units import Unit
+from xl_addin.demo import demo_dir, sample_data, to_fill_payload
+from xl_addin.merge.run import run_merge
+from xl_addin.rules.export import export_file
+from xl_addin.workbook.build import build_unit_workbooks
+from xl_addin.workbook.fill import fill_workbook
+from xl_addin.workbook.reader import read_workbook
+
+from conftest import needs_soffice, run_cli, run_soffice
+
+SAMPLE = read_yaml(demo_dir() / "sample.yaml")
+
+
+def _units(prefix: str, n: int, parent: str) -> list[Unit]:
+    width = 5 - len(prefix)
+    return [Unit(f"{prefix}{i:0{width}d}", f"Xã Thử {prefix}{i}", "xa", parent, "") for i in range(1, n + 1)]
+
+
+def make_returns(tmp: Path, units: list[Unit], period_code: str, folder: str, stamp: str = "2026-06-16 09:00:00",
+                 mistakes: bool = False) -> dict[str, Path]:
+    """Build, fill with demo-style data, and export: the files units send back."""
+    definition = load_definition()
+    period = parse_period(period_code, definition)
+    built = build_unit_workbooks(definition, units, period, tmp / f"{folder}-blank")
+    sample = dict(SAMPLE)
+    if not mistakes:
+        sample["mistakes"] = {}
+    out = {}
+    for result in built:
+        filled = tmp / f"{folder}-filled" / result.path.name
+        fill_workbook(result.path, to_fill_payload(definition, sample_data(sample, result.unit.code, result.unit.name)),
+                      filled)
+        sent, _info = export_file(filled, tmp / folder, dt.datetime.fromisoformat(stamp))
+        out[result.unit.code] = sent
+    return out
+
+
+def _hashes(folder: Path) -> dict[str, str]:
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def merge_case(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("merge")
+    units = _units("70", 8, "70")
+    sent = make_returns(tmp, units[:6], "6T-2026", "nop")
+    folder = tmp / "nop"
+    sub = folder / "Đợt 2"
+    sub.mkdir()
+    # a corrected resend of unit 1 (exported later, counter 2), an identical copy of unit 2, a tie for unit 3
+    resend = make_returns(tmp, units[:1], "6T-2026", "resend", stamp="2026-06-17 10:00:00")
+    shutil.copy(resend[units[0].code], sub / "70001_gui-lai.xlsx")
+    shutil.copy(sent[units[1].code], sub / "70002_ban-sao.xlsx")
+    wb = openpyxl.load_workbook(sent[units[2].code])
+    wb["Số liệu"]["D9"].value = 99
+    wb.save(sub / "70003_ban-khac.xlsx")
+    # wrong period, unknown unit, validation errors, damaged and foreign files, lock file, folder named .xlsx
+    other = make_returns(tmp, units[6:7], "Q1-2026", "other")
+    shutil.copy(other[units[6].code], folder / "70007_quy-1.xlsx")
+    stranger = make_returns(tmp, [Unit("99999", "Xã Lạ", "xa", "70")], "6T-2026", "stranger")
+    shutil.copy(stranger["99999"], folder / "99999_xa-la.xlsx")
+    errors = make_returns(tmp, units[7:8], "6T-2026", "errs", mistakes=False)
+    wb = openpyxl.load_workbook(errors[units[7].code])
+    wb["Số liệu"]["D41"].value = wb["Số liệu"]["D41"].value + 1  # tthc_tiep_nhan_tong off by one
+    wb.save(folder / "70008_co-loi.xlsx")
+    data = Path(sent[units[0].code]).read_bytes()
+    (folder / "hong.xlsx").write_bytes(data[: len(data) // 2])
+    (folder / "van-ban.xlsx").write_text("Báo cáo gõ bằng Notepad", encoding="utf-8")
+    (folder / "ghi-chu.pdf").write_bytes(b"%PDF-1.4 fake")
+    (folder / "~$70004_Xa-Thu-704_6T-2026.xlsx").write_bytes(b"lock")
+    (folder / "thu-muc.xlsx").mkdir()
+    units_csv = tmp / "units.csv"
+    units_csv.write_text("code,name,level,parent_code\n70,Tỉnh Thử,tinh,\n" +
+                         "".join(f"{u.code},{u.name},xa,70\n" for u in units) + "70009,Xã Chưa Nộp,xa,70\n",
+                         encoding="utf-8")
+    before = _hashes(folder)
+    result = run_merge(folder, output=tmp / "tong-hop.xlsx", units_path=units_csv, feedback=tmp / "phan-hoi")
+    return {"tmp": tmp, "folder": folder, "result": result, "before": before, "units_csv": units_csv}
+
+
+def test_every_entry_is_accounted_for(merge_case):
+    r = merge_case["result"]
+    entries = [p for p in merge_case["folder"].rglob("*") if p.is_file() or p.suffix == ".xlsx"]
+    assert len(r.merged) + len(r.rejected) + len(r.skipped) + len(r.superseded) == len(entries)
+    assert _hashes(merge_case["folder"]) == merge_case["before"]  # nothing modified
+
+
+def test_reasons(merge_case):
+    r = merge_case["result"]
+    codes = {Path(s.rel).name: s.code for s in r.rejected + r.skipped + r.superseded}
+    assert codes["70007_quy-1.xlsx"] == "merge_period_mismatch"
+    assert codes["99999_xa-la.xlsx"] == "merge_unit_unknown"
+    assert codes["hong.xlsx"] == "workbook_unreadable" or codes["hong.xlsx"] == "not_a_workbook"
+    assert codes["van-ban.xlsx"] == "not_a_workbook"
+    assert codes["ghi-chu.pdf"] == "merge_not_xlsx"
+    assert codes["~$70004_Xa-Thu-704_6T-2026.xlsx"] == "merge_lock_file"
+    assert codes["thu-muc.xlsx"] == "merge_folder_named_like_file"
+    assert codes["70002_ban-sao.xlsx"] == "merge_identical_copy" or codes.get("70002_Xa-Thu-702_6T-2026.xlsx") == "merge_identical_copy"
+    assert codes["70001_Xa-Thu-701_6T-2026.xlsx"] == "merge_superseded"
+    assert codes["70003_ban-khac.xlsx"] == "merge_conflict" and codes["70003_Xa-Thu-703_6T-2026.xlsx"] == "merge_conflict"
+    dup = {d.unit: d for d in r.duplicates}
+    assert dup["70001"].kept.endswith("70001_gui-lai.xlsx") and not dup["70001"].conflict
+    assert dup["70003"].kept is None and dup["70003"].conflict
+    flagged = next(s for s in r.merged if s.unit["code"] == "70008")
+    assert flagged.errors >= 1  # merged, flagged: errors do not reject by default
+    assert sorted(u.code for u in r.missing) == ["70003", "70007", "70009"]
+
+
+def test_totals_and_ratios_come_from_summed_parts(merge_case):
+    r = merge_case["result"]
+    inputs = [read_workbook(Path(merge_case["folder"]) / s.rel) for s in r.merged]
+    for code in ("tthc_tiep_nhan_tong", "tthc_da_gq_tong", "hai_long_tong", "giai_ngan_thuc_hien"):
+        assert r.aggregate.values[code] == sum(Decimal(d.values[code]) for d in inputs if d.values[code] is not None)
+    assert r.aggregate.values["tthc_cong_khai"] == 188  # "same", never added up
+    num = sum(d.values["tthc_da_gq_truoc_han"] + d.values["tthc_da_gq_dung_han"] for d in inputs)
+    den = sum(d.values["tthc_da_gq_tong"] for d in inputs)
+    expected = (Decimal(num) * 100 / den).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+    assert r.aggregate.ratios["ty_le_gq_dung_han"].value == expected
+    totals = {row["linh_vuc"]: row["tiep_nhan_tong"] for row in r.aggregate.tables["bieu_06a"]}
+    assert sum(totals.values()) == sum(d.table_totals["bieu_06a"]["tiep_nhan_tong"] for d in inputs)
+
+
+def test_summary_workbook_sheets_lineage_and_readback(merge_case):
+    path = merge_case["tmp"] / "tong-hop.xlsx"
+    wb = openpyxl.load_workbook(path)
+    for name in ("Tổng hợp", "Biểu đồ", "Tình hình nộp báo cáo", "Nguồn", "Nguồn gốc số liệu", "Thông tin chung"):
+        assert name in wb.sheetnames
+    assert all(ws.protection.sheet for ws in wb.worksheets)
+    status = [[c for c in row] for row in wb["Tình hình nộp báo cáo"].iter_rows(min_row=5, values_only=True)]
+    assert any(row[1] == "70009" and row[3] == "Chưa nộp" for row in status)
+    sources = list(wb["Nguồn"].iter_rows(min_row=2, values_only=True))
+    assert len(sources) == len(merge_case["before"]) + 1  # every file plus the folder named like one
+    assert all(len(row[2] or "") in (0, 64) for row in sources)
+    lineage = list(wb["Nguồn gốc số liệu"].iter_rows(min_row=2, values_only=True))
+    rows = [row for row in lineage if row[1] == "tthc_tiep_nhan_tong"]
+    assert len(rows) == len(merge_case["result"].merged)
+    assert wb["Biểu đồ"]._charts
+    data = read_workbook(path)  # the summary is itself a workbook of the template
+    assert data.meta["kind"] == "summary" and data.unit["code"] == "70"
+    assert data.values["tthc_tiep_nhan_tong"] == merge_case["result"].aggregate.values["tthc_tiep_nhan_tong"]
+    feedback = list((merge_case["tmp"] / "phan-hoi").glob("*.xlsx"))
+    assert any(p.name.startswith("70008_") for p in feedback)
+
+
+@needs_soffice
+def test_libreoffice_recalculates_summary_formulas(merge_case, tmp_path):
+    src = tmp_path / "tong-hop.xlsx"
+    shutil.copy(merge_case["tmp"] / "tong-hop.xlsx", src)
+    run_soffice(["--calc", "--convert-to", "xlsx", "--outdir", str(tmp_path / "lo"), str(src)], tmp_path)
+    wb = openpyxl.load_workbook(tmp_path / "lo" / "tong-hop.xlsx", data_only=True)
+    ws = wb["Tổng hợp"]
+    codes = [c.value for c in ws[3]]
+    total = next(r for r in ws.iter_rows(min_row=4) if r[0].value == "TONG")
+    col = codes.index("tthc_tiep_nhan_tong")
+    assert total[col].value == merge_case["result"].aggregate.values["tthc_tiep_nhan_tong"]
+
+
+def test_cli_json_shape_and_straddling_period(merge_case):
+    r = run_cli("merge", str(merge_case["folder"]), "--units", str(merge_case["units_csv"]), "--json")
+    assert r.returncode == 0, r.stderr
+    payload = json.loads(r.stdout)
+    assert set(payload) >= {"merged", "rejected", "skipped", "duplicates", "missing_units", "totals", "ratios",
+                            "formatted"}
+    assert payload["formatted"]["ty_le_gq_dung_han"].endswith("%")
+    assert {"file", "reason"} <= set(payload["rejected"][0])
+    r = run_cli("merge", str(merge_case["folder"]), "--period", "N-2025", "--json")
+    assert r.returncode == 1 and "01/7/2025" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_reject_errors_option(merge_case, tmp_path):
+    r = run_merge(merge_case["folder"], units_path=merge_case["units_csv"], reject_errors=True)
+    assert "merge_validation_errors" in {s.code for s in r.rejected}
+
+
+def test_hierarchy_two_districts_equal_all_communes(tmp_path):
+    district_a, district_b = _units("4011", 3, "401"), _units("4021", 2, "402")
+    files = make_returns(tmp_path, district_a + district_b, "6T-2025", "xa", stamp="2025-06-16 08:00:00")
+    all_folder = tmp_path / "xa"
+    summaries = tmp_path / "huyen"
+    summaries.mkdir()
+    for code, members in (("401", district_a), ("402", district_b)):
+        folder = tmp_path / f"xa-{code}"
+        folder.mkdir()
+        for u in members:
+            shutil.copy(files[u.code], folder / files[u.code].name)
+        units_csv = tmp_path / f"units-{code}.csv"
+        units_csv.write_text(f"code,name,level,parent_code\n{code},Huyện {code},huyen,40\n" +
+                             "".join(f"{u.code},{u.name},xa,{code}\n" for u in members), encoding="utf-8")
+        run_merge(folder, output=summaries / f"tong-hop-{code}.xlsx", units_path=units_csv)
+    province_units = tmp_path / "tinh.csv"
+    province_units.write_text("code,name,level,parent_code\n40,Tỉnh Thử,tinh,\n401,Huyện 401,huyen,40\n"
+                              "402,Huyện 402,huyen,40\n", encoding="utf-8")
+    province = run_merge(summaries, output=tmp_path / "tinh.xlsx", units_path=province_units)
+    flat = run_merge(all_folder, output=tmp_path / "phang.xlsx")
+    assert len(province.merged) == 2 and not province.rejected and not province.missing
+    for code, value in flat.aggregate.values.items():
+        assert province.aggregate.values[code] == value, code
+    assert {k: r.value for k, r in province.aggregate.ratios.items()} == {k: r.value for k, r in flat.aggregate.ratios.items()}
+    units_listed = {r.get("don_vi_ma") for r in province.aggregate.units}
+    assert {u.code for u in district_a + district_b} <= units_listed
+    # a commune sent on its own as well as inside its district summary is a conflict
+    shutil.copy(files[district_a[0].code], summaries / files[district_a[0].code].name)
+    again = run_merge(summaries)
+    assert "merge_hierarchy_conflict" in {s.code for s in again.rejected}

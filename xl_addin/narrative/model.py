@@ -1,0 +1,63 @@
+"""The report as a structure: header, blocks, closing, recipients, signature.
+
+Every output (plain text, the Báo cáo sheet, the .docx) is drawn from this one model, so the
+three can never say different things.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+BlockKind = Literal["heading", "paragraph", "list_item", "warning"]
+
+
+@dataclass
+class Block:
+    kind: BlockKind
+    level: int
+    text: str
+    section: str | None = None  # the outline section the block belongs to (None: opening, warnings)
+
+
+@dataclass
+class Header:
+    """The NĐ 30/2020 header table: issuing body on the left, quốc hiệu and tiêu ngữ on the right."""
+
+    co_quan_chu_quan: str | None  # the superior body, capitals, not bold
+    co_quan: list[str]  # the issuing body's name, capitals, bold (one or two lines)
+    so_ky_hieu: str  # "Số: 147/BC-VHTT"
+    quoc_hieu: str
+    tieu_ngu: str
+    dia_danh_ngay: str  # "Hương Trà, ngày 03 tháng 6 năm 2022" (italic)
+
+
+@dataclass
+class Report:
+    header: Header
+    title: str  # "BÁO CÁO"
+    trich_yeu: str  # the subject line under the title
+    kinh_gui: list[str]  # addressees; empty when none
+    kinh_gui_label: str
+    blocks: list[Block]  # warnings first (if any), then the opening and the body I–V
+    closing: str  # "Trên đây là báo cáo …./."
+    recipients_label: str  # "Nơi nhận:"
+    recipients: list[str]  # "- Sở Nội vụ;" … "- Lưu: VT."
+    signature: list[str]  # "TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"
+    signer: str  # the signer's full name ("" when not yet known)
+    errors: int = 0  # validation errors found in the workbook when the report was written
+    period_code: str = ""
+    unit_code: str = ""
+    unit_name: str = ""
+    sections: list[str] = field(default_factory=list)  # outline sections present, in order
+
+    @property
+    def warnings(self) -> list[Block]:
+        return [b for b in self.blocks if b.kind == "warning"]
+
+    @property
+    def body(self) -> list[Block]:
+        return [b for b in self.blocks if b.kind != "warning"]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
