@@ -118,3 +118,102 @@ def ratios(book: Any = None) -> dict:
         results = compute_ratios(data)
         apply_ratios(port, data, results)
     return results
+
+
+def export(book: Any = None) -> str | None:
+    """Xuất file nộp: marks removed, stamps written, a clean copy saved beside the workbook."""
+    from .rules.export import export_name, prepare_export
+
+    port = _port(book or _caller())
+    saved: str | None = None
+    with _guard(port, "export"):
+        data, info = prepare_export(port)
+        saved = save_copy(port, export_name(data))
+        _alert(port, render("export_done", file=saved, **info))
+    return saved
+
+
+def save_copy(port: Any, name: str) -> str:
+    """Save a copy next to the workbook (COM: SaveCopyAs; files: the openpyxl adapter's save)."""
+    if hasattr(port, "save") and hasattr(port, "path"):
+        target = Path(port.path).with_name(name)
+        if target.resolve() == Path(port.path).resolve():
+            target = target.with_name(Path(name).stem + "_nop.xlsx")
+        return str(port.save(target))
+    book = port.book
+    folder = Path(book.fullname).parent
+    target = folder / name
+    com_save_copy(book, target)
+    return str(target)
+
+
+def com_save_copy(book: Any, target: Path) -> None:
+    """Windows/COM only (docs/windows-smoke-test.md): Workbook.SaveCopyAs keeps the open book as it is."""
+    api = getattr(book, "api", None)
+    if api is None or isinstance(api, (dict, list)):
+        raise CchcError("com_only", action="Lưu bản sao (SaveCopyAs)")
+    api.SaveCopyAs(str(target))
+
+
+def merge(book: Any = None, folder: str | Path | None = None) -> str | None:
+    """Tổng hợp thư mục: ask for the folder, merge it, write the summary as a new workbook and open it."""
+    from .merge.run import run_merge
+
+    port = _port(book) if book is not None else None
+    target = None
+    with _guard(port, "merge"):
+        chosen = Path(folder) if folder else com_pick_folder()
+        if chosen is None:
+            return None
+        result = run_merge(chosen, output=chosen.parent)
+        target = str(result.output)
+        if folder is None:
+            com_open_book(result.output)
+    return target
+
+
+def com_pick_folder() -> Path | None:
+    """Windows/COM only: Excel's folder picker (msoFileDialogFolderPicker = 4)."""
+    import xlwings as xw
+
+    app = xw.apps.active
+    dialog = app.api.FileDialog(4)
+    dialog.Title = "Chọn thư mục chứa các sổ tính đơn vị gửi về"
+    if dialog.Show() != -1:
+        return None
+    return Path(dialog.SelectedItems(1))
+
+
+def com_open_book(path: Path) -> None:
+    """Windows/COM only: open the summary workbook for the specialist."""
+    import xlwings as xw
+
+    xw.Book(str(path))
+
+
+def diagnostics(book: Any = None) -> list[dict]:
+    """Kiểm tra cài đặt: interpreter, xlwings versions, template version, Vietnamese path, separators."""
+    from .diagnostics import run_checks
+
+    port = _port(book) if book is not None else None
+    if book is None:
+        try:
+            port = _port(_caller())
+        except Exception:  # not started from Excel: check the Python side only
+            port = None
+    checks: list[dict] = []
+    with _guard(port, "diagnostics"):
+        checks = run_checks(port)
+        lines = [("✓ " if c["ok"] else "✗ ") + c["label"] + ": " + c["detail"] for c in checks]
+        _alert(port, "\n".join(lines), title="Kiểm tra cài đặt CCHC")
+    return checks
+
+
+def help(book: Any = None, open_browser: bool = True) -> str:  # noqa: A001 - the button is called "help"
+    """Hướng dẫn: open the clerk's guide (an HTML page shipped with the package)."""
+    import webbrowser
+
+    guide = Path(__file__).with_name("huong_dan.html")
+    if open_browser:
+        webbrowser.open(guide.as_uri())
+    return str(guide)

@@ -24,6 +24,7 @@ Division by zero gives ``None`` (callers phrase it as "không phát sinh").
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Callable, Iterable, Mapping, Union
@@ -80,8 +81,18 @@ _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
 
 
 def parse(text: str) -> Node:
-    """Parse ``text``; raise ``ExprError`` with a Vietnamese explanation when it is malformed."""
-    if not isinstance(text, str) or not text.strip():
+    """Parse ``text``; raise ``ExprError`` with a Vietnamese explanation when it is malformed.
+
+    Trees are immutable, so parses are cached: rules and ratios are evaluated on every file.
+    """
+    if not isinstance(text, str):
+        raise ExprError("biểu thức trống")
+    return _parse_cached(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_cached(text: str) -> Node:
+    if not text.strip():
         raise ExprError("biểu thức trống")
     try:
         tree = ast.parse(text.strip(), mode="eval")

@@ -27,10 +27,17 @@ DEFAULT_TEMPLATE = "cchc"
 
 
 def templates_root() -> Path:
+    """Where report definitions live: $CCHC_TEMPLATES, the source tree, or the Windows install."""
     env = os.environ.get("CCHC_TEMPLATES")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2] / "workbook_templates"
+    source = Path(__file__).resolve().parents[2] / "workbook_templates"
+    if source.is_dir():
+        return source
+    local = os.environ.get("LOCALAPPDATA")
+    if local and (Path(local) / "cchc" / "workbook_templates").is_dir():
+        return Path(local) / "cchc" / "workbook_templates"
+    return source
 
 
 # --------------------------------------------------------------------------- YAML with lines

@@ -232,7 +232,10 @@ def run_merge(folder: Path, output: Path | None = None, units_path: Path | None 
     if output:
         from .summary import write_summary
 
-        result.output = write_summary(result, Path(output))
+        output = Path(output)
+        if output.is_dir():
+            output = output / f"tong-hop_{period.code}.xlsx"
+        result.output = write_summary(result, output)
     if feedback:
         from .summary import write_feedback
 

@@ -248,7 +248,8 @@ def extract(definition: ReportDefinition, grids: dict[str, Grid], file_label: st
             raws = {c.code: _cell(grid, r, block.columns[c.code]) for c in block.definition.columns}
             if all(_blank(v) for v in raws.values()):
                 continue
-            rows.append({c.code: conv.convert(c, raws[c.code], block.sheet, a1(r, block.columns[c.code]), code)
+            rows.append({c.code: None if _blank(raws[c.code]) else
+                         conv.convert(c, raws[c.code], block.sheet, a1(r, block.columns[c.code]), code)
                          for c in block.definition.columns})
             positions.append(r)
         data.lists[code] = rows
@@ -267,13 +268,15 @@ def extract(definition: ReportDefinition, grids: dict[str, Grid], file_label: st
             if row_def is not None:
                 out["row"] = row_def.code
             else:
-                out[table.label_column.code] = conv.convert(table.label_column, _cell(grid, r, block.label_col),
-                                                            block.sheet, a1(r, block.label_col), code)
+                raw = _cell(grid, r, block.label_col)
+                out[table.label_column.code] = None if _blank(raw) else conv.convert(
+                    table.label_column, raw, block.sheet, a1(r, block.label_col), code)
             for col in table.columns:
                 if col.computed:
                     continue
-                out[col.code] = conv.convert(col, _cell(grid, r, block.columns[col.code]), block.sheet,
-                                             a1(r, block.columns[col.code]), code)
+                raw = _cell(grid, r, block.columns[col.code])
+                out[col.code] = None if _blank(raw) else conv.convert(col, raw, block.sheet,
+                                                                      a1(r, block.columns[col.code]), code)
             for col in table.columns:
                 if col.computed:
                     out[col.code] = expr.evaluate(expr.parse(col.formula), expr.Env(out))

@@ -1,0 +1,721 @@
+"""Build the report model from a workbook's values, lists and ratios.
+
+The words live in ``workbook_templates/<id>/narrative/``: ``phrases.yaml`` (header, signature,
+units of money, comparison phrases) and Jinja templates, one per outline section. The writer
+walks the definition's sections, so a section or field added as data is narrated without
+Python: a section with no template of its own, and every field, ratio or list a template does
+not read, gets a generic sentence ("<label>: <value> <unit>"). A zero or missing value is left
+out rather than written as "0 hồ sơ, đạt 0%".
+
+Templates write one block per line, marked by its first characters:
+``# `` / ``## `` / ``### `` a heading of level 1–3; ``- `` and ``+ `` a list item (the dash or
+plus is part of the text); ``> `` a list item printed without a marker (numbered items);
+``! `` a warning line. Any other line is a paragraph, and a line without a marker that follows
+a paragraph or a list item continues it (so a sentence can be written over several template
+lines, one clause per line). A blank line ends a block.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import unicodedata
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import (Environment, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound,
+                    TemplateSyntaxError, pass_context)
+
+from ..definition.loader import templates_root
+from ..definition.models import NUMERIC_TYPES, FieldDef, ReportDefinition, Section
+from ..definition.periods import Period, is_same_period_last_year, parse_period
+from ..errors import CchcError
+from ..rules.engine import validate
+from ..rules.ratios import RatioResult, compute_ratios, ratio_value
+from ..workbook.layout import section_numbers
+from ..workbook.reader import WorkbookData, read_workbook
+from . import fmt
+from .model import Block, Header, Report
+
+_BUILTIN = Path(__file__).resolve().parents[2] / "workbook_templates" / "cchc" / "narrative"
+
+
+# --------------------------------------------------------------------------- data files
+def narrative_dir(definition: ReportDefinition) -> Path:
+    folder = templates_root() / definition.id / "narrative"
+    return folder if folder.is_dir() else _BUILTIN
+
+
+def _stamp(folder: Path) -> tuple:
+    return tuple((str(p), p.stat().st_mtime_ns) for p in sorted(folder.rglob("*")) if p.is_file())
+
+
+@functools.lru_cache(maxsize=8)
+def _phrases_cached(path: str, stamp: tuple) -> dict:
+    with open(path, encoding="utf-8") as fh:
+        data = yaml.safe_load(fh) or {}
+    return _nfc_tree(data)
+
+
+def load_phrases(definition: ReportDefinition) -> dict:
+    path = narrative_dir(definition) / "phrases.yaml"
+    try:
+        return _phrases_cached(str(path), (path.stat().st_mtime_ns,))
+    except FileNotFoundError:
+        raise CchcError("report_template_error", file=path, detail="không có tệp") from None
+    except yaml.YAMLError as exc:
+        raise CchcError("report_template_error", file=path, detail=str(exc).splitlines()[0]) from None
+
+
+def _nfc_tree(node: Any) -> Any:
+    if isinstance(node, str):
+        return unicodedata.normalize("NFC", node)
+    if isinstance(node, dict):
+        return {k: _nfc_tree(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_nfc_tree(v) for v in node]
+    return node
+
+
+@functools.lru_cache(maxsize=8)
+def _environment(paths: tuple[str, ...]) -> Environment:
+    env = Environment(loader=FileSystemLoader(list(paths), encoding="utf-8"), trim_blocks=True, lstrip_blocks=True,
+                      undefined=StrictUndefined, autoescape=False, extensions=["jinja2.ext.do"])
+    env.filters.update({
+        "dem": fmt.count, "so": fmt.plain, "pt": fmt.percent, "ngay": fmt.date_short,
+        "ty_le": _ratio_full, "ty_le_so": _ratio_value, "phan_so": _ratio_fraction,
+        "kem": _attach, "sach": clean_item, "thuong": lower_first, "hoa": upper_first,
+    })
+    env.filters["trich_yeu"] = _subject
+    env.filters["nhan"] = _choice_label
+    env.globals.update({"so_sanh": _compare, "covers": _covers, "co_muc": _has_section, "ty_le_tinh": _ratio_of,
+                        "tien": _money, "tien_cap": _money_pair, "nhom": _group})
+    return env
+
+
+def environment(definition: ReportDefinition) -> Environment:
+    base = narrative_dir(definition)
+    paths = []
+    if definition.profile:
+        paths.append(str(base / "profiles" / definition.profile))
+    paths.append(str(base))
+    return _environment(tuple(paths))
+
+
+# --------------------------------------------------------------------------- text helpers
+_SPACE_BEFORE = re.compile(r"\s+([,.;:)\]])")
+_SPACE_AFTER = re.compile(r"([(\[])\s+")
+_MARKER = re.compile(r"^\s*(?:[-+•*–]|\d{1,2}[.)])\s+")
+
+
+def tidy(text: str) -> str:
+    text = unicodedata.normalize("NFC", " ".join(str(text).split()))
+    text = _SPACE_BEFORE.sub(r"\1", text)
+    return _SPACE_AFTER.sub(r"\1", text).strip()
+
+
+def lower_first(text: Any) -> str:
+    text = str(text or "")
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and first.isupper():  # an acronym (CCHC, UBND) keeps its case
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def upper_first(text: Any) -> str:
+    text = str(text or "")
+    return text[:1].upper() + text[1:]
+
+
+def clean_item(text: Any) -> str:
+    """A clerk's line as a list item: one line, no marker of its own, no closing punctuation."""
+    text = tidy(str(text or "").replace("\r", " ").replace("\n", " "))
+    text = _MARKER.sub("", text)
+    while text and text[-1] in ";,." and not text.endswith("..."):
+        text = text[:-1].rstrip()
+    return upper_first(text)
+
+
+def _attach(text: Any, before: str = ", ", after: str = "") -> str:
+    return f"{before}{text}{after}" if text else ""
+
+
+# --------------------------------------------------------------------------- tracked access
+class Tracked:
+    """Values by code; every code a template reads is remembered (the rest get generic sentences)."""
+
+    def __init__(self, mapping: dict[str, Any], seen: set[str], default: Any = None) -> None:
+        self._mapping = mapping
+        self._seen = seen
+        self._default = default
+
+    def __getattr__(self, code: str) -> Any:
+        if code.startswith("_"):
+            raise AttributeError(code)
+        self._seen.add(code)
+        value = self._mapping.get(code)
+        if value is None and self._default is not None:
+            return self._default(code)
+        return value
+
+    __getitem__ = __getattr__
+
+
+def _empty_ratio(code: str) -> RatioResult:
+    return RatioResult(code, "", None, None, None)
+
+
+class Narrative:
+    """Everything a template may need for one workbook (and the earlier one, for comparisons)."""
+
+    def __init__(self, data: WorkbookData, previous: WorkbookData | None = None) -> None:
+        self.data = data
+        self.definition = data.definition
+        self.phrases = load_phrases(self.definition)
+        self.money = fmt.Money(self.phrases.get("tien_te", []))
+        self.ratios = compute_ratios(data)
+        self.fields = self.definition.field_map()
+        self.seen: set[str] = set()
+        self.period = _period(data)
+        self.previous = previous
+        self.prev_ratios = compute_ratios(previous) if previous is not None else {}
+        self.prev_period = _period(previous) if previous is not None else None
+        self.sections = {s.code for s in self.definition.walk_sections()}
+        self.unit = _unit_names(data, self.phrases)
+        self.typed_fields = {r.typed for r in self.definition.ratios if r.typed}
+
+    # ---------------------------------------------------------------- context
+    def context(self, **extra: Any) -> dict[str, Any]:
+        period = self.period
+        values = self.data.values
+        ctx = {
+            "_nc": self,
+            "v": Tracked(values, self.seen),
+            "r": Tracked(self.ratios, self.seen, default=_empty_ratio),
+            "ds": Tracked(self.data.lists, self.seen, default=lambda code: []),
+            "bang": self.data.tables,
+            "p": self.phrases,
+            "ky": period.label if period else "",
+            "ky_toi": period.next_label if period else "",
+            "nam": period.year if period else (values.get("nam") or ""),
+            "tu_ngay": values.get("tu_ngay") or (period.start if period else None),
+            "den_ngay": values.get("den_ngay") or (period.end if period else None),
+            "ten": self.unit["ten"],
+            "chu_the": self.unit["chu_the"],
+            "can_cu": _one_line(values.get("can_cu")),
+            "co_so_sanh": self.previous is not None,
+        }
+        ctx.update(extra)
+        return ctx
+
+    def render(self, name: str, **extra: Any) -> str | None:
+        env = environment(self.definition)
+        try:
+            template = env.get_template(name)
+        except TemplateNotFound:
+            return None
+        except TemplateSyntaxError as exc:
+            raise CchcError("report_template_error", file=exc.filename or name,
+                            detail=f"dòng {exc.lineno}: {exc.message}") from None
+        try:
+            return template.render(self.context(**extra))
+        except CchcError:
+            raise
+        except TemplateError as exc:
+            raise CchcError("report_template_error", file=template.filename or name, detail=str(exc)) from None
+
+    def blocks(self, name: str, section: str | None = None, **extra: Any) -> list[Block]:
+        text = self.render(name, **extra)
+        return parse_blocks(text or "", section)
+
+    # ---------------------------------------------------------------- comparisons
+    def basis(self) -> str:
+        words = self.phrases["so_sanh"]
+        if self.period and self.prev_period and is_same_period_last_year(self.period, self.prev_period):
+            return words["cung_ky"].format(nam=self.prev_period.year)
+        return words["ky_truoc"]
+
+    def compare(self, code: str) -> str:
+        if self.previous is None:
+            return ""
+        words = self.phrases["so_sanh"]
+        moc = self.basis()
+        if code in self.ratios:
+            now, before = self.ratios[code].value, self.prev_ratios.get(code)
+            before = before.value if before is not None else None
+            if now is None or before is None:
+                return ""
+            gap = now - before
+            key = "tang_diem" if gap > 0 else "giam_diem" if gap < 0 else "bang_diem"
+            return tidy(words[key].format(d=fmt.points(gap), moc=moc))
+        f = self.fields.get(code)
+        if f is None or f.type not in NUMERIC_TYPES:
+            return ""
+        now, before = fmt.to_decimal(self.data.values.get(code)), fmt.to_decimal(self.previous.values.get(code))
+        if now is None or before is None:
+            return ""
+        gap = now - before
+        if gap == 0:
+            return tidy(words["bang"].format(moc=moc))
+        if f.type == "percent":
+            key = "tang_diem" if gap > 0 else "giam_diem"
+            return tidy(words[key].format(d=fmt.points(gap), moc=moc))
+        if f.type == "money":
+            amount, unit = self.money.one(abs(gap), f.unit), ""
+        else:
+            amount, unit = (fmt.count(abs(gap)) if f.type == "integer" else fmt.plain(abs(gap), f.decimals)), f.unit or ""
+        if before > 0:
+            share = fmt.percent(ratio_value(abs(gap), before))
+            key = "tang" if gap > 0 else "giam"
+            return tidy(words[key].format(d=amount, don_vi=unit, pt=share, moc=moc))
+        return tidy(words["tang_khong_pt" if gap > 0 else "giam"].format(d=amount, don_vi=unit, pt="", moc=moc))
+
+    # ---------------------------------------------------------------- values as text
+    def field_text(self, f: FieldDef, value: Any) -> str:
+        if f.type == "integer":
+            text = fmt.count(value)
+        elif f.type == "decimal":
+            text = fmt.plain(value, f.decimals)
+        elif f.type == "money":
+            return self.money.one(value, f.unit)
+        elif f.type == "percent":
+            return fmt.percent(value)
+        elif f.type == "date":
+            return fmt.date_short(value)
+        elif f.type == "choice":
+            return _label_of(self.definition, f.choices, value)
+        else:
+            return _one_line(value)
+        return f"{text} {f.unit}" if f.unit else text
+
+
+def _one_line(value: Any) -> str:
+    if value is None:
+        return ""
+    parts = [tidy(p) for p in str(value).replace("\r", "\n").split("\n")]
+    return "; ".join(p.rstrip(";,") for p in parts if p).rstrip(".")
+
+
+def _label_of(definition: ReportDefinition, choice_list: str | None, code: Any) -> str:
+    if code is None:
+        return ""
+    try:
+        for opt in definition.choice_list(choice_list).options:
+            if opt.code == code:
+                return opt.label
+    except KeyError:
+        pass
+    return str(code)
+
+
+def _period(data: WorkbookData | None) -> Period | None:
+    if data is None:
+        return None
+    code = data.period.get("code")
+    if not code:
+        return None
+    start, end = fmt.as_date(data.values.get("tu_ngay")), fmt.as_date(data.values.get("den_ngay"))
+    try:
+        return parse_period(code, data.definition, start, end)
+    except CchcError:
+        try:
+            return parse_period(code, data.definition)
+        except CchcError:
+            return None
+
+
+# --------------------------------------------------------------------------- jinja callables
+def _nc(context) -> Narrative:
+    return context["_nc"]
+
+
+@pass_context
+def _compare(context, code: str) -> str:
+    return _nc(context).compare(code)
+
+
+@pass_context
+def _covers(context, *codes: str) -> str:
+    _nc(context).seen.update(codes)
+    return ""
+
+
+@pass_context
+def _has_section(context, code: str) -> bool:
+    return code in _nc(context).sections
+
+
+@pass_context
+def _money(context, code: str) -> str:
+    nc = _nc(context)
+    nc.seen.add(code)
+    f = nc.fields.get(code)
+    value = nc.data.values.get(code)
+    return nc.money.one(value, f.unit if f else None) if value is not None else fmt.MISSING
+
+
+@pass_context
+def _money_pair(context, first: str, second: str, sep: str = "/") -> str:
+    nc = _nc(context)
+    nc.seen.update((first, second))
+    f = nc.fields.get(first)
+    a, b = nc.data.values.get(first), nc.data.values.get(second)
+    shown = nc.money.format([a, b], f.unit if f else None)
+    return sep.join(shown)
+
+
+@pass_context
+def _ratio_of(context, numerator: Any, denominator: Any, unit: str | None = None) -> RatioResult:
+    num, den = fmt.to_decimal(numerator), fmt.to_decimal(denominator)
+    return RatioResult("", "", num, den, ratio_value(num, den), unit)
+
+
+@pass_context
+def _group(context, rows: list[dict], list_code: str, column: str) -> list[dict]:
+    """Rows of a list grouped by a choice column, in the choice list's order (documents by type)."""
+    nc = _nc(context)
+    lst = nc.definition.list_map().get(list_code)
+    col = next((c for c in lst.columns if c.code == column), None) if lst else None
+    options = nc.definition.choice_list(col.choices).options if col and col.choices else []
+    order = {o.code: i for i, o in enumerate(options)}
+    groups: dict[Any, dict] = {}
+    for row in rows:
+        key = row.get(column) if row.get(column) in order else None
+        label = _label_of(nc.definition, col.choices, key) if key is not None and col else nc.phrases["nhom_khac"]
+        groups.setdefault(key, {"ma": key, "nhan": label, "rows": []})["rows"].append(row)
+    out = sorted(groups.values(), key=lambda g: order.get(g["ma"], len(order)))
+    for g in out:
+        g["rows"].sort(key=lambda r: (fmt.as_date(r.get("ngay")) or dt.date.max, str(r.get("so_ky_hieu") or "")))
+    return out
+
+
+@pass_context
+def _choice_label(context, code: Any, choice_list: str) -> str:
+    return _label_of(_nc(context).definition, choice_list, code)
+
+
+@pass_context
+def _subject(context, text: Any, type_label: str = "") -> str:
+    """A document's subject after its number and date: "về cải cách hành chính năm 2026"."""
+    phrases = _nc(context).phrases
+    t = clean_item(text)
+    if type_label and t.casefold().startswith(type_label.casefold() + " "):
+        t = t[len(type_label) + 1:]
+    folded = t.casefold()
+    for start in phrases["ve_viec"]:
+        if folded.startswith(start.casefold() + " "):
+            head = phrases["ve_viec"][0] if "/" in start else start
+            return f"{head} {t[len(start) + 1:]}"
+    return f"{phrases['ve']} {lower_first(t)}" if t else ""
+
+
+def _ratio_value(result: RatioResult | None) -> str:
+    if result is None or result.value is None:
+        return ""
+    return fmt.percent(result.value)
+
+
+def _ratio_fraction(result: RatioResult | None) -> str:
+    if result is None or result.numerator is None or result.denominator is None:
+        return ""
+    return f"{fmt.plain(result.numerator)}/{fmt.plain(result.denominator)}"
+
+
+def _ratio_full(result: RatioResult | None) -> str:
+    """"99,95% (1.904/1.905 hồ sơ)"; empty when the ratio cannot be computed."""
+    if result is None or result.value is None:
+        return ""
+    unit = f" {result.unit}" if result.unit else ""
+    return f"{fmt.percent(result.value)} ({_ratio_fraction(result)}{unit})"
+
+
+# --------------------------------------------------------------------------- blocks
+_HEADING = re.compile(r"^(#{1,3}) (.*)$")
+_END_PUNCT = ".:;!?)…»\"”"
+
+
+def parse_blocks(text: str, section: str | None) -> list[Block]:
+    blocks: list[Block] = []
+    current: Block | None = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            current = None
+            continue
+        m = _HEADING.match(line)
+        if m:
+            current = None
+            blocks.append(Block("heading", len(m.group(1)), m.group(2), section))
+            continue
+        if line.startswith("! "):
+            current = Block("warning", 1, line[2:], section)
+        elif line.startswith("- ") or line.startswith("+ "):
+            current = Block("list_item", 1 if line[0] == "-" else 2, line, section)
+        elif line.startswith("> "):
+            current = Block("list_item", 1, line[2:], section)
+        elif current is not None and current.kind in ("paragraph", "list_item"):
+            current.text += " " + line
+            continue
+        else:
+            current = Block("paragraph", 1, line, section)
+        blocks.append(current)
+    out = []
+    for b in blocks:
+        b.text = tidy(b.text)
+        if b.text in ("", "-", "+"):
+            continue
+        out.append(b)
+    _punctuate(out)
+    return out
+
+
+def _punctuate(blocks: list[Block]) -> None:
+    """The last item of a list ends with a full stop; a paragraph always ends with punctuation."""
+    for i, b in enumerate(blocks):
+        nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+        if b.kind == "list_item" and (nxt is None or nxt.kind != "list_item"):
+            if b.text.endswith(";") or b.text.endswith(","):
+                b.text = b.text[:-1] + "."
+            elif not b.text.endswith(tuple(_END_PUNCT)):
+                b.text += "."
+        elif b.kind == "paragraph" and not b.text.endswith(tuple(_END_PUNCT)):
+            b.text += "."
+
+
+# --------------------------------------------------------------------------- header
+def _unit_names(data: WorkbookData, phrases: dict) -> dict[str, Any]:
+    values = data.values
+    level = str(values.get("don_vi_cap") or data.meta.get("unit_level") or "")
+    cfg = phrases.get("cap_don_vi", {}).get(level, {})
+    name = tidy(values.get("don_vi_ten") or data.meta.get("unit_name") or "")
+    for prefix in phrases.get("bo_tien_to", []):
+        if name.casefold().startswith(prefix.casefold() + " "):
+            name = name[len(prefix) + 1:].strip()
+    kind = ""
+    for word in phrases.get("loai_ten", []):
+        if name.casefold().startswith(word.casefold() + " "):
+            kind = name[: len(word)]
+            break
+    if not name:
+        name = phrases["ten_don_vi_thieu"]
+    if cfg.get("goi"):
+        if kind:
+            full = f"{cfg['goi']} {lower_first(name)}"
+            short = f"{cfg['goi_tat']} {kind.lower()}"
+        else:
+            full = f"{cfg['goi']} {cfg.get('loai', '')} {name}".replace("  ", " ")
+            short = f"{cfg['goi_tat']} {cfg.get('loai', '')}".strip()
+        body = [cfg["co_quan"], name.upper()]
+    else:
+        full = name
+        short = kind or upper_first(cfg.get("loai", "")) or name
+        body = [name.upper()]
+    return {"level": level, "cfg": cfg, "name": name, "ten": full, "chu_the": short, "body": body}
+
+
+def _header(nc: Narrative) -> Header:
+    p, values = nc.phrases, nc.data.values
+    unit = nc.unit
+    number = tidy(values.get("so_ky_hieu") or unit["cfg"].get("ky_hieu") or "/BC-")
+    so = (p["so_chua_cap"] if number.startswith("/") else p["so"]).format(so=number)
+    place = tidy(values.get("dia_danh") or "") or (unit["name"] if unit["cfg"].get("goi") else p["dia_danh_thieu"])
+    parts = fmt.date_parts(values.get("ngay_bao_cao"))
+    if parts:
+        line = p["dia_danh_ngay"].format(dia_danh=place, **parts)
+    else:
+        year = nc.period.year if nc.period else p["nam_thieu"]
+        line = p["dia_danh_ngay_trong"].format(dia_danh=place, nam=year)
+    chu_quan = tidy(values.get("co_quan_chu_quan") or "").upper() or None
+    return Header(co_quan_chu_quan=chu_quan, co_quan=unit["body"], so_ky_hieu=so, quoc_hieu=p["quoc_hieu"],
+                  tieu_ngu=p["tieu_ngu"], dia_danh_ngay=line)
+
+
+def _signature(nc: Narrative) -> list[str]:
+    p, values, unit = nc.phrases, nc.data.values, nc.unit
+    cfg = unit["cfg"]
+    head = cfg.get("nguoi_dung_dau", "")
+    title = tidy(values.get("chuc_vu_ky") or "").upper() or head
+    authority = values.get("tham_quyen_ky") or ("tm" if cfg.get("tap_the") else "truc_tiep")
+    prefixes = p["tham_quyen"]
+    deputy = p["cap_pho"]
+    collegial = cfg.get("tap_the")
+    if authority == "tm" and title.startswith(deputy):
+        authority = "kt"  # a deputy never signs "TM." alone: "TM. … / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"
+    lines: list[str] = []
+    if authority == "tm":
+        if collegial:
+            lines.append(f"{prefixes['tm']} {collegial}")
+        lines.append(title)
+    elif authority == "kt":
+        boss = title[len(deputy):] if title.startswith(deputy) else head
+        if collegial:
+            lines.append(f"{prefixes['tm']} {collegial}")
+        lines += [f"{prefixes['kt']} {boss}", title]
+    elif authority in ("tl", "tuq"):
+        if collegial:
+            lines.append(f"{prefixes['tm']} {collegial}")
+        lines += [f"{prefixes[authority]} {head}", title]
+    elif authority == "q":
+        if collegial:
+            lines.append(f"{prefixes['tm']} {collegial}")
+        lines.append(f"{prefixes['q']} {title[len(deputy):] if title.startswith(deputy) else title}")
+    else:
+        lines.append(title)
+    return [tidy(x) for x in lines if x]
+
+
+def _recipients(nc: Narrative) -> list[str]:
+    p = nc.phrases
+    key = None
+    lst = nc.definition.list_map().get("noi_nhan")
+    if lst is not None:
+        key = lst.key_column.code
+    items = [clean_item(row.get(key)) for row in nc.data.lists.get("noi_nhan", [])] if key else []
+    items = [i for i in items if i]
+    keep = [i for i in items if i.casefold().startswith(p["luu_bat_dau"].casefold())]
+    items = [i for i in items if i not in keep]
+    last = (keep[-1].rstrip(".") + ".") if keep else p["luu"]
+    return [f"- {i};" for i in items] + [f"- {last}"]
+
+
+def _kinh_gui(values: dict) -> list[str]:
+    raw = values.get("kinh_gui")
+    if not raw:
+        return []
+    parts = re.split(r"[\n;]+", str(raw))
+    return [clean_item(x) for x in parts if clean_item(x)]
+
+
+# --------------------------------------------------------------------------- sections
+def _section_blocks(nc: Narrative, section: Section, depth: int, numbers: dict[str, str]) -> list[Block]:
+    if not section.outline:
+        return []
+    p = nc.phrases
+    overrides = p.get("tieu_de_muc", {})
+    title = section.title
+    if section.code in overrides and nc.period:
+        title = overrides[section.code].format(ky_toi_hoa=nc.period.next_label.upper(), ky_hoa=nc.period.label.upper())
+    number = numbers.get(section.code, "")
+    heading = f"{number}. {title}" if depth == 0 and number else (f"{number} {title}" if number else title)
+    out = [Block("heading", min(depth + 1, 3), tidy(heading), section.code)]
+    nc.seen.clear()
+    body = nc.blocks(f"sections/{section.code}.j2", section.code, muc=section)
+    body += _generic(nc, section)
+    has_lists = any(lst.section == section.code for lst in nc.definition.lists)
+    if not body and not section.children:
+        body = [Block("paragraph", 1, p["chua_co_noi_dung"] if has_lists and not section.fields else p["chua_co_so_lieu"],
+                      section.code)]
+    out += body
+    for child in section.children:
+        out += _section_blocks(nc, child, depth + 1, numbers)
+    return out
+
+
+def _is_blank(value: Any) -> bool:
+    if value is None or value == "":
+        return True
+    d = fmt.to_decimal(value) if isinstance(value, (int, float, Decimal)) else None
+    return d is not None and d == 0
+
+
+def _generic(nc: Narrative, section: Section) -> list[Block]:
+    """Sentences for what the section's template did not read: nothing a clerk typed is lost."""
+    text: list[str] = []
+    code = section.code
+    for f in section.fields:
+        if f.code in nc.seen or f.computed or f.code in nc.typed_fields:
+            continue
+        value = nc.data.values.get(f.code)
+        if _is_blank(value):
+            continue
+        text.append(nc.render("chung/truong.j2", nhan=f.label, gia_tri=nc.field_text(f, value)) or "")
+    for ratio in nc.definition.ratios:
+        if ratio.section != code or ratio.code in nc.seen:
+            continue
+        result = nc.ratios.get(ratio.code)
+        if result is None or result.value is None:
+            continue
+        text.append(nc.render("chung/ty_le.j2", nhan=ratio.label, kq=result) or "")
+    for lst in nc.definition.lists:
+        if lst.section != code or lst.code in nc.seen:
+            continue
+        rows = nc.data.lists.get(lst.code) or []
+        lines = []
+        for row in rows:
+            cells = []
+            for col in lst.columns:
+                value = row.get(col.code)
+                if value is None or value == "":
+                    continue
+                if col.type == "date":
+                    cells.append(fmt.date_short(value))
+                elif col.type == "choice":
+                    cells.append(_label_of(nc.definition, col.choices, value))
+                elif col.type in NUMERIC_TYPES:
+                    cells.append(fmt.plain(value))
+                else:
+                    cells.append(clean_item(value))
+            if cells:
+                lines.append(", ".join(cells))
+        if lines:
+            text.append(nc.render("chung/danh_sach.j2", nhan=lst.label, dong=lines) or "")
+    for table in nc.definition.tables:
+        if table.section != code or table.code in nc.seen:
+            continue
+        rows = nc.data.tables.get(table.code) or []
+        filled = any(v is not None for row in rows for k, v in row.items() if k not in ("row", table.label_column.code))
+        if filled:
+            name = table.form_number or table.title
+            if name.isupper():
+                name = name[:1] + name[1:].lower()
+            text.append(nc.render("chung/bang.j2", ten=name) or "")
+    return parse_blocks("\n\n".join(text), code)
+
+
+# --------------------------------------------------------------------------- the report
+def _load(data: WorkbookData | str | Path | None) -> WorkbookData | None:
+    if data is None or isinstance(data, WorkbookData):
+        return data
+    return read_workbook(Path(data))
+
+
+def build_report(data: WorkbookData | str | Path, previous: WorkbookData | str | Path | None = None) -> Report:
+    """The whole report of one workbook; ``previous`` (an earlier workbook) adds comparisons."""
+    data = _load(data)
+    previous = _load(previous)
+    if previous is not None and previous.definition.id != data.definition.id:
+        raise CchcError("report_previous_mismatch", file=previous.file, template=data.definition.id)
+    nc = Narrative(data, previous)
+    p = nc.phrases
+    findings = validate(data)
+    errors = [f for f in findings if f.importance == "error"]
+    blocks: list[Block] = []
+    if errors:
+        limit = int(p.get("canh_bao_toi_da", 12))
+        blocks += nc.blocks("canh_bao.j2", None, so_loi=len(errors), loi=errors[:limit],
+                            con_lai=max(0, len(errors) - limit))
+    blocks += nc.blocks("mo_dau.j2", None)
+    numbers = section_numbers(nc.definition)
+    outline = []
+    for section in nc.definition.sections:
+        if section.outline:
+            blocks += _section_blocks(nc, section, 0, numbers)
+            outline += [s.code for s in section.walk() if s.outline]
+    closing = tidy(nc.render("ket_thuc.j2") or "")
+    while closing and closing[-1] in ".;,:":
+        closing = closing[:-1].rstrip()
+    closing += p["dau_ket_thuc"]
+    period = nc.period
+    if period:
+        subject = p["trich_yeu"].format(ky=period.label, ky_toi=period.next_label)
+    else:
+        subject = p["trich_yeu_khong_ky"]
+    return Report(
+        header=_header(nc), title=nc.definition.kind_label, trich_yeu=subject, kinh_gui=_kinh_gui(data.values),
+        kinh_gui_label=p["kinh_gui"], blocks=blocks, closing=closing, recipients_label=p["noi_nhan"],
+        recipients=_recipients(nc), signature=_signature(nc), signer=tidy(data.values.get("nguoi_ky") or ""),
+        errors=len(errors), period_code=data.period.get("code") or "", unit_code=data.unit["code"],
+        unit_name=data.unit["name"], sections=outline)
