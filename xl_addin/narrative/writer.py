@@ -108,13 +108,15 @@ def environment(definition: ReportDefinition) -> Environment:
 # --------------------------------------------------------------------------- text helpers
 _SPACE_BEFORE = re.compile(r"\s+([,.;:)\]])")
 _SPACE_AFTER = re.compile(r"([(\[])\s+")
+_DOUBLE_PUNCT = re.compile(r"[,;](?=[;.:])")
 _MARKER = re.compile(r"^\s*(?:[-+•*–]|\d{1,2}[.)])\s+")
 
 
 def tidy(text: str) -> str:
     text = unicodedata.normalize("NFC", " ".join(str(text).split()))
     text = _SPACE_BEFORE.sub(r"\1", text)
-    return _SPACE_AFTER.sub(r"\1", text).strip()
+    text = _SPACE_AFTER.sub(r"\1", text)
+    return _DOUBLE_PUNCT.sub("", text).strip()
 
 
 def lower_first(text: Any) -> str:
