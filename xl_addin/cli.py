@@ -336,6 +336,35 @@ def demo(
     run_demo(out_dir, out, err)
 
 
+addin_app = typer.Typer(help="Add-in Excel (.xlam).", no_args_is_help=True)
+app.add_typer(addin_app, name="addin")
+
+
+@addin_app.command("install")
+@handled()
+def addin_install(
+    file: Optional[Path] = typer.Option(None, "--file", help="Tệp cchc.xlam (mặc định: tạo từ mã nguồn)"),
+) -> None:
+    """Cài add-in vào Excel (bọc «xlwings addin install --file»; chỉ chạy trên Windows hoặc macOS)."""
+    from .install import install_addin
+
+    path = install_addin(file)
+    out.print(f"Đã cài add-in {path}. Mở lại Excel để thấy thẻ CCHC.")
+
+
+@app.command()
+@handled()
+def bundle(
+    out_dir: Path = typer.Option(..., "--out", help="Thư mục bộ cài ngoại tuyến"),
+) -> None:
+    """Tạo bộ cài ngoại tuyến cho Windows: add-in, thư viện (wheel) và các tệp install/upgrade/uninstall."""
+    from .install import build_bundle
+
+    info = build_bundle(out_dir)
+    out.print(f"Bộ cài: {out_dir} ({len(info['wheels'])} gói thư viện Windows, add-in {info['addin'].name}, "
+              f"{', '.join(info['scripts'])}).")
+
+
 @app.command()
 def version() -> None:
     """In phiên bản công cụ."""

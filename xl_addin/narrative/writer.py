@@ -273,7 +273,7 @@ class Narrative:
             share = fmt.percent(ratio_value(abs(gap), before))
             key = "tang" if gap > 0 else "giam"
             return tidy(words[key].format(d=amount, don_vi=unit, pt=share, moc=moc))
-        return tidy(words["tang_khong_pt" if gap > 0 else "giam"].format(d=amount, don_vi=unit, pt="", moc=moc))
+        return tidy(words["tang_khong_pt" if gap > 0 else "giam_khong_pt"].format(d=amount, don_vi=unit, moc=moc))
 
     # ---------------------------------------------------------------- values as text
     def field_text(self, f: FieldDef, value: Any) -> str:

@@ -1,0 +1,118 @@
+"""Install the add-in (Windows/macOS) and build an offline install folder for Windows offices.
+
+``cchc addin install`` wraps ``xlwings addin install --file``. ``cchc bundle --out DIR`` writes
+the .xlam (the same bytes as ``dist/``), the report definitions, the Windows wheels of every
+dependency for the pinned Python (3.11, 64-bit) — the dependency closure is computed with the
+markers evaluated for Windows, which ``pip download --platform`` alone does not do — and the
+install, upgrade and uninstall scripts.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from packaging.markers import default_environment
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name, parse_wheel_filename
+
+from .errors import CchcError
+
+PYTHON_VERSION = "3.11"
+WINDOWS_PLATFORM = "win_amd64"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SCRIPTS = Path(__file__).with_name("install_scripts")
+
+
+def windows_environment() -> dict[str, str]:
+    env = default_environment()
+    env.update({"os_name": "nt", "sys_platform": "win32", "platform_system": "Windows", "platform_machine": "AMD64",
+                "python_version": PYTHON_VERSION, "python_full_version": f"{PYTHON_VERSION}.9",
+                "implementation_name": "cpython", "platform_python_implementation": "CPython", "extra": ""})
+    return env
+
+
+def _pip(*args: str) -> None:
+    result = subprocess.run([sys.executable, "-m", "pip", *args], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise CchcError("bundle_pip_failed", detail=(result.stderr or result.stdout).strip().splitlines()[-1][:300])
+
+
+def _wheel_requirements(path: Path) -> list[Requirement]:
+    with zipfile.ZipFile(path) as zf:
+        meta_name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+        meta = email.parser.Parser().parsestr(zf.read(meta_name).decode("utf-8"))
+    return [Requirement(r) for r in meta.get_all("Requires-Dist") or []]
+
+
+def _present(folder: Path) -> dict[str, Path]:
+    out = {}
+    for wheel in folder.glob("*.whl"):
+        name, _version, _build, _tags = parse_wheel_filename(wheel.name)
+        out[canonicalize_name(name)] = wheel
+    return out
+
+
+def missing_for_windows(folder: Path) -> list[Requirement]:
+    """Requirements of the wheels in ``folder``, evaluated for Windows, that no wheel there satisfies."""
+    env = windows_environment()
+    present = _present(folder)
+    missing = []
+    for wheel in present.values():
+        for req in _wheel_requirements(wheel):
+            if req.marker is not None and not req.marker.evaluate(env):
+                continue
+            if canonicalize_name(req.name) not in present:
+                missing.append(req)
+    return missing
+
+
+def download_windows_wheels(folder: Path, project: Path = REPO_ROOT) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    _pip("wheel", "--no-deps", "--quiet", "-w", str(folder), str(project))
+    target = ["--only-binary=:all:", "--platform", WINDOWS_PLATFORM, "--python-version", PYTHON_VERSION,
+              "--implementation", "cp", "--abi", "cp" + PYTHON_VERSION.replace(".", ""), "--quiet", "-d", str(folder)]
+    ours = next(w for n, w in _present(folder).items() if n == "cchc-report-kit")
+    reqs = [str(r) for r in _wheel_requirements(ours) if r.marker is None or r.marker.evaluate(windows_environment())]
+    _pip("download", *target, *reqs)
+    for _round in range(5):  # close over Windows-only markers pip did not evaluate for the target
+        missing = missing_for_windows(folder)
+        if not missing:
+            break
+        _pip("download", *target, *sorted({str(Requirement(f"{r.name}{r.specifier}")) for r in missing}))
+    return sorted(folder.glob("*.whl"))
+
+
+def build_bundle(out: Path) -> dict:
+    from .addin import build_addin
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    addin = build_addin(out / "cchc.xlam")
+    from .definition.loader import templates_root
+
+    templates = out / "workbook_templates"
+    if templates.exists():
+        shutil.rmtree(templates)
+    shutil.copytree(templates_root(), templates, ignore=shutil.ignore_patterns("__pycache__"))
+    for script in SCRIPTS.iterdir():
+        shutil.copy(script, out / script.name)
+    wheels = download_windows_wheels(out / "wheels")
+    return {"addin": addin, "wheels": wheels, "scripts": sorted(p.name for p in SCRIPTS.iterdir())}
+
+
+def install_addin(xlam: Path | None = None) -> Path:
+    if sys.platform not in ("win32", "darwin"):
+        raise CchcError("addin_platform")
+    from .addin import build_addin
+
+    path = Path(xlam) if xlam else build_addin(Path.home() / ".cchc" / "cchc.xlam")
+    result = subprocess.run([sys.executable, "-m", "xlwings.cli", "addin", "install", "--file", str(path)],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise CchcError("addin_install_failed", detail=(result.stderr or result.stdout).strip()[-300:])
+    return path
