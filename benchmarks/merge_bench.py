@@ -58,9 +58,10 @@ def raw_floor(folder: Path) -> float:
     from python_calamine import CalamineWorkbook
 
     from xl_addin.definition.loader import load_definition
-    from xl_addin.workbook.layout import LISTS_SHEET, compute_layout
+    from xl_addin.workbook.layout import META_SHEET, compute_layout
+    from xl_addin.workbook.reader import data_sheets
 
-    names = [n for n in compute_layout(load_definition()).sheet_names if n != LISTS_SHEET]
+    names = [META_SHEET, *data_sheets(compute_layout(load_definition()))]  # exactly what the merge reads
     t0 = time.perf_counter()
     for path in sorted(folder.glob("*.xlsx")):
         book = CalamineWorkbook.from_path(str(path))

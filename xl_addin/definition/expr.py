@@ -146,12 +146,22 @@ def walk(node: Node) -> Iterable[Node]:
             yield from walk(arg)
 
 
+@functools.lru_cache(maxsize=8192)
+def _field_refs(node: Node) -> frozenset[str]:
+    return frozenset(n.code for n in walk(node) if isinstance(n, Ref))
+
+
 def field_refs(node: Node) -> set[str]:
-    return {n.code for n in walk(node) if isinstance(n, Ref)}
+    return set(_field_refs(node))
+
+
+@functools.lru_cache(maxsize=8192)
+def _column_refs(node: Node) -> frozenset[tuple[str, str]]:
+    return frozenset((n.table, n.column) for n in walk(node) if isinstance(n, Col))
 
 
 def column_refs(node: Node) -> set[tuple[str, str]]:
-    return {(n.table, n.column) for n in walk(node) if isinstance(n, Col)}
+    return set(_column_refs(node))
 
 
 def list_refs(node: Node) -> set[str]:
@@ -293,6 +303,11 @@ def evaluate(node: Node, env: Env) -> Decimal | None:
         result = go(node)
     except ZeroDivisionError:
         return None
-    if not present and any(isinstance(n, (Ref, Col)) for n in walk(node)):
+    if not present and _has_refs(node):
         return None
     return result
+
+
+@functools.lru_cache(maxsize=8192)
+def _has_refs(node: Node) -> bool:
+    return any(isinstance(n, (Ref, Col)) for n in walk(node))

@@ -73,13 +73,34 @@ def cell_value(definition: ReportDefinition, ftype: str, choices: str | None, va
     return value
 
 
+def template_cache_dir() -> Path:
+    base = os.environ.get("CCHC_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME") or os.environ.get("LOCALAPPDATA")
+    return (Path(base) if base else Path.home() / ".cache") / "cchc" / "templates"
+
+
+def cached_template_bytes(definition: ReportDefinition) -> bytes:
+    """The template of a definition, built once per definition hash and tool version and kept on disk."""
+    key = f"{definition.id}-{definition.version}-{definition.profile or 'chung'}-{definition.source_hash}-{__version__}"
+    path = template_cache_dir() / f"{key}.xlsx"
+    try:
+        return path.read_bytes()
+    except OSError:
+        pass
+    data = build_template_bytes(definition)
+    try:
+        write_atomic(path, data)
+    except OSError:  # a read-only home is no reason to fail
+        pass
+    return data
+
+
 class UnitStamper:
     """Holds the template once and writes per-unit copies."""
 
     def __init__(self, definition: ReportDefinition, template: bytes | None = None) -> None:
         self.definition = definition
         self.layout: Layout = compute_layout(definition)
-        self.package = XlsxPackage(template or build_template_bytes(definition))
+        self.package = XlsxPackage(template or cached_template_bytes(definition))
 
     def cells_for(self, unit: Unit, period: Period, previous: WorkbookData | None = None,
                   generated_at: dt.datetime | None = None) -> dict[str, dict[str, Any]]:

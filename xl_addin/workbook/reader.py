@@ -244,10 +244,12 @@ def extract(definition: ReportDefinition, grids: dict[str, Grid], file_label: st
     for code, block in layout.lists.items():
         rows, positions = [], []
         grid = grids.get(block.sheet)
+        first, last = block.first_col - 1, block.last_col
         for r in range(block.first_row, block.last_row + 1):
-            raws = {c.code: _cell(grid, r, block.columns[c.code]) for c in block.definition.columns}
-            if all(_blank(v) for v in raws.values()):
+            line = grid[r - 1] if grid is not None and r - 1 < len(grid) else ()
+            if not any(not _blank(v) for v in line[first:last]):
                 continue
+            raws = {c.code: _cell(grid, r, block.columns[c.code]) for c in block.definition.columns}
             rows.append({c.code: None if _blank(raws[c.code]) else
                          conv.convert(c, raws[c.code], block.sheet, a1(r, block.columns[c.code]), code)
                          for c in block.definition.columns})
@@ -259,10 +261,16 @@ def extract(definition: ReportDefinition, grids: dict[str, Grid], file_label: st
         table = block.definition
         grid = grids.get(block.sheet)
         rows, positions = [], []
+        inputs = [c for c in table.columns if not c.computed]
+        computed = [c for c in table.columns if c.computed]
+        span = (block.label_col - 1, block.last_col)
         for i in range(block.n_rows):
             r = block.first_row + i
             row_def = table.rows[i] if table.fixed else None
             if row_def is not None and not row_def.input:
+                continue
+            line = grid[r - 1] if grid is not None and r - 1 < len(grid) else ()
+            if row_def is None and not any(not _blank(v) for v in line[span[0]:span[1]]):
                 continue
             out: dict[str, Any] = {}
             if row_def is not None:
@@ -271,15 +279,12 @@ def extract(definition: ReportDefinition, grids: dict[str, Grid], file_label: st
                 raw = _cell(grid, r, block.label_col)
                 out[table.label_column.code] = None if _blank(raw) else conv.convert(
                     table.label_column, raw, block.sheet, a1(r, block.label_col), code)
-            for col in table.columns:
-                if col.computed:
-                    continue
+            for col in inputs:
                 raw = _cell(grid, r, block.columns[col.code])
                 out[col.code] = None if _blank(raw) else conv.convert(col, raw, block.sheet,
                                                                       a1(r, block.columns[col.code]), code)
-            for col in table.columns:
-                if col.computed:
-                    out[col.code] = expr.evaluate(expr.parse(col.formula), expr.Env(out))
+            for col in computed:
+                out[col.code] = expr.evaluate(expr.parse(col.formula), expr.Env(out))
             if row_def is None and all(v is None for k, v in out.items()):
                 continue
             rows.append(out)
@@ -371,6 +376,12 @@ def definition_for_meta(meta: dict[str, Any], path: Path | str) -> ReportDefinit
     return definition
 
 
+def data_sheets(layout: Layout) -> list[str]:
+    """The sheets that hold values (the instructions sheet and the hidden ones hold none)."""
+    kinds = {s.name: s.kind for s in layout.definition.sheets}
+    return [n for n in layout.sheet_names if kinds.get(n) not in (None, "instructions")]
+
+
 def read_workbook(path: Path | str) -> WorkbookData:
     """Read a filled workbook from a file (fast path: python-calamine)."""
     path = Path(path)
@@ -385,9 +396,7 @@ def read_workbook(path: Path | str) -> WorkbookData:
         definition = definition_for_meta(meta, path)
         layout = compute_layout(definition)
         grids: dict[str, Grid] = {}
-        for name in layout.sheet_names:
-            if name in (META_SHEET, LISTS_SHEET):
-                continue
+        for name in data_sheets(layout):
             if name not in names:
                 raise CchcError("sheet_missing", file=path, sheet=name)
             grids[name] = sheet_grid(book, name)

@@ -254,29 +254,46 @@ def sheet_xml(rows: list[list[object]], *, widths: dict[int, float] | None = Non
         out.append("<cols>" + "".join(f'<col min="{c}" max="{c}" width="{w}" customWidth="1"/>'
                                       for c, w in sorted(widths.items())) + "</cols>")
     out.append("<sheetData>")
+    width = max((len(r) for r in rows), default=0)
+    letters = [_col_letter(c) for c in range(1, width + 1)]
+    col_attr = {c: f' s="{v}"' for c, v in column_styles.items()}
+    cell_attr = {k: f' s="{v}"' for k, v in cell_styles.items()}
     for r, row in enumerate(rows, start=1):
         cells = []
+        row_style = row_styles.get(r)
+        row_attr = f' s="{row_style}"' if row_style is not None else None
         for c, value in enumerate(row, start=1):
-            style = cell_styles.get((r, c), row_styles.get(r, column_styles.get(c)))
-            s_attr = f' s="{style}"' if style is not None else ""
-            ref = f"{_col_letter(c)}{r}"
+            s_attr = cell_attr.get((r, c)) if cell_attr else None
+            if s_attr is None:
+                s_attr = row_attr if row_attr is not None else col_attr.get(c, "")
+            ref = f"{letters[c - 1]}{r}"
             if value is None or value == "":
-                if style is not None:
+                if s_attr:
                     cells.append(f'<c r="{ref}"{s_attr}/>')
                 continue
-            if isinstance(value, tuple) and value and value[0] == "=":
+            kind = type(value)
+            if kind is str:
+                text = value
+                if _ILLEGAL_XML.search(text):
+                    text = _ILLEGAL_XML.sub("", text)
+                if "&" in text or "<" in text or ">" in text:
+                    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() or "\n" in text else ""
+                cells.append(f'<c r="{ref}"{s_attr} t="inlineStr"><is><t{space}>{text}</t></is></c>')
+            elif kind is int or kind is float:
+                cells.append(f'<c r="{ref}"{s_attr}><v>{value!r}</v></c>')
+            elif isinstance(value, tuple) and value and value[0] == "=":
                 cells.append(f'<c r="{ref}"{s_attr}><f>{escape(value[1])}</f></c>')
             elif isinstance(value, bool):
                 cells.append(f'<c r="{ref}"{s_attr} t="b"><v>{int(value)}</v></c>')
-            elif isinstance(value, (int, float, Decimal)):
-                text = format(value, "f") if isinstance(value, Decimal) else repr(value)
-                cells.append(f'<c r="{ref}"{s_attr}><v>{text}</v></c>')
+            elif isinstance(value, Decimal):
+                cells.append(f'<c r="{ref}"{s_attr}><v>{format(value, "f")}</v></c>')
             elif isinstance(value, (dt.date, dt.datetime)):
-                cells.append(f'<c r="{ref}"{s_attr} t="inlineStr"><is><t>{value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()}</t></is></c>')
+                text = value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+                cells.append(f'<c r="{ref}"{s_attr} t="inlineStr"><is><t>{text}</t></is></c>')
             else:
-                text = _ILLEGAL_XML.sub("", str(value))
-                space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
-                cells.append(f'<c r="{ref}"{s_attr} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>')
+                text = escape(_ILLEGAL_XML.sub("", str(value)))
+                cells.append(f'<c r="{ref}"{s_attr} t="inlineStr"><is><t>{text}</t></is></c>')
         ht = f' ht="{heights[r]}" customHeight="1"' if r in heights else ""
         out.append(f'<row r="{r}"{ht}>' + "".join(cells) + "</row>")
     out.append("</sheetData>")

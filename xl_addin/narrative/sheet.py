@@ -1,0 +1,408 @@
+"""The Báo cáo sheet: the report inside the workbook, laid out like a signed NĐ 30/2020 document.
+
+Seven columns: A–C hold the issuing body (left of the header table), D–G quốc hiệu and tiêu
+ngữ; the short rules under the body's name, under the tiêu ngữ and under the subject are top
+borders of cells placed so that each rule is centred where it belongs. Body paragraphs are
+merged across A–G, wrapped and justified, with a first-line indent; every row gets the height
+its text needs (Excel never grows a merged cell), A4 portrait, NĐ 30 margins, page numbers
+from page 2, manual page breaks so that a heading never ends a page and the closing stays
+with the signature.
+
+Values go through the workbook port in one ``write_sheet``; the openpyxl adapter then gets
+the rich formatting on ``port.book``; the xlwings adapter a few grouped formatting calls.
+A digest of the sheet's text in the meta sheet tells later runs whether the clerk edited the
+sheet by hand (``needs_confirmation``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import CchcError
+from ..ui import ui
+from ..workbook.layout import META_KEYS, META_SHEET
+from ..workbook.port import WorkbookPort
+from ..workbook.reader import WorkbookData, read_meta_grid
+from . import metrics
+from .model import Report
+from .text import kinh_gui_lines
+
+log = logging.getLogger("cchc.narrative")
+
+NCOLS = 7
+LEFT_CM = 6.0  # issuing body's column of the header table
+RIGHT_CM = 10.5  # quốc hiệu's column (A4 210 mm − 30 mm − 15 mm = 165 mm in all)
+PAGE_PT = 720.0  # printable height of an A4 page with 20 mm top and bottom margins (728 pt), less a margin
+INDENT = "\u00a0" * 10  # first-line indent of body paragraphs (≈ 1,15 cm at 13 pt)
+LINE = 1.17  # line height as a multiple of the font size
+PAD = 3.0  # points added to a row beyond its lines
+AFTER = 4.0  # points after a body paragraph (NĐ 30: at least 6 pt; rows add their own padding)
+FONT = "Times New Roman"
+DIGEST_VERSION = "v1"
+
+STYLES: dict[str, dict[str, Any]] = {
+    "warning": {"size": 12, "bold": True, "color": "C00000", "h": "justify", "fill": "FFC7CE"},
+    "chu_quan": {"size": 12, "h": "center"},
+    "co_quan": {"size": 12, "bold": True, "h": "center"},
+    "quoc_hieu": {"size": 12, "bold": True, "h": "center"},
+    "tieu_ngu": {"size": 13, "bold": True, "h": "center"},
+    "so": {"size": 13, "h": "center"},
+    "ngay": {"size": 13, "italic": True, "h": "center"},
+    "title": {"size": 14, "bold": True, "h": "center"},
+    "trich_yeu": {"size": 14, "bold": True, "h": "center"},
+    "kinh_gui": {"size": 14, "h": "center"},
+    "kinh_gui_label": {"size": 14, "h": "right"},
+    "kinh_gui_item": {"size": 14, "h": "left"},
+    "h1": {"size": 13, "bold": True, "h": "justify"},
+    "h2": {"size": 13, "bold": True, "h": "justify"},
+    "h3": {"size": 13, "bold": True, "italic": True, "h": "justify"},
+    "p": {"size": 13, "h": "justify"},
+    "li": {"size": 13, "h": "justify"},
+    "noi_nhan_label": {"size": 12, "bold": True, "italic": True, "h": "left"},
+    "noi_nhan": {"size": 11, "h": "left"},
+    "sig": {"size": 13, "bold": True, "h": "center"},
+}
+
+
+@dataclass
+class Part:
+    first: int  # first column (1-based)
+    last: int  # last column
+    text: str
+    style: str
+
+
+@dataclass
+class Row:
+    parts: list[Part] = field(default_factory=list)
+    rules: list[int] = field(default_factory=list)  # columns whose top border is drawn
+    height: float = 0.0
+    space: float = 0.0  # extra points below the text
+    heading: bool = False  # never the last row of a page
+    tail: bool = False  # closing + signature: kept on one page
+    body: bool = False
+
+
+@dataclass
+class SheetLayout:
+    rows: list[Row]
+    widths_cm: list[float]
+    breaks: list[int]  # page break after these (1-based) rows
+
+    @property
+    def widths_chars(self) -> dict[int, float]:
+        return {i + 1: cm_to_chars(cm) for i, cm in enumerate(self.widths_cm)}
+
+    def grid(self) -> list[list[Any]]:
+        out = []
+        for row in self.rows:
+            values: list[Any] = [None] * NCOLS
+            for part in row.parts:
+                values[part.first - 1] = part.text
+            out.append(values)
+        return out
+
+
+def cm_to_chars(cm: float) -> float:
+    """Excel column width (characters of the default 11 pt font: 7 px + 5 px padding at 96 dpi)."""
+    pixels = cm / 2.54 * 96
+    return round(max(pixels - 5, 0) / 7, 2)
+
+
+def _col_widths(report: Report) -> list[float]:
+    h = report.header
+    tieu_ngu_cm = metrics.text_width(h.tieu_ngu, STYLES["tieu_ngu"]["size"], True) / 72 * 2.54 + 0.1
+    tieu_ngu_cm = min(max(tieu_ngu_cm, 3.0), RIGHT_CM - 0.4)
+    d = 5.25 - tieu_ngu_cm / 2  # D + E is the subject's rule, centred on the page (8,25 cm)
+    e = 4.5 - d
+    f = tieu_ngu_cm - e  # E + F is the tiêu ngữ's rule, centred over the right half
+    g = RIGHT_CM - d - e - f
+    name_cm = max((metrics.text_width(x, STYLES["co_quan"]["size"], True) for x in h.co_quan), default=100) / 72 * 2.54
+    b = min(max(name_cm / 3, 1.5), 3.0)  # the rule under the body's name: a third of the name
+    a = c = (LEFT_CM - b) / 2
+    return [a, b, c, d, e, f, g]
+
+
+def _part_lines(part: Part, widths_pt: list[float]) -> float:
+    style = STYLES[part.style]
+    width = sum(widths_pt[part.first - 1: part.last]) - 5
+    lines = metrics.wrap_lines(part.text, width * 0.97, style["size"], style.get("bold", False))
+    return lines * style["size"] * LINE + PAD
+
+
+def build_layout(report: Report) -> SheetLayout:
+    widths = _col_widths(report)
+    widths_pt = [w / 2.54 * 72 for w in widths]
+    rows: list[Row] = []
+    h = report.header
+
+    def spacer(points: float) -> None:
+        rows.append(Row(height=points))
+
+    for block in report.warnings:
+        rows.append(Row([Part(1, NCOLS, block.text, "warning")], space=2))
+    if report.warnings:
+        spacer(8)
+    left = ([(h.co_quan_chu_quan, "chu_quan")] if h.co_quan_chu_quan else []) + [(x, "co_quan") for x in h.co_quan]
+    right = [(h.quoc_hieu, "quoc_hieu"), (h.tieu_ngu, "tieu_ngu")]
+    for i in range(max(len(left), len(right)) + 1):
+        row = Row()
+        if i < len(left):
+            row.parts.append(Part(1, 3, *left[i]))
+        if i < len(right):
+            row.parts.append(Part(4, NCOLS, *right[i]))
+        if i == len(left):
+            row.rules.append(2)
+        if i == len(right):
+            row.rules += [5, 6]
+        if not row.parts:
+            row.height = 6
+        rows.append(row)
+    rows.append(Row([Part(1, 3, h.so_ky_hieu, "so"), Part(4, NCOLS, h.dia_danh_ngay, "ngay")]))
+    spacer(10)
+    rows.append(Row([Part(1, NCOLS, report.title, "title")]))
+    rows.append(Row([Part(1, NCOLS, report.trich_yeu, "trich_yeu")]))
+    rows.append(Row(rules=[4, 5], height=8))
+    kg = kinh_gui_lines(report)
+    if len(kg) == 1:
+        rows.append(Row([Part(1, NCOLS, kg[0], "kinh_gui")]))
+    elif kg:
+        for i, item in enumerate(kg[1:]):
+            row = Row([Part(4, NCOLS, item, "kinh_gui_item")])
+            if i == 0:
+                row.parts.insert(0, Part(2, 3, kg[0], "kinh_gui_label"))
+            rows.append(row)
+    spacer(8)
+    for block in report.body:
+        style = {"heading": f"h{min(block.level, 3)}", "list_item": "li"}.get(block.kind, "p")
+        rows.append(Row([Part(1, NCOLS, INDENT + block.text, style)], space=AFTER, heading=block.kind == "heading",
+                        body=True))
+    rows.append(Row([Part(1, NCOLS, INDENT + report.closing, "p")], space=AFTER + 4, tail=True, body=True))
+    left_col = [(report.recipients_label, "noi_nhan_label")] + [(x, "noi_nhan") for x in report.recipients]
+    right_col: list[tuple[str, str] | None] = [(x, "sig") for x in report.signature] + [None] * 4
+    right_col.append((report.signer, "sig") if report.signer else None)
+    for i in range(max(len(left_col), len(right_col))):
+        row = Row(tail=True)
+        if i < len(left_col):
+            row.parts.append(Part(1, 4, *left_col[i]))
+        if i < len(right_col) and right_col[i] is not None:
+            row.parts.append(Part(5, NCOLS, *right_col[i]))
+        if not row.parts:
+            row.height = STYLES["sig"]["size"] * LINE + PAD
+        rows.append(row)
+    for row in rows:
+        if row.parts:
+            row.height = max(_part_lines(p, widths_pt) for p in row.parts) + row.space
+    return SheetLayout(rows, widths, _page_breaks(rows))
+
+
+def _page_breaks(rows: list[Row]) -> list[int]:
+    """Manual breaks: a heading is never the last row of a page; the closing stays with the signature."""
+    breaks: list[int] = []
+    used = 0.0
+    tail_start = next((i for i, r in enumerate(rows) if r.tail), len(rows))
+    tail_height = sum(r.height for r in rows[tail_start:])
+    for i, row in enumerate(rows):
+        need = row.height
+        if row.heading and i + 1 < len(rows):
+            need += rows[i + 1].height
+        if i == tail_start and tail_height <= PAGE_PT:
+            need = tail_height
+        if used > 0 and used + need > PAGE_PT:
+            if used + row.height <= PAGE_PT and (row.heading or i == tail_start):
+                breaks.append(i)  # break after the previous row (1-based index i)
+            used = 0.0
+        used += row.height
+    return breaks
+
+
+# --------------------------------------------------------------------------- digest
+def _cell_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").strip()
+    return text or None
+
+
+def _hash(grid: list[list[Any]]) -> str:
+    h = hashlib.sha256()
+    for r, row in enumerate(grid, start=1):
+        for c, value in enumerate(row or [], start=1):
+            text = _cell_text(value)
+            if text is not None:
+                h.update(f"{r}\t{c}\t{text}\n".encode("utf-8"))
+    return h.hexdigest()[:40]
+
+
+def sheet_digest(grid: list[list[Any]]) -> str:
+    """``v1:<rows>:<hash of every non-empty cell>``, stored in the meta sheet (key report_digest)."""
+    return f"{DIGEST_VERSION}:{len(grid)}:{_hash(grid)}"
+
+
+def report_sheet_name() -> str:
+    return ui("sheets.report")
+
+
+def needs_confirmation(port: WorkbookPort) -> bool:
+    """True when the Báo cáo sheet holds text the tool did not write (edited by hand since)."""
+    name = report_sheet_name()
+    if name not in port.sheet_names():
+        return False
+    meta = read_meta_grid(port.read_sheet(META_SHEET, len(META_KEYS), 2))
+    stored = str(meta.get("report_digest") or "")
+    parts = stored.split(":")
+    rows = int(parts[1]) if len(parts) == 3 and parts[0] == DIGEST_VERSION and parts[1].isdigit() else 0
+    grid = port.read_sheet(name, max(rows, 200) + 50, NCOLS + 5)
+    if rows == 0:
+        return any(_cell_text(v) for row in grid for v in (row or []))
+    return _hash(grid) != parts[2]
+
+
+# --------------------------------------------------------------------------- writing
+def write_report_sheet(port: WorkbookPort, data: WorkbookData, report: Report, force: bool = False) -> str:
+    """Write (or rewrite) the Báo cáo sheet through the port; returns the digest stored in the meta sheet.
+
+    Refuses with ``report_edited_by_hand`` when the sheet was edited by hand since it was
+    written, unless ``force`` (the ribbon asks first with ``needs_confirmation``).
+    """
+    if not force and needs_confirmation(port):
+        raise CchcError("report_edited_by_hand", file=getattr(port, "name", ""), sheet=report_sheet_name())
+    layout = build_layout(report)
+    grid = layout.grid()
+    name = report_sheet_name()
+    digest = sheet_digest(grid)
+    after = data.definition.sheets[-1].name
+    port.unprotect([META_SHEET])
+    try:
+        port.delete_sheet(name)  # a fresh sheet: no stale merges, heights or breaks of the last run
+        port.write_sheet(name, grid, widths=layout.widths_chars, header_rows=1, after=after)
+        if _openpyxl_book(port) is not None:
+            _format_openpyxl(_openpyxl_book(port), name, layout)
+        else:
+            _format_xlwings(port, name, layout)
+        port.write_cells(META_SHEET, {f"B{data.layout.meta_rows['report_digest']}": digest})
+    finally:
+        port.protect([META_SHEET])
+    return digest
+
+
+def _openpyxl_book(port: Any):
+    from openpyxl import Workbook
+
+    book = getattr(port, "book", None)
+    return book if isinstance(book, Workbook) else None
+
+
+def _format_openpyxl(book, name: str, layout: SheetLayout) -> None:
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.worksheet.page import PageMargins
+    from openpyxl.worksheet.pagebreak import Break, RowBreak
+
+    ws = book[name]
+    ws.freeze_panes = None
+    ws.sheet_view.showGridLines = False
+    thin = Side(style="thin", color="000000")
+    fonts: dict[str, Font] = {}
+    for key, s in STYLES.items():
+        fonts[key] = Font(name=FONT, size=s["size"], bold=s.get("bold", False), italic=s.get("italic", False),
+                          color=s.get("color"))
+    blank_font = Font(name=FONT, size=13)
+    for r, row in enumerate(layout.rows, start=1):
+        for c in range(1, NCOLS + 1):
+            cell = ws.cell(row=r, column=c)
+            cell.font = blank_font
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for part in row.parts:
+            s = STYLES[part.style]
+            if part.last > part.first:
+                ws.merge_cells(start_row=r, start_column=part.first, end_row=r, end_column=part.last)
+            cell = ws.cell(row=r, column=part.first)
+            cell.font = fonts[part.style]
+            cell.alignment = Alignment(horizontal=s["h"], vertical="top", wrap_text=True)
+            if s.get("fill"):
+                for c in range(part.first, part.last + 1):
+                    ws.cell(row=r, column=c).fill = PatternFill("solid", fgColor="FF" + s["fill"])
+        for c in row.rules:
+            ws.cell(row=r, column=c).border = Border(top=thin)
+        ws.row_dimensions[r].height = round(row.height, 1)
+    for col, width in layout.widths_chars.items():
+        ws.column_dimensions[chr(64 + col)].width = width
+    ws.print_area = f"A1:{chr(64 + NCOLS)}{len(layout.rows)}"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_PORTRAIT
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    mm = 1 / 25.4
+    ws.page_margins = PageMargins(left=30 * mm, right=15 * mm, top=20 * mm, bottom=20 * mm, header=8 * mm, footer=8 * mm)
+    ws.HeaderFooter.differentFirst = True
+    ws.oddHeader.center.text = "&P"
+    ws.oddHeader.center.font = f"{FONT},Regular"
+    ws.oddHeader.center.size = 13
+    ws.row_breaks = RowBreak()
+    for r in layout.breaks:
+        ws.row_breaks.append(Break(id=r))
+    book.active = book.sheetnames.index(name)
+    for other in book.worksheets:
+        other.sheet_view.tabSelected = other.title == name
+
+
+def _ranges(refs: list[str], limit: int = 240) -> list[str]:
+    """Union addresses ("A1:G1,A3:G3") short enough for one Excel call each."""
+    out, current = [], ""
+    for ref in refs:
+        if current and len(current) + len(ref) + 1 > limit:
+            out.append(current)
+            current = ""
+        current = f"{current},{ref}" if current else ref
+    if current:
+        out.append(current)
+    return out
+
+
+def _format_xlwings(port: Any, name: str, layout: SheetLayout) -> None:
+    """A few grouped formatting calls on a live book; values are already written either way."""
+    book = getattr(port, "book", None)
+    if book is None or not hasattr(book, "sheets"):
+        return
+    letters = "ABCDEFG"
+    n = len(layout.rows)
+    try:
+        sheet = book.sheets[name]
+        whole = sheet.range((1, 1), (n, NCOLS))
+        whole.font.name = FONT
+        whole.font.size = 13
+        whole.wrap_text = True
+        port.calls += 3
+        bold, merges, heights = [], [], {}
+        for r, row in enumerate(layout.rows, start=1):
+            for part in row.parts:
+                ref = f"{letters[part.first - 1]}{r}:{letters[part.last - 1]}{r}"
+                if part.last > part.first:
+                    merges.append(ref)
+                if STYLES[part.style].get("bold"):
+                    bold.append(ref)
+            heights.setdefault(round(row.height, 1), []).append(f"A{r}")
+        for address in _ranges(bold):
+            sheet.range(address).font.bold = True
+            port.calls += 1
+        api = getattr(sheet, "api", None)
+        if api is not None and not isinstance(api, (dict, list)):  # COM: merges, heights, page setup
+            for address in _ranges(merges):
+                sheet.range(address).api.Merge()
+                port.calls += 1
+            for height, refs in heights.items():
+                for address in _ranges(refs):
+                    sheet.range(address).row_height = height
+                    port.calls += 1
+            setup = api.PageSetup
+            setup.PaperSize = 9
+            setup.Orientation = 1
+            setup.PrintArea = f"$A$1:$G${n}"
+            port.calls += 1
+    except Exception:  # formatting is a nicety on a live book; never lose the written values over it
+        log.warning("định dạng trang Báo cáo qua xlwings không đầy đủ", exc_info=True)
