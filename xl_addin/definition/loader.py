@@ -307,10 +307,21 @@ def _load_cached(folder: str, profile: str | None, stamp: tuple) -> ReportDefini
     return definition
 
 
+_STAMPS: dict[str, tuple[float, tuple]] = {}
+STAMP_TTL = 2.0  # seconds: a batch reading many files does not re-scan the definition folder each time
+
+
 def _tree_stamp(folder: Path) -> tuple:
-    if not folder.is_dir():
-        return ()
-    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.rglob("*.yaml")))
+    import time
+
+    now = time.monotonic()
+    hit = _STAMPS.get(str(folder))
+    if hit is not None and now - hit[0] < STAMP_TTL:
+        return hit[1]
+    stamp = () if not folder.is_dir() else tuple(
+        (str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.rglob("*.yaml")))
+    _STAMPS[str(folder)] = (now, stamp)
+    return stamp
 
 
 def load_definition(template_id: str = DEFAULT_TEMPLATE, profile: str | None = None,

@@ -11,7 +11,7 @@ from pathlib import Path
 from ..errors import CchcError
 from ..workbook.build import write_atomic
 from ..workbook.reader import check_is_xlsx
-from .sheet import report_sheet_name
+from .sheet import report_sheet_name, tighten_rows
 
 
 def soffice_path() -> str | None:
@@ -60,6 +60,7 @@ def write_pdf(xlsx_path: Path | str, pdf_path: Path | str) -> Path:
     # default is Times New Roman, whose digit is as wide as Calibri's at 11 pt and which
     # LibreOffice always has a metric twin of (Liberation Serif).
     book._named_styles["Normal"].font = Font(name="Times New Roman", size=11)
+    tighten_rows(book[name])
     with tempfile.TemporaryDirectory(prefix="cchc-pdf-") as tmp:
         copy = Path(tmp) / "bao-cao.xlsx"
         buf = io.BytesIO()

@@ -41,6 +41,13 @@ INDENT = "\u00a0" * 10  # first-line indent of body paragraphs (≈ 1,15 cm at 1
 LINE = 1.17  # line height as a multiple of the font size
 PAD = 3.0  # points added to a row beyond its lines
 AFTER = 4.0  # points after a body paragraph (NĐ 30: at least 6 pt; rows add their own padding)
+RULE_GAP = 5.0  # points between a line of text and the rule drawn under it
+# Share of a row's width the text may fill when rows are sized. Excel lays text out in whole
+# screen pixels (Times New Roman letters round up by 3–4 %), so the workbook keeps a margin; the
+# PDF copy rendered by LibreOffice (exact metrics) is tightened to FIT_EXACT.
+FIT_EXCEL = 0.95
+FIT_EXACT = 0.985
+LO_PT_PER_CHAR = 5.5  # LibreOffice: a width unit is one Times New Roman digit at 11 pt (7,33 px), no padding
 FONT = "Times New Roman"
 DIGEST_VERSION = "v1"
 
@@ -107,6 +114,10 @@ class SheetLayout:
         return out
 
 
+def chars_to_pt(chars: float) -> float:
+    return (chars * 7 + 5) * 0.75
+
+
 def cm_to_chars(cm: float) -> float:
     """Excel column width (characters of the default 11 pt font: 7 px + 5 px padding at 96 dpi)."""
     pixels = cm / 2.54 * 96
@@ -127,11 +138,15 @@ def _col_widths(report: Report) -> list[float]:
     return [a, b, c, d, e, f, g]
 
 
+def _text_height(text: str, width_pt: float, size: float, bold: bool, fit: float) -> float:
+    lines = metrics.wrap_lines(text, (width_pt - 5) * fit, size, bold)
+    return lines * size * LINE + PAD
+
+
 def _part_lines(part: Part, widths_pt: list[float]) -> float:
     style = STYLES[part.style]
-    width = sum(widths_pt[part.first - 1: part.last]) - 5
-    lines = metrics.wrap_lines(part.text, width * 0.97, style["size"], style.get("bold", False))
-    return lines * style["size"] * LINE + PAD
+    width = sum(widths_pt[part.first - 1: part.last])
+    return _text_height(part.text, width, style["size"], style.get("bold", False), FIT_EXCEL)
 
 
 def build_layout(report: Report) -> SheetLayout:
@@ -159,13 +174,15 @@ def build_layout(report: Report) -> SheetLayout:
             row.rules.append(2)
         if i == len(right):
             row.rules += [5, 6]
+        if i in (len(left) - 1, len(right) - 1):
+            row.space = RULE_GAP
         if not row.parts:
             row.height = 6
         rows.append(row)
     rows.append(Row([Part(1, 3, h.so_ky_hieu, "so"), Part(4, NCOLS, h.dia_danh_ngay, "ngay")]))
     spacer(10)
     rows.append(Row([Part(1, NCOLS, report.title, "title")]))
-    rows.append(Row([Part(1, NCOLS, report.trich_yeu, "trich_yeu")]))
+    rows.append(Row([Part(1, NCOLS, report.trich_yeu, "trich_yeu")], space=RULE_GAP))
     rows.append(Row(rules=[4, 5], height=8))
     kg = kinh_gui_lines(report)
     if len(kg) == 1:
@@ -406,3 +423,28 @@ def _format_xlwings(port: Any, name: str, layout: SheetLayout) -> None:
             port.calls += 1
     except Exception:  # formatting is a nicety on a live book; never lose the written values over it
         log.warning("định dạng trang Báo cáo qua xlwings không đầy đủ", exc_info=True)
+
+
+def tighten_rows(ws) -> None:
+    """Shrink rows sized with Excel's margin (FIT_EXCEL) to exact metrics (FIT_EXACT), keeping their spacing.
+
+    For the PDF copy rendered by LibreOffice, whose text metrics are those of the width tables.
+    """
+    letters = "ABCDEFG"
+    chars = [ws.column_dimensions[x].width or 8.43 for x in letters]
+    widths = [chars_to_pt(w) for w in chars]
+    exact = [w * LO_PT_PER_CHAR for w in chars]
+    spans = {(rng.min_row, rng.min_col): rng.max_col for rng in ws.merged_cells.ranges}
+    for r in range(1, ws.max_row + 1):
+        old, new = [], []
+        for c in range(1, NCOLS + 1):
+            cell = ws.cell(row=r, column=c)
+            if not isinstance(cell.value, str) or not cell.value.strip():
+                continue
+            last = spans.get((r, c), c)
+            size, bold = float(cell.font.sz or 11), bool(cell.font.b)
+            old.append(_text_height(cell.value, sum(widths[c - 1: last]), size, bold, FIT_EXCEL))
+            new.append(_text_height(cell.value, sum(exact[c - 1: last]), size, bold, FIT_EXACT))
+        height = ws.row_dimensions[r].height
+        if old and height:
+            ws.row_dimensions[r].height = round(height - (max(old) - max(new)), 1)

@@ -284,13 +284,15 @@ class Validator:
             result = self.ratios[ratio.code]
             if result.value is None:
                 continue
-            params = dict(label=ratio.label, computed=result.formatted, numerator=_fmt(result.numerator),
-                          denominator=_fmt(result.denominator))
+            def params() -> dict:
+                return dict(label=ratio.label, computed=result.formatted, numerator=_fmt(result.numerator),
+                            denominator=_fmt(result.denominator))
+
             if ratio.share and result.value > 100:
                 refs = sorted(expr.field_refs(expr.parse(ratio.numerator)) | expr.field_refs(expr.parse(ratio.denominator)))
                 self.findings.append(Finding(
                     rule=f"{ratio.code}_tren_100", importance="error", name=f"{ratio.label} vượt 100%",
-                    message=render("finding_ratio_over_100", **params), instruction="Tử số là một phần của mẫu số.",
+                    message=render("finding_ratio_over_100", **params()), instruction="Tử số là một phần của mẫu số.",
                     fields=[ratio.code, *refs], cells=self.cells_of([ratio.code, *refs]),
                     values={ratio.code: result.value}))
             typed = self.data.values.get(ratio.typed) if ratio.typed else None
@@ -299,15 +301,15 @@ class Validator:
             gap = abs(Decimal(typed) - result.value)
             if gap == 0:
                 continue
-            typed_text = vnnum.percent(typed) if Decimal(typed) == Decimal(typed).quantize(Decimal("0.01")) \
-                else f"{vnnum.number(Decimal(typed).normalize())}%"
             if gap <= ROUNDING_TOLERANCE:
                 code, importance, msg = "sai_so_lam_tron", "warning", "finding_ratio_rounding"
             else:
                 code, importance, msg = "ty_le_nhap_sai", "error", "finding_ratio_mismatch"
+            typed_text = vnnum.percent(typed) if Decimal(typed) == Decimal(typed).quantize(Decimal("0.01")) \
+                else f"{vnnum.number(Decimal(typed).normalize())}%"
             self.findings.append(Finding(
                 rule=f"{ratio.code}_{code}", importance=importance, name=ratio.label,
-                message=render(msg, typed=typed_text, gap=_fmt(gap), **params),
+                message=render(msg, typed=typed_text, gap=_fmt(gap), **params()),
                 instruction="Tỷ lệ do công cụ tính từ tử số và mẫu số, làm tròn nửa lên 2 chữ số thập phân.",
                 fields=[ratio.typed, ratio.code], cells=self.cells_of([ratio.typed, ratio.code]),
                 values={ratio.typed: typed, ratio.code: result.value}, gap=gap))
