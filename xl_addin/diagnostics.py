@@ -66,7 +66,10 @@ def run_checks(port: Any = None) -> list[dict]:
         checks.append(_check("template", str(meta.get("template_version")) == known, detail))
     else:
         checks.append(_check("template", False, ui("diagnostics.template_none")))
-    path = getattr(book, "fullname", None) or str(getattr(port, "path", "") or "")
+    try:
+        path = getattr(book, "fullname", None) or str(getattr(port, "path", "") or "")
+    except (AttributeError, NotImplementedError):
+        path = ""
     if path:
         exists = os.path.exists(path)
         text = ui("diagnostics.path_ok" if exists else "diagnostics.path_bad").format(path=path)
@@ -77,8 +80,10 @@ def run_checks(port: Any = None) -> list[dict]:
 
 def separators(book: Any) -> dict:
     """Excel's decimal and thousands separators (COM only; xlDecimalSeparator = 3, xlThousandsSeparator = 4)."""
-    app = getattr(book, "app", None)
-    api = getattr(app, "api", None)
+    try:
+        api = book.app.api if book is not None else None
+    except (AttributeError, NotImplementedError):  # the remote engine has no COM object
+        api = None
     if api is None or isinstance(api, (dict, list)):
         return _check("separators", True, ui("diagnostics.separators_unknown"))
     if api.UseSystemSeparators:

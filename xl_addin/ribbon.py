@@ -217,3 +217,52 @@ def help(book: Any = None, open_browser: bool = True) -> str:  # noqa: A001 - th
     if open_browser:
         webbrowser.open(guide.as_uri())
     return str(guide)
+
+
+def report(book: Any = None, docx: bool = False, force: bool = False) -> str | None:
+    """Lập báo cáo (and Xuất Word with ``docx=True``): the Báo cáo sheet from the workbook's values.
+
+    If the Báo cáo sheet was edited by hand since it was generated, Excel asks before overwriting.
+    """
+    from .narrative import build_report, write_docx, write_report_sheet
+    from .narrative.sheet import needs_confirmation
+    from .workbook.reader import read_port
+
+    port = _port(book or _caller())
+    written: str | None = None
+    with _guard(port, "report"):
+        data = read_port(port)
+        built = build_report(data)
+        if not force and needs_confirmation(port):
+            if not _confirm(port, render("report_overwrite_question")):
+                return None
+            force = True
+        written = write_report_sheet(port, data, built, force=force)
+        if docx:
+            target = _beside(port, ".docx")
+            write_docx(built, target)
+            written = str(target)
+            _alert(port, render("report_docx_done", file=target))
+    return written
+
+
+def _beside(port: Any, suffix: str) -> Path:
+    if hasattr(port, "path"):
+        return Path(port.path).with_suffix(suffix)
+    try:
+        return Path(port.book.fullname).with_suffix(suffix)
+    except (AttributeError, NotImplementedError):
+        raise CchcError("com_only", action="Lưu tệp cạnh sổ tính") from None
+
+
+def _confirm(port: Any, question: str) -> bool:
+    """Ask yes/no in Excel; without a screen (files, tests) the answer is no (use force)."""
+    book = getattr(port, "book", None)
+    app = getattr(book, "app", None)
+    if app is None or not hasattr(app, "alert"):
+        return False
+    try:
+        answer = app.alert(question, title="CCHC", buttons="yes_no")
+    except (NotImplementedError, TypeError):
+        return False
+    return answer == "yes"

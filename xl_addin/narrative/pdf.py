@@ -45,7 +45,7 @@ def write_pdf(xlsx_path: Path | str, pdf_path: Path | str) -> Path:
     src, target = Path(xlsx_path), Path(pdf_path)
     check_is_xlsx(src)
     name = report_sheet_name()
-    book = openpyxl.load_workbook(src)
+    book = openpyxl.load_workbook(src, rich_text=True)
     if name not in book.sheetnames:
         raise CchcError("report_sheet_missing", file=src, sheet=name)
     for other in list(book.sheetnames):

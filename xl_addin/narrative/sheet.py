@@ -46,7 +46,7 @@ RULE_GAP = 5.0  # points between a line of text and the rule drawn under it
 # screen pixels (Times New Roman letters round up by 3–4 %), so the workbook keeps a margin; the
 # PDF copy rendered by LibreOffice (exact metrics) is tightened to FIT_EXACT.
 FIT_EXCEL = 0.95
-FIT_EXACT = 0.985
+FIT_EXACT = 0.997
 LO_PT_PER_CHAR = 5.5  # LibreOffice: a width unit is one Times New Roman digit at 11 pt (7,33 px), no padding
 FONT = "Times New Roman"
 DIGEST_VERSION = "v1"
@@ -70,7 +70,7 @@ STYLES: dict[str, dict[str, Any]] = {
     "p": {"size": 13, "h": "justify"},
     "li": {"size": 13, "h": "justify"},
     "noi_nhan_label": {"size": 12, "bold": True, "italic": True, "h": "left"},
-    "noi_nhan": {"size": 11, "h": "left"},
+    "noi_nhan": {"size": 11, "h": "left"},  # the Nơi nhận block: one cell, label then entries
     "sig": {"size": 13, "bold": True, "h": "center"},
 }
 
@@ -81,6 +81,7 @@ class Part:
     last: int  # last column
     text: str
     style: str
+    down: int = 0  # rows merged below this one (the Nơi nhận block)
 
 
 @dataclass
@@ -199,22 +200,29 @@ def build_layout(report: Report) -> SheetLayout:
         rows.append(Row([Part(1, NCOLS, INDENT + block.text, style)], space=AFTER, heading=block.kind == "heading",
                         body=True))
     rows.append(Row([Part(1, NCOLS, INDENT + report.closing, "p")], space=AFTER + 4, tail=True, body=True))
-    left_col = [(report.recipients_label, "noi_nhan_label")] + [(x, "noi_nhan") for x in report.recipients]
-    right_col: list[tuple[str, str] | None] = [(x, "sig") for x in report.signature] + [None] * 4
-    right_col.append((report.signer, "sig") if report.signer else None)
-    for i in range(max(len(left_col), len(right_col))):
-        row = Row(tail=True)
-        if i < len(left_col):
-            row.parts.append(Part(1, 4, *left_col[i]))
-        if i < len(right_col) and right_col[i] is not None:
-            row.parts.append(Part(5, NCOLS, *right_col[i]))
-        if not row.parts:
-            row.height = STYLES["sig"]["size"] * LINE + PAD
-        rows.append(row)
     for row in rows:
         if row.parts:
             row.height = max(_part_lines(p, widths_pt) for p in row.parts) + row.space
+    rows += _tail_rows(report, widths_pt)
     return SheetLayout(rows, widths, _page_breaks(rows))
+
+
+def _tail_rows(report: Report, widths_pt: list[float]) -> list[Row]:
+    """Nơi nhận on the left (one cell over all rows: label, then the entries), the signature on the right."""
+    sig = STYLES["sig"]
+    line_height = sig["size"] * LINE + PAD
+    right: list[str | None] = list(report.signature) + [None] * 4 + [report.signer or None]
+    rows = [Row([Part(5, NCOLS, text, "sig")] if text else [], height=line_height, tail=True) for text in right]
+    block = "\n".join([report.recipients_label] + report.recipients)
+    width = sum(widths_pt[:4])
+    label = STYLES["noi_nhan_label"]
+    entry = STYLES["noi_nhan"]
+    needed = label["size"] * LINE + PAD + sum(
+        metrics.wrap_lines(x, (width - 5) * FIT_EXCEL, entry["size"]) * entry["size"] * LINE for x in report.recipients)
+    while sum(r.height for r in rows) < needed:
+        rows.append(Row(height=line_height, tail=True))
+    rows[0].parts.insert(0, Part(1, 4, block, "noi_nhan", down=len(rows) - 1))
+    return rows
 
 
 def _page_breaks(rows: list[Row]) -> list[int]:
@@ -335,11 +343,13 @@ def _format_openpyxl(book, name: str, layout: SheetLayout) -> None:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for part in row.parts:
             s = STYLES[part.style]
-            if part.last > part.first:
-                ws.merge_cells(start_row=r, start_column=part.first, end_row=r, end_column=part.last)
+            if part.last > part.first or part.down:
+                ws.merge_cells(start_row=r, start_column=part.first, end_row=r + part.down, end_column=part.last)
             cell = ws.cell(row=r, column=part.first)
             cell.font = fonts[part.style]
             cell.alignment = Alignment(horizontal=s["h"], vertical="top", wrap_text=True)
+            if part.style == "noi_nhan":
+                cell.value = _noi_nhan_rich(part.text)
             if s.get("fill"):
                 for c in range(part.first, part.last + 1):
                     ws.cell(row=r, column=c).fill = PatternFill("solid", fgColor="FF" + s["fill"])
@@ -366,6 +376,20 @@ def _format_openpyxl(book, name: str, layout: SheetLayout) -> None:
     book.active = book.sheetnames.index(name)
     for other in book.worksheets:
         other.sheet_view.tabSelected = other.title == name
+
+
+def _noi_nhan_rich(text: str):
+    """The Nơi nhận label in 12 pt bold italic, the entries in 11 pt (NĐ 30/2020)."""
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    label, _, entries = text.partition("\n")
+    head = STYLES["noi_nhan_label"]
+    body = STYLES["noi_nhan"]
+    blocks = [TextBlock(InlineFont(rFont=FONT, sz=head["size"], b=True, i=True), label)]
+    if entries:
+        blocks.append(TextBlock(InlineFont(rFont=FONT, sz=body["size"]), "\n" + entries))
+    return CellRichText(blocks)
 
 
 def _ranges(refs: list[str], limit: int = 240) -> list[str]:
@@ -398,8 +422,8 @@ def _format_xlwings(port: Any, name: str, layout: SheetLayout) -> None:
         bold, merges, heights = [], [], {}
         for r, row in enumerate(layout.rows, start=1):
             for part in row.parts:
-                ref = f"{letters[part.first - 1]}{r}:{letters[part.last - 1]}{r}"
-                if part.last > part.first:
+                ref = f"{letters[part.first - 1]}{r}:{letters[part.last - 1]}{r + part.down}"
+                if part.last > part.first or part.down:
                     merges.append(ref)
                 if STYLES[part.style].get("bold"):
                     bold.append(ref)
@@ -426,25 +450,43 @@ def _format_xlwings(port: Any, name: str, layout: SheetLayout) -> None:
 
 
 def tighten_rows(ws) -> None:
-    """Shrink rows sized with Excel's margin (FIT_EXCEL) to exact metrics (FIT_EXACT), keeping their spacing.
+    """Shrink rows sized with Excel's margin (FIT_EXCEL) to exact metrics (FIT_EXACT), keeping their spacing,
+    and place the page breaks again for the new heights.
 
     For the PDF copy rendered by LibreOffice, whose text metrics are those of the width tables.
     """
+    from openpyxl.worksheet.pagebreak import Break, RowBreak
+
     letters = "ABCDEFG"
     chars = [ws.column_dimensions[x].width or 8.43 for x in letters]
     widths = [chars_to_pt(w) for w in chars]
     exact = [w * LO_PT_PER_CHAR for w in chars]
-    spans = {(rng.min_row, rng.min_col): rng.max_col for rng in ws.merged_cells.ranges}
+    spans = {(rng.min_row, rng.min_col): (rng.max_col, rng.max_row) for rng in ws.merged_cells.ranges}
+    rows: list[Row] = []
+    tail = False
     for r in range(1, ws.max_row + 1):
         old, new = [], []
+        heading = False
         for c in range(1, NCOLS + 1):
             cell = ws.cell(row=r, column=c)
-            if not isinstance(cell.value, str) or not cell.value.strip():
+            text = str(cell.value) if cell.value is not None else ""
+            if not text.strip():
                 continue
-            last = spans.get((r, c), c)
+            last, bottom = spans.get((r, c), (c, r))
+            if c == 1 and last == NCOLS and text.strip().endswith("./."):
+                tail = True
+            if bottom > r:
+                continue  # a block over several rows keeps its rows
             size, bold = float(cell.font.sz or 11), bool(cell.font.b)
-            old.append(_text_height(cell.value, sum(widths[c - 1: last]), size, bold, FIT_EXCEL))
-            new.append(_text_height(cell.value, sum(exact[c - 1: last]), size, bold, FIT_EXACT))
-        height = ws.row_dimensions[r].height
-        if old and height:
-            ws.row_dimensions[r].height = round(height - (max(old) - max(new)), 1)
+            heading = heading or (c == 1 and last == NCOLS and bold and cell.alignment.horizontal == "justify"
+                                  and cell.fill.fill_type is None)
+            old.append(_text_height(text, sum(widths[c - 1: last]), size, bold, FIT_EXCEL))
+            new.append(_text_height(text, sum(exact[c - 1: last]), size, bold, FIT_EXACT))
+        height = ws.row_dimensions[r].height or 15.0
+        if old:
+            height = max(round(height - (max(old) - max(new)), 1), 6.0)
+            ws.row_dimensions[r].height = height
+        rows.append(Row(height=height, heading=heading, tail=tail))
+    ws.row_breaks = RowBreak()
+    for r in _page_breaks(rows):
+        ws.row_breaks.append(Break(id=r))

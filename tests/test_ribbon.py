@@ -1,0 +1,106 @@
+"""Every ribbon button has its Python; the entry points through both adapters."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from xl_addin import ribbon
+from xl_addin.workbook.port import OpenpyxlPort
+
+from conftest import ROOT, filled_workbook, needs_xlwings_key, remote_book
+from seed_reports import R001, R003
+
+
+def test_every_button_calls_an_existing_function():
+    source = (ROOT / "macros" / "Ribbon.bas").read_text(encoding="ascii")
+    calls = re.findall(r'RunPython "import xl_addin\.ribbon as r; r\.(\w+)\((.*?)\)"', source)
+    assert {name for name, _ in calls} >= {"validate", "ratios", "report", "merge", "export", "diagnostics", "help"}
+    for name, args in calls:
+        func = getattr(ribbon, name, None)
+        assert callable(func), name
+        if args:
+            keyword = args.split("=")[0]
+            assert keyword in func.__code__.co_varnames, (name, keyword)
+    xml = (ROOT / "macros" / "customUI14.xml").read_text(encoding="utf-8")
+    for label in ("Kiểm tra số liệu", "Tính tỷ lệ", "Lập báo cáo", "Xuất Word", "Tổng hợp thư mục", "Xuất file nộp",
+                  "Kiểm tra cài đặt", "Hướng dẫn"):
+        assert f'label="{label}"' in xml, label
+
+
+def test_export_through_files_clears_marks_and_stamps(tmp_path):
+    path = filled_workbook(tmp_path, R003)
+    port = OpenpyxlPort(path)
+    ribbon.validate(port)
+    port.save()
+    before = path.read_bytes()
+    port = OpenpyxlPort(path)
+    saved = Path(ribbon.export(port))
+    assert saved.name == "18073_Phuong-Thanh-Sen_6T-2026.xlsx" and saved.exists()
+    wb = openpyxl.load_workbook(saved)
+    assert "Kiểm tra" not in wb.sheetnames
+    meta = {r[0].value: r[1].value for r in wb["_meta"].iter_rows()}
+    assert meta["exported_at"] and meta["submission_counter"] == 1 and meta["marked_cells"] == "-"
+    assert meta["validation_errors"] >= 2
+    total = wb["Số liệu"]["D76"]
+    assert total.fill.fgColor.rgb in ("FFFFF2CC", "00000000")
+    assert all(ws.protection.sheet for ws in wb.worksheets)
+    assert path.read_bytes() == before  # the clerk's own file is not rewritten by the export
+    port = OpenpyxlPort(saved)
+    again = Path(ribbon.export(port))
+    meta = {r[0].value: r[1].value for r in openpyxl.load_workbook(again)["_meta"].iter_rows()}
+    assert meta["submission_counter"] == 2
+
+
+def test_merge_button_with_a_folder(tmp_path):
+    folder = tmp_path / "nop"
+    folder.mkdir()
+    for i, payload in enumerate((R001, R003)):
+        from xl_addin.definition.units import Unit
+
+        unit = Unit(f"1800{i}", f"Xã Thử {i}", "xa", "42")
+        shutil.copy(filled_workbook(tmp_path, payload, unit=unit, name=f"u{i}.xlsx"), folder / f"u{i}.xlsx")
+    summary = Path(ribbon.merge(folder=folder))
+    assert summary.name == "tong-hop_6T-2026.xlsx" and summary.parent == tmp_path
+    assert "Tổng hợp" in openpyxl.load_workbook(summary).sheetnames
+
+
+def test_diagnostics_and_help_through_files(tmp_path):
+    path = filled_workbook(tmp_path, R001, name="Báo cáo Quý I – Xã Phước Hưng.xlsx")
+    checks = {c["check"]: c for c in ribbon.diagnostics(OpenpyxlPort(path))}
+    assert checks["xlwings"]["ok"] and checks["template"]["ok"] and checks["path"]["ok"]
+    assert "Phước Hưng" in checks["path"]["detail"]
+    guide = Path(ribbon.help(open_browser=False))
+    text = guide.read_text(encoding="utf-8")
+    assert "Kiểm tra số liệu" in text and "Xuất file nộp" in text
+
+
+@needs_xlwings_key
+def test_remote_engine_export_records_stamps_then_reports_com_only(tmp_path):
+    path = filled_workbook(tmp_path, R003)
+    port = OpenpyxlPort(path)
+    ribbon.validate(port)
+    port.save()
+    book = remote_book(path)
+    assert ribbon.export(book) is None  # saving a copy needs COM (SaveCopyAs)
+    actions = book.json()["actions"]
+    funcs = [a["func"] for a in actions]
+    assert "setRangeColor" in funcs and "deleteSheet" in funcs or "setRangeColor" in funcs
+    meta = [a for a in actions if a["func"] == "setValues"]
+    assert meta and any("-" in (a["values"] or [[None]])[-1] for a in meta)
+    alert = [a for a in actions if a["func"] == "alert"]
+    assert alert and "chỉ chạy trong Excel" in alert[-1]["args"][0]
+
+
+@needs_xlwings_key
+def test_remote_engine_diagnostics_shows_a_message_box(tmp_path):
+    path = filled_workbook(tmp_path, R001)
+    book = remote_book(path)
+    checks = ribbon.diagnostics(book)
+    assert {c["check"] for c in checks} >= {"interpreter", "xlwings", "template", "separators"}
+    alert = [a for a in book.json()["actions"] if a["func"] == "alert"][-1]
+    assert "Phiên bản xlwings" in alert["args"][0] and alert["args"][1] == "Kiểm tra cài đặt CCHC"
