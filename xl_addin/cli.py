@@ -281,6 +281,34 @@ def export(
     out.print(render("export_done", file=target, **info))
 
 
+# --------------------------------------------------------------------------- report
+@app.command()
+@handled()
+def report(
+    file: Path = typer.Argument(..., help="Sổ tính đã điền (hoặc sổ tổng hợp)"),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Ghi bản sao có trang Báo cáo"),
+    in_place: bool = typer.Option(False, "--in-place", help="Ghi trang Báo cáo vào chính tệp"),
+    text: bool = typer.Option(False, "--text", help="In báo cáo dạng văn bản (UTF-8)"),
+    docx: Optional[Path] = typer.Option(None, "--docx", help="Ghi báo cáo Word (.docx)"),
+    pdf: Optional[Path] = typer.Option(None, "--pdf", help="Ghi PDF (qua LibreOffice)"),
+    previous: Optional[Path] = typer.Option(None, "--previous", help="Sổ tính kỳ trước hoặc cùng kỳ năm trước, để so sánh"),
+    force: bool = typer.Option(False, "--force", help="Ghi đè trang Báo cáo dù đã sửa tay"),
+) -> None:
+    """Lập báo cáo theo đề cương I–V, thể thức Nghị định 30/2020, từ số liệu của sổ tính."""
+    from .narrative import run_report
+
+    result = run_report(file, out=output, in_place=in_place, text=text, docx=docx, pdf=pdf, previous=previous,
+                        force=force)
+    if text:
+        sys.stdout.write(result["text"] if result["text"].endswith("\n") else result["text"] + "\n")
+    for key, label in (("xlsx", "Sổ tính có trang Báo cáo"), ("docx", "Báo cáo Word"), ("pdf", "Báo cáo PDF")):
+        if result.get(key):
+            err.print(f"{label}: {result[key]}")
+    if result.get("errors"):
+        err.print(f"[yellow]Lưu ý:[/] số liệu còn {result['errors']} lỗi kiểm tra; báo cáo mở đầu bằng danh sách lỗi.",
+                  markup=True)
+
+
 # --------------------------------------------------------------------------- merge
 @app.command()
 @handled(exit_code=1)

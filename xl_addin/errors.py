@@ -61,3 +61,27 @@ class CchcError(Exception):
     @property
     def action(self) -> str:
         return catalogue()[self.code]["action"]
+
+
+def markdown() -> str:
+    """``docs/errors.md``: every message a user can see, with what to do about it."""
+    lines = [
+        "# Thông báo lỗi và cách xử lý",
+        "",
+        "Mọi thông báo người dùng có thể gặp, theo mã ổn định (các công cụ khác dựa vào mã này).",
+        "Các chỗ `{…}` được thay bằng tên tệp, trang, ô và giá trị cụ thể.",
+        "Tệp này được tạo từ danh mục thông báo (`xl_addin/messages.yaml` và `xl_addin/*/messages.yaml`) bằng",
+        "`python scripts/gen_errors_doc.py`; bài kiểm tra `tests/test_docs.py` báo lỗi khi tệp lạc hậu.",
+        "",
+    ]
+    for path in catalogue_files():
+        with path.open(encoding="utf-8") as fh:
+            part = yaml.safe_load(fh) or {}
+        if not part:
+            continue
+        lines += [f"## {path.relative_to(_CATALOGUE_PATH.parent.parent).as_posix()}", ""]
+        for code, entry in part.items():
+            message = " ".join(entry["message"].split())
+            action = " ".join(entry["action"].split())
+            lines += [f"### `{code}`", "", f"> {message}", "", f"**Cách xử lý:** {action}", ""]
+    return "\n".join(lines).rstrip() + "\n"

@@ -66,7 +66,7 @@ def _para(container, text: str = "", size: float = BODY_PT, bold: bool = False, 
     return p
 
 
-def _rule(container, width_cm: float, box_cm: float, before: float = 1, after: float = 2) -> None:
+def _rule(container, width_cm: float, box_cm: float, before: float = 5, after: float = 2) -> None:
     """A short solid line of ``width_cm``, centred in a box ``box_cm`` wide (a paragraph's top border)."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -184,7 +184,7 @@ def build_document(report: Report):
     _para(doc, report.title, size=14, bold=True, before=18, keep_next=True)
     _para(doc, report.trich_yeu, size=14, bold=True, keep_next=True)
     subject_cm = min(metrics.text_width(report.trich_yeu, 14, True) / 72 * 2.54, TEXT_CM) / 3
-    _rule(doc, max(subject_cm, 3.0), TEXT_CM, before=2, after=8)
+    _rule(doc, max(subject_cm, 3.0), TEXT_CM, before=5, after=8)
     kg = kinh_gui_lines(report)
     if len(kg) == 1:
         _para(doc, kg[0], size=14, after=6)
