@@ -107,6 +107,24 @@ def to_fill_payload(definition, generated: dict) -> dict:
     return {"values": values, "lists": lists, "tables": tables}
 
 
+def write_reports(folder: Path, unit_books: list[Path], summary: Path, err: Console) -> dict:
+    """Narratives: a Word report per unit; the summary's report as a workbook, Word and (with LibreOffice) PDF."""
+    import shutil
+
+    from .errors import CchcError
+    from .narrative import run_report
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for book in unit_books:
+        try:
+            run_report(book, docx=folder / book.with_suffix(".docx").name)
+        except CchcError as exc:
+            err.print(f"  ! {exc.message}")
+    pdf = folder / summary.with_suffix(".pdf").name if shutil.which("soffice") else None
+    run_report(summary, out=folder / summary.name, docx=folder / summary.with_suffix(".docx").name, pdf=pdf)
+    return {"pdf": pdf}
+
+
 def run_demo(out_dir: Path, out: Console, err: Console) -> dict:
     from .merge.run import run_merge
     from .rules.engine import summary as count, validate
@@ -141,12 +159,21 @@ def run_demo(out_dir: Path, out: Console, err: Console) -> dict:
                        feedback=out_dir / "5-phan-hoi")
     (out_dir / "tong-hop.json").write_text(json.dumps(result.to_json(), ensure_ascii=False, indent=2),
                                            encoding="utf-8")
+    # the specialist fills the province's own header, signer and assessment, then writes its report
+    staged = merged_path.with_name(".~cchc-" + merged_path.name)
+    fill_workbook(merged_path, {"values": sample.get("receiver_values", {}), "lists": sample.get("receiver_lists", {})},
+                  staged)
+    staged.replace(merged_path)
+    reports = write_reports(out_dir / "6-bao-cao", [filled_dir / p.name for p in sorted(sent_dir.glob("*.xlsx"))],
+                            merged_path, err)
     out.print(f"Ví dụ mẫu: {sample['receiving_unit']['name']}, {len(units)} đơn vị, kỳ {period.label}.")
     out.print(f"  Sổ tính trống theo đơn vị: {blank_dir}")
     out.print(f"  Sổ tính đã điền số liệu mẫu: {filled_dir}")
     out.print(f"  Bản nộp (đã kiểm tra, có dấu thời điểm xuất): {sent_dir}")
     out.print(f"  Sổ tổng hợp: {merged_path}")
     out.print(f"  Phiếu phản hồi cho từng đơn vị: {out_dir / '5-phan-hoi'}")
+    out.print(f"  Báo cáo (Word cho từng đơn vị; Excel, Word{', PDF' if reports.get('pdf') else ''} cho tỉnh): "
+              f"{out_dir / '6-bao-cao'}")
     out.print(f"  Kết quả đọc lại và tổng hợp (JSON): {out_dir / 'doc-lai.json'}, {out_dir / 'tong-hop.json'}")
     for item in read_back:
         if item["errors"] or item["warnings"]:
