@@ -42,6 +42,7 @@ class Submission:
     errors: int = 0
     warnings: int = 0
     summary_units: list = field(default_factory=list)  # rows of a lower-level summary's Tổng hợp sheet
+    lineage: list = field(default_factory=list)  # lineage rows as sheet-XML fragments (see lineage.py)
 
     @property
     def unit_key(self) -> tuple[str, str]:
@@ -141,6 +142,9 @@ def inspect_file(path_text: str, rel: str) -> Submission:
                      "instruction": f.instruction} for f in findings]
     if sub.kind == "summary":
         sub.summary_units = _summary_rows(path)
+    from .lineage import fragments
+
+    sub.lineage = fragments(data.definition, sub.unit["code"], sub.unit["name"], rel, data.values)
     return sub
 
 

@@ -28,8 +28,6 @@ from ..ui import ui
 from ..workbook.build import UnitStamper, cell_value, write_atomic
 from ..workbook.layout import META_SHEET, a1, compute_layout
 from ..workbook.protection import PASSWORD
-from xml.sax.saxutils import escape as xml_escape
-
 from ..workbook.xlsxpatch import PackageWriter, sheet_xml
 from .run import MergeResult
 
@@ -208,36 +206,17 @@ def _sources_xml(result: MergeResult, st: dict[str, int]) -> str:
                      protection_hash=hash_password(PASSWORD))
 
 
-def _inline(ref_col: str, text: Any) -> str:
-    """One inline-string cell without its row number: ``{r}`` is filled per row."""
-    value = "" if text is None else xml_escape(str(text))
-    return f'<c r="{ref_col}{{r}}" t="inlineStr"><is><t>{value}</t></is></c>'
-
-
 def _lineage_xml(result: MergeResult, st: dict[str, int]) -> str:
-    """The lineage sheet (one row per summary value and unit), built from cached row fragments:
-    with 1,000 units it has tens of thousands of rows, so every cell is not formatted on its own."""
-    labels = {f.code: f.label for f in result.definition.fields()}
-    layout = compute_layout(result.definition)
+    """The lineage sheet (one row per summary value and contributing unit). The workers that read
+    the files rendered each row already (``lineage.fragments``); here they are only numbered."""
     header = sheet_xml([list(ui("merge.lineage_columns"))], row_styles={1: st["header"]})
-    head_row = header[header.index("<row "): header.index("</sheetData>")]
-    field_parts: dict[str, str] = {}
-    unit_parts: dict[tuple, str] = {}
-    rows = [head_row]
-    for r, item in enumerate(result.aggregate.lineage, start=2):
-        fp = field_parts.get(item.field)
-        if fp is None:
-            fp = field_parts[item.field] = (_inline("A", layout.fields[item.field].address) + _inline("B", item.field)
-                                            + _inline("C", labels[item.field]))
-        key = (item.unit_code, item.unit_name, item.file)
-        up = unit_parts.get(key)
-        if up is None:
-            up = unit_parts[key] = _inline("D", item.unit_code) + _inline("E", item.unit_name) + _inline("F", item.file)
-        value = _num(item.value)
-        last = (f'<c r="H{r}"><v>{value!r}</v></c>' if isinstance(value, (int, float)) and not isinstance(value, bool)
-                else _inline("H", value).replace("{r}", str(r)))
-        rows.append(f'<row r="{r}">' + (fp + up).replace("{r}", str(r)) + _inline("G", item.cell).replace("{r}", str(r))
-                    + last + "</row>")
+    rows = [header[header.index("<row "): header.index("</sheetData>")]]
+    r = 1
+    for sub in result.merged:
+        for fragment in sub.lineage:
+            r += 1
+            number = str(r)
+            rows.append(f'<row r="{number}">' + fragment.replace("{r}", number) + "</row>")
     shell = sheet_xml([["x"]], widths=dict(enumerate((18, 26, 50, 10, 28, 45, 18, 14), start=1)), freeze="A2",
                       protection_hash=hash_password(PASSWORD))
     start = shell.index("<sheetData>") + len("<sheetData>")

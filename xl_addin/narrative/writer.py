@@ -696,9 +696,16 @@ def build_report(data: WorkbookData | str | Path, previous: WorkbookData | str |
     errors = [f for f in findings if f.importance == "error"]
     blocks: list[Block] = []
     if errors:
+        # contradictions first, one by one; the inputs left empty together, by label
         limit = int(p.get("canh_bao_toi_da", 12))
-        blocks += nc.blocks("canh_bao.j2", None, so_loi=len(errors), loi=errors[:limit],
-                            con_lai=max(0, len(errors) - limit))
+        missing = [f for f in errors if f.rule in ("required", "required_list")]
+        others = [f for f in errors if f not in missing]
+        labels = {f.code: f.label for f in nc.definition.fields()}
+        labels.update({lst.code: lst.label for lst in nc.definition.lists})
+        names = [labels.get(f.fields[0], f.fields[0]) if f.fields else f.message for f in missing]
+        blocks += nc.blocks("canh_bao.j2", None, so_loi=len(errors), loi=others[:limit],
+                            con_lai=max(0, len(others) - limit), thieu=names[:limit],
+                            thieu_con_lai=max(0, len(names) - limit), so_thieu=len(names))
     blocks += nc.blocks("mo_dau.j2", None)
     numbers = section_numbers(nc.definition)
     outline = []
