@@ -188,12 +188,16 @@ def build_document(report: Report):
     kg = kinh_gui_lines(report)
     if len(kg) == 1:
         _para(doc, kg[0], size=14, after=6)
-    elif kg:
-        from docx.shared import Cm as _Cm
-
-        for i, line in enumerate(kg):
-            p = _para(doc, line, size=14, align="left", after=0 if i < len(kg) - 1 else 6)
-            p.paragraph_format.left_indent = _Cm(3.0 if i == 0 else 5.0)
+    elif kg:  # "Kính gửi:" then the addressees one under another, aligned after the label
+        label_cm = metrics.text_width(kg[0], 14) / 72 * 2.54 + 0.3
+        items = kg[1:]
+        for i, line in enumerate(items):
+            p = _para(doc, f"{kg[0]}\t{line}" if i == 0 else line, size=14, align="left",
+                      after=0 if i < len(items) - 1 else 6)
+            p.paragraph_format.left_indent = Cm(3.5 + label_cm)
+            if i == 0:
+                p.paragraph_format.first_line_indent = Cm(-label_cm)
+                p.paragraph_format.tab_stops.add_tab_stop(Cm(3.5 + label_cm))
     for block in report.body:
         heading = block.kind == "heading"
         _para(doc, block.text, size=BODY_PT, bold=heading, italic=heading and block.level >= 3, align="justify",

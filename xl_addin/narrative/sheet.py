@@ -34,8 +34,8 @@ from .text import kinh_gui_lines
 log = logging.getLogger("cchc.narrative")
 
 NCOLS = 7
-LEFT_CM = 6.0  # issuing body's column of the header table
-RIGHT_CM = 10.5  # quốc hiệu's column (A4 210 mm − 30 mm − 15 mm = 165 mm in all)
+LEFT_CM = 6.0  # issuing body's column of the header table (at least)
+TEXT_CM = 16.5  # A4 210 mm − 30 mm − 15 mm
 PAGE_PT = 720.0  # printable height of an A4 page with 20 mm top and bottom margins (728 pt), less a margin
 INDENT = "\u00a0" * 10  # first-line indent of body paragraphs (≈ 1,15 cm at 13 pt)
 LINE = 1.17  # line height as a multiple of the font size
@@ -125,18 +125,30 @@ def cm_to_chars(cm: float) -> float:
     return round(max(pixels - 5, 0) / 7, 2)
 
 
-def _col_widths(report: Report) -> list[float]:
+def _col_widths(report: Report) -> tuple[list[float], float]:
+    """Column widths (cm) and the width of the header's left block.
+
+    The left block is 6 cm, wider (up to 7,5 cm) when the body's name would wrap. D+E is the
+    subject's rule, centred on the page; E+F the tiêu ngữ's, centred over the right block; B the
+    rule under the body's name, a third of the name.
+    """
     h = report.header
-    tieu_ngu_cm = metrics.text_width(h.tieu_ngu, STYLES["tieu_ngu"]["size"], True) / 72 * 2.54 + 0.1
-    tieu_ngu_cm = min(max(tieu_ngu_cm, 3.0), RIGHT_CM - 0.4)
-    d = 5.25 - tieu_ngu_cm / 2  # D + E is the subject's rule, centred on the page (8,25 cm)
-    e = 4.5 - d
-    f = tieu_ngu_cm - e  # E + F is the tiêu ngữ's rule, centred over the right half
-    g = RIGHT_CM - d - e - f
-    name_cm = max((metrics.text_width(x, STYLES["co_quan"]["size"], True) for x in h.co_quan), default=100) / 72 * 2.54
-    b = min(max(name_cm / 3, 1.5), 3.0)  # the rule under the body's name: a third of the name
-    a = c = (LEFT_CM - b) / 2
-    return [a, b, c, d, e, f, g]
+    names = [x for x in h.co_quan] + ([h.co_quan_chu_quan] if h.co_quan_chu_quan else [])
+    name_cm = max((metrics.text_width(x, STYLES["co_quan"]["size"], True) for x in names), default=100) / 72 * 2.54
+    left = min(max(LEFT_CM, name_cm + 0.4), TEXT_CM - 9.0)
+    motto = metrics.text_width(h.tieu_ngu, STYLES["tieu_ngu"]["size"], True) / 72 * 2.54 + 0.1
+    motto = min(max(motto, 3.0), TEXT_CM - left - 0.4)
+    centre = (left + TEXT_CM) / 2
+    motto_left, motto_right = centre - motto / 2, centre + motto / 2
+    subject_right = min(max(TEXT_CM - left, motto_left + 0.3), motto_right - 0.3)  # [left, TEXT_CM - left] is centred
+    d = motto_left - left
+    e = subject_right - motto_left
+    f = motto_right - subject_right
+    g = TEXT_CM - motto_right
+    own = max((metrics.text_width(x, STYLES["co_quan"]["size"], True) for x in h.co_quan), default=100) / 72 * 2.54
+    b = min(max(own / 3, 1.5), 3.0)
+    a = c = (left - b) / 2
+    return [a, b, c, d, e, f, g], left
 
 
 def _text_height(text: str, width_pt: float, size: float, bold: bool, fit: float) -> float:
@@ -151,7 +163,7 @@ def _part_lines(part: Part, widths_pt: list[float]) -> float:
 
 
 def build_layout(report: Report) -> SheetLayout:
-    widths = _col_widths(report)
+    widths, _left = _col_widths(report)
     widths_pt = [w / 2.54 * 72 for w in widths]
     rows: list[Row] = []
     h = report.header
@@ -192,7 +204,7 @@ def build_layout(report: Report) -> SheetLayout:
         for i, item in enumerate(kg[1:]):
             row = Row([Part(4, NCOLS, item, "kinh_gui_item")])
             if i == 0:
-                row.parts.insert(0, Part(2, 3, kg[0], "kinh_gui_label"))
+                row.parts.insert(0, Part(2, 3, kg[0] + "\u00a0", "kinh_gui_label"))
             rows.append(row)
     spacer(8)
     for block in report.body:
@@ -226,21 +238,28 @@ def _tail_rows(report: Report, widths_pt: list[float]) -> list[Row]:
 
 
 def _page_breaks(rows: list[Row]) -> list[int]:
-    """Manual breaks: a heading is never the last row of a page; the closing stays with the signature."""
+    """Manual breaks: a heading (or a run of headings) never ends a page; the closing stays with the signature."""
     breaks: list[int] = []
     used = 0.0
     tail_start = next((i for i, r in enumerate(rows) if r.tail), len(rows))
     tail_height = sum(r.height for r in rows[tail_start:])
     for i, row in enumerate(rows):
         need = row.height
-        if row.heading and i + 1 < len(rows):
-            need += rows[i + 1].height
+        if row.heading:
+            j = i + 1
+            while j < len(rows) and rows[j].heading:
+                need += rows[j].height
+                j += 1
+            if j < len(rows):
+                need += rows[j].height
         if i == tail_start and tail_height <= PAGE_PT:
             need = tail_height
-        if used > 0 and used + need > PAGE_PT:
-            if used + row.height <= PAGE_PT and (row.heading or i == tail_start):
-                breaks.append(i)  # break after the previous row (1-based index i)
+        starts_group = (row.heading and not (i > 0 and rows[i - 1].heading)) or i == tail_start
+        if used > 0 and used + need > PAGE_PT and starts_group and need <= PAGE_PT:
+            breaks.append(i)  # break after the previous row (1-based index i)
             used = 0.0
+        elif used + row.height > PAGE_PT:
+            used = 0.0  # the page is full: Excel moves the row to the next page itself
         used += row.height
     return breaks
 

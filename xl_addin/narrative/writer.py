@@ -29,6 +29,7 @@ import yaml
 from jinja2 import (Environment, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound,
                     TemplateSyntaxError, pass_context)
 
+from ..definition import expr
 from ..definition.loader import templates_root
 from ..definition.models import NUMERIC_TYPES, FieldDef, ReportDefinition, Section
 from ..definition.periods import Period, is_same_period_last_year, parse_period
@@ -149,15 +150,18 @@ def _attach(text: Any, before: str = ", ", after: str = "") -> str:
 class Tracked:
     """Values by code; every code a template reads is remembered (the rest get generic sentences)."""
 
-    def __init__(self, mapping: dict[str, Any], seen: set[str], default: Any = None) -> None:
+    def __init__(self, mapping: dict[str, Any], seen: set[str], default: Any = None,
+                 implies: dict[str, set[str]] | None = None) -> None:
         self._mapping = mapping
         self._seen = seen
         self._default = default
+        self._implies = implies or {}
 
     def __getattr__(self, code: str) -> Any:
         if code.startswith("_"):
             raise AttributeError(code)
         self._seen.add(code)
+        self._seen.update(self._implies.get(code, ()))
         value = self._mapping.get(code)
         if value is None and self._default is not None:
             return self._default(code)
@@ -188,6 +192,9 @@ class Narrative:
         self.sections = {s.code for s in self.definition.walk_sections()}
         self.unit = _unit_names(data, self.phrases)
         self.typed_fields = {r.typed for r in self.definition.ratios if r.typed}
+        # a template that tells a ratio tells its numerator and denominator too
+        self.ratio_fields = {r.code: expr.field_refs(expr.parse(r.numerator)) | expr.field_refs(expr.parse(r.denominator))
+                             for r in self.definition.ratios}
 
     # ---------------------------------------------------------------- context
     def context(self, **extra: Any) -> dict[str, Any]:
@@ -196,7 +203,7 @@ class Narrative:
         ctx = {
             "_nc": self,
             "v": Tracked(values, self.seen),
-            "r": Tracked(self.ratios, self.seen, default=_empty_ratio),
+            "r": Tracked(self.ratios, self.seen, default=_empty_ratio, implies=self.ratio_fields),
             "ds": Tracked(self.data.lists, self.seen, default=lambda code: []),
             "bang": self.data.tables,
             "p": self.phrases,

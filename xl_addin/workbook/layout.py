@@ -6,6 +6,7 @@ can never disagree. Rows and columns are 1-based (Excel's).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter
@@ -45,11 +46,11 @@ class FieldCell:
     row: int
     col: int = F_VALUE
 
-    @property
+    @functools.cached_property
     def ref(self) -> str:
         return a1(self.row, self.col)
 
-    @property
+    @functools.cached_property
     def address(self) -> str:
         return f"{self.sheet}!{self.ref}"
 

@@ -247,12 +247,16 @@ def extract(definition: ReportDefinition, grids: dict[str, Grid], file_label: st
         first, last = block.first_col - 1, block.last_col
         for r in range(block.first_row, block.last_row + 1):
             line = grid[r - 1] if grid is not None and r - 1 < len(grid) else ()
-            if not any(not _blank(v) for v in line[first:last]):
+            segment = line[first:last]
+            if segment.count("") + segment.count(None) == len(segment):  # an empty row, checked in C
                 continue
             raws = {c.code: _cell(grid, r, block.columns[c.code]) for c in block.definition.columns}
-            rows.append({c.code: None if _blank(raws[c.code]) else
-                         conv.convert(c, raws[c.code], block.sheet, a1(r, block.columns[c.code]), code)
-                         for c in block.definition.columns})
+            row = {c.code: None if _blank(raws[c.code]) else
+                   conv.convert(c, raws[c.code], block.sheet, a1(r, block.columns[c.code]), code)
+                   for c in block.definition.columns}
+            if all(v is None for v in row.values()) and all(_blank(v) for v in raws.values()):
+                continue  # only spaces
+            rows.append(row)
             positions.append(r)
         data.lists[code] = rows
         data.list_rows[code] = positions
@@ -270,7 +274,8 @@ def extract(definition: ReportDefinition, grids: dict[str, Grid], file_label: st
             if row_def is not None and not row_def.input:
                 continue
             line = grid[r - 1] if grid is not None and r - 1 < len(grid) else ()
-            if row_def is None and not any(not _blank(v) for v in line[span[0]:span[1]]):
+            segment = line[span[0]:span[1]]
+            if row_def is None and segment.count("") + segment.count(None) == len(segment):
                 continue
             out: dict[str, Any] = {}
             if row_def is not None:
