@@ -209,7 +209,7 @@ def test_001_dossiers_received_resolved_and_on_time_rate(reports, texts):
                            "phương hướng, nhiệm vụ năm 2024")
     assert r.header.so_ky_hieu.startswith("Số:") and r.header.so_ky_hieu.endswith("/BC-UBND")
     # no signing date yet: the place line leaves the day and month blank (a draft, as 001 is)
-    assert r.header.dia_danh_ngay.startswith("Phường Trần Hưng Đạo, ngày ") and r.header.dia_danh_ngay.endswith("năm 2023")
+    assert r.header.dia_danh_ngay.startswith("Phường Trần Hưng Đạo, ngày\u00a0") and r.header.dia_danh_ngay.endswith("năm 2023")
     assert "tháng" in r.header.dia_danh_ngay and not any(ch.isdigit() for ch in r.header.dia_danh_ngay[:-4])
     assert r.signature == ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"] and r.signer == "Vũ Ngọc Chiến"
     assert r.recipients[-1] == "- Lưu VP." and r.recipients[0] == "- Đảng ủy, HĐND, UBND phường;"
@@ -385,9 +385,102 @@ def test_empty_workbook_gives_a_skeleton(tmp_path):
     assert tops == ["I", "II", "III", "IV", "V"]
     assert "(Chưa có số liệu" in text and "(Chưa có nội dung" in text
     assert report.signature == ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"] and report.recipients == ["- Lưu: VT."]
-    assert report.header.dia_danh_ngay.startswith("Phường Thành Sen, ngày ") and report.warnings
+    assert report.header.dia_danh_ngay.startswith("Phường Thành Sen, ngày\u00a0") and report.warnings
     result = run_report(blank.path, out=tmp_path / "skeleton.xlsx", docx=tmp_path / "skeleton.docx")
     assert Path(result["xlsx"]).exists() and Path(result["docx"]).exists()
+
+
+def _data(definition, values: dict, level: str = "phuong") -> WorkbookData:
+    """A workbook's values without a file (for what only the definition decides)."""
+    layout = compute_layout(definition)
+    full = {code: None for code in layout.fields}
+    full.update({"don_vi_cap": level, "ky_bao_cao": "6T-2026"})
+    full.update(values)
+    return WorkbookData("x.xlsx", definition, layout, {"period_code": "6T-2026", "unit_level": level}, full,
+                        lists={lst.code: [] for lst in definition.lists}, tables={t.code: [] for t in definition.tables},
+                        cells={code: pos.address for code, pos in layout.fields.items()})
+
+
+@pytest.mark.parametrize("level, authority, title, expected", [
+    ("phuong", "tm", "CHỦ TỊCH", ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"]),
+    ("huyen", "kt", "PHÓ CHỦ TỊCH", ["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]),
+    ("xa", "tm", "Phó Chủ tịch", ["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]),  # a deputy never signs TM. alone
+    ("phong", "truc_tiep", "TRƯỞNG PHÒNG", ["TRƯỞNG PHÒNG"]),
+    ("phong", "kt", "PHÓ TRƯỞNG PHÒNG", ["KT. TRƯỞNG PHÒNG", "PHÓ TRƯỞNG PHÒNG"]),
+    ("phuong", "tl", "CHÁNH VĂN PHÒNG", ["TL. CHỦ TỊCH", "CHÁNH VĂN PHÒNG"]),
+    ("tinh", "q", "CHỦ TỊCH", ["TM. ỦY BAN NHÂN DÂN", "Q. CHỦ TỊCH"]),
+    ("so", None, None, ["GIÁM ĐỐC"]),
+])
+def test_signature_block_from_authority_and_title(level, authority, title, expected):
+    data = _data(load_definition(), {"don_vi_ten": "Đơn vị thử", "tham_quyen_ky": authority, "chuc_vu_ky": title,
+                                     "nguoi_ky": "Lê Văn Cường"}, level=level)
+    report = build_report(data)
+    assert report.signature == expected and report.signer == "Lê Văn Cường"
+
+
+def test_sheet_goes_through_the_port_in_a_few_bulk_calls(books, tmp_path):
+    counts = []
+    for key in ("clean", "002"):  # a short and a long report: the same number of round trips
+        port = OpenpyxlPort(books[key])
+        data = read_workbook(books[key])
+        write_report_sheet(port, data, build_report(data))
+        counts.append(port.calls)
+    assert counts[0] == counts[1] <= 10
+
+
+class ValuesPort:
+    """A workbook port that only holds values (as a live book seen through xlwings would)."""
+
+    def __init__(self, path: Path) -> None:
+        wb = openpyxl.load_workbook(path)
+        self.sheets = {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+        self.calls = 0
+        self.name = path.name
+
+    def sheet_names(self):
+        self.calls += 1
+        return list(self.sheets)
+
+    def read_sheet(self, name, rows, cols):
+        self.calls += 1
+        grid = self.sheets[name]
+        return [[(grid[r][c] if r < len(grid) and c < len(grid[r]) else None) for c in range(cols)] for r in range(rows)]
+
+    def write_sheet(self, name, rows, widths, header_rows=1, after=None):
+        self.calls += 1
+        self.sheets[name] = [list(r) for r in rows]
+
+    def write_cells(self, sheet, cells):
+        self.calls += 1
+        grid = self.sheets[sheet]
+        for ref, value in cells.items():
+            row, col = openpyxl.utils.cell.coordinate_to_tuple(ref)
+            while len(grid) < row:
+                grid.append([])
+            grid[row - 1] += [None] * (col - len(grid[row - 1]))
+            grid[row - 1][col - 1] = value
+
+    def delete_sheet(self, name):
+        self.calls += 1
+        self.sheets.pop(name, None)
+
+    def unprotect(self, sheets):
+        self.calls += 1
+
+    def protect(self, sheets):
+        self.calls += 1
+
+
+def test_a_values_only_port_gets_the_text_and_the_digest(books):
+    port = ValuesPort(books["clean"])
+    data = read_workbook(books["clean"])
+    digest = write_report_sheet(port, data, build_report(data))
+    cells = [c for row in port.sheets[REPORT_SHEET] for c in row if c]
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in cells and any(str(c).endswith("./.") for c in cells)
+    assert digest in [v for row in port.sheets["_meta"] for v in row] and not needs_confirmation(port)
+    port.sheets[REPORT_SHEET][40][0] = "sửa tay"
+    assert needs_confirmation(port)
+    assert port.calls <= 16
 
 
 def test_a_new_section_and_field_get_generic_sentences_without_python():
@@ -401,14 +494,8 @@ def test_a_new_section_and_field_get_generic_sentences_without_python():
     i5.fields.append(FieldDef(code="tiep_cong_dan_luot", label="Số lượt tiếp công dân", type="integer", unit="lượt",
                               section="I.5"))
     definition.profile = "quang-tri"
-    layout = compute_layout(definition)
-    values = {code: None for code in layout.fields}
-    values.update({"don_vi_ten": "Phường Đông Hà", "don_vi_cap": "phuong", "ky_bao_cao": "6T-2026",
-                   "cds_diem": Decimal("87.5"), "tiep_cong_dan_luot": Decimal(12)})
-    data = WorkbookData("x.xlsx", definition, layout, {"period_code": "6T-2026", "unit_level": "phuong"}, values,
-                        lists={lst.code: [] for lst in definition.lists},
-                        tables={t.code: [] for t in definition.tables},
-                        cells={code: pos.address for code, pos in layout.fields.items()})
+    data = _data(definition, {"don_vi_ten": "Phường Đông Hà", "cds_diem": Decimal("87.5"),
+                              "tiep_cong_dan_luot": Decimal(12)})
     report = build_report(data)
     body = _body(report)
     assert "7. Chương trình chuyển đổi số của tỉnh" in [b.text for b in report.body if b.kind == "heading"]
@@ -474,7 +561,7 @@ def test_sheet_layout_round_trip_and_meta_digest(books, reports, tmp_path):
     cells = [c for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
     joined = "\n".join(cells)
     assert unicodedata.is_normalized("NFC", joined)
-    for line in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "ỦY BAN NHÂN DÂN", "HUYỆN ĐỨC THỌ",
+    for line in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "ỦY BAN NHÂN DÂN\nHUYỆN ĐỨC THỌ",
                  "BÁO CÁO", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH", "Hoàng Xuân Hùng", "Đức Thọ, ngày 20 tháng 6 năm 2023"):
         assert line in cells
     assert "54,02 tỷ đồng/146,25 tỷ đồng, đạt 36,94%" in joined and "16/60 nhiệm vụ, đạt 26,67%" in joined
@@ -485,16 +572,19 @@ def test_sheet_layout_round_trip_and_meta_digest(books, reports, tmp_path):
     assert int(ws.page_setup.paperSize) == 9 and ws.page_setup.orientation == "portrait"
     m = ws.page_margins
     assert (round(m.top * 25.4), round(m.bottom * 25.4), round(m.left * 25.4), round(m.right * 25.4)) == (20, 20, 30, 15)
-    assert ws.print_area and "$A$1:$G$" in ws.print_area
+    last = openpyxl.utils.get_column_letter(ws.max_column)
+    assert ws.print_area == f"'{REPORT_SHEET}'!$A$1:${last}${ws.max_row}"
     assert ws.HeaderFooter.differentFirst and "&P" in ws.oddHeader.center.text
     assert ws["A1"].font.name == "Times New Roman" and ws.sheet_view.showGridLines is False
     body_rows = [r for r in range(1, ws.max_row + 1) if isinstance(ws.cell(r, 1).value, str)
                  and ws.cell(r, 1).value.startswith("\u00a0")]
     merged = {(rng.min_row, rng.min_col, rng.max_col) for rng in ws.merged_cells.ranges}
-    assert body_rows and all((r, 1, 7) in merged for r in body_rows)
-    assert all(ws.cell(r, 1).alignment.wrap_text and ws.cell(r, 1).alignment.horizontal == "justify" for r in body_rows)
+    assert body_rows and all((r, 1, ws.max_column) in merged for r in body_rows)
+    assert all(ws.cell(r, 1).alignment.wrap_text for r in body_rows)
     heading = next(r for r in body_rows if ws.cell(r, 1).value.strip().startswith("I. CÔNG TÁC"))
-    assert ws.cell(heading, 1).font.b
+    assert ws.cell(heading, 1).font.b and ws.cell(heading, 1).font.sz == 13
+    paragraph = next(r for r in body_rows if "16/60 nhiệm vụ" in ws.cell(r, 1).value)
+    assert ws.cell(paragraph, 1).alignment.horizontal == "justify" and not ws.cell(paragraph, 1).font.b
     # every row is tall enough for its text (estimated lines × line height)
     layout = build_layout(reports["002"])
     for r, row in enumerate(layout.rows, start=1):

@@ -104,3 +104,38 @@ def test_remote_engine_diagnostics_shows_a_message_box(tmp_path):
     assert {c["check"] for c in checks} >= {"interpreter", "xlwings", "template", "separators"}
     alert = [a for a in book.json()["actions"] if a["func"] == "alert"][-1]
     assert "Phiên bản xlwings" in alert["args"][0] and alert["args"][1] == "Kiểm tra cài đặt CCHC"
+
+
+@needs_xlwings_key
+def test_remote_engine_report_writes_the_report_sheet(tmp_path):
+    from seed_reports import R002
+
+    path = filled_workbook(tmp_path, R002)
+    book = remote_book(path)
+    digest = ribbon.report(book)
+    assert digest
+    actions = book.json()["actions"]
+    assert actions[0]["func"] == "addSheet" and actions[0]["args"][1] == "Báo cáo"
+    block = next(a for a in actions if a["func"] == "setValues")["values"]
+    text = "\n".join(str(v) for row in block for v in row if v)
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "BÁO CÁO" in text and "./." in text
+    funcs = {a["func"] for a in actions}
+    assert {"rangeMerge", "setRowHeight", "setFontProperty"} <= funcs
+    assert not [a for a in actions if a["func"] == "alert"]
+
+
+def test_report_through_files_and_refusal_after_hand_edit(tmp_path):
+    from seed_reports import R001
+
+    path = filled_workbook(tmp_path, R001)
+    port = OpenpyxlPort(path)
+    assert ribbon.report(port)
+    port.save()
+    wb = openpyxl.load_workbook(path)
+    assert "Báo cáo" in wb.sheetnames
+    ws = wb["Báo cáo"]
+    ws.cell(row=ws.max_row, column=1).value = "sửa tay"
+    wb.save(path)
+    port = OpenpyxlPort(path)
+    assert ribbon.report(port) is None  # no screen to ask on: the hand edit is kept
+    assert ribbon.report(OpenpyxlPort(path), force=True)

@@ -350,6 +350,30 @@ class Profile(Model):
     deadline_working_days: Optional[int] = None
 
 
+class TemplateVersion(Model):
+    """A past version of the template, kept as a field mapping only (no old copy of the YAML).
+
+    A workbook built from it is read with the current definition: fields renamed since then are
+    found by their old defined name, fields moved since then at the cell declared here; all other
+    fields sit where the current layout puts them.
+    """
+
+    version: str
+    note: Optional[Text] = None
+    renamed: dict[str, Code] = {}  # old field code -> current field code
+    moved: dict[Code, str] = {}  # current field code -> "Sheet!A1" where that version kept it
+
+    @model_validator(mode="after")
+    def _refs(self) -> "TemplateVersion":
+        for code, where in self.moved.items():
+            if not _MOVED_RE.match(where):
+                raise ValueError(f"phiên bản {self.version}: vị trí «{where}» của «{code}» phải có dạng Trang!D12")
+        return self
+
+
+_MOVED_RE = re.compile(r"^[^!]{1,31}![A-Z]{1,3}[1-9][0-9]{0,6}$")
+
+
 class ReportDefinition(Model):
     id: Code
     version: str
@@ -365,6 +389,7 @@ class ReportDefinition(Model):
     rules: list[Rule] = []
     instructions: list[Text] = []
     deadline_working_days: int = 2
+    versions: list[TemplateVersion] = []  # past versions a workbook may still come from (versions.yaml)
     # filled by the loader
     profile: Optional[str] = None
     profile_name: Optional[Text] = None
@@ -401,6 +426,12 @@ class ReportDefinition(Model):
 
     def ratio_map(self) -> dict[str, Ratio]:
         return {r.code: r for r in self.ratios}
+
+    def past_version(self, version: str) -> Optional[TemplateVersion]:
+        for past in self.versions:
+            if past.version == version:
+                return past
+        return None
 
     def rules_for(self, level: str | None = None) -> list[Rule]:
         """Rules that apply to this definition's profile and, when given, the unit's level."""
@@ -460,9 +491,34 @@ class ReportDefinition(Model):
             if ratio.typed and (ratio.typed not in fields or fields[ratio.typed].type != "percent"):
                 raise ValueError(f"tỷ lệ «{ratio.code}»: typed «{ratio.typed}» phải là một trường kiểu percent")
         _unique([r.id for r in self.rules], "mã luật kiểm tra")
+        _check_versions(self, fields)
         for rule in self.rules:
             _check_rule(rule, fields, tables, lists)
         return self
+
+
+def _check_versions(definition: "ReportDefinition", fields: dict) -> None:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        current = Version(definition.version)
+    except InvalidVersion:
+        raise ValueError(f"phiên bản mẫu «{definition.version}» không hợp lệ (dạng 1.0, 1.2…)") from None
+    _unique([v.version for v in definition.versions], "phiên bản cũ")
+    for past in definition.versions:
+        try:
+            if Version(past.version) >= current:
+                raise ValueError(f"phiên bản cũ «{past.version}» phải nhỏ hơn phiên bản hiện hành {definition.version}")
+        except InvalidVersion:
+            raise ValueError(f"phiên bản cũ «{past.version}» không hợp lệ (dạng 0.9, 1.0…)") from None
+        for old, new in past.renamed.items():
+            if new not in fields:
+                raise ValueError(f"phiên bản {past.version}: «{old}» đổi thành «{new}», nhưng «{new}» không tồn tại")
+        for code in past.moved:
+            if code not in fields:
+                raise ValueError(f"phiên bản {past.version}: trường «{code}» không tồn tại")
+            if fields[code].computed:
+                raise ValueError(f"phiên bản {past.version}: «{code}» là ô tự tính, không cần khai báo vị trí")
 
 
 def _unique(values: list[str], what: str) -> None:

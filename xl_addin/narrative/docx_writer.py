@@ -167,11 +167,15 @@ def build_document(report: Report):
     table = doc.add_table(rows=2, cols=2)
     _borderless(table, HEADER_COLS_CM)
     left = _cell(table, 0, 0)
+    box_pt = (HEADER_COLS_CM[0] - 2 * CELL_PAD_CM) / 2.54 * 72 - 2
     if h.co_quan_chu_quan:
-        _para(left, h.co_quan_chu_quan, size=13)
+        for part in metrics.balanced_lines(h.co_quan_chu_quan, box_pt, 12):
+            _para(left, part, size=12)
+    name_size = _fit_size(h.co_quan, box_pt, (13, 12), bold=True)  # NĐ 30: 12–13 pt
     for line in h.co_quan:
-        _para(left, line, size=13, bold=True)
-    name_cm = max((metrics.text_width(x, 13, True) for x in h.co_quan), default=100) / 72 * 2.54
+        for part in metrics.balanced_lines(line, box_pt, name_size, True):
+            _para(left, part, size=name_size, bold=True)
+    name_cm = max((metrics.text_width(x, name_size, True) for x in h.co_quan), default=100) / 72 * 2.54
     _rule(left, min(max(name_cm / 3, 1.5), 3.0), HEADER_COLS_CM[0] - 2 * CELL_PAD_CM)
     right = _cell(table, 0, 1)
     _para(right, h.quoc_hieu, size=13, bold=True)
@@ -179,7 +183,9 @@ def build_document(report: Report):
     motto_cm = metrics.text_width(h.tieu_ngu, 14, True) / 72 * 2.54
     _rule(right, motto_cm, HEADER_COLS_CM[1] - 2 * CELL_PAD_CM)
     _para(_cell(table, 1, 0), h.so_ky_hieu, size=13, before=4)
-    _para(_cell(table, 1, 1), h.dia_danh_ngay, size=14, italic=True, before=4)
+    date_box = (HEADER_COLS_CM[1] - 2 * CELL_PAD_CM) / 2.54 * 72 - 2
+    _para(_cell(table, 1, 1), h.dia_danh_ngay, size=_fit_size([h.dia_danh_ngay], date_box, (14, 13, 12)), italic=True,
+          before=4)
 
     _para(doc, report.title, size=14, bold=True, before=18, keep_next=True)
     _para(doc, report.trich_yeu, size=14, bold=True, keep_next=True)
@@ -200,8 +206,8 @@ def build_document(report: Report):
                 p.paragraph_format.tab_stops.add_tab_stop(Cm(3.5 + label_cm))
     for block in report.body:
         heading = block.kind == "heading"
-        _para(doc, block.text, size=BODY_PT, bold=heading, italic=heading and block.level >= 3, align="justify",
-              after=6, indent_first=1.27, keep_next=heading, line=1.1)
+        _para(doc, block.text, size=BODY_PT, bold=heading, italic=heading and block.level >= 3,
+              align="left" if heading else "justify", after=6, indent_first=1.27, keep_next=heading, line=1.1)
     _para(doc, report.closing, size=BODY_PT, align="justify", after=6, indent_first=1.27, keep_next=True, line=1.1)
 
     sign = doc.add_table(rows=1, cols=2)
@@ -219,6 +225,14 @@ def build_document(report: Report):
         _para(right, "", size=14)
     _para(right, report.signer, size=14, bold=True)
     return doc
+
+
+def _fit_size(lines: list[str], box_pt: float, sizes: tuple[float, ...], bold: bool = False) -> float:
+    """The largest of ``sizes`` at which every line fits on one line of the box (else the smallest)."""
+    for size in sizes:
+        if all(metrics.text_width(x, size, bold) <= box_pt * 0.95 for x in lines):
+            return size
+    return sizes[-1]
 
 
 def _shade(paragraph, fill: str) -> None:

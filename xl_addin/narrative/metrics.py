@@ -75,3 +75,20 @@ def wrap_lines(text: str, width_pt: float, size: float, bold: bool = False, firs
                 used = w
         total += lines
     return max(total, 1)
+
+
+def balanced_lines(text: str, width_pt: float, size: float, bold: bool = False) -> list[str]:
+    """A title too wide for its box, cut into two lines of about equal width (not "… THÔNG / TIN")."""
+    if text_width(text, size, bold) <= width_pt or " " not in text:
+        return [text]
+    words = text.split(" ")
+    best, best_gap = [text], None
+    for i in range(1, len(words)):
+        first, second = " ".join(words[:i]), " ".join(words[i:])
+        a, b = text_width(first, size, bold), text_width(second, size, bold)
+        if max(a, b) > width_pt:
+            continue
+        gap = abs(a - b)
+        if best_gap is None or gap < best_gap:
+            best, best_gap = [first, second], gap
+    return best

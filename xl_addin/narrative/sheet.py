@@ -1,12 +1,13 @@
 """The Báo cáo sheet: the report inside the workbook, laid out like a signed NĐ 30/2020 document.
 
-Seven columns: A–C hold the issuing body (left of the header table), D–G quốc hiệu and tiêu
-ngữ; the short rules under the body's name, under the tiêu ngữ and under the subject are top
-borders of cells placed so that each rule is centred where it belongs. Body paragraphs are
-merged across A–G, wrapped and justified, with a first-line indent; every row gets the height
-its text needs (Excel never grows a merged cell), A4 portrait, NĐ 30 margins, page numbers
-from page 2, manual page breaks so that a heading never ends a page and the closing stays
-with the signature.
+The 16,5 cm line is cut into columns at every edge the layout needs (``Geometry``): the header's
+left block (issuing body, one cell over the header rows) and right block (quốc hiệu, tiêu ngữ),
+and the short rules under the body's name, the tiêu ngữ and the subject, drawn as top borders of
+the cells they span so that each is centred where it belongs. Body paragraphs are merged across
+the line, wrapped and justified, with a first-line indent; every row gets the height its text
+needs (neither Excel nor LibreOffice grows a merged cell), A4 portrait, NĐ 30 margins, page
+numbers from page 2, manual page breaks so that a heading never ends a page and the closing
+stays with the signature.
 
 Values go through the workbook port in one ``write_sheet``; the openpyxl adapter then gets
 the rich formatting on ``port.book``; the xlwings adapter a few grouped formatting calls.
@@ -18,9 +19,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
+
+from openpyxl.utils import get_column_letter
 
 from ..errors import CchcError
 from ..ui import ui
@@ -33,10 +37,10 @@ from .text import kinh_gui_lines
 
 log = logging.getLogger("cchc.narrative")
 
-NCOLS = 7
+MAX_COLS = 12  # the layout cuts at most 10 columns; readers look a little further
 LEFT_CM = 6.0  # issuing body's column of the header table (at least)
 TEXT_CM = 16.5  # A4 210 mm − 30 mm − 15 mm
-PAGE_PT = 720.0  # printable height of an A4 page with 20 mm top and bottom margins (728 pt), less a margin
+PAGE_PT = 724.0  # printable height of an A4 page with 20 mm top and bottom margins (728,5 pt), less a margin
 INDENT = "\u00a0" * 10  # first-line indent of body paragraphs (≈ 1,15 cm at 13 pt)
 LINE = 1.17  # line height as a multiple of the font size
 PAD = 3.0  # points added to a row beyond its lines
@@ -64,9 +68,9 @@ STYLES: dict[str, dict[str, Any]] = {
     "kinh_gui": {"size": 14, "h": "center"},
     "kinh_gui_label": {"size": 14, "h": "right"},
     "kinh_gui_item": {"size": 14, "h": "left"},
-    "h1": {"size": 13, "bold": True, "h": "justify"},
-    "h2": {"size": 13, "bold": True, "h": "justify"},
-    "h3": {"size": 13, "bold": True, "italic": True, "h": "justify"},
+    "h1": {"size": 13, "bold": True, "h": "left"},
+    "h2": {"size": 13, "bold": True, "h": "left"},
+    "h3": {"size": 13, "bold": True, "italic": True, "h": "left"},
     "p": {"size": 13, "h": "justify"},
     "li": {"size": 13, "h": "justify"},
     "noi_nhan_label": {"size": 12, "bold": True, "italic": True, "h": "left"},
@@ -91,8 +95,8 @@ class Row:
     height: float = 0.0
     space: float = 0.0  # extra points below the text
     heading: bool = False  # never the last row of a page
+    fixed: bool = False  # height set by the layout, not by its parts
     tail: bool = False  # closing + signature: kept on one page
-    body: bool = False
 
 
 @dataclass
@@ -100,6 +104,11 @@ class SheetLayout:
     rows: list[Row]
     widths_cm: list[float]
     breaks: list[int]  # page break after these (1-based) rows
+    chu_quan: bool = False  # the header's first line is the superior body (not bold)
+
+    @property
+    def ncols(self) -> int:
+        return len(self.widths_cm)
 
     @property
     def widths_chars(self) -> dict[int, float]:
@@ -108,11 +117,16 @@ class SheetLayout:
     def grid(self) -> list[list[Any]]:
         out = []
         for row in self.rows:
-            values: list[Any] = [None] * NCOLS
+            values: list[Any] = [None] * self.ncols
             for part in row.parts:
                 values[part.first - 1] = part.text
             out.append(values)
         return out
+
+
+def to_pixels(points: float) -> float:
+    """A row height Excel keeps as it is: whole screen pixels (0,75 pt), rounded up."""
+    return math.ceil(round(points / 0.75, 3)) * 0.75
 
 
 def chars_to_pt(chars: float) -> float:
@@ -125,30 +139,58 @@ def cm_to_chars(cm: float) -> float:
     return round(max(pixels - 5, 0) / 7, 2)
 
 
-def _col_widths(report: Report) -> tuple[list[float], float]:
-    """Column widths (cm) and the width of the header's left block.
+def _cm(text: str, style: str) -> float:
+    s = STYLES[style]
+    return metrics.text_width(text, s["size"], s.get("bold", False)) / 72 * 2.54
 
-    The left block is 6 cm, wider (up to 7,5 cm) when the body's name would wrap. D+E is the
-    subject's rule, centred on the page; E+F the tiêu ngữ's, centred over the right block; B the
-    rule under the body's name, a third of the name.
+
+class Geometry:
+    """Where things sit across the 16,5 cm line, in cm; the columns are cut at every edge used.
+
+    The header's left block is 6 cm (wider, up to 7,5 cm, when the body's name would wrap); the
+    rule under the body's name is a third of the name, centred in the left block; the tiêu ngữ's
+    rule is as wide as the tiêu ngữ, centred over the right block; the subject's rule is a third
+    of the subject line, centred on the page; Nơi nhận takes the left half of the signature area.
     """
-    h = report.header
-    names = [x for x in h.co_quan] + ([h.co_quan_chu_quan] if h.co_quan_chu_quan else [])
-    name_cm = max((metrics.text_width(x, STYLES["co_quan"]["size"], True) for x in names), default=100) / 72 * 2.54
-    left = min(max(LEFT_CM, name_cm + 0.4), TEXT_CM - 9.0)
-    motto = metrics.text_width(h.tieu_ngu, STYLES["tieu_ngu"]["size"], True) / 72 * 2.54 + 0.1
-    motto = min(max(motto, 3.0), TEXT_CM - left - 0.4)
-    centre = (left + TEXT_CM) / 2
-    motto_left, motto_right = centre - motto / 2, centre + motto / 2
-    subject_right = min(max(TEXT_CM - left, motto_left + 0.3), motto_right - 0.3)  # [left, TEXT_CM - left] is centred
-    d = motto_left - left
-    e = subject_right - motto_left
-    f = motto_right - subject_right
-    g = TEXT_CM - motto_right
-    own = max((metrics.text_width(x, STYLES["co_quan"]["size"], True) for x in h.co_quan), default=100) / 72 * 2.54
-    b = min(max(own / 3, 1.5), 3.0)
-    a = c = (left - b) / 2
-    return [a, b, c, d, e, f, g], left
+
+    def __init__(self, report: Report) -> None:
+        h = report.header
+        names = list(h.co_quan) + ([h.co_quan_chu_quan] if h.co_quan_chu_quan else [])
+        widest = max((_cm(x, "co_quan") for x in names), default=4.0)
+        room = TEXT_CM - _cm(h.quoc_hieu, "quoc_hieu") - 0.9  # quốc hiệu keeps to one line
+        self.left = min(max(LEFT_CM, widest / FIT_EXCEL + 0.3), max(room, LEFT_CM))
+        own = max((_cm(x, "co_quan") for x in h.co_quan), default=4.0)
+        rule = min(max(own / 3, 1.5), 3.0)
+        self.name_rule = ((self.left - rule) / 2, (self.left + rule) / 2)
+        motto = min(max(_cm(h.tieu_ngu, "tieu_ngu") + 0.1, 3.0), TEXT_CM - self.left - 0.4)
+        centre = (self.left + TEXT_CM) / 2
+        self.motto_rule = (centre - motto / 2, centre + motto / 2)
+        subject = min(max(min(_cm(report.trich_yeu, "trich_yeu"), TEXT_CM) / 3, 3.0), 6.0)
+        self.subject_rule = (TEXT_CM / 2 - subject / 2, TEXT_CM / 2 + subject / 2)
+        self.sign = TEXT_CM / 2
+        edges = {0.0, TEXT_CM, self.left, self.sign, *self.name_rule, *self.motto_rule, *self.subject_rule}
+        cuts = sorted(round(x, 2) for x in edges)
+        self.edges = []
+        for x in cuts:  # edges closer than 3 mm are one edge (a rule 3 mm longer is not seen)
+            if not self.edges or x - self.edges[-1] > 0.3:
+                self.edges.append(x)
+            elif x == TEXT_CM:
+                self.edges[-1] = x
+
+    @property
+    def widths(self) -> list[float]:
+        return [b - a for a, b in zip(self.edges, self.edges[1:])]
+
+    def col(self, x: float) -> int:
+        """The 1-based column that starts at ``x`` cm."""
+        return min(range(len(self.edges)), key=lambda i: abs(self.edges[i] - x)) + 1
+
+    def span(self, a: float, b: float) -> tuple[int, int]:
+        return self.col(a), self.col(b) - 1
+
+    def cols(self, a: float, b: float) -> list[int]:
+        first, last = self.span(a, b)
+        return list(range(first, last + 1))
 
 
 def _text_height(text: str, width_pt: float, size: float, bold: bool, fit: float) -> float:
@@ -163,8 +205,13 @@ def _part_lines(part: Part, widths_pt: list[float]) -> float:
 
 
 def build_layout(report: Report) -> SheetLayout:
-    widths, _left = _col_widths(report)
+    geo = Geometry(report)
+    widths = geo.widths
     widths_pt = [w / 2.54 * 72 for w in widths]
+    n = len(widths)
+    full = (1, n)
+    left_block = geo.span(0, geo.left)
+    right_block = geo.span(geo.left, TEXT_CM)
     rows: list[Row] = []
     h = report.header
 
@@ -172,68 +219,80 @@ def build_layout(report: Report) -> SheetLayout:
         rows.append(Row(height=points))
 
     for block in report.warnings:
-        rows.append(Row([Part(1, NCOLS, block.text, "warning")], space=2))
+        rows.append(Row([Part(*full, block.text, "warning")], space=2))
     if report.warnings:
         spacer(8)
-    left = ([(h.co_quan_chu_quan, "chu_quan")] if h.co_quan_chu_quan else []) + [(x, "co_quan") for x in h.co_quan]
-    right = [(h.quoc_hieu, "quoc_hieu"), (h.tieu_ngu, "tieu_ngu")]
-    for i in range(max(len(left), len(right)) + 1):
-        row = Row()
-        if i < len(left):
-            row.parts.append(Part(1, 3, *left[i]))
-        if i < len(right):
-            row.parts.append(Part(4, NCOLS, *right[i]))
-        if i == len(left):
-            row.rules.append(2)
-        if i == len(right):
-            row.rules += [5, 6]
-        if i in (len(left) - 1, len(right) - 1):
-            row.space = RULE_GAP
-        if not row.parts:
-            row.height = 6
-        rows.append(row)
-    rows.append(Row([Part(1, 3, h.so_ky_hieu, "so"), Part(4, NCOLS, h.dia_danh_ngay, "ngay")]))
+    # The issuing body is one cell over the header rows (its name may wrap); quốc hiệu and tiêu ngữ
+    # have a row each, then the rules: each sits just under its own text.
+    left_pt = sum(widths_pt[left_block[0] - 1: left_block[1]])
+    names = [part for x in h.co_quan
+             for part in metrics.balanced_lines(x, (left_pt - 5) * FIT_EXCEL, STYLES["co_quan"]["size"], True)]
+    body_text = "\n".join(([h.co_quan_chu_quan] if h.co_quan_chu_quan else []) + names)
+    lines = [(h.co_quan_chu_quan, "chu_quan")] if h.co_quan_chu_quan else []
+    lines += [(x, "co_quan") for x in names]
+    body_h = PAD + sum(metrics.wrap_lines(t, (left_pt - 5) * FIT_EXCEL, STYLES[st]["size"], True)
+                       * STYLES[st]["size"] * LINE for t, st in lines)
+    top = [Row([Part(*right_block, h.quoc_hieu, "quoc_hieu")]),
+           Row([Part(*right_block, h.tieu_ngu, "tieu_ngu")], space=RULE_GAP)]
+    for row in top:
+        row.height = max(_part_lines(p, widths_pt) for p in row.parts) + row.space
+    fixed = sum(r.height for r in top)
+    if body_h + RULE_GAP <= fixed:
+        top.append(Row(rules=geo.cols(*geo.motto_rule) + geo.cols(*geo.name_rule), height=6, fixed=True))
+    else:
+        top.append(Row(rules=geo.cols(*geo.motto_rule), height=body_h + RULE_GAP - fixed, fixed=True))
+        top.append(Row(rules=geo.cols(*geo.name_rule), height=6, fixed=True))
+    for row in top:
+        row.fixed = True
+    top[0].parts.insert(0, Part(*left_block, body_text, "co_quan", down=len(top) - 2))
+    rows += top
+    rows.append(Row([Part(*left_block, h.so_ky_hieu, "so"), Part(*right_block, h.dia_danh_ngay, "ngay")]))
     spacer(10)
-    rows.append(Row([Part(1, NCOLS, report.title, "title")]))
-    rows.append(Row([Part(1, NCOLS, report.trich_yeu, "trich_yeu")], space=RULE_GAP))
-    rows.append(Row(rules=[4, 5], height=8))
+    rows.append(Row([Part(*full, report.title, "title")]))
+    rows.append(Row([Part(*full, report.trich_yeu, "trich_yeu")], space=RULE_GAP))
+    rows.append(Row(rules=geo.cols(*geo.subject_rule), height=8))
     kg = kinh_gui_lines(report)
     if len(kg) == 1:
-        rows.append(Row([Part(1, NCOLS, kg[0], "kinh_gui")]))
+        rows.append(Row([Part(*full, kg[0], "kinh_gui")]))
     elif kg:
+        label_at = geo.span(geo.name_rule[0], geo.left)
         for i, item in enumerate(kg[1:]):
-            row = Row([Part(4, NCOLS, item, "kinh_gui_item")])
+            row = Row([Part(*right_block, item, "kinh_gui_item")])
             if i == 0:
-                row.parts.insert(0, Part(2, 3, kg[0] + "\u00a0", "kinh_gui_label"))
+                row.parts.insert(0, Part(*label_at, kg[0] + "\u00a0", "kinh_gui_label"))
             rows.append(row)
     spacer(8)
     for block in report.body:
         style = {"heading": f"h{min(block.level, 3)}", "list_item": "li"}.get(block.kind, "p")
-        rows.append(Row([Part(1, NCOLS, INDENT + block.text, style)], space=AFTER, heading=block.kind == "heading",
-                        body=True))
-    rows.append(Row([Part(1, NCOLS, INDENT + report.closing, "p")], space=AFTER + 4, tail=True, body=True))
+        rows.append(Row([Part(*full, INDENT + block.text, style)], space=AFTER, heading=block.kind == "heading"))
+    rows.append(Row([Part(*full, INDENT + report.closing, "p")], space=AFTER + 4, tail=True))
     for row in rows:
-        if row.parts:
+        if row.parts and not row.fixed:
             row.height = max(_part_lines(p, widths_pt) for p in row.parts) + row.space
-    rows += _tail_rows(report, widths_pt)
-    return SheetLayout(rows, widths, _page_breaks(rows))
+    rows += _tail_rows(report, widths_pt, geo)
+    for row in rows:
+        row.height = to_pixels(row.height)
+    return SheetLayout(rows, widths, _page_breaks(rows), chu_quan=bool(h.co_quan_chu_quan))
 
 
-def _tail_rows(report: Report, widths_pt: list[float]) -> list[Row]:
+def _tail_rows(report: Report, widths_pt: list[float], geo: Geometry) -> list[Row]:
     """Nơi nhận on the left (one cell over all rows: label, then the entries), the signature on the right."""
     sig = STYLES["sig"]
     line_height = sig["size"] * LINE + PAD
+    left_first, left_last = geo.span(0, geo.sign)
+    right_first, right_last = geo.span(geo.sign, TEXT_CM)
     right: list[str | None] = list(report.signature) + [None] * 4 + [report.signer or None]
-    rows = [Row([Part(5, NCOLS, text, "sig")] if text else [], height=line_height, tail=True) for text in right]
+    rows = [Row([Part(right_first, right_last, text, "sig")] if text else [], height=line_height, tail=True)
+            for text in right]
     block = "\n".join([report.recipients_label] + report.recipients)
-    width = sum(widths_pt[:4])
+    width = sum(widths_pt[left_first - 1: left_last])
     label = STYLES["noi_nhan_label"]
     entry = STYLES["noi_nhan"]
     needed = label["size"] * LINE + PAD + sum(
         metrics.wrap_lines(x, (width - 5) * FIT_EXCEL, entry["size"]) * entry["size"] * LINE for x in report.recipients)
     while sum(r.height for r in rows) < needed:
         rows.append(Row(height=line_height, tail=True))
-    rows[0].parts.insert(0, Part(1, 4, block, "noi_nhan", down=len(rows) - 1))
+    rows[0].parts.insert(0, Part(left_first, left_last, block, "noi_nhan", down=len(rows) - 1))
     return rows
 
 
@@ -300,7 +359,7 @@ def needs_confirmation(port: WorkbookPort) -> bool:
     stored = str(meta.get("report_digest") or "")
     parts = stored.split(":")
     rows = int(parts[1]) if len(parts) == 3 and parts[0] == DIGEST_VERSION and parts[1].isdigit() else 0
-    grid = port.read_sheet(name, max(rows, 200) + 50, NCOLS + 5)
+    grid = port.read_sheet(name, max(rows, 200) + 50, MAX_COLS)
     if rows == 0:
         return any(_cell_text(v) for row in grid for v in (row or []))
     return _hash(grid) != parts[2]
@@ -356,7 +415,7 @@ def _format_openpyxl(book, name: str, layout: SheetLayout) -> None:
                           color=s.get("color"))
     blank_font = Font(name=FONT, size=13)
     for r, row in enumerate(layout.rows, start=1):
-        for c in range(1, NCOLS + 1):
+        for c in range(1, layout.ncols + 1):
             cell = ws.cell(row=r, column=c)
             cell.font = blank_font
             cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -369,15 +428,17 @@ def _format_openpyxl(book, name: str, layout: SheetLayout) -> None:
             cell.alignment = Alignment(horizontal=s["h"], vertical="top", wrap_text=True)
             if part.style == "noi_nhan":
                 cell.value = _noi_nhan_rich(part.text)
+            elif part.style == "co_quan" and "\n" in part.text and layout.chu_quan:
+                cell.value = _two_styles(part.text, "chu_quan", "co_quan")
             if s.get("fill"):
                 for c in range(part.first, part.last + 1):
                     ws.cell(row=r, column=c).fill = PatternFill("solid", fgColor="FF" + s["fill"])
         for c in row.rules:
             ws.cell(row=r, column=c).border = Border(top=thin)
-        ws.row_dimensions[r].height = round(row.height, 1)
+        ws.row_dimensions[r].height = row.height
     for col, width in layout.widths_chars.items():
-        ws.column_dimensions[chr(64 + col)].width = width
-    ws.print_area = f"A1:{chr(64 + NCOLS)}{len(layout.rows)}"
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.print_area = f"A1:{get_column_letter(layout.ncols)}{len(layout.rows)}"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = ws.ORIENTATION_PORTRAIT
     ws.page_setup.fitToWidth = 1
@@ -397,18 +458,25 @@ def _format_openpyxl(book, name: str, layout: SheetLayout) -> None:
         other.sheet_view.tabSelected = other.title == name
 
 
-def _noi_nhan_rich(text: str):
-    """The Nơi nhận label in 12 pt bold italic, the entries in 11 pt (NĐ 30/2020)."""
+def _two_styles(text: str, first: str, rest: str):
+    """Rich text: the first line in one style, the others in another."""
     from openpyxl.cell.rich_text import CellRichText, TextBlock
     from openpyxl.cell.text import InlineFont
 
-    label, _, entries = text.partition("\n")
-    head = STYLES["noi_nhan_label"]
-    body = STYLES["noi_nhan"]
-    blocks = [TextBlock(InlineFont(rFont=FONT, sz=head["size"], b=True, i=True), label)]
-    if entries:
-        blocks.append(TextBlock(InlineFont(rFont=FONT, sz=body["size"]), "\n" + entries))
+    def font(key: str) -> InlineFont:
+        s = STYLES[key]
+        return InlineFont(rFont=FONT, sz=s["size"], b=s.get("bold", False), i=s.get("italic", False))
+
+    head, _, tail = text.partition("\n")
+    blocks = [TextBlock(font(first), head)]
+    if tail:
+        blocks.append(TextBlock(font(rest), "\n" + tail))
     return CellRichText(blocks)
+
+
+def _noi_nhan_rich(text: str):
+    """The Nơi nhận label in 12 pt bold italic, the entries in 11 pt (NĐ 30/2020)."""
+    return _two_styles(text, "noi_nhan_label", "noi_nhan")
 
 
 def _ranges(refs: list[str], limit: int = 240) -> list[str]:
@@ -429,11 +497,10 @@ def _format_xlwings(port: Any, name: str, layout: SheetLayout) -> None:
     book = getattr(port, "book", None)
     if book is None or not hasattr(book, "sheets"):
         return
-    letters = "ABCDEFG"
     n = len(layout.rows)
     try:
         sheet = book.sheets[name]
-        whole = sheet.range((1, 1), (n, NCOLS))
+        whole = sheet.range((1, 1), (n, layout.ncols))
         whole.font.name = FONT
         whole.font.size = 13
         whole.wrap_text = True
@@ -441,28 +508,34 @@ def _format_xlwings(port: Any, name: str, layout: SheetLayout) -> None:
         bold, merges, heights = [], [], {}
         for r, row in enumerate(layout.rows, start=1):
             for part in row.parts:
-                ref = f"{letters[part.first - 1]}{r}:{letters[part.last - 1]}{r + part.down}"
+                ref = f"{get_column_letter(part.first)}{r}:{get_column_letter(part.last)}{r + part.down}"
                 if part.last > part.first or part.down:
                     merges.append(ref)
                 if STYLES[part.style].get("bold"):
                     bold.append(ref)
             heights.setdefault(round(row.height, 1), []).append(f"A{r}")
-        for address in _ranges(bold):
+        api = getattr(sheet, "api", None)
+        com = api is not None and not isinstance(api, (dict, list))
+
+        def groups(refs: list[str]) -> list[str]:
+            # COM takes union addresses ("A1:G1,A3:G3"); the remote engine one area per call
+            return _ranges(refs) if com else refs
+
+        for address in groups(bold):
             sheet.range(address).font.bold = True
             port.calls += 1
-        api = getattr(sheet, "api", None)
-        if api is not None and not isinstance(api, (dict, list)):  # COM: merges, heights, page setup
-            for address in _ranges(merges):
-                sheet.range(address).api.Merge()
+        for address in groups(merges):
+            sheet.range(address).merge()
+            port.calls += 1
+        for height, refs in heights.items():
+            for address in groups(refs):
+                sheet.range(address).row_height = height
                 port.calls += 1
-            for height, refs in heights.items():
-                for address in _ranges(refs):
-                    sheet.range(address).row_height = height
-                    port.calls += 1
+        if com:  # page setup has no xlwings API: COM only (docs/windows-smoke-test.md)
             setup = api.PageSetup
             setup.PaperSize = 9
             setup.Orientation = 1
-            setup.PrintArea = f"$A$1:$G${n}"
+            setup.PrintArea = f"$A$1:${get_column_letter(layout.ncols)}${n}"
             port.calls += 1
     except Exception:  # formatting is a nicety on a live book; never lose the written values over it
         log.warning("định dạng trang Báo cáo qua xlwings không đầy đủ", exc_info=True)
@@ -476,34 +549,36 @@ def tighten_rows(ws) -> None:
     """
     from openpyxl.worksheet.pagebreak import Break, RowBreak
 
-    letters = "ABCDEFG"
-    chars = [ws.column_dimensions[x].width or 8.43 for x in letters]
+    ncols = ws.max_column
+    chars = [ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(1, ncols + 1)]
     widths = [chars_to_pt(w) for w in chars]
-    exact = [w * LO_PT_PER_CHAR for w in chars]
+    exact = widths
+    for c, width in enumerate(widths, start=1):  # LibreOffice counts no padding per column: same cm as in Excel
+        ws.column_dimensions[get_column_letter(c)].width = round(width / LO_PT_PER_CHAR, 2)
     spans = {(rng.min_row, rng.min_col): (rng.max_col, rng.max_row) for rng in ws.merged_cells.ranges}
     rows: list[Row] = []
     tail = False
     for r in range(1, ws.max_row + 1):
         old, new = [], []
         heading = False
-        for c in range(1, NCOLS + 1):
+        for c in range(1, ncols + 1):
             cell = ws.cell(row=r, column=c)
             text = str(cell.value) if cell.value is not None else ""
             if not text.strip():
                 continue
             last, bottom = spans.get((r, c), (c, r))
-            if c == 1 and last == NCOLS and text.strip().endswith("./."):
+            if c == 1 and last == ncols and text.strip().endswith("./."):
                 tail = True
             if bottom > r:
                 continue  # a block over several rows keeps its rows
             size, bold = float(cell.font.sz or 11), bool(cell.font.b)
-            heading = heading or (c == 1 and last == NCOLS and bold and cell.alignment.horizontal == "justify"
+            heading = heading or (c == 1 and last == ncols and bold and cell.alignment.horizontal == "left"
                                   and cell.fill.fill_type is None)
             old.append(_text_height(text, sum(widths[c - 1: last]), size, bold, FIT_EXCEL))
             new.append(_text_height(text, sum(exact[c - 1: last]), size, bold, FIT_EXACT))
         height = ws.row_dimensions[r].height or 15.0
         if old:
-            height = max(round(height - (max(old) - max(new)), 1), 6.0)
+            height = max(to_pixels(height - (max(old) - max(new))), 6.0)
             ws.row_dimensions[r].height = height
         rows.append(Row(height=height, heading=heading, tail=tail))
     ws.row_breaks = RowBreak()

@@ -51,6 +51,8 @@ def render_text(report: Report) -> str:
         out.append("")
     for block in report.body:
         if block.kind == "heading":
+            if block.level == 1 and out and out[-1]:
+                out.append("")
             out.append(block.text)
         elif block.kind == "list_item":
             out.append(("  " if block.level > 1 else "") + block.text)

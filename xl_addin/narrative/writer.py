@@ -433,10 +433,14 @@ def _ratio_fraction(result: RatioResult | None) -> str:
     return f"{fmt.plain(result.numerator)}/{fmt.plain(result.denominator)}"
 
 
-def _ratio_full(result: RatioResult | None) -> str:
-    """"99,95% (1.904/1.905 hồ sơ)"; empty when the ratio cannot be computed."""
+@pass_context
+def _ratio_full(context, result: RatioResult | None) -> str:
+    """A ratio with its parts: 99,95% (1.904/1.905 hồ sơ); money in one unit: 42,24% (1.845.655.000 đồng/…)."""
     if result is None or result.value is None:
         return ""
+    money = _nc(context).money
+    if money.is_money_unit(result.unit):
+        return f"{fmt.percent(result.value)} ({'/'.join(money.format([result.numerator, result.denominator], result.unit))})"
     unit = f" {result.unit}" if result.unit else ""
     return f"{fmt.percent(result.value)} ({_ratio_fraction(result)}{unit})"
 
@@ -563,9 +567,7 @@ def _signature(nc: Narrative) -> list[str]:
         if collegial:
             lines.append(f"{prefixes['tm']} {collegial}")
         lines += [f"{prefixes['kt']} {boss}", title]
-    elif authority in ("tl", "tuq"):
-        if collegial:
-            lines.append(f"{prefixes['tm']} {collegial}")
+    elif authority in ("tl", "tuq"):  # signed by order / under delegation: "TL. CHỦ TỊCH" / the signer's title
         lines += [f"{prefixes[authority]} {head}", title]
     elif authority == "q":
         if collegial:

@@ -8,6 +8,7 @@ unit's returned workbook of the previous period.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 import tempfile
@@ -20,7 +21,7 @@ from ..definition.models import ReportDefinition
 from ..definition.periods import Period
 from ..definition.units import Unit, ascii_name
 from ..errors import CchcError
-from .layout import META_SHEET, Layout, a1, compute_layout
+from .layout import META_KEYS, META_SHEET, Layout, a1, compute_layout
 from .reader import WorkbookData, read_workbook
 from .template import build_template_bytes
 from .xlsxpatch import XlsxPackage
@@ -80,7 +81,9 @@ def template_cache_dir() -> Path:
 
 def cached_template_bytes(definition: ReportDefinition) -> bytes:
     """The template of a definition, built once per definition hash and tool version and kept on disk."""
-    key = f"{definition.id}-{definition.version}-{definition.profile or 'chung'}-{definition.source_hash}-{__version__}"
+    # the meta keys are part of the key: each must have its cell in the template for stamping
+    meta = hashlib.sha256(" ".join(META_KEYS).encode()).hexdigest()[:8]
+    key = f"{definition.id}-{definition.version}-{definition.profile or 'chung'}-{definition.source_hash}-{__version__}-{meta}"
     path = template_cache_dir() / f"{key}.xlsx"
     try:
         return path.read_bytes()
@@ -94,13 +97,25 @@ def cached_template_bytes(definition: ReportDefinition) -> bytes:
     return data
 
 
+def _structure_digest(definition: ReportDefinition, template: bytes, given: bool) -> str:
+    from .tamper import expected_structure, structure_of_template
+
+    if given:
+        return structure_of_template(definition, template).digest()
+    return expected_structure(definition, template).digest()
+
+
 class UnitStamper:
     """Holds the template once and writes per-unit copies."""
 
     def __init__(self, definition: ReportDefinition, template: bytes | None = None) -> None:
         self.definition = definition
         self.layout: Layout = compute_layout(definition)
-        self.package = XlsxPackage(template or cached_template_bytes(definition))
+        data = template or cached_template_bytes(definition)
+        self.package = XlsxPackage(data)
+        # the digest of the template's locked structure, stamped into each copy's meta sheet so a
+        # reader can tell quickly whether anything locked was changed (xl_addin/workbook/tamper.py)
+        self.structure_digest = _structure_digest(definition, data, given=template is not None)
 
     def cells_for(self, unit: Unit, period: Period, previous: WorkbookData | None = None,
                   generated_at: dt.datetime | None = None) -> dict[str, dict[str, Any]]:
@@ -133,7 +148,7 @@ class UnitStamper:
             "unit_code": unit.code, "unit_name": unit.name, "unit_level": unit.level,
             "unit_parent_code": unit.parent_code or "-", "code_list": unit.code_list or period.code_list,
             "period_code": period.code, "period_from": period.start.isoformat(), "period_to": period.end.isoformat(),
-            "generated_at": stamp, "tool_version": __version__,
+            "generated_at": stamp, "tool_version": __version__, "structure_digest": self.structure_digest,
         }
         for key, value in meta.items():
             put(META_SHEET, f"B{layout.meta_rows[key]}", value)

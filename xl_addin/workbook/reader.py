@@ -8,21 +8,23 @@ recomputed from the definition. Text typed into a number cell is reported, never
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from .. import vnnum
-from ..limits import MAX_ABS_NUMBER
+from ..limits import MAX_ABS_NUMBER, MAX_TEXT_LENGTH
 from ..definition import expr
-from ..definition.loader import load_definition
-from ..definition.models import NUMERIC_TYPES, Column, FieldDef, ReportDefinition
-from ..errors import CchcError, render
-from .layout import LISTS_SHEET, META_SHEET, Layout, a1, compute_layout
+from ..definition.loader import available_profiles, definition_dir, load_definition
+from ..definition.models import NUMERIC_TYPES, Column, FieldDef, ReportDefinition, TemplateVersion
+from ..errors import CchcError, catalogue, render
+from . import safety
+from .layout import LISTS_SHEET, META_SHEET, FieldCell, Layout, a1, compute_layout
 
 Grid = list[list[Any]]
 _EPOCH = dt.datetime(1899, 12, 30)
@@ -35,10 +37,16 @@ class Problem:
     value: Any
     message: str
     field: str | None = None
+    # how the finding counts (error | warning | info), from the catalogue; None: an error
+    importance: str | None = None
 
     def to_dict(self) -> dict:
         return {"code": self.code, "cell": self.cell, "value": to_jsonable(self.value), "message": self.message,
-                "field": self.field}
+                "field": self.field, "importance": self.importance or "error"}
+
+
+def problem_importance(code: str) -> str | None:
+    return catalogue().get(code, {}).get("importance")
 
 
 @dataclass
@@ -56,10 +64,15 @@ class WorkbookData:
     list_rows: dict[str, list[int]] = field(default_factory=dict)  # sheet row of each list row read
     table_rows: dict[str, list[int]] = field(default_factory=dict)  # sheet row of each table row read
     excel_ratios: dict[str, Any] = field(default_factory=dict)  # what the workbook's own ratio cells hold
+    # the template version the file was built from when it is a past one (read through versions.yaml)
+    source_version: str | None = None
 
     @property
     def template(self) -> dict:
-        return {"id": self.definition.id, "version": self.definition.version, "profile": self.definition.profile}
+        out = {"id": self.definition.id, "version": self.definition.version, "profile": self.definition.profile}
+        if self.source_version:
+            out["source_version"] = self.source_version
+        return out
 
     @property
     def unit(self) -> dict:
@@ -142,7 +155,20 @@ class Converter:
     def problem(self, code: str, sheet: str, ref: str, value: Any, item: FieldDef | Column, field_code: str | None,
                 **extra: Any) -> None:
         message = render(code, file=self.file, sheet=sheet, cell=ref, label=item.label, value=value, **extra)
-        self.problems.append(Problem(code, f"{sheet}!{ref}", value, message, field_code))
+        self.problems.append(Problem(code, f"{sheet}!{ref}", value, message, field_code, problem_importance(code)))
+
+    def _text(self, item: FieldDef | Column, raw: Any, sheet: str, ref: str, field_code: str | None) -> str:
+        raw_text = str(raw)
+        text = unicodedata.normalize("NFC", raw_text)
+        if text != raw_text:
+            self.problem("value_not_nfc", sheet, ref, text[:80], item, field_code)
+        if len(text) > MAX_TEXT_LENGTH:
+            self.problem("value_text_too_long", sheet, ref, text[:80], item, field_code, length=len(text),
+                         limit=MAX_TEXT_LENGTH)
+            text = text[:MAX_TEXT_LENGTH]
+        if safety.looks_like_formula(text):
+            self.problem("value_formula_text", sheet, ref, text[:120], item, field_code)
+        return text
 
     def convert(self, item: FieldDef | Column, raw: Any, sheet: str, ref: str, field_code: str | None) -> Any:
         if _blank(raw):
@@ -170,7 +196,7 @@ class Converter:
             raw = int(raw)
         if isinstance(raw, (dt.date, dt.datetime)):
             raw = raw.strftime("%d/%m/%Y")
-        return unicodedata.normalize("NFC", str(raw))
+        return self._text(item, raw, sheet, ref, field_code)
 
     def _number(self, item: FieldDef | Column, raw: Any, sheet: str, ref: str, field_code: str | None) -> Any:
         if isinstance(raw, bool) or isinstance(raw, (dt.date, dt.datetime, dt.time, dt.timedelta)):
@@ -224,9 +250,13 @@ def _cell(grid: Grid | None, row: int, col: int) -> Any:
     return line[col - 1] if col - 1 < len(line) else None
 
 
-def extract(definition: ReportDefinition, grids: dict[str, Grid], file_label: str, meta: dict[str, Any]) -> WorkbookData:
-    """Typed values by code from raw sheet grids (any source: calamine, openpyxl, xlwings)."""
-    layout = compute_layout(definition)
+def extract(definition: ReportDefinition, grids: dict[str, Grid], file_label: str, meta: dict[str, Any],
+            layout: Layout | None = None) -> WorkbookData:
+    """Typed values by code from raw sheet grids (any source: calamine, openpyxl, xlwings).
+
+    ``layout``: where the fields sit when it is not the definition's own layout (a workbook of a
+    past template version, see ``layout_for``)."""
+    layout = layout or compute_layout(definition)
     conv = Converter(definition, file_label)
     data = WorkbookData(file_label, definition, layout, meta)
     fmap = definition.field_map()
@@ -332,15 +362,22 @@ def _computed_in_order(definition: ReportDefinition) -> list[FieldDef]:
 
 
 # --------------------------------------------------------------------------- files
-def check_is_xlsx(path: Path) -> None:
-    if not path.exists():
-        raise CchcError("file_not_found", file=path)
-    if not path.is_file():
-        raise CchcError("not_a_workbook", file=path)
-    with path.open("rb") as fh:
-        head = fh.read(4)
-    if head != b"PK\x03\x04" or not zipfile.is_zipfile(path):
-        raise CchcError("not_a_workbook", file=path)
+def check_is_xlsx(path: Path) -> safety.Preflight:
+    """Refuse a file that is not a readable .xlsx within the safety limits (``safety.preflight``):
+    each kind of bad input has its own reason code. Nothing is unpacked."""
+    return safety.preflight(Path(path))
+
+
+def ref_to_rc(ref: str) -> tuple[int, int]:
+    m = _REF.match(ref)
+    if not m:
+        raise ValueError(ref)
+    return int(m.group(2)), safety.col_number(m.group(1))
+
+
+_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
+_NAME_REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
+_TEMPLATE_ID = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 
 
 def read_meta_grid(grid: Grid) -> dict[str, Any]:
@@ -348,37 +385,130 @@ def read_meta_grid(grid: Grid) -> dict[str, Any]:
     for row in grid:
         if row and isinstance(row[0], str) and row[0]:
             value = row[1] if len(row) > 1 else None
+            if isinstance(value, str):
+                value = unicodedata.normalize("NFC", value)[:MAX_TEXT_LENGTH]
             meta[row[0]] = None if value in ("", "-") else value
     return meta
 
 
-def open_calamine(path: Path):
+def _calamine(pre: safety.Preflight):
     from python_calamine import CalamineWorkbook
 
-    check_is_xlsx(path)
     try:
-        return CalamineWorkbook.from_path(str(path))
+        return CalamineWorkbook.from_path(str(pre.path))
     except Exception as exc:  # calamine raises its own error types for damaged archives
-        raise CchcError("workbook_unreadable", file=path, detail=str(exc).splitlines()[0][:200]) from None
+        raise safety.diagnose_read_error(pre, exc) from None
+
+
+def open_calamine(path: Path):
+    """A python-calamine workbook, after the pre-flight (limits, kind of file); never runs anything."""
+    return _calamine(safety.preflight(Path(path)))
 
 
 def sheet_grid(book, name: str) -> Grid:
     return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
 
 
-def definition_for_meta(meta: dict[str, Any], path: Path | str) -> ReportDefinition:
-    template_id = str(meta.get("template_id") or "")
-    version = str(meta.get("template_version") or "")
-    profile = meta.get("profile") or None
+def _grid(book, name: str, pre: safety.Preflight) -> Grid:
+    try:
+        return sheet_grid(book, name)
+    except Exception as exc:  # a damaged sheet part: calamine's XML or zip errors
+        raise safety.diagnose_read_error(pre, exc) from None
+
+
+def _meta_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return "" if value is None else str(value).strip()
+
+
+def resolve_template(meta: dict[str, Any], path: Path | str) -> tuple[ReportDefinition, TemplateVersion | None]:
+    """The definition a workbook's meta sheet names, and its past version when it is an older one.
+
+    Unknown template or profile: ``template_unknown``; a version that is not a version
+    (the meta sheet was edited): ``template_version_invalid``; newer than the tool knows:
+    ``template_version_newer`` (update the tool); older and not declared in versions.yaml:
+    ``template_version_unsupported``.
+    """
+    from packaging.version import InvalidVersion, Version
+
+    template_id = _meta_text(meta.get("template_id"))
+    version = _meta_text(meta.get("template_version"))
+    profile = _meta_text(meta.get("profile")) or None
+    unknown = CchcError("template_unknown", file=path, template=template_id, version=version)
+    if not _TEMPLATE_ID.match(template_id) or not definition_dir(template_id).is_dir():
+        raise unknown
+    if profile is not None and profile not in available_profiles(template_id):
+        raise unknown
     try:
         definition = load_definition(template_id, profile=profile)
     except CchcError as exc:
         if exc.code in ("definition_missing", "profile_unknown"):
-            raise CchcError("template_unknown", file=path, template=template_id, version=version) from None
+            raise unknown from None
         raise
-    if definition.version != version:
-        raise CchcError("template_unknown", file=path, template=template_id, version=version)
+    if version == definition.version:
+        return definition, None
+    try:
+        found, current = Version(version), Version(definition.version)
+    except InvalidVersion:
+        raise CchcError("template_version_invalid", file=path, version=version[:40]) from None
+    if found == current:
+        return definition, None
+    known = ", ".join([definition.version] + [v.version for v in definition.versions])
+    if found > current:
+        raise CchcError("template_version_newer", file=path, template=template_id, version=version, known=known)
+    for past in definition.versions:
+        if Version(past.version) == found:
+            return definition, past
+    raise CchcError("template_version_unsupported", file=path, template=template_id, version=version,
+                    known=", ".join(v.version for v in definition.versions) or "không có", current=definition.version)
+
+
+def definition_for_meta(meta: dict[str, Any], path: Path | str) -> ReportDefinition:
+    """The definition of a workbook that is written to (``cchc fill``): the current version only."""
+    definition, past = resolve_template(meta, path)
+    if past is not None:
+        raise CchcError("fill_old_version", file=path, version=past.version, current=definition.version)
     return definition
+
+
+def layout_for(definition: ReportDefinition, past: TemplateVersion | None,
+               names: dict[str, str] | None = None) -> Layout:
+    """Where the fields sit in a workbook of ``past`` (None: the current layout).
+
+    A field moved since then is read at the cell versions.yaml declares; a renamed one where its
+    old defined name points in the file; every other field where the current layout puts it.
+    """
+    layout = compute_layout(definition)
+    if past is None:
+        return layout
+    fields = dict(layout.fields)
+    for old, new in past.renamed.items():
+        target = (names or {}).get(old)
+        m = _NAME_REF.match(target or "")
+        if m and new not in past.moved:
+            sheet = (m.group(1) or "").replace("''", "'") or m.group(2)
+            fields[new] = FieldCell(new, sheet, int(m.group(4)), safety.col_number(m.group(3)))
+    for code, where in past.moved.items():
+        sheet, ref = where.rsplit("!", 1)
+        row, col = ref_to_rc(ref)
+        fields[code] = FieldCell(code, sheet, row, col)
+    return dataclasses.replace(layout, fields=fields)
+
+
+def check_unit_code(meta: dict[str, Any], path: Path | str) -> None:
+    """A unit workbook's code must have the unit list's shape (zero-padded GSO codes)."""
+    from ..definition.units import check_code
+
+    if str(meta.get("kind") or "unit") != "unit":
+        return
+    code, level = meta.get("unit_code"), meta.get("unit_level")
+    if code is None or level is None:
+        return
+    text = _meta_text(code)
+    bad = check_code(text, str(level))
+    if bad:
+        raise CchcError("unit_code_format", file=path, code=text, detail=bad)
 
 
 def data_sheets(layout: Layout) -> list[str]:
@@ -387,29 +517,106 @@ def data_sheets(layout: Layout) -> list[str]:
     return [n for n in layout.sheet_names if kinds.get(n) not in (None, "instructions")]
 
 
-def read_workbook(path: Path | str) -> WorkbookData:
-    """Read a filled workbook from a file (fast path: python-calamine)."""
-    path = Path(path)
-    book = open_calamine(path)
-    names = set(book.sheet_names)
-    if META_SHEET not in names:
-        raise CchcError("not_our_template", file=path)
+def _no_meta(path: Path, names: set[str]) -> CchcError:
     try:
-        meta = read_meta_grid(sheet_grid(book, META_SHEET))
+        ours = {s.name for s in load_definition().sheets}
+    except CchcError:
+        ours = set()
+    if len(ours & names) >= 3:
+        return CchcError("meta_sheet_missing", file=path)
+    return CchcError("not_our_template", file=path)
+
+
+def _check_sheets(needed: list[str], names: list[str], layout: Layout, path: Path) -> None:
+    missing = [n for n in needed if n not in names]
+    if not missing:
+        return
+    from .tamper import tool_sheets
+
+    expected = set(layout.sheet_names)
+    strangers = [n for n in names if n not in expected and n not in tool_sheets()]
+    if strangers:
+        # a data sheet gone and a sheet the template does not have: the same sheet, renamed
+        raise CchcError("sheet_renamed", file=path, sheet=missing[0], found=strangers[0])
+    raise CchcError("sheet_missing", file=path, sheet=missing[0])
+
+
+def read_workbook(path: Path | str) -> WorkbookData:
+    """Read a filled workbook from a file (fast path: python-calamine).
+
+    Every read starts with the pre-flight (``safety.preflight``: what the file is, the zip and
+    size limits); each sheet's extent is checked before calamine parses it; the workbook's
+    locked structure is compared with its template (``tamper.check``) and every difference is a
+    problem with its own code. Nothing in the file is ever executed.
+    """
+    from . import tamper
+
+    path = Path(path)
+    pre = safety.preflight(path)
+    parts = pre.parts()
+    order = [name for name, _part in parts.sheets]
+    book = _calamine(pre)
+    try:
+        names = list(book.sheet_names)
+        if META_SHEET not in names:
+            raise _no_meta(path, set(names))
+        pre.scan_sheet(META_SHEET)
+        meta = read_meta_grid(_grid(book, META_SHEET, pre))
         if not meta.get("template_id"):
             raise CchcError("not_our_template", file=path)
-        definition = definition_for_meta(meta, path)
-        layout = compute_layout(definition)
-        grids: dict[str, Grid] = {}
-        for name in data_sheets(layout):
-            if name not in names:
-                raise CchcError("sheet_missing", file=path, sheet=name)
-            grids[name] = sheet_grid(book, name)
+        definition, past = resolve_template(meta, path)
+        check_unit_code(meta, path)
+        layout = layout_for(definition, past, parts.names)
+        needed = data_sheets(layout)
+        _check_sheets(needed, names, layout, path)
+        template_sheets = [n for n in layout.sheet_names if n != META_SHEET and n in names and n in order]
+        scans = pre.scan_sheets(template_sheets)
+        grids: dict[str, Grid] = {name: _grid(book, name, pre) for name in template_sheets}
     finally:
         close = getattr(book, "close", None)
         if close:
             close()
-    return extract(definition, grids, str(path), meta)
+        pre.close()
+    data = extract(definition, {n: grids[n] for n in needed}, str(path), meta, layout=layout)
+    label = str(path)
+    extra: list[Problem] = []
+    if past is not None:
+        data.source_version = past.version
+        changes = "; ".join([f"«{old}» → «{new}»" for old, new in past.renamed.items()]
+                            + [f"«{code}» ở {where}" for code, where in past.moved.items()]) or "không đổi trường nào"
+        extra.append(Problem("template_old_version", "", past.version,
+                             render("template_old_version", file=label, version=past.version,
+                                    current=definition.version, changes=changes),
+                             None, problem_importance("template_old_version")))
+    if pre.has_macros:
+        entry = next((n for n in pre.infos if n.lower().endswith("vbaproject.bin")), "vbaProject.bin")
+        extra.append(Problem("workbook_has_macros", "", entry, render("workbook_has_macros", file=label, entry=entry),
+                             None, problem_importance("workbook_has_macros")))
+    extra.extend(_formulas_in_inputs(layout, scans, label))
+    extra.extend(tamper.check(pre, scans, grids, definition, layout, meta, label,
+                              past_version=past.version if past is not None else None, data_sheets=set(needed)))
+    data.problems = extra + data.problems
+    return data
+
+
+def _formulas_in_inputs(layout: Layout, scans: dict[str, safety.SheetScan], file: str) -> list[Problem]:
+    kinds = layout._kinds()
+    out = []
+    labels = None
+    for sheet, scan in scans.items():
+        for ref, formula in scan.formulas.items():
+            if kinds.get((sheet, ref)) != "input":
+                continue
+            if labels is None:
+                from .tamper import cell_labels
+
+                labels = cell_labels(layout)
+            label = labels.get((sheet, ref), ref)
+            out.append(Problem("value_formula_in_input", f"{sheet}!{ref}", "=" + formula,
+                               render("value_formula_in_input", file=file, sheet=sheet, cell=ref, label=label,
+                                      formula=formula[:120]),
+                               None, problem_importance("value_formula_in_input")))
+    return out
 
 
 def read_port(port) -> WorkbookData:
@@ -421,8 +628,8 @@ def read_port(port) -> WorkbookData:
     meta = read_meta_grid(port.read_sheet(META_SHEET, 60, 2))
     if not meta.get("template_id"):
         raise CchcError("not_our_template", file=label)
-    definition = definition_for_meta(meta, label)
-    layout = compute_layout(definition)
+    definition, past = resolve_template(meta, label)
+    layout = layout_for(definition, past)
     grids: dict[str, Grid] = {}
     for name in layout.sheet_names:
         if name in (META_SHEET, LISTS_SHEET):
@@ -431,4 +638,7 @@ def read_port(port) -> WorkbookData:
             raise CchcError("sheet_missing", file=label, sheet=name)
         rows, cols = layout.extent(name)
         grids[name] = port.read_sheet(name, rows, cols)
-    return extract(definition, grids, label, meta)
+    data = extract(definition, grids, label, meta, layout=layout)
+    if past is not None:
+        data.source_version = past.version
+    return data

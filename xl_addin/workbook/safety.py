@@ -1,0 +1,630 @@
+"""Pre-flight checks of a returned file, before any spreadsheet parser sees it, and inert text.
+
+``preflight(path)`` tells what the file really is (an empty file, a text, CSV, HTML or PDF file
+renamed .xlsx, a password-encrypted or legacy Office file, a truncated or damaged zip, a zip
+bomb…) and refuses it with its own reason code; the limits come from ``xl_addin.limits``. Only the
+zip's central directory is read at that point. ``Preflight.scan_sheet`` then streams one sheet
+part with a size cap and returns how far its cells reach (checked against the row and column
+limits before python-calamine builds its grid), its formulas, its validations and its protection,
+which the tamper check compares with the template.
+
+``inert_text`` / ``set_inert_text``: text that came from a returned file and starts like a
+formula (``=``, ``+``, ``-``, ``@``) is written by every writer as a string cell, never as a formula.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import limits
+from ..errors import CchcError
+
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_LOCAL = b"PK\x03\x04"
+_ZIP_EMPTY = b"PK\x05\x06"
+_ZIP_SPANNED = b"PK\x07\x08"
+_EOCD = b"PK\x05\x06"
+_SNIFF = 64 * 1024
+WORKBOOK_PART = "xl/workbook.xml"
+# errors a damaged archive or part raises while being read (zlib and zipfile, not our code)
+ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError, RuntimeError,
+              KeyError, IndexError, OverflowError, UnicodeDecodeError)
+
+
+def human_size(n: int) -> str:
+    for unit, size in (("GB", 2**30), ("MB", 2**20), ("kB", 2**10)):
+        if n >= size:
+            return f"{n / size:.1f}".replace(".", ",") + f" {unit}"
+    return f"{n} byte"
+
+
+# --------------------------------------------------------------------------- inert text
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+_FORMULA_LIKE = re.compile(r"^\s*[=+\-@]\s*[A-Za-z_(\"'0-9.$]+.*[(|!:]", re.S)
+
+
+def looks_like_formula(text: Any) -> bool:
+    """Text that a spreadsheet could take for a formula (``=HYPERLINK(…)``, ``=cmd|…``, ``@SUM(…)``).
+
+    A bullet such as ``- Ưu điểm: …`` is not: it has no call, pipe or sheet reference.
+    """
+    return isinstance(text, str) and (text.startswith("=") and len(text) > 1 or bool(_FORMULA_LIKE.match(text)))
+
+
+def inert_text(value: Any) -> Any:
+    """What a COM/xlwings or CSV writer must store for a text from a returned file.
+
+    Text starting with ``=``, ``+``, ``-``, ``@`` or a control character gets Excel's text prefix
+    (a leading apostrophe, which Excel hides and keeps out of the value); other values are
+    returned unchanged. Writers that set the cell type themselves (openpyxl: ``set_inert_text``;
+    XML writers that emit ``t="inlineStr"``/``t="s"``; XlsxWriter's ``write_string``) keep the text
+    as it is, so what the user sees is identical.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def set_inert_text(cell, value: Any) -> None:
+    """Assign ``value`` to an openpyxl cell; a string is always a string cell, never a formula.
+
+    openpyxl turns any string starting with ``=`` into a formula on assignment; this helper
+    assigns and then forces the string type, so ``=HYPERLINK(…)`` is stored and shown as typed.
+    """
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+
+
+# --------------------------------------------------------------------------- XML helpers
+_ATTR = re.compile(rb'([\w:.-]+)\s*=\s*"([^"]*)"')
+
+
+def attrs(raw: bytes) -> dict[str, str]:
+    """Attributes of a tag, namespace prefixes dropped (``r:id`` → ``id``)."""
+    out = {}
+    for key, value in _ATTR.findall(raw):
+        name = key.decode("ascii", "replace").rsplit(":", 1)[-1]
+        out.setdefault(name, xml_text(value) if b"&" in value else value.decode("utf-8", "replace"))
+    return out
+
+
+def xml_text(raw: bytes) -> str:
+    text = raw.decode("utf-8", "replace")
+    return html.unescape(text) if "&" in text else text
+
+
+def col_number(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + (ord(ch) - 64)
+    return n
+
+
+def col_letters(n: int) -> str:
+    letters = ""
+    while n > 0:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+# --------------------------------------------------------------------------- sheets
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Za-z]{1,4})([0-9]{1,10})"')
+_CELL_TAG = re.compile(rb'<(?:\w+:)?c\b([^>]*?)/?>')
+_FORMULA = re.compile(rb'<(?:\w+:)?f\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?f>)', re.S)
+_PROTECTION = re.compile(rb'<(?:\w+:)?sheetProtection\b([^>]*?)/?>')
+_VALIDATION = re.compile(rb'<((?:\w+:)?)dataValidation\b([^>]*?)(?:/>|>(.*?)</\1dataValidation>)', re.S)
+_VFORMULA = re.compile(rb'<(?:\w+:)?formula([12])\b[^>]*>(.*?)</(?:\w+:)?formula\1>', re.S)
+_XM_F = re.compile(rb'<(?:\w+:)?f\b[^>]*>(.*?)</(?:\w+:)?f>', re.S)
+_XM_SQREF = re.compile(rb'<(?:\w+:)?sqref\b[^>]*>(.*?)</(?:\w+:)?sqref>', re.S)
+_RANGE_TOKEN = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})(?::\$?([A-Za-z]{1,3})\$?([0-9]{1,7}))?$")
+_SPACES_OUTSIDE_QUOTES = re.compile(r'("[^"]*")|\s+')
+_QUOTED_SHEET = re.compile(r"""("[^"]*")|'((?:[^']|'')+)'!""")
+
+
+def normalize_formula(text: str) -> str:
+    """A formula as text that compares across writers: no leading ``=``, no blanks outside strings,
+    no ``_xlfn.`` prefixes."""
+    text = text.strip()
+    if text.startswith("="):
+        text = text[1:]
+    text = text.replace("_xlfn.", "").replace("_xlws.", "")
+    text = _SPACES_OUTSIDE_QUOTES.sub(lambda m: m.group(1) or "", text)
+    if "'" in text:  # 'Sheet'!A1 and Sheet!A1 are the same reference
+        text = _QUOTED_SHEET.sub(lambda m: m.group(1) or m.group(2).replace("''", "'") + "!", text)
+    return text
+
+
+@dataclass
+class SheetScan:
+    name: str
+    part: str
+    max_row: int = 0
+    max_col: int = 0
+    formulas: dict[str, str] = field(default_factory=dict)  # A1 -> normalized formula
+    protected: bool = False
+    validations: dict[tuple, list[tuple[int, int, int]]] = field(default_factory=dict)  # rule -> (col, first, last)
+
+    def validation_cells(self) -> dict[tuple[int, int], tuple]:
+        out: dict[tuple[int, int], tuple] = {}
+        for key, runs in self.validations.items():
+            for col, first, last in runs:
+                for row in range(first, last + 1):
+                    out[(col, row)] = key
+        return out
+
+
+def _runs(cells: set[tuple[int, int]]) -> list[tuple[int, int, int]]:
+    runs: list[tuple[int, int, int]] = []
+    for col, row in sorted(cells):
+        if runs and runs[-1][0] == col and runs[-1][2] == row - 1:
+            runs[-1] = (col, runs[-1][1], row)
+        else:
+            runs.append((col, row, row))
+    return runs
+
+
+def _sqref_cells(sqref: str, cap: int = 200_000) -> set[tuple[int, int]]:
+    cells: set[tuple[int, int]] = set()
+    for token in sqref.split():
+        m = _RANGE_TOKEN.match(token)
+        if not m:
+            continue
+        c1, r1 = col_number(m.group(1)), int(m.group(2))
+        c2, r2 = (col_number(m.group(3)), int(m.group(4))) if m.group(3) else (c1, r1)
+        c1, c2 = sorted((c1, c2))
+        r1, r2 = sorted((r1, r2))
+        # a validation over whole columns (A1:A1048576) is kept as its bounds, not cell by cell
+        r2 = min(r2, r1 + limits.MAX_SHEET_ROWS)
+        c2 = min(c2, c1 + limits.MAX_SHEET_COLUMNS)
+        for c in range(c1, c2 + 1):
+            for r in range(r1, r2 + 1):
+                cells.add((c, r))
+                if len(cells) > cap:
+                    return cells
+    return cells
+
+
+_OPERATOR_TYPES = {"whole", "decimal", "date", "time", "textLength"}
+
+
+def _validation_key(a: dict[str, str], f1: str, f2: str) -> tuple:
+    kind = a.get("type") or "none"
+    operator = a.get("operator") or ("between" if kind in _OPERATOR_TYPES else "")
+    if kind not in _OPERATOR_TYPES:
+        operator = ""
+    if operator not in ("between", "notBetween"):
+        f2 = ""  # a one-formula rule: some writers put a dummy second formula
+    style = a.get("errorStyle") or "stop"
+    shows = a.get("showErrorMessage", "0") in ("1", "true")
+    return (kind, operator, normalize_formula(f1), normalize_formula(f2), style, shows)
+
+
+_CELL_ROW = re.compile(rb' r="[A-Za-z]{1,4}([0-9]{1,10})"')
+_CELL_COL = re.compile(rb' r="([A-Za-z]{1,4})[0-9]')
+_TAG_R = re.compile(rb'\br="([A-Za-z]{1,4}[0-9]{1,10})"')
+_TAIL_CACHE: dict[bytes, tuple[bool, dict]] = {}
+
+
+def _tail(data: bytes) -> tuple[bool, dict[tuple, list[tuple[int, int, int]]]]:
+    """Protection and validations: they follow the cell data, identical in every copy of a template."""
+    hit = _TAIL_CACHE.get(data)
+    if hit is not None:
+        return hit
+    protected = False
+    prot = _PROTECTION.search(data)
+    if prot:
+        protected = attrs(prot.group(1)).get("sheet", "0") in ("1", "true")
+    by_key: dict[tuple, set[tuple[int, int]]] = {}
+    for m in _VALIDATION.finditer(data):
+        a = attrs(m.group(2))
+        inner = m.group(3) or b""
+        formulas = dict(_VFORMULA.findall(inner))
+        found = []
+        for n in (b"1", b"2"):
+            raw = formulas.get(n, b"")
+            xm = _XM_F.search(raw)
+            found.append(xml_text(xm.group(1) if xm else raw))
+        sqref = a.get("sqref")
+        if sqref is None:
+            sm = _XM_SQREF.search(inner)
+            sqref = xml_text(sm.group(1)) if sm else ""
+        by_key.setdefault(_validation_key(a, found[0], found[1]), set()).update(_sqref_cells(sqref))
+    result = (protected, {key: _runs(cells) for key, cells in sorted(by_key.items())})
+    if len(_TAIL_CACHE) > 256:
+        _TAIL_CACHE.clear()
+    _TAIL_CACHE[data] = result
+    return result
+
+
+def parse_sheet_xml(name: str, part: str, data: bytes) -> SheetScan:
+    scan = SheetScan(name, part)
+    at = data.rfind(b"sheetData")
+    end = data.find(b">", at) + 1 if at >= 0 else 0
+    body, tail = (data[:end], data[end:]) if end > 0 else (data, data)
+    rows = _CELL_ROW.findall(body)
+    if rows:
+        scan.max_row = max(map(int, rows))
+        letters = set(_CELL_COL.findall(body))
+        scan.max_col = max(col_number(x.decode("ascii")) for x in letters)
+    shared: dict[str, tuple[str, str]] = {}
+    pending: list[tuple[str, str]] = []
+    if b"<f" in body or b":f" in body:
+        for m in _FORMULA.finditer(body):
+            pos = m.start()
+            start = max(body.rfind(b"<c ", 0, pos), body.rfind(b":c ", 0, pos))
+            if start < 0:
+                continue
+            rm = _TAG_R.search(body, start, body.find(b">", start) + 1)
+            if not rm:
+                continue
+            ref = rm.group(1).decode("ascii").upper()
+            raw = m.group(2) or b""
+            text = xml_text(raw) if b"&" in raw else raw.decode("utf-8", "replace")
+            fa = attrs(m.group(1)) if m.group(1).strip() else {}
+            if fa.get("t") == "shared" and "si" in fa:
+                if text:
+                    shared[fa["si"]] = (ref, text)
+                else:
+                    pending.append((ref, fa["si"]))
+                    continue
+            scan.formulas[ref] = normalize_formula(text)
+    if pending:
+        from openpyxl.formula.translate import Translator, TranslatorError
+
+        for ref, si in pending:
+            master = shared.get(si)
+            if master is None:
+                scan.formulas[ref] = "?"
+                continue
+            try:
+                scan.formulas[ref] = normalize_formula(Translator("=" + master[1], origin=master[0]).translate_formula(ref))
+            except (TranslatorError, ValueError, KeyError, IndexError):
+                scan.formulas[ref] = "?"
+    scan.protected, scan.validations = _tail(tail)
+    return scan
+
+
+# --------------------------------------------------------------------------- the package
+@dataclass
+class WorkbookParts:
+    sheets: list[tuple[str, str]]  # (name, part path) in workbook order
+    names: dict[str, str]  # defined name (with "@<sheet index>" when sheet-scoped) -> normalized reference
+    locked: bool  # workbook structure protection
+
+
+_SHEET_TAG = re.compile(rb'<(?:\w+:)?sheet\b([^>]*?)/?>')
+_DEFINED_NAME = re.compile(rb'<(?:\w+:)?definedName\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?definedName>)', re.S)
+_WB_PROTECTION = re.compile(rb'<(?:\w+:)?workbookProtection\b([^>]*?)/?>')
+_RELATIONSHIP = re.compile(rb'<(?:\w+:)?Relationship\b([^>]*?)/?>')
+
+
+class Preflight:
+    """What the pre-flight learnt from a file that looks like a workbook: its zip directory."""
+
+    def __init__(self, path: Path, size: int, infos: dict[str, zipfile.ZipInfo], data: bytes | None = None) -> None:
+        self.path = path
+        self.size = size
+        self.infos = infos
+        self.data = data  # an in-memory package (the template), else the file at ``path``
+        self.has_macros = "xl/vbaProject.bin" in infos or any(n.lower().endswith("vbaproject.bin") for n in infos)
+        self._parts: WorkbookParts | None = None
+        self._zip: zipfile.ZipFile | None = None
+
+    @classmethod
+    def from_bytes(cls, data: bytes, label: str = "(mẫu)") -> "Preflight":
+        import io
+
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = {info.filename: info for info in zf.infolist()}
+        return cls(Path(label), len(data), infos, data)
+
+    def open_zip(self) -> zipfile.ZipFile:
+        if self.data is not None:
+            import io
+
+            return zipfile.ZipFile(io.BytesIO(self.data))
+        return zipfile.ZipFile(self.path)
+
+    def zip(self) -> zipfile.ZipFile:
+        """One open handle for all the parts read after the pre-flight (closed by ``close``)."""
+        if self._zip is None:
+            try:
+                self._zip = self.open_zip()
+            except ZIP_ERRORS as exc:
+                if self.data is None and not self.path.exists():
+                    raise CchcError("file_not_found", file=self.path) from None
+                raise CchcError("zip_corrupt", file=self.path, detail=_detail(exc)) from None
+        return self._zip
+
+    def close(self) -> None:
+        if self._zip is not None:
+            self._zip.close()
+            self._zip = None
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - never raise from a finalizer
+            pass
+
+    # ---------------------------------------------------------------- reading parts
+    def read_part(self, name: str, cap: int, zf: zipfile.ZipFile | None = None) -> bytes:
+        """One part, unpacked with a cap on its real size (a lying directory cannot get past it)."""
+        info = self.infos[name]
+        zf = zf or self.zip()
+        try:
+            with zf.open(info) as fh:
+                data = fh.read(cap + 1)
+        except ZIP_ERRORS as exc:
+            if self.data is None and not self.path.exists():
+                raise CchcError("file_not_found", file=self.path) from None
+            raise CchcError("zip_entry_damaged", file=self.path, entry=name, detail=_detail(exc)) from None
+        if len(data) > cap:
+            raise CchcError("zip_bomb_size", file=self.path, entry=name, size=f"> {human_size(cap)}",
+                            limit=human_size(cap))
+        return data
+
+    def parts(self) -> WorkbookParts:
+        if self._parts is None:
+            self._parts = self._read_parts()
+        return self._parts
+
+    def _read_parts(self) -> WorkbookParts:
+        if WORKBOOK_PART not in self.infos:
+            raise CchcError("zip_not_workbook", file=self.path)
+        workbook = self.read_part(WORKBOOK_PART, limits.MAX_WORKBOOK_XML_BYTES)
+        rels_name = "xl/_rels/workbook.xml.rels"
+        rels = self.read_part(rels_name, limits.MAX_WORKBOOK_XML_BYTES) if rels_name in self.infos else b""
+        # what python-calamine parses when the workbook is opened: keep it within the limits too
+        for extra in ("xl/sharedStrings.xml", "xl/styles.xml"):
+            if extra in self.infos:
+                self.read_part(extra, limits.MAX_WORKBOOK_XML_BYTES)
+        key = (workbook, rels)
+        hit = _PARTS_CACHE.get(key)
+        if hit is not None:
+            return hit
+        parts = _parse_parts(workbook, rels)
+        if len(_PARTS_CACHE) > 64:
+            _PARTS_CACHE.clear()
+        _PARTS_CACHE[key] = parts
+        return parts
+
+    def sheet_part(self, sheet: str) -> str | None:
+        for name, part in self.parts().sheets:
+            if name == sheet:
+                return part
+        return None
+
+    def scan_sheet(self, sheet: str) -> SheetScan:
+        """Unpack one sheet within the size cap and check how far its cells reach, before it is parsed."""
+        part = self.sheet_part(sheet)
+        if not part or part not in self.infos:
+            raise CchcError("zip_entry_missing", file=self.path, sheet=sheet, entry=part or "?")
+        data = self.read_part(part, limits.MAX_SHEET_XML_BYTES)
+        scan = parse_sheet_xml(sheet, part, data)
+        if scan.max_row > limits.MAX_SHEET_ROWS or scan.max_col > limits.MAX_SHEET_COLUMNS:
+            raise CchcError("sheet_too_large", file=self.path, sheet=sheet,
+                            cell=f"{col_letters(min(scan.max_col, 16384))}{scan.max_row}",
+                            rows=scan.max_row, cols=scan.max_col, max_rows=limits.MAX_SHEET_ROWS,
+                            max_cols=limits.MAX_SHEET_COLUMNS)
+        return scan
+
+    def scan_sheets(self, sheets: list[str]) -> dict[str, SheetScan]:
+        return {name: self.scan_sheet(name) for name in sheets}
+
+
+def _parse_parts(workbook: bytes, rels: bytes) -> WorkbookParts:
+    targets = {}
+    for m in _RELATIONSHIP.finditer(rels):
+        a = attrs(m.group(1))
+        if "Id" in a and "Target" in a:
+            target = a["Target"]
+            targets[a["Id"]] = target.lstrip("/") if target.startswith("/") else _join("xl", target)
+    sheets = []
+    for m in _SHEET_TAG.finditer(workbook):
+        a = attrs(m.group(1))
+        if "name" in a:
+            sheets.append((a["name"], targets.get(a.get("id", ""), "")))
+    names = {}
+    for m in _DEFINED_NAME.finditer(workbook):
+        a = attrs(m.group(1))
+        name = a.get("name", "")
+        if not name or name.startswith("_xlnm."):
+            continue
+        key = name if a.get("localSheetId") is None else f"{name}@{a['localSheetId']}"
+        names[key] = normalize_formula(xml_text(m.group(2) or b""))
+    prot = _WB_PROTECTION.search(workbook)
+    locked = bool(prot) and attrs(prot.group(1)).get("lockStructure", "0") in ("1", "true")
+    return WorkbookParts(sheets, names, locked)
+
+
+_PARTS_CACHE: dict[tuple[bytes, bytes], WorkbookParts] = {}
+
+
+def _join(base: str, target: str) -> str:
+    import posixpath
+
+    return posixpath.normpath(posixpath.join(base, target))
+
+
+def _detail(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:200]
+
+
+# --------------------------------------------------------------------------- what the file is
+def _decode_text(head: bytes) -> str | None:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return head.decode("utf-16")
+        except UnicodeDecodeError:
+            return None
+    for encoding in ("utf-8-sig", "cp1258"):
+        try:
+            text = head.decode(encoding)
+        except UnicodeDecodeError:
+            # the sniffed head may cut a multi-byte character at its end
+            try:
+                text = head[:-4].decode(encoding)
+            except UnicodeDecodeError:
+                continue
+        printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
+        if text and printable / len(text) > 0.95:
+            return text
+    return None
+
+
+def _is_csv(text: str) -> bool:
+    lines = [line for line in text.splitlines() if line.strip()][:20]
+    if len(lines) < 2:
+        return False
+    for sep in (",", ";", "\t", "|"):
+        counts = [line.count(sep) for line in lines[:-1] or lines]
+        if counts[0] >= 1 and all(c == counts[0] for c in counts):
+            return True
+    return False
+
+
+def sniff_kind(head: bytes) -> str:
+    """The reason code for a file that is not a zip package, from its first bytes."""
+    if head.startswith(b"%PDF"):
+        return "file_is_pdf"
+    if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*")):
+        return "file_is_image"
+    text = _decode_text(head)
+    if text is None:
+        return "not_a_workbook"
+    low = text.lstrip().lower()[:4096]
+    if "urn:schemas-microsoft-com:office:spreadsheet" in low and "<workbook" in low:
+        return "file_is_spreadsheetml"
+    if low.startswith(("<!doctype html", "<html", "<table", "<meta")) or "<html" in low[:512]:
+        return "file_is_html"
+    if _is_csv(text):
+        return "file_is_csv"
+    return "file_is_text"
+
+
+def _ole_kind(path: Path) -> str:
+    """Encrypted OOXML, legacy .xls, or another OLE document, from the stream names in its directory."""
+    with path.open("rb") as fh:
+        data = fh.read(limits.MAX_FILE_BYTES)
+
+    def has(name: str) -> bool:
+        return name.encode("utf-16-le") in data
+
+    if has("EncryptionInfo") or has("EncryptedPackage"):
+        return "workbook_encrypted"
+    if has("Workbook") or has("Book"):
+        return "workbook_legacy_xls"
+    if has("WordDocument"):
+        return "file_is_word"
+    return "ole_not_workbook"
+
+
+def _zip_kind(infos: dict[str, zipfile.ZipInfo], path: Path) -> str | None:
+    if WORKBOOK_PART in infos and "[Content_Types].xml" in infos:
+        return None
+    if "mimetype" in infos:
+        try:
+            with zipfile.ZipFile(path) as zf:
+                mimetype = zf.read("mimetype")[:200]
+        except ZIP_ERRORS:
+            mimetype = b""
+        if b"spreadsheet" in mimetype:
+            return "file_is_ods"
+    if "word/document.xml" in infos:
+        return "file_is_word"
+    if "EncryptedPackage" in infos or "EncryptionInfo" in infos:
+        return "workbook_encrypted"
+    return "zip_not_workbook"
+
+
+def preflight(path: Path | str) -> Preflight:
+    """Refuse, with its own reason code, a file that is not a readable workbook within the limits.
+
+    Reads at most the first 64 kB, the zip's central directory and (for OLE files) the file's
+    directory names; unpacks nothing.
+    """
+    path = Path(path)
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise CchcError("file_not_found", file=path) from None
+    except OSError as exc:
+        raise CchcError("workbook_unreadable", file=path, detail=_detail(exc)) from None
+    if path.is_dir():
+        raise CchcError("file_is_folder", file=path)
+    if not path.is_file():
+        raise CchcError("not_a_workbook", file=path)
+    size = stat.st_size
+    if size == 0:
+        raise CchcError("file_empty", file=path)
+    if size > limits.MAX_FILE_BYTES:
+        raise CchcError("file_too_large", file=path, size=human_size(size), limit=human_size(limits.MAX_FILE_BYTES))
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(_SNIFF)
+            tail_at = max(0, size - 65_557)
+            fh.seek(tail_at)
+            tail = fh.read()
+    except FileNotFoundError:
+        raise CchcError("file_not_found", file=path) from None
+    except OSError as exc:
+        raise CchcError("workbook_unreadable", file=path, detail=_detail(exc)) from None
+    if head.startswith(OLE_SIGNATURE):
+        raise CchcError(_ole_kind(path), file=path)
+    if not head.startswith((_ZIP_LOCAL, _ZIP_EMPTY, _ZIP_SPANNED)):
+        raise CchcError(sniff_kind(head), file=path)
+    if _EOCD not in tail:
+        raise CchcError("zip_truncated", file=path, size=human_size(size))
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infolist = zf.infolist()
+    except ZIP_ERRORS as exc:
+        raise CchcError("zip_corrupt", file=path, detail=_detail(exc)) from None
+    if len(infolist) > limits.MAX_ZIP_ENTRIES:
+        raise CchcError("zip_too_many_entries", file=path, count=len(infolist), limit=limits.MAX_ZIP_ENTRIES)
+    infos = {info.filename: info for info in infolist}
+    kind = _zip_kind(infos, path)
+    if kind:
+        raise CchcError(kind, file=path)
+    total = 0
+    for info in infolist:
+        if info.flag_bits & 0x1:
+            raise CchcError("workbook_encrypted", file=path)
+        total += info.file_size
+        if info.file_size > limits.MAX_PART_BYTES:
+            raise CchcError("zip_bomb_size", file=path, entry=info.filename, size=human_size(info.file_size),
+                            limit=human_size(limits.MAX_PART_BYTES))
+        if info.file_size > limits.RATIO_FLOOR_BYTES:
+            ratio = info.file_size / max(1, info.compress_size)
+            if ratio > limits.MAX_COMPRESSION_RATIO:
+                raise CchcError("zip_bomb_ratio", file=path, entry=info.filename, ratio=int(ratio),
+                                limit=limits.MAX_COMPRESSION_RATIO)
+    if total > limits.MAX_UNCOMPRESSED_BYTES:
+        raise CchcError("zip_bomb_size", file=path, entry="(toàn bộ)", size=human_size(total),
+                        limit=human_size(limits.MAX_UNCOMPRESSED_BYTES))
+    return Preflight(path, size, infos)
+
+
+def diagnose_read_error(pre: Preflight, exc: BaseException) -> CchcError:
+    """The specific reason a parser failed on a file that passed the pre-flight."""
+    path = pre.path
+    if not path.exists():
+        return CchcError("file_not_found", file=path)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            bad = zf.testzip()
+    except ZIP_ERRORS as zexc:
+        return CchcError("zip_corrupt", file=path, detail=_detail(zexc))
+    if bad:
+        return CchcError("zip_entry_damaged", file=path, entry=bad, detail="sai mã kiểm tra CRC")
+    return CchcError("workbook_unreadable", file=path, detail=_detail(exc))
