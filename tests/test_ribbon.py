@@ -134,7 +134,8 @@ def test_report_through_files_and_refusal_after_hand_edit(tmp_path):
     wb = openpyxl.load_workbook(path)
     assert "Báo cáo" in wb.sheetnames
     ws = wb["Báo cáo"]
-    ws.cell(row=ws.max_row, column=1).value = "sửa tay"
+    cell = next(c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and "BÁO CÁO" == c.value.strip())
+    cell.value = "BÁO CÁO (sửa tay)"
     wb.save(path)
     port = OpenpyxlPort(path)
     assert ribbon.report(port) is None  # no screen to ask on: the hand edit is kept
