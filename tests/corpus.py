@@ -444,7 +444,8 @@ def cases(base: Base) -> list[tuple[Case, Callable[[], bytes | None]]]:
         (Case("text_too_long", "40.000 ký tự trong một ô", "value_text_too_long", "read"),
          lambda: d.value("kinh_gui", "Kính gửi " + "x" * 40_000)),
         # ---- the merge's own cases
-        (Case("lock_file", "tệp khóa tạm của Excel", None, "merge", name="~$bao-cao.xlsx", merge_code="merge_lock_file"),
+        (Case("lock_file", "tệp khóa tạm của Excel (~$…)", "file_is_excel_lock", "rejected", name="~$bao-cao.xlsx",
+              merge_code="merge_lock_file"),
          lambda: b"\x0bNguyen Van A" + b" " * 40),
         (Case("duplicate_a", "đơn vị nộp hai bản khác nhau, cùng dấu thời gian (bản 1)", None, "merge",
               merge_code="merge_conflict"), dup_a),

@@ -164,3 +164,19 @@ def test_a_file_that_vanishes_between_listing_and_reading(corpus, tmp_path):
     codes = {Path(s.rel).name: s.code for s in result.rejected}
     assert codes == {"b.xlsx": "merge_file_vanished"}
     assert [Path(s.rel).name for s in result.merged] == ["a.xlsx"]
+
+
+def test_inert_text_helpers(tmp_path):
+    from xl_addin.workbook.safety import inert_text, looks_like_formula, set_inert_text
+
+    wb = openpyxl.Workbook()
+    for row, text in enumerate(INJECTIONS, start=1):
+        set_inert_text(wb.active.cell(row=row, column=1), text)
+    wb.save(tmp_path / "x.xlsx")
+    back = openpyxl.load_workbook(tmp_path / "x.xlsx").active
+    assert [back.cell(row=r, column=1).value for r in range(1, len(INJECTIONS) + 1)] == INJECTIONS
+    assert all(back.cell(row=r, column=1).data_type == "s" for r in range(1, len(INJECTIONS) + 1))
+    assert all(looks_like_formula(t) for t in INJECTIONS)
+    assert not looks_like_formula("- Cải cách hành chính: đạt (2025)") and not looks_like_formula("-5")
+    assert inert_text("=cmd|' /C calc'!A0") == "'=cmd|' /C calc'!A0" and inert_text("Xã Đức Thọ") == "Xã Đức Thọ"
+    assert inert_text(15) == 15

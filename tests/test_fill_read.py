@@ -157,8 +157,8 @@ def test_fill_refuses_to_overwrite_its_input(unit_books, tmp_path):
     assert info.value.code == "output_exists"
 
 
-@pytest.mark.parametrize("content,code", [(b"", "not_a_workbook"), (b"hello", "not_a_workbook"),
-                                          (b"PK\x03\x04garbage", "not_a_workbook")])
+@pytest.mark.parametrize("content,code", [(b"", "file_empty"), (b"hello", "file_is_text"),
+                                          (b"PK\x03\x04garbage", "zip_truncated")])
 def test_read_refuses_non_workbooks(tmp_path, content, code):
     path = tmp_path / "bad.xlsx"
     path.write_bytes(content)

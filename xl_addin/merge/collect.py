@@ -86,6 +86,9 @@ def discover(folder: Path) -> tuple[list[Path], list[Submission]]:
 def _summary_rows(path: Path) -> list[dict]:
     from python_calamine import CalamineWorkbook
 
+    from ..workbook.safety import preflight
+
+    preflight(path)  # the same size and zip limits as every other read
     book = CalamineWorkbook.from_path(str(path))
     if SUMMARY_SHEET not in book.sheet_names:
         return []
@@ -123,7 +126,10 @@ def inspect_file(path_text: str, rel: str) -> Submission:
         sub.status, sub.code, sub.reason = "rejected", "merge_file_vanished", render("merge_file_vanished", file=rel)
         return sub
     except CchcError as exc:
-        sub.status, sub.code, sub.reason = "rejected", exc.code, exc.message
+        if exc.code == "file_not_found":  # listed a moment ago, gone now
+            sub.status, sub.code, sub.reason = "rejected", "merge_file_vanished", render("merge_file_vanished", file=rel)
+        else:
+            sub.status, sub.code, sub.reason = "rejected", exc.code, exc.message
         return sub
     sub.kind = str(data.meta.get("kind") or "unit")
     sub.template = data.template

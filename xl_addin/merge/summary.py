@@ -198,7 +198,8 @@ def _sources_xml(result: MergeResult, st: dict[str, int]) -> str:
     rows: list[list[Any]] = [list(ui("merge.sources_columns"))]
     for i, (s, kind) in enumerate(sorted(subs, key=lambda p: p[0].rel), start=1):
         modified = dt.datetime.fromtimestamp(s.mtime).replace(microsecond=0) if s.mtime else None
-        template = f"{s.template.get('id')} {s.template.get('version')}" if s.template else None
+        template = (f"{s.template.get('id')} {s.template.get('source_version') or s.template.get('version')}"
+                    if s.template else None)
         rows.append([i, s.rel, s.sha256 or None, s.unit.get("code"), s.unit.get("name"), template, modified,
                      outcome[kind], s.reason or None])
     widths = dict(enumerate((5, 45, 66, 10, 28, 12, 19, 12, 80), start=1))
@@ -305,13 +306,15 @@ def write_feedback(result: MergeResult, folder: Path) -> list[Path]:
         wrap = wb.add_format({"text_wrap": True, "valign": "top", "font_name": "Times New Roman", "font_size": 11})
         head = wb.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1, "text_wrap": True,
                               "font_name": "Times New Roman"})
-        ws.write(0, 0, ui("merge.feedback_title").format(period=result.period.label), bold)
-        ws.write(1, 0, f"{s.unit.get('code')} — {s.unit.get('name')}: {outcome[kind]}", bold)
-        ws.write(2, 0, s.reason or "", wrap)
+        ws.write_string(0, 0, ui("merge.feedback_title").format(period=result.period.label), bold)
+        ws.write_string(1, 0, f"{s.unit.get('code')} — {s.unit.get('name')}: {outcome[kind]}", bold)
+        ws.write_string(2, 0, s.reason or "", wrap)
         ws.write_row(4, 0, list(ui("merge.feedback_columns")), head)
         for i, f in enumerate(s.findings, start=1):
-            ws.write_row(4 + i, 0, [i, ui(f"importance.{f['importance']}"), ", ".join(f["cells"]), f["message"],
-                                    f["instruction"]], wrap)
+            ws.write_number(4 + i, 0, i, wrap)
+            for col, text in enumerate((ui(f"importance.{f['importance']}"), ", ".join(f["cells"]), f["message"],
+                                        f["instruction"]), start=1):
+                ws.write_string(4 + i, col, str(text or ""), wrap)  # never a formula, whatever the text
         for col, width in enumerate((5, 10, 22, 80, 60)):
             ws.set_column(col, col, width)
         wb.close()

@@ -18,7 +18,7 @@ from typing import Any
 from .. import vnnum
 from ..definition import expr
 from ..definition.models import Rule
-from ..errors import render
+from ..errors import catalogue, render
 from ..workbook.layout import a1
 from ..workbook.reader import WorkbookData, to_jsonable
 from .ratios import RatioResult, compute_ratios, env_for
@@ -109,10 +109,11 @@ class Validator:
     # ------------------------------------------------------------------ sources
     def from_problems(self) -> None:
         for p in self.data.problems:
-            importance = _PROBLEM_IMPORTANCE.get(p.code, "error")
+            importance = getattr(p, "importance", None) or _PROBLEM_IMPORTANCE.get(p.code, "error")
             self.findings.append(Finding(
-                rule=p.code, importance=importance, message=p.message, instruction="",
-                fields=[p.field] if p.field else [], cells=[p.cell], values={p.field or "value": p.value}))
+                rule=p.code, importance=importance, message=p.message, instruction=catalogue()[p.code]["action"],
+                fields=[p.field] if p.field else [], cells=[p.cell] if p.cell else [],
+                values={p.field or "value": p.value}))
 
     def required(self) -> None:
         bad_cells = {p.cell for p in self.data.problems}

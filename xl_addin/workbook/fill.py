@@ -23,6 +23,7 @@ from ..errors import CchcError
 from .build import cell_value, write_atomic
 from .layout import META_SHEET, a1, compute_layout
 from .reader import check_is_xlsx, definition_for_meta, read_meta_grid
+from .safety import set_inert_text
 from .template import LONG_TEXT_LIMIT, TEXT_LIMIT
 
 
@@ -175,7 +176,7 @@ def fill_workbook(src: Path, data: dict, out: Path) -> None:
     for sheet, cells in writes.items():
         ws = wb[sheet]
         for ref, value in cells.items():
-            ws[ref].value = value
+            set_inert_text(ws[ref], value)
     buf = io.BytesIO()
     wb.save(buf)
     write_atomic(out, buf.getvalue())

@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
 
 from .protection import PASSWORD
+from .safety import inert_text, set_inert_text
 
 Grid = list[list[Any]]
 
@@ -84,8 +85,9 @@ class OpenpyxlPort:
         else:
             index = self.book.sheetnames.index(after) + 1 if after in self.book.sheetnames else None
             ws = self.book.create_sheet(name, index)
-        for row in rows:
-            ws.append(row)
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row, start=1):
+                set_inert_text(ws.cell(row=r, column=c), value)  # text from returned files stays text
         for col, width in widths.items():
             ws.column_dimensions[get_column_letter(col)].width = width
         for r, row in enumerate(rows, start=1):
@@ -99,7 +101,7 @@ class OpenpyxlPort:
         self.calls += 1
         ws = self.book[sheet]
         for ref, value in cells.items():
-            ws[ref].value = value
+            set_inert_text(ws[ref], value)
 
     def set_fill(self, sheet: str, ref: str, rgb: str | None) -> None:
         self.calls += 1
@@ -170,7 +172,7 @@ class XlwingsPort:
             sheet = self.book.sheets.add(name, after=anchor)
         self.calls += 2
         width = max((len(r) for r in rows), default=1)
-        block = [list(r) + [None] * (width - len(r)) for r in rows]
+        block = [[inert_text(v) for v in r] + [None] * (width - len(r)) for r in rows]
         if block:
             sheet.range((1, 1)).value = block
             sheet.range((1, 1), (header_rows, width)).font.bold = True
@@ -183,7 +185,7 @@ class XlwingsPort:
         """Contiguous runs in one column are written as one block."""
         ws = self.book.sheets[sheet]
         for start, values in _column_runs(cells):
-            ws.range(start).options(ndim=2).value = [[v] for v in values]
+            ws.range(start).options(ndim=2).value = [[inert_text(v)] for v in values]
             self.calls += 1
 
     def set_fill(self, sheet: str, ref: str, rgb: str | None) -> None:

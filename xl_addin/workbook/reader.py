@@ -413,7 +413,7 @@ def _grid(book, name: str, pre: safety.Preflight) -> Grid:
     try:
         return sheet_grid(book, name)
     except Exception as exc:  # a damaged sheet part: calamine's XML or zip errors
-        raise safety.diagnose_read_error(pre, exc) from None
+        raise safety.diagnose_read_error(pre, exc, name) from None
 
 
 def _meta_text(value: Any) -> str:

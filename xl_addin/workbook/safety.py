@@ -46,15 +46,17 @@ def human_size(n: int) -> str:
 
 # --------------------------------------------------------------------------- inert text
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-_FORMULA_LIKE = re.compile(r"^\s*[=+\-@]\s*[A-Za-z_(\"'0-9.$]+.*[(|!:]", re.S)
+# after +, - or @: a function call (+HYPERLINK(…), @SUM(…)), possibly after arithmetic (-2+3+cmd|…)
+_FORMULA_LIKE = re.compile(r"^[+\-@][\d.\s+\-*/^&]*[A-Za-z_][A-Za-z0-9_.]*\s*[(|]")
 
 
 def looks_like_formula(text: Any) -> bool:
-    """Text that a spreadsheet could take for a formula (``=HYPERLINK(…)``, ``=cmd|…``, ``@SUM(…)``).
-
-    A bullet such as ``- Ưu điểm: …`` is not: it has no call, pipe or sheet reference.
-    """
-    return isinstance(text, str) and (text.startswith("=") and len(text) > 1 or bool(_FORMULA_LIKE.match(text)))
+    """Text that a spreadsheet could take for a formula (``=HYPERLINK(…)``, ``=cmd|…``, ``@SUM(…)``,
+    ``-2+3+cmd|…``). A bullet such as ``- Cải cách hành chính: …`` is not."""
+    if not isinstance(text, str) or len(text) < 2:
+        return False
+    text = text.lstrip("\t\r\n ")
+    return (text.startswith("=") and bool(text[1:].strip())) or bool(_FORMULA_LIKE.match(text))
 
 
 def inert_text(value: Any) -> Any:
@@ -118,14 +120,13 @@ def col_letters(n: int) -> str:
 # --------------------------------------------------------------------------- sheets
 _CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Za-z]{1,4})([0-9]{1,10})"')
 _CELL_TAG = re.compile(rb'<(?:\w+:)?c\b([^>]*?)/?>')
-_FORMULA = re.compile(rb'<(?:\w+:)?f\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?f>)', re.S)
 _PROTECTION = re.compile(rb'<(?:\w+:)?sheetProtection\b([^>]*?)/?>')
 _VALIDATION = re.compile(rb'<((?:\w+:)?)dataValidation\b([^>]*?)(?:/>|>(.*?)</\1dataValidation>)', re.S)
 _VFORMULA = re.compile(rb'<(?:\w+:)?formula([12])\b[^>]*>(.*?)</(?:\w+:)?formula\1>', re.S)
 _XM_F = re.compile(rb'<(?:\w+:)?f\b[^>]*>(.*?)</(?:\w+:)?f>', re.S)
 _XM_SQREF = re.compile(rb'<(?:\w+:)?sqref\b[^>]*>(.*?)</(?:\w+:)?sqref>', re.S)
 _RANGE_TOKEN = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})(?::\$?([A-Za-z]{1,3})\$?([0-9]{1,7}))?$")
-_SPACES_OUTSIDE_QUOTES = re.compile(r'("[^"]*")|\s+')
+_SPACES_OUTSIDE_QUOTES = re.compile(r""""[^"]*"|'(?:[^']|'')*'|(\s+)""")
 _QUOTED_SHEET = re.compile(r"""("[^"]*")|'((?:[^']|'')+)'!""")
 
 
@@ -136,7 +137,7 @@ def normalize_formula(text: str) -> str:
     if text.startswith("="):
         text = text[1:]
     text = text.replace("_xlfn.", "").replace("_xlws.", "")
-    text = _SPACES_OUTSIDE_QUOTES.sub(lambda m: m.group(1) or "", text)
+    text = _SPACES_OUTSIDE_QUOTES.sub(lambda m: "" if m.group(1) else m.group(0), text)
     if "'" in text:  # 'Sheet'!A1 and Sheet!A1 are the same reference
         text = _QUOTED_SHEET.sub(lambda m: m.group(1) or m.group(2).replace("''", "'") + "!", text)
     return text
@@ -209,7 +210,8 @@ def _validation_key(a: dict[str, str], f1: str, f2: str) -> tuple:
 
 _CELL_ROW = re.compile(rb' r="[A-Za-z]{1,4}([0-9]{1,10})"')
 _CELL_COL = re.compile(rb' r="([A-Za-z]{1,4})[0-9]')
-_TAG_R = re.compile(rb'\br="([A-Za-z]{1,4}[0-9]{1,10})"')
+_FORMULA = re.compile(rb'<(?:\w+:)?f\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?f>)', re.S)
+_REF_AT = re.compile(rb' r="([A-Za-z]{1,4}[0-9]{1,10})"')
 _TAIL_CACHE: dict[bytes, tuple[bool, dict]] = {}
 
 
@@ -258,11 +260,13 @@ def parse_sheet_xml(name: str, part: str, data: bytes) -> SheetScan:
     pending: list[tuple[str, str]] = []
     if b"<f" in body or b":f" in body:
         for m in _FORMULA.finditer(body):
+            # a formula is the first child of its cell (CT_Cell: f, v, is, extLst): the nearest r="…"
+            # before it is its cell's reference
             pos = m.start()
-            start = max(body.rfind(b"<c ", 0, pos), body.rfind(b":c ", 0, pos))
-            if start < 0:
+            at = body.rfind(b' r="', max(0, pos - 512), pos)
+            if at < 0:
                 continue
-            rm = _TAG_R.search(body, start, body.find(b">", start) + 1)
+            rm = _REF_AT.match(body, at)
             if not rm:
                 continue
             ref = rm.group(1).decode("ascii").upper()
@@ -562,6 +566,8 @@ def preflight(path: Path | str) -> Preflight:
         raise CchcError("workbook_unreadable", file=path, detail=_detail(exc)) from None
     if path.is_dir():
         raise CchcError("file_is_folder", file=path)
+    if path.name.startswith("~$"):
+        raise CchcError("file_is_excel_lock", file=path)
     if not path.is_file():
         raise CchcError("not_a_workbook", file=path)
     size = stat.st_size
@@ -582,7 +588,11 @@ def preflight(path: Path | str) -> Preflight:
     if head.startswith(OLE_SIGNATURE):
         raise CchcError(_ole_kind(path), file=path)
     if not head.startswith((_ZIP_LOCAL, _ZIP_EMPTY, _ZIP_SPANNED)):
-        raise CchcError(sniff_kind(head), file=path)
+        kind = sniff_kind(head)
+        if kind == "not_a_workbook" and _EOCD in tail:
+            # a zip directory at the end but a damaged start: a workbook whose first bytes were hit
+            raise CchcError("zip_corrupt", file=path, detail="phần đầu tệp bị hỏng")
+        raise CchcError(kind, file=path)
     if _EOCD not in tail:
         raise CchcError("zip_truncated", file=path, size=human_size(size))
     try:
@@ -615,7 +625,7 @@ def preflight(path: Path | str) -> Preflight:
     return Preflight(path, size, infos)
 
 
-def diagnose_read_error(pre: Preflight, exc: BaseException) -> CchcError:
+def diagnose_read_error(pre: Preflight, exc: BaseException, sheet: str | None = None) -> CchcError:
     """The specific reason a parser failed on a file that passed the pre-flight."""
     path = pre.path
     if not path.exists():
@@ -627,4 +637,8 @@ def diagnose_read_error(pre: Preflight, exc: BaseException) -> CchcError:
         return CchcError("zip_corrupt", file=path, detail=_detail(zexc))
     if bad:
         return CchcError("zip_entry_damaged", file=path, entry=bad, detail="sai mã kiểm tra CRC")
-    return CchcError("workbook_unreadable", file=path, detail=_detail(exc))
+    if isinstance(exc, (OSError, MemoryError)):
+        return CchcError("workbook_unreadable", file=path, detail=_detail(exc))
+    # the archive is sound: the XML inside it is not
+    where = f"trang «{sheet}»" if sheet else "phần sổ tính"
+    return CchcError("workbook_xml_damaged", file=path, where=where, detail=_detail(exc))

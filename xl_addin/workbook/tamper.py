@@ -8,12 +8,16 @@ fills and colours, the meta sheet, the per-unit stamps and the input cells.
 
 Two steps keep it fast enough for a merge of hundreds of files:
 
-* **quick**: a digest of the structure found in the file is compared with the one stamped into
-  the meta sheet when the workbook was built (``structure_digest``). The pieces come from the
-  sheet XML the pre-flight unpacks anyway and from the calamine grids; no openpyxl load.
-* **full**, only when the digests differ: the found structure is compared with the structure of
-  the template that the report definition of that version generates (built once per definition
-  and cached), and every difference becomes a ``Problem`` naming sheet, cell, expected and found.
+* **quick**: the structure found in the file (from the sheet XML the pre-flight unpacks anyway
+  and the calamine grids; no openpyxl load) is compared as a whole with the template's, which is
+  built once per definition and cached: equal structures end the check.
+* **full**, only when they differ: every difference becomes a ``Problem`` naming sheet, cell,
+  expected and found, with its own code.
+
+``structure_digest`` (stamped into the meta sheet by ``cchc build``) is the digest of the
+template's structure: ``s1:<names, validation, protection, sheets>:<locked cells>``. It is an
+integrity check, not a signature (no secret key), so it never excuses a difference from the
+template; it is what a workbook of a past version is checked against.
 
 A workbook from a past template version has no template to compare with (only a field mapping is
 kept): only the version-independent half of the digest is checked (names, validation,
@@ -59,6 +63,7 @@ class Structure:
     protected: dict[str, bool]
     validations: dict[str, dict[tuple, list]]
     cells: dict[Cell, tuple[str, str]] = field(default_factory=dict)  # ("f", formula) | ("v", text)
+    raw: dict[Cell, Any] = field(default_factory=dict)  # the template's cell values as a reader returns them
 
     def keys(self) -> frozenset:
         cached = getattr(self, "_keys", None)
@@ -140,6 +145,22 @@ def template_sheets(names: list[str]) -> list[str]:
     return [n for n in names if n != META_SHEET and n not in tools]
 
 
+_PLANS: dict[int, tuple[Structure, list]] = {}
+
+
+def _plan(expected: Structure) -> list[tuple[str, list[tuple[Cell, int, int, tuple[str, str]]]]]:
+    """The template's cells grouped by sheet, with their positions (computed once per structure)."""
+    hit = _PLANS.get(id(expected))
+    if hit is not None and hit[0] is expected:
+        return hit[1]
+    by_sheet: dict[str, list] = {}
+    for key, row, col in _positions(expected.keys()):
+        by_sheet.setdefault(key[0], []).append((key, row, col, expected.cells[key]))
+    plan = list(by_sheet.items())
+    _PLANS[id(expected)] = (expected, plan)
+    return plan
+
+
 @functools.lru_cache(maxsize=8)
 def _positions(keys: frozenset) -> list[tuple[Cell, int, int]]:
     from .reader import ref_to_rc
@@ -186,6 +207,7 @@ def build_structure(sheet_order: list[str], names: dict[str, str], locked: bool,
                     key = (sheet, f"{col_letters(c)}{r}")
                     if key not in excluded and key not in cells:
                         cells[key] = ("v", cell_text(value))
+                        struct.raw[key] = value
     else:
         for key, row, col in _positions(frozenset(cell_keys)):
             if key in cells:
@@ -414,26 +436,25 @@ def _cell_changes(expected: Structure, scans: dict[str, SheetScan], grids: dict[
             key = (sheet, ref)
             if key not in excluded:
                 found_formulas[key] = formula
-    for key, row, col in _positions(expected.keys()):
-        exp = exp_cells[key]
-        formula = found_formulas.get(key)
-        if formula is not None:
-            if exp != ("f", formula):
-                changes[key] = ("f", formula)
-            continue
-        if exp[0] == "f":
+    raw = expected.raw
+    for sheet, plan in _plan(expected):
+        grid = grids.get(sheet) or []
+        height = len(grid)
+        for key, row, col, exp in plan:
+            formula = found_formulas.get(key) if found_formulas else None
+            if formula is not None:
+                if exp != ("f", formula):
+                    changes[key] = ("f", formula)
+                continue
             value = None
-        else:
-            grid = grids.get(key[0])
-            value = None
-            if grid is not None and row <= len(grid):
+            if row <= height:
                 line = grid[row - 1]
                 value = line[col - 1] if col <= len(line) else None
-            if value == exp[1]:
+            if exp[0] == "v" and value == raw.get(key, exp[1]):
                 continue
-        got = ("v", "" if _blank(value) else cell_text(value))
-        if got != exp:
-            changes[key] = got
+            got = ("v", "" if _blank(value) else cell_text(value))
+            if got != exp:
+                changes[key] = got
     for key, formula in found_formulas.items():
         if key not in exp_cells and key[0] in expected.protected:
             changes[key] = ("f", formula)
@@ -459,11 +480,27 @@ def check(pre: Preflight, scans: dict[str, SheetScan], grids: dict[str, list[lis
     expected = expected_structure(definition)
     found = found_structure(pre, scans, grids, layout, expected)
     if found.same_core(expected) and found.cells == expected.cells:
-        return []  # the template's structure, untouched (no digest needed)
-    if stamped is not None and stamped != (expected.core_digest(), expected.cells_digest()) \
-            and stamped == (found.core_digest(), found.cells_digest()):
-        return []  # built from another build of this template version and untouched since
+        return []  # the template's structure, untouched
+    # The stamped digest is not trusted to excuse a difference: it has no secret key, so whoever
+    # edits a file can recompute it. Within one template version the structure never changes.
     return problems_from(compare(expected, found, data_sheets or set()), file, layout)
+
+
+def file_digest(path) -> str:
+    """The structure digest of a workbook file as it is now (what ``structure_digest`` would be).
+
+    Its first half (names, validation, protection, sheets) is what a past-version workbook is
+    checked against; the second half covers only the formulas here (no template to say which
+    cells are labels)."""
+    from .safety import preflight
+
+    pre = preflight(path)
+    try:
+        order = [n for n, _ in pre.parts().sheets]
+        scans = pre.scan_sheets(template_sheets(order))
+    finally:
+        pre.close()
+    return found_structure(pre, scans, {}, None, None).digest()
 
 
 def sheets_to_scan(order: list[str]) -> list[str]:

@@ -1,0 +1,140 @@
+"""Template versions: a past version read through its field mapping; a future one refused."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import openpyxl
+import pytest
+
+from xl_addin.definition.loader import load_definition, load_definition_from
+from xl_addin.errors import CchcError
+from xl_addin.merge.run import run_merge
+from xl_addin.workbook import tamper
+from xl_addin.workbook.layout import compute_layout
+from xl_addin.workbook.reader import read_workbook
+
+from conftest import ROOT, filled_workbook, run_cli
+
+VALUES = {"values": {"tthc_tiep_nhan_tong": 120, "tthc_da_gq_tong": 100, "tthc_dang_gq_tong": 13,
+                     "tthc_cho_bo_sung": 0, "tthc_tra_lai": 7, "bien_che_giao": 25, "bien_che_co_mat": 24}}
+
+
+def _meta_row(key: str) -> int:
+    return compute_layout(load_definition()).meta_rows[key]
+
+
+def make_v09(src, out, restamp: bool = True):
+    """A workbook of the fictional version 0.9, made from a 1.0 one the way versions.yaml says:
+    tthc_tra_lai was called tthc_tra_lai_rut (its defined name, here kept one column right);
+    bien_che_giao sat in column G."""
+    definition = load_definition()
+    layout = compute_layout(definition)
+    wb = openpyxl.load_workbook(src)
+    ws = wb["Số liệu"]
+    tra_lai = layout.fields["tthc_tra_lai"]
+    bien_che = layout.fields["bien_che_giao"]
+    old = wb.defined_names.pop("tthc_tra_lai")
+    old.name = "tthc_tra_lai_rut"
+    old.attr_text = f"'Số liệu'!$H${tra_lai.row}"
+    wb.defined_names["tthc_tra_lai_rut"] = old
+    ws.cell(row=tra_lai.row, column=8).value = ws[tra_lai.ref].value
+    ws[tra_lai.ref].value = None
+    ws.cell(row=tra_lai.row, column=6).value = "tthc_tra_lai_rut"
+    ws["G" + str(bien_che.row)].value = ws[bien_che.ref].value
+    ws[bien_che.ref].value = None
+    meta = wb["_meta"]
+    meta.cell(row=_meta_row("template_version"), column=2).value = "0.9"
+    wb.save(out)
+    if restamp:  # what the 0.9 tool stamped when it built the workbook
+        wb = openpyxl.load_workbook(out)
+        wb["_meta"].cell(row=_meta_row("structure_digest"), column=2).value = tamper.file_digest(out)
+        wb.save(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def v10(tmp_path_factory):
+    return filled_workbook(tmp_path_factory.mktemp("v10"), VALUES)
+
+
+def test_versions_are_data_mapping_only():
+    definition = load_definition()
+    past = definition.past_version("0.9")
+    assert past.renamed == {"tthc_tra_lai_rut": "tthc_tra_lai"}
+    assert past.moved == {"bien_che_giao": "Số liệu!G73"}
+    assert compute_layout(definition).fields["bien_che_giao"].address == "Số liệu!D73"
+
+
+def test_old_version_is_read_through_the_mapping(v10, tmp_path):
+    path = make_v09(v10, tmp_path / "ban-0.9.xlsx")
+    data = read_workbook(path)
+    assert data.source_version == "0.9" and data.template["version"] == "1.0"
+    assert data.template["source_version"] == "0.9"
+    assert data.values["tthc_tra_lai"] == 7  # found by its old defined name
+    assert data.values["bien_che_giao"] == 25  # read where 0.9 kept it
+    assert data.cells["bien_che_giao"] == "Số liệu!G73"
+    assert data.values["tthc_chenh_lech"] == 0  # recomputed with the mapped values
+    [notice] = [p for p in data.problems if p.code == "template_old_version"]
+    assert notice.importance == "info" and "0.9" in notice.message and "tthc_tra_lai_rut" in notice.message
+    assert not [p for p in data.problems if p.code.startswith("tamper_")]
+    r = run_cli("read", str(path), "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["template"]["source_version"] == "0.9"
+    r = run_cli("validate", str(path), "--json")
+    assert "template_old_version" in {f["rule"] for f in json.loads(r.stdout)[0]["findings"]}
+
+
+def test_old_version_changed_since_it_was_built_is_flagged(v10, tmp_path):
+    path = make_v09(v10, tmp_path / "ban-0.9-sua.xlsx", restamp=False)
+    codes = [p.code for p in read_workbook(path).problems]
+    assert "template_old_version" in codes and "tamper_structure_changed" in codes
+
+
+def test_old_and_current_versions_merge_together(v10, tmp_path):
+    from xl_addin.definition.units import Unit
+
+    folder = tmp_path / "nop"
+    folder.mkdir()
+    other = filled_workbook(tmp_path, VALUES, unit=Unit("18229", "Xã Đức Thọ", "xa", "42", "QD19_2025"), name="b.xlsx")
+    shutil.copy(other, folder / "b.xlsx")
+    make_v09(v10, folder / "a-0.9.xlsx")
+    result = run_merge(folder)
+    assert len(result.merged) == 2 and not result.rejected
+    assert result.aggregate.values["tthc_tra_lai"] == 14 and result.aggregate.values["bien_che_giao"] == 50
+
+
+def test_future_version_asks_to_update_the_tool(v10, tmp_path):
+    wb = openpyxl.load_workbook(v10)
+    wb["_meta"].cell(row=_meta_row("template_version"), column=2).value = "1.1"
+    path = tmp_path / "ban-1.1.xlsx"
+    wb.save(path)
+    with pytest.raises(CchcError) as info:
+        read_workbook(path)
+    assert info.value.code == "template_version_newer" and "1.1" in info.value.message
+    assert "Cập nhật công cụ" in info.value.action
+    r = run_cli("read", str(path))
+    assert r.returncode == 2 and "mới hơn" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_fill_refuses_to_write_into_an_old_version(v10, tmp_path):
+    from xl_addin.workbook.fill import fill_workbook
+
+    path = make_v09(v10, tmp_path / "ban-0.9.xlsx")
+    with pytest.raises(CchcError) as info:
+        fill_workbook(path, {"values": {"tthc_tra_lai": 1}}, tmp_path / "out.xlsx")
+    assert info.value.code == "fill_old_version"
+
+
+def test_a_bad_mapping_is_a_definition_error(tmp_path):
+    folder = tmp_path / "cchc"
+    shutil.copytree(ROOT / "workbook_templates" / "cchc", folder)
+    (folder / "versions.yaml").write_text(
+        'versions:\n  - version: "0.9"\n    renamed: {cu: khong_co_truong_nay}\n', encoding="utf-8")
+    with pytest.raises(CchcError) as info:
+        load_definition_from(folder)
+    assert info.value.code == "definition_invalid" and "khong_co_truong_nay" in info.value.message
+    (folder / "versions.yaml").write_text('versions:\n  - version: "1.5"\n', encoding="utf-8")
+    with pytest.raises(CchcError) as info:
+        load_definition_from(folder)
+    assert "1.5" in info.value.message
