@@ -23,7 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import __version__
-from .errors import CchcError, render
+from .errors import CchcError, log_exception, render
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="CCHC Report Kit: mẫu báo cáo cải cách hành chính, kiểm tra, tổng hợp.")
@@ -40,15 +40,7 @@ def log_path() -> Path:
 
 
 def _log_exception(context: str) -> Path:
-    path = log_path()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as fh:
-            fh.write(f"--- {dt.datetime.now().isoformat()} cchc {__version__} {context}\n")
-            fh.write(traceback.format_exc())
-    except OSError:
-        pass
-    return path
+    return log_exception(log_path(), context)
 
 
 def handled(exit_code: int = 1) -> Callable:

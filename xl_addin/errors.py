@@ -85,3 +85,19 @@ def markdown() -> str:
             action = " ".join(entry["action"].split())
             lines += [f"### `{code}`", "", f"> {message}", "", f"**Cách xử lý:** {action}", ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def log_exception(path: Path, context: str) -> Path:
+    """Append the current traceback to ``path`` (for IT staff); the user sees a catalogue message."""
+    import datetime as dt
+    import traceback
+
+    from . import __version__
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(f"--- {dt.datetime.now().isoformat()} cchc {__version__} {context}\n{traceback.format_exc()}")
+    except OSError:
+        pass
+    return path

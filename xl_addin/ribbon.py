@@ -13,11 +13,10 @@ import datetime as dt
 import logging
 import os
 import tempfile
-import traceback
 from pathlib import Path
 from typing import Any, Iterator
 
-from .errors import CchcError, render
+from .errors import CchcError, log_exception, render
 
 log = logging.getLogger("cchc.ribbon")
 
@@ -62,14 +61,7 @@ def _quiet_app(port: Any):
 
 
 def _log_exception(action: str) -> Path:
-    path = log_file()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as fh:
-            fh.write(f"--- {dt.datetime.now().isoformat()} {action}\n{traceback.format_exc()}")
-    except OSError:
-        pass
-    return path
+    return log_exception(log_file(), action)
 
 
 @contextlib.contextmanager
