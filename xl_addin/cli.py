@@ -12,7 +12,6 @@ import logging
 import os
 import sys
 import tempfile
-import traceback
 from functools import wraps
 from pathlib import Path
 from typing import Callable, Optional
