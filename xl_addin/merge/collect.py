@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ..errors import CchcError, render
+from ..limits import MAX_FILE_BYTES
 
 WORKBOOK_SUFFIXES = {".xlsx"}
 SUMMARY_SHEET = "Tổng hợp"
@@ -83,13 +84,10 @@ def discover(folder: Path) -> tuple[list[Path], list[Submission]]:
     return files, skipped
 
 
-def _summary_rows(path: Path) -> list[dict]:
-    from python_calamine import CalamineWorkbook
+def _summary_rows(path: Path, raw: bytes | None = None) -> list[dict]:
+    from ..workbook.reader import open_calamine
 
-    from ..workbook.safety import preflight
-
-    preflight(path)  # the same size and zip limits as every other read
-    book = CalamineWorkbook.from_path(str(path))
+    book = open_calamine(path, raw)  # the same size and zip limits as every other read
     if SUMMARY_SHEET not in book.sheet_names:
         return []
     rows = book.get_sheet_by_name(SUMMARY_SHEET).to_python(skip_empty_area=False)
@@ -113,15 +111,20 @@ def inspect_file(path_text: str, rel: str) -> Submission:
 
     path = Path(path_text)
     sub = Submission(path_text, rel)
+    raw: bytes | None = None
     try:
         stat = path.stat()
         sub.size, sub.mtime = stat.st_size, stat.st_mtime
-        sub.sha256 = sha256_of(path)
+        if stat.st_size <= MAX_FILE_BYTES and path.is_file():
+            raw = path.read_bytes()  # read once: hashed here, then parsed from memory
+            sub.sha256 = hashlib.sha256(raw).hexdigest()
+        else:
+            sub.sha256 = sha256_of(path)
     except FileNotFoundError:
         sub.status, sub.code, sub.reason = "rejected", "merge_file_vanished", render("merge_file_vanished", file=rel)
         return sub
     try:
-        data = read_workbook(path)
+        data = read_workbook(path, raw=raw)
     except FileNotFoundError:
         sub.status, sub.code, sub.reason = "rejected", "merge_file_vanished", render("merge_file_vanished", file=rel)
         return sub
@@ -147,7 +150,7 @@ def inspect_file(path_text: str, rel: str) -> Submission:
     sub.findings = [{"rule": f.rule, "importance": f.importance, "message": f.message, "cells": f.cells,
                      "instruction": f.instruction} for f in findings]
     if sub.kind == "summary":
-        sub.summary_units = _summary_rows(path)
+        sub.summary_units = _summary_rows(path, raw)
     from .lineage import fragments
 
     sub.lineage = fragments(data.definition, sub.unit["code"], sub.unit["name"], rel, data.values)

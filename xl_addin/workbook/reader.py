@@ -395,14 +395,18 @@ def _calamine(pre: safety.Preflight):
     from python_calamine import CalamineWorkbook
 
     try:
+        if pre.data is not None:  # the bytes the pre-flight read: the file is read only once
+            import io
+
+            return CalamineWorkbook.from_filelike(io.BytesIO(pre.data))
         return CalamineWorkbook.from_path(str(pre.path))
     except Exception as exc:  # calamine raises its own error types for damaged archives
         raise safety.diagnose_read_error(pre, exc) from None
 
 
-def open_calamine(path: Path):
+def open_calamine(path: Path, raw: bytes | None = None):
     """A python-calamine workbook, after the pre-flight (limits, kind of file); never runs anything."""
-    return _calamine(safety.preflight(Path(path)))
+    return _calamine(safety.preflight(Path(path), raw))
 
 
 def sheet_grid(book, name: str) -> Grid:
@@ -541,7 +545,7 @@ def _check_sheets(needed: list[str], names: list[str], layout: Layout, path: Pat
     raise CchcError("sheet_missing", file=path, sheet=missing[0])
 
 
-def read_workbook(path: Path | str) -> WorkbookData:
+def read_workbook(path: Path | str, raw: bytes | None = None) -> WorkbookData:
     """Read a filled workbook from a file (fast path: python-calamine).
 
     Every read starts with the pre-flight (``safety.preflight``: what the file is, the zip and
@@ -552,7 +556,7 @@ def read_workbook(path: Path | str) -> WorkbookData:
     from . import tamper
 
     path = Path(path)
-    pre = safety.preflight(path)
+    pre = safety.preflight(path, raw)
     parts = pre.parts()
     order = [name for name, _part in parts.sheets]
     book = _calamine(pre)

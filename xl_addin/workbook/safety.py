@@ -2,8 +2,9 @@
 
 ``preflight(path)`` tells what the file really is (an empty file, a text, CSV, HTML or PDF file
 renamed .xlsx, a password-encrypted or legacy Office file, a truncated or damaged zip, a zip
-bomb…) and refuses it with its own reason code; the limits come from ``xl_addin.limits``. Only the
-zip's central directory is read at that point. ``Preflight.scan_sheet`` then streams one sheet
+bomb…) and refuses it with its own reason code; the limits come from ``xl_addin.limits``. The
+file is read into memory once (within ``MAX_FILE_BYTES``); only the zip's central directory is
+looked at then. ``Preflight.scan_sheet`` then streams one sheet
 part with a size cap and returns how far its cells reach (checked against the row and column
 limits before python-calamine builds its grid), its formulas, its validations and its protection,
 which the tamper check compares with the template.
@@ -317,7 +318,7 @@ class Preflight:
         self.path = path
         self.size = size
         self.infos = infos
-        self.data = data  # an in-memory package (the template), else the file at ``path``
+        self.data = data  # the package's bytes (a file read once, or the template), else read from ``path``
         self.has_macros = "xl/vbaProject.bin" in infos or any(n.lower().endswith("vbaproject.bin") for n in infos)
         self._parts: WorkbookParts | None = None
         self._zip: zipfile.ZipFile | None = None
@@ -329,6 +330,13 @@ class Preflight:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = {info.filename: info for info in zf.infolist()}
         return cls(Path(label), len(data), infos, data)
+
+    def sha256(self) -> str:
+        import hashlib
+
+        if self.data is None:
+            raise ValueError("no bytes in memory")
+        return hashlib.sha256(self.data).hexdigest()
 
     def open_zip(self) -> zipfile.ZipFile:
         if self.data is not None:
@@ -516,10 +524,8 @@ def sniff_kind(head: bytes) -> str:
     return "file_is_text"
 
 
-def _ole_kind(path: Path) -> str:
+def _ole_kind(data: bytes) -> str:
     """Encrypted OOXML, legacy .xls, or another OLE document, from the stream names in its directory."""
-    with path.open("rb") as fh:
-        data = fh.read(limits.MAX_FILE_BYTES)
 
     def has(name: str) -> bool:
         return name.encode("utf-16-le") in data
@@ -533,13 +539,13 @@ def _ole_kind(path: Path) -> str:
     return "ole_not_workbook"
 
 
-def _zip_kind(infos: dict[str, zipfile.ZipInfo], path: Path) -> str | None:
+def _zip_kind(infos: dict[str, zipfile.ZipInfo], zf: zipfile.ZipFile) -> str | None:
     if WORKBOOK_PART in infos and "[Content_Types].xml" in infos:
         return None
     if "mimetype" in infos:
         try:
-            with zipfile.ZipFile(path) as zf:
-                mimetype = zf.read("mimetype")[:200]
+            with zf.open(infos["mimetype"]) as fh:
+                mimetype = fh.read(200)
         except ZIP_ERRORS:
             mimetype = b""
         if b"spreadsheet" in mimetype:
@@ -551,11 +557,13 @@ def _zip_kind(infos: dict[str, zipfile.ZipInfo], path: Path) -> str | None:
     return "zip_not_workbook"
 
 
-def preflight(path: Path | str) -> Preflight:
+def preflight(path: Path | str, raw: bytes | None = None) -> Preflight:
     """Refuse, with its own reason code, a file that is not a readable workbook within the limits.
 
-    Reads at most the first 64 kB, the zip's central directory and (for OLE files) the file's
-    directory names; unpacks nothing.
+    The file is read once, into memory (it is within ``MAX_FILE_BYTES`` by then): the hash, the
+    zip directory, every part and python-calamine all work on those bytes, so a file replaced
+    while it is read is read whole or not at all. ``raw``: the bytes, when the caller has read
+    them already (the merge hashes them). Unpacks nothing.
     """
     path = Path(path)
     try:
@@ -568,25 +576,21 @@ def preflight(path: Path | str) -> Preflight:
         raise CchcError("file_is_folder", file=path)
     if path.name.startswith("~$"):
         raise CchcError("file_is_excel_lock", file=path)
-    if not path.is_file():
+    if raw is None and not path.is_file():
         raise CchcError("not_a_workbook", file=path)
-    size = stat.st_size
+    size = stat.st_size if raw is None else len(raw)
     if size == 0:
         raise CchcError("file_empty", file=path)
     if size > limits.MAX_FILE_BYTES:
         raise CchcError("file_too_large", file=path, size=human_size(size), limit=human_size(limits.MAX_FILE_BYTES))
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(_SNIFF)
-            tail_at = max(0, size - 65_557)
-            fh.seek(tail_at)
-            tail = fh.read()
-    except FileNotFoundError:
-        raise CchcError("file_not_found", file=path) from None
-    except OSError as exc:
-        raise CchcError("workbook_unreadable", file=path, detail=_detail(exc)) from None
+    if raw is None:
+        raw = read_capped(path)
+        size = len(raw)
+        if size == 0:
+            raise CchcError("file_empty", file=path)
+    head, tail = raw[:_SNIFF], raw[max(0, size - 65_557):]
     if head.startswith(OLE_SIGNATURE):
-        raise CchcError(_ole_kind(path), file=path)
+        raise CchcError(_ole_kind(raw), file=path)
     if not head.startswith((_ZIP_LOCAL, _ZIP_EMPTY, _ZIP_SPANNED)):
         kind = sniff_kind(head)
         if kind == "not_a_workbook" and _EOCD in tail:
@@ -595,15 +599,17 @@ def preflight(path: Path | str) -> Preflight:
         raise CchcError(kind, file=path)
     if _EOCD not in tail:
         raise CchcError("zip_truncated", file=path, size=human_size(size))
+    import io
+
     try:
-        with zipfile.ZipFile(path) as zf:
-            infolist = zf.infolist()
+        zf = zipfile.ZipFile(io.BytesIO(raw))
+        infolist = zf.infolist()
     except ZIP_ERRORS as exc:
         raise CchcError("zip_corrupt", file=path, detail=_detail(exc)) from None
     if len(infolist) > limits.MAX_ZIP_ENTRIES:
         raise CchcError("zip_too_many_entries", file=path, count=len(infolist), limit=limits.MAX_ZIP_ENTRIES)
     infos = {info.filename: info for info in infolist}
-    kind = _zip_kind(infos, path)
+    kind = _zip_kind(infos, zf)
     if kind:
         raise CchcError(kind, file=path)
     total = 0
@@ -622,16 +628,33 @@ def preflight(path: Path | str) -> Preflight:
     if total > limits.MAX_UNCOMPRESSED_BYTES:
         raise CchcError("zip_bomb_size", file=path, entry="(toàn bộ)", size=human_size(total),
                         limit=human_size(limits.MAX_UNCOMPRESSED_BYTES))
-    return Preflight(path, size, infos)
+    pre = Preflight(path, size, infos, raw)
+    pre._zip = zf
+    return pre
+
+
+def read_capped(path: Path) -> bytes:
+    """The bytes of a file, refused beyond ``MAX_FILE_BYTES`` (a file that grows while it is read)."""
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(limits.MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise CchcError("file_not_found", file=path) from None
+    except OSError as exc:
+        raise CchcError("workbook_unreadable", file=path, detail=_detail(exc)) from None
+    if len(raw) > limits.MAX_FILE_BYTES:
+        raise CchcError("file_too_large", file=path, size=f"> {human_size(limits.MAX_FILE_BYTES)}",
+                        limit=human_size(limits.MAX_FILE_BYTES))
+    return raw
 
 
 def diagnose_read_error(pre: Preflight, exc: BaseException, sheet: str | None = None) -> CchcError:
     """The specific reason a parser failed on a file that passed the pre-flight."""
     path = pre.path
-    if not path.exists():
+    if pre.data is None and not path.exists():
         return CchcError("file_not_found", file=path)
     try:
-        with zipfile.ZipFile(path) as zf:
+        with pre.open_zip() as zf:
             bad = zf.testzip()
     except ZIP_ERRORS as zexc:
         return CchcError("zip_corrupt", file=path, detail=_detail(zexc))
