@@ -12,6 +12,8 @@ from pathlib import Path
 
 import yaml
 
+from .yamlio import SafeLoader
+
 _CATALOGUE_PATH = Path(__file__).with_name("messages.yaml")
 
 
@@ -25,7 +27,7 @@ def catalogue() -> dict[str, dict[str, str]]:
     merged: dict[str, dict[str, str]] = {}
     for path in catalogue_files():
         with path.open(encoding="utf-8") as fh:
-            part = yaml.safe_load(fh) or {}
+            part = yaml.load(fh, Loader=SafeLoader) or {}
         clash = sorted(set(part) & set(merged))
         if clash:
             raise KeyError(f"message codes declared twice ({path}): {clash}")
@@ -76,7 +78,7 @@ def markdown() -> str:
     ]
     for path in catalogue_files():
         with path.open(encoding="utf-8") as fh:
-            part = yaml.safe_load(fh) or {}
+            part = yaml.load(fh, Loader=SafeLoader) or {}
         if not part:
             continue
         lines += [f"## {path.relative_to(_CATALOGUE_PATH.parent.parent).as_posix()}", ""]

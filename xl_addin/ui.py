@@ -8,11 +8,13 @@ from typing import Any
 
 import yaml
 
+from .yamlio import SafeLoader
+
 
 @functools.cache
 def labels() -> dict[str, Any]:
     with (Path(__file__).with_name("ui.yaml")).open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=SafeLoader)
 
 
 def ui(key: str) -> Any:

@@ -21,6 +21,7 @@ import yaml
 from pydantic import ValidationError
 
 from ..errors import CchcError
+from ..yamlio import SafeLoader
 from .models import Profile, ReportDefinition
 
 DEFAULT_TEMPLATE = "cchc"
@@ -51,7 +52,7 @@ class LineList(list):
     yaml_line: int = 0
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(SafeLoader):  # type: ignore[misc, valid-type]
     pass
 
 

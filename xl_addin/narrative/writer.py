@@ -38,6 +38,7 @@ from ..rules.engine import validate
 from ..rules.ratios import RatioResult, compute_ratios, ratio_value
 from ..workbook.layout import section_numbers
 from ..workbook.reader import WorkbookData, read_workbook
+from ..yamlio import SafeLoader
 from . import fmt
 from .model import Block, Header, Report
 
@@ -57,7 +58,7 @@ def _stamp(folder: Path) -> tuple:
 @functools.lru_cache(maxsize=8)
 def _phrases_cached(path: str, stamp: tuple) -> dict:
     with open(path, encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) or {}
+        data = yaml.load(fh, Loader=SafeLoader) or {}
     return _nfc_tree(data)
 
 
