@@ -299,6 +299,19 @@ def cases(base: Base) -> list[tuple[Case, Callable[[], bytes | None]]]:
         rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(200, 12_200))
         return insert_rows(d, "Văn bản", rows)
 
+    def rows_without_ref() -> bytes:
+        # no r="…": python-calamine places each row after the previous one, 12.000 rows down
+        return insert_rows(d, "Văn bản", "<row><c><v>1</v></c></row>" * 12_000)
+
+    def cells_without_ref() -> bytes:
+        # one row of 300 cells without r="…": python-calamine places them side by side
+        return insert_rows(d, "Văn bản", '<row r="400">' + "<c><v>1</v></c>" * 300 + "</row>")
+
+    def prefixed_far_cell() -> bytes:
+        ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+        return insert_rows(d, so_lieu, f'<x:row xmlns:x="{ns}" r="1048576"><x:c r="XFD1048576"><x:v>1</x:v></x:c>'
+                                       '</x:row>')
+
     def huge_file(path: Path) -> None:
         with path.open("wb") as fh:
             fh.write(b"PK\x03\x04")
@@ -376,6 +389,12 @@ def cases(base: Base) -> list[tuple[Case, Callable[[], bytes | None]]]:
         (Case("zip_many_entries", "5.001 phần rỗng trong tệp nén", "zip_too_many_entries", "rejected"), many_entries),
         (Case("far_cell", "một ô ở XFD1048576 (lưới 17 tỷ ô nếu đọc ngây thơ)", "sheet_too_large", "rejected"), far_cell),
         (Case("many_rows", "12.000 dòng rác ở trang Văn bản", "sheet_too_large", "rejected"), many_rows),
+        (Case("rows_without_ref", "12.000 dòng không ghi địa chỉ (r) ở trang Văn bản", "sheet_too_large", "rejected"),
+         rows_without_ref),
+        (Case("cells_without_ref", "một dòng 300 ô không ghi địa chỉ (r)", "sheet_too_large", "rejected"),
+         cells_without_ref),
+        (Case("prefixed_far_cell", "ô ở XFD1048576 viết với tiền tố không gian tên (x:c)", "sheet_too_large",
+              "rejected"), prefixed_far_cell),
         (Case("macros", "sổ tính có vbaProject.bin (.xlsm): đọc giá trị, không chạy macro", "workbook_has_macros",
               "read", name="macros.xlsm", merge_code="merge_not_xlsx"), xlsm),
         (Case("macros_renamed", "sổ tính có macro đổi đuôi thành .xlsx", "workbook_has_macros", "read"), xlsm),

@@ -193,3 +193,69 @@ def test_previous_period_carries_standing_values(tmp_path, definition, units, fi
     assert data.values["so_ky_hieu"] is None  # not a standing field
     assert data.lists["noi_nhan"] == [{"noi_nhan": "Sở Nội vụ"}]
     assert data.period["code"] == "9T-2026"
+
+
+def test_reference_after_other_attributes_reads_the_same(filled, tmp_path):
+    """A writer that puts r="…" after the style (legal XML) takes the exact extent walk instead of
+    the quick check, and every value, problem and tamper finding comes out the same."""
+    import re
+    import zipfile
+
+    moved = tmp_path / "moved.xlsx"
+    with zipfile.ZipFile(filled) as zin, zipfile.ZipFile(moved, "w", zipfile.ZIP_DEFLATED) as zout:
+        changed = 0
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                data, n = re.subn(rb'<c r="([A-Z]+[0-9]+)"((?: [a-z]+="[^"]*")+)', rb'<c\2 r="\1"', data)
+                changed += n
+            zout.writestr(info, data)
+    assert changed > 500
+    from xl_addin.workbook import safety
+
+    with zipfile.ZipFile(moved) as zf:
+        body = zf.read("xl/worksheets/sheet3.xml")
+    assert not safety.quick_extent_ok(body)
+    assert safety.exact_extent(body)[0] > 50
+    a, b = read_workbook(filled).to_json(), read_workbook(moved).to_json()
+    a.pop("file"), b.pop("file")
+    strip = [{k: v for k, v in p.items() if k != "message"} for p in a["problems"]]
+    assert strip == [{k: v for k, v in p.items() if k != "message"} for p in b["problems"]]
+    a.pop("problems"), b.pop("problems")
+    assert a == b
+
+
+@pytest.mark.parametrize("rows_xml, expected", [
+    ('<row r="9999"><c r="GR9999"><v>1</v></c></row>', (9999, 200)),
+    ('<row r="9999"><c r="A9999"><v>1</v></c></row><row><c><v>1</v></c></row><row><c><v>1</v></c><c><v>1</v></c></row>',
+     (10001, 2)),
+    ('<row r="5"><c r="C5"><v>1</v></c><c><v>1</v></c><c><v>1</v></c></row>', (5, 5)),
+    ('<row r="7"><c r="GS7"><v>1</v></c></row>', (7, 201)),
+    ('<row r="3"><c r="A99999999999999999999"/></row>', (10**10, 1)),
+])
+def test_exact_extent_places_cells_like_calamine(rows_xml, expected):
+    from xl_addin.workbook import safety
+
+    body = f"<worksheet><sheetData>{rows_xml}</sheetData>".encode()
+    assert safety.exact_extent(body) == expected
+    within = expected[0] <= 10_000 and expected[1] <= 200
+    assert not safety.quick_extent_ok(body) or within
+    if expected[0] < 10**6:  # python-calamine itself puts the last cell there
+        import io
+        import re
+        import zipfile
+
+        from python_calamine import CalamineWorkbook
+
+        buf = io.BytesIO()
+        openpyxl.Workbook().save(buf)
+        out = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as zin, zipfile.ZipFile(out, "w") as zout:
+            for info in zin.infolist():
+                data = zin.read(info)
+                if info.filename == "xl/worksheets/sheet1.xml":
+                    data = re.sub(rb"<sheetData\s*/>|<sheetData>.*</sheetData>", body.split(b"<worksheet>")[1], data)
+                zout.writestr(info.filename, data)
+        book = CalamineWorkbook.from_filelike(io.BytesIO(out.getvalue()))
+        grid = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        assert (len(grid), max(map(len, grid))) == expected

@@ -161,6 +161,29 @@ def _inspect_pair(args: tuple[str, str]) -> Submission:
     return inspect_file(*args)
 
 
+def warm_up() -> None:
+    """Load, before the worker processes start, what every worker needs for its first file (the
+    modules, the definition, its layout and the template's locked structure). Where workers are
+    forked (Linux) they inherit it instead of each loading it again; the merge needs the same
+    definition afterwards anyway. Elsewhere (spawned workers) this does nothing."""
+    import multiprocessing
+
+    if multiprocessing.get_start_method(allow_none=False) != "fork":
+        return
+    from ..definition.loader import load_definition
+    from ..rules import engine  # noqa: F401 - imported for the workers
+    from ..workbook import tamper
+    from ..workbook.layout import compute_layout
+    from . import lineage  # noqa: F401 - imported for the workers
+
+    try:
+        definition = load_definition()
+        compute_layout(definition)
+        tamper.expected_structure(definition)
+    except CchcError:
+        pass  # a broken definition is reported where a file needs it
+
+
 def read_all(folder: Path, files: Iterable[Path], workers: int | None = None,
              progress: Callable[[Submission], None] | None = None) -> list[Submission]:
     jobs = [(str(p), str(p.relative_to(folder))) for p in files]
@@ -173,6 +196,7 @@ def read_all(folder: Path, files: Iterable[Path], workers: int | None = None,
             if progress:
                 progress(sub)
         return out
+    warm_up()
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for sub in pool.map(_inspect_pair, jobs, chunksize=max(1, min(16, len(jobs) // (workers * 4) or 1))):
             out.append(sub)
