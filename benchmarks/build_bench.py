@@ -12,7 +12,6 @@ Goal (issue #2): at least 5x faster. Not a test.
 from __future__ import annotations
 
 import argparse
-import io
 import shutil
 import tempfile
 import time

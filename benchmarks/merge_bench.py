@@ -15,7 +15,6 @@ quick), then prints from one run:
 from __future__ import annotations
 
 import argparse
-import resource
 import shutil
 import subprocess
 import sys
@@ -58,10 +57,10 @@ def raw_floor(folder: Path) -> float:
     from python_calamine import CalamineWorkbook
 
     from xl_addin.definition.loader import load_definition
-    from xl_addin.workbook.layout import META_SHEET, compute_layout
-    from xl_addin.workbook.reader import data_sheets
+    from xl_addin.workbook.layout import compute_layout
+    from xl_addin.workbook.reader import sheets_read
 
-    names = [META_SHEET, *data_sheets(compute_layout(load_definition()))]  # exactly what the merge reads
+    names = sheets_read(compute_layout(load_definition()))  # exactly the sheets the merge reads
     t0 = time.perf_counter()
     for path in sorted(folder.glob("*.xlsx")):
         book = CalamineWorkbook.from_path(str(path))

@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import json
 import shutil
-import zipfile
 from decimal import Decimal
 from pathlib import Path
 

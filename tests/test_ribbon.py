@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import openpyxl
-import pytest
 
 from xl_addin import ribbon
 from xl_addin.workbook.port import OpenpyxlPort

@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import openpyxl
-import pytest
 
 from xl_addin.definition.units import Unit
 from xl_addin.rules.engine import validate

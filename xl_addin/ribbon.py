@@ -9,7 +9,6 @@ details go to the log file.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import logging
 import os
 import tempfile

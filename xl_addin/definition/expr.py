@@ -250,62 +250,117 @@ def _dec(value: object) -> Decimal | None:
 
 
 def evaluate(node: Node, env: Env) -> Decimal | None:
-    """Evaluate in Decimal with spreadsheet semantics for missing values (see module doc)."""
-    present = False
+    """Evaluate in Decimal with spreadsheet semantics for missing values (see module doc).
 
-    def go(n: Node) -> Decimal | None:
-        nonlocal present
-        if isinstance(n, Num):
-            return n.value
-        if isinstance(n, Ref):
-            v = _dec(env.values.get(n.code))
-            present = present or v is not None
-            return v
-        if isinstance(n, Col):
-            items = [d for d in (_dec(x) for x in env.columns.get((n.table, n.column), [])) if d is not None]
-            present = present or bool(items)
+    The node is compiled once into nested closures (``compiled``), then run on ``env``."""
+    return compiled(node)(env)
+
+
+_COMPILED: dict[int, tuple[Node, Callable[[Env], "Decimal | None"]]] = {}
+
+
+def compiled(node: Node) -> Callable[[Env], Decimal | None]:
+    """``evaluate`` for one node as a function of the environment (built once per node)."""
+    hit = _COMPILED.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    body = _compile(node)
+    refs = tuple(sorted(_field_refs(node)))
+    cols = tuple(sorted(_column_refs(node)))
+    # a formula over fields and columns that are all blank is blank, not 0 (counting list rows
+    # always gives a number)
+    blank_when_empty = _has_refs(node) and not any(isinstance(n, Count) for n in walk(node))
+
+    def run(env: Env) -> Decimal | None:
+        try:
+            result = body(env)
+        except ZeroDivisionError:
+            return None
+        if blank_when_empty:
+            values = env.values
+            if all(_dec(values.get(code)) is None for code in refs) and not any(
+                    _dec(x) is not None for col in cols for x in env.columns.get(col, ())):
+                return None
+        return result
+
+    if len(_COMPILED) > 8192:
+        _COMPILED.clear()
+    _COMPILED[id(node)] = (node, run)
+    return run
+
+
+def _compile(n: Node) -> Callable[[Env], Decimal | None]:
+    if isinstance(n, Num):
+        value = n.value
+        return lambda env: value
+    if isinstance(n, Ref):
+        code = n.code
+
+        def ref(env: Env) -> Decimal | None:
+            v = env.values.get(code)
+            return v if type(v) is Decimal else _dec(v)
+        return ref
+    if isinstance(n, Col):
+        key = (n.table, n.column)
+
+        def col(env: Env) -> Decimal | None:
+            items = [d for d in (_dec(x) for x in env.columns.get(key, ())) if d is not None]
             return sum(items, Decimal(0)) if items else None
-        if isinstance(n, Count):
-            present = True
-            return Decimal(env.list_counts.get(n.list_code, 0))
-        if isinstance(n, Neg):
-            v = go(n.operand)
+        return col
+    if isinstance(n, Count):
+        list_code = n.list_code
+        return lambda env: Decimal(env.list_counts.get(list_code, 0))
+    if isinstance(n, Neg):
+        operand = _compile(n.operand)
+
+        def neg(env: Env) -> Decimal | None:
+            v = operand(env)
             return None if v is None else -v
-        if isinstance(n, Bin):
-            left, right = go(n.left), go(n.right)
-            if n.op in "+-":
+        return neg
+    if isinstance(n, Bin):
+        left_of, right_of, op = _compile(n.left), _compile(n.right), n.op
+        if op in "+-":
+            def additive(env: Env) -> Decimal | None:
+                left, right = left_of(env), right_of(env)
                 if left is None and right is None:
                     return None
-                left, right = left or Decimal(0), right or Decimal(0)
-                return left + right if n.op == "+" else left - right
+                left, right = left or _ZERO, right or _ZERO
+                return left + right if op == "+" else left - right
+            return additive
+        if op == "*":
+            def product(env: Env) -> Decimal | None:
+                left, right = left_of(env), right_of(env)
+                return None if left is None or right is None else left * right
+            return product
+
+        def quotient(env: Env) -> Decimal | None:
+            left, right = left_of(env), right_of(env)
             if left is None or right is None:
                 return None
-            if n.op == "*":
-                return left * right
             if right == 0:
                 raise ZeroDivisionError
             try:
                 return left / right
             except InvalidOperation:
                 return None
-        if isinstance(n, Call):
-            if n.func == "sum":
-                return go(n.args[0])
-            vals = [v for v in (go(a) for a in n.args) if v is not None]
+        return quotient
+    if isinstance(n, Call):
+        if n.func == "sum":
+            return _compile(n.args[0])
+        args, func = [_compile(a) for a in n.args], n.func
+
+        def call(env: Env) -> Decimal | None:
+            vals = [v for v in (a(env) for a in args) if v is not None]
             if not vals:
                 return None
-            if n.func == "abs":
+            if func == "abs":
                 return abs(vals[0])
-            return min(vals) if n.func == "min" else max(vals)
-        raise TypeError(n)
+            return min(vals) if func == "min" else max(vals)
+        return call
+    raise TypeError(n)
 
-    try:
-        result = go(node)
-    except ZeroDivisionError:
-        return None
-    if not present and _has_refs(node):
-        return None
-    return result
+
+_ZERO = Decimal(0)
 
 
 @functools.lru_cache(maxsize=8192)

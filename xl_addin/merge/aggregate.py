@@ -1,4 +1,5 @@
-"""Aggregate merged submissions the way the report definition declares, with lineage.
+"""Aggregate merged submissions the way the report definition declares (the lineage rows come
+from the workers, see ``lineage.py``).
 
 ``sum`` adds, ``same`` checks equality and flags differences (never adds), ``max`` keeps the
 largest, ``list`` joins; computed fields and ratios are recomputed from the aggregated parts,
@@ -25,23 +26,12 @@ OVERFLOW_LABEL = "Khác"
 
 
 @dataclass
-class Lineage:
-    field: str
-    unit_code: str
-    unit_name: str
-    file: str
-    cell: str
-    value: Any
-
-
-@dataclass
 class Aggregate:
     values: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, list[dict]] = field(default_factory=dict)
     lists: dict[str, list[dict]] = field(default_factory=dict)
     ratios: dict[str, RatioResult] = field(default_factory=dict)
     flags: list[str] = field(default_factory=list)
-    lineage: list[Lineage] = field(default_factory=list)
     units: list[dict] = field(default_factory=list)  # one row per contributing unit (Tổng hợp)
 
 
@@ -55,16 +45,17 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def unit_rows(definition: ReportDefinition, sub: Submission, ratios: dict[str, RatioResult]) -> list[dict]:
-    """The Tổng hợp rows a submission contributes: itself, or the units of a lower-level summary."""
+def unit_rows(definition: ReportDefinition, sub: Submission) -> list[dict]:
+    """The Tổng hợp rows a submission contributes: itself (with the ratios of its own workbook,
+    worked out by the worker that read it), or the units of a lower-level summary."""
     if sub.kind == "summary" and sub.summary_units:
         return [dict(row, _file=sub.rel, _via=sub.unit.get("code")) for row in sub.summary_units]
     row = {"don_vi_ma": sub.unit.get("code"), "don_vi_ten": sub.unit.get("name"), "_file": sub.rel, "_via": None}
     for f in definition.fields():
         if f.type in ("integer", "decimal", "money", "percent") and f.aggregate in ("sum", "same", "max"):
             row[f.code] = sub.values.get(f.code)
-    for code, r in ratios.items():
-        row[code] = r.value
+    for ratio in definition.ratios:
+        row[ratio.code] = sub.ratios.get(ratio.code)
     return [row]
 
 
@@ -76,9 +67,6 @@ def aggregate(definition: ReportDefinition, subs: list[Submission]) -> Aggregate
         if not f.is_input or f.aggregate == "none":
             continue
         contributions = [(s, s.values.get(code)) for s in subs if s.values.get(code) is not None]
-        for s, v in contributions:
-            agg.lineage.append(Lineage(code, str(s.unit.get("code")), str(s.unit.get("name")), s.rel,
-                                       layout.fields[code].address, v))
         values = [v for _s, v in contributions]
         if not values:
             agg.values[code] = None

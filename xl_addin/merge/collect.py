@@ -12,7 +12,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable
 
 from ..errors import CchcError, render
 from ..limits import MAX_FILE_BYTES
@@ -44,6 +44,7 @@ class Submission:
     warnings: int = 0
     summary_units: list = field(default_factory=list)  # rows of a lower-level summary's Tổng hợp sheet
     lineage: list = field(default_factory=list)  # lineage rows as sheet-XML fragments (see lineage.py)
+    ratios: dict = field(default_factory=dict)  # ratio code -> value (Decimal or None), from the file's own numbers
 
     @property
     def unit_key(self) -> tuple[str, str]:
@@ -106,7 +107,7 @@ def _summary_rows(path: Path, raw: bytes | None = None) -> list[dict]:
 
 def inspect_file(path_text: str, rel: str) -> Submission:
     """Read one returned workbook: values, findings, stamps. Runs in a worker process."""
-    from ..rules.engine import summary, validate
+    from ..rules.engine import Validator, summary
     from ..workbook.reader import read_workbook
 
     path = Path(path_text)
@@ -144,7 +145,9 @@ def inspect_file(path_text: str, rel: str) -> Submission:
     sub.values = data.values
     sub.lists = data.lists
     sub.tables = data.tables
-    findings = validate(data)
+    validator = Validator(data)
+    findings = validator.run()
+    sub.ratios = {code: r.value for code, r in validator.ratios.items()}
     counts = summary(findings)
     sub.errors, sub.warnings = counts["error"], counts["warning"]
     sub.findings = [{"rule": f.rule, "importance": f.importance, "message": f.message, "cells": f.cells,

@@ -220,13 +220,8 @@ def run_merge(folder: Path, output: Path | None = None, units_path: Path | None 
             merged.append(s)
     result.merged = merged
     result.aggregate = aggregate(definition, merged)
-    from ..rules.ratios import compute_ratio
-    from ..definition import expr
-
     for s in merged:
-        env = expr.Env(s.values)
-        ratios = {r.code: compute_ratio(r, env) for r in definition.ratios}
-        result.aggregate.units.extend(unit_rows(definition, s, ratios))
+        result.aggregate.units.extend(unit_rows(definition, s))
     if previous:
         result.carry_over = carry_over_checks(previous, result)
     if output:

@@ -9,6 +9,7 @@ computed one; a share above 100%). No rule logic lives in the Excel layer.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -149,25 +150,21 @@ class Validator:
 
     def scalar_rule(self, rule: Rule, env: expr.Env, cells: dict[str, str], row_label: str | None,
                     labels: dict[str, str] | None = None) -> None:
-        left_node, right_node = expr.parse(rule.left), expr.parse(rule.right)
-        refs = sorted(expr.field_refs(left_node) | expr.field_refs(right_node),
-                      key=lambda c: (rule.left + " " + rule.right).find(c))
-        col_refs = expr.column_refs(left_node) | expr.column_refs(right_node)
-        present = [c for c in refs if env.values.get(c) is not None]
-        present_cols = [c for c in col_refs if any(v is not None for v in env.columns.get(c, []))]
-        total = len(refs) + len(col_refs)
-        n_present = len(present) + len(present_cols)
+        left_node, right_node, refs, col_refs = _sides(rule.left, rule.right)
         if rule.operator in ("compulsory_pair", "exclusive_pair"):
             self.pair_rule(rule, left_node, right_node, env, cells, labels)
             return
+        values = env.values
+        n_present = sum(1 for c in refs if values.get(c) is not None)
+        if col_refs:
+            n_present += sum(1 for c in col_refs if any(v is not None for v in env.columns.get(c, ())))
+        total = len(refs) + len(col_refs)
         if rule.missing == "skip_if_any_missing" and n_present < total:
             return
-        if rule.missing == "skip_if_all_missing" and n_present == 0:
+        if n_present == 0:  # nothing to check (also what skip_if_all_missing asks)
             return
-        if n_present == 0:
-            return
-        left = expr.evaluate(left_node, env)
-        right = expr.evaluate(right_node, env)
+        left = expr.compiled(left_node)(env)
+        right = expr.compiled(right_node)(env)
         if rule.missing == "never_skip":
             left = left if left is not None else Decimal(0)
             right = right if right is not None else Decimal(0)
@@ -187,6 +184,8 @@ class Validator:
         else:
             message = render("finding_rule", **params)
         values = {c: env.values.get(c) for c in refs}
+        if callable(cells):
+            cells = cells()
         found_cells = [cells[c] for c in refs if c in cells]
         for table, column in sorted(col_refs):  # a column sum points at the table's total row
             block = self.data.layout.tables[table]
@@ -198,6 +197,8 @@ class Validator:
 
     def pair_rule(self, rule: Rule, left_node, right_node, env, cells, labels) -> None:
         left, right = expr.evaluate(left_node, env), expr.evaluate(right_node, env)
+        if callable(cells):
+            cells = cells()
         refs = sorted(expr.field_refs(left_node) | expr.field_refs(right_node))
         left_label = rule.left_label or (self.label(left_node.code) if isinstance(left_node, expr.Ref) else rule.left)
         right_label = rule.right_label or (self.label(right_node.code) if isinstance(right_node, expr.Ref) else rule.right)
@@ -219,13 +220,16 @@ class Validator:
         positions = self.data.table_rows.get(rule.table, [])
         numbers = {c.code: f"({block.columns[c.code]})" for c in table.columns}
         labels = {c.code: f"{c.label} {numbers[c.code]}" for c in table.columns}
+        row_labels = {x.code: x.label for x in table.rows}
         for row, r in zip(rows, positions):
             numeric = {k: v for k, v in row.items() if k in block.columns}
             if all(v is None for v in numeric.values()):
                 continue
-            row_label = row.get("row") and next(x.label for x in table.rows if x.code == row["row"]) \
+            row_label = row.get("row") and row_labels.get(row["row"]) \
                 or row.get(table.label_column.code) or f"dòng {r}"
-            cells = {c: f"{block.sheet}!{a1(r, col)}" for c, col in block.columns.items()}
+
+            def cells(r: int = r) -> dict[str, str]:  # only worked out for a finding
+                return {c: f"{block.sheet}!{a1(r, col)}" for c, col in block.columns.items()}
             self.scalar_rule(rule, expr.Env(numeric), cells, row_label=str(row_label), labels=labels)
 
     def list_check(self, rule: Rule) -> None:
@@ -324,6 +328,17 @@ class Validator:
         order = {"error": 0, "warning": 1, "info": 2}
         self.findings.sort(key=lambda f: order[f.importance])
         return self.findings
+
+
+@functools.lru_cache(maxsize=4096)
+def _sides(left: str, right: str) -> tuple[Any, Any, tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """A rule's two sides parsed, its field references in the order they are written and its
+    table columns (worked out once per rule)."""
+    left_node, right_node = expr.parse(left), expr.parse(right)
+    text = left + " " + right
+    refs = tuple(sorted(expr.field_refs(left_node) | expr.field_refs(right_node), key=text.find))
+    cols = tuple(sorted(expr.column_refs(left_node) | expr.column_refs(right_node)))
+    return left_node, right_node, refs, cols
 
 
 def _plain(text: str | None) -> str:

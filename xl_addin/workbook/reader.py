@@ -134,15 +134,6 @@ def _as_date(raw: Any) -> dt.date | None:
     return None
 
 
-def _text_date(text: str) -> dt.date | None:
-    for fmt in ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return dt.datetime.strptime(text.strip(), fmt).date()
-        except ValueError:
-            continue
-    return None
-
-
 class Converter:
     """Turns raw cell values into typed values, collecting problems with file, sheet and cell."""
 
@@ -178,10 +169,8 @@ class Converter:
             return self._number(item, raw, sheet, ref, field_code)
         if t == "date":
             value = _as_date(raw)
-            if value is None:
-                parsed = _text_date(str(raw)) if isinstance(raw, str) else None
+            if value is None:  # a date typed as text is reported, never used
                 self.problem("value_not_date", sheet, ref, raw, item, field_code)
-                del parsed  # a date typed as text is reported, not used
             return value
         if t == "choice":
             text = unicodedata.normalize("NFC", str(raw)).strip()
@@ -521,6 +510,13 @@ def data_sheets(layout: Layout) -> list[str]:
     return [n for n in layout.sheet_names if kinds.get(n) not in (None, "instructions")]
 
 
+def sheets_read(layout: Layout) -> list[str]:
+    """Every sheet ``read_workbook`` hands to python-calamine, in order: the meta sheet, then each
+    sheet of the template (the data sheets for the values, the others for the tamper check).
+    ``benchmarks/merge_bench.py`` reads the same list for its raw-read floor."""
+    return [META_SHEET] + [n for n in layout.sheet_names if n != META_SHEET]
+
+
 def _no_meta(path: Path, names: set[str]) -> CchcError:
     try:
         ours = {s.name for s in load_definition().sheets}
@@ -573,7 +569,7 @@ def read_workbook(path: Path | str, raw: bytes | None = None) -> WorkbookData:
         layout = layout_for(definition, past, parts.names)
         needed = data_sheets(layout)
         _check_sheets(needed, names, layout, path)
-        template_sheets = [n for n in layout.sheet_names if n != META_SHEET and n in names and n in order]
+        template_sheets = [n for n in sheets_read(layout)[1:] if n in names and n in order]
         scans = pre.scan_sheets(template_sheets)
         grids: dict[str, Grid] = {name: _grid(book, name, pre) for name in template_sheets}
     finally:

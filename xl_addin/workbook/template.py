@@ -22,9 +22,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import __version__, vnnum
 from ..definition import expr
-from ..definition.models import NUMERIC_TYPES, Column, FieldDef, ReportDefinition
+from ..definition.models import Column, FieldDef, ReportDefinition
 from .layout import (F_CODE, F_HELP, F_LABEL, F_NUM, F_UNIT, F_VALUE, FIELDS_HEADER_ROW, LISTS_SHEET, META_SHEET,
-                     Layout, a1, compute_layout, header_depth, quote_sheet)
+                     Layout, a1, compute_layout, quote_sheet)
 from .protection import PASSWORD
 
 FONT = "Times New Roman"
