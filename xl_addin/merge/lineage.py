@@ -26,19 +26,35 @@ def _value(value: Any) -> str:
     return _inline("H", value)
 
 
+_PLANS: dict[int, tuple[ReportDefinition, list[tuple[str, str, str]]]] = {}
+
+
+def _plan(definition: ReportDefinition) -> list[tuple[str, str, str]]:
+    """(field code, cells before the unit's, cell after them) of every aggregated field (built
+    once per definition: only the unit and the value change from file to file)."""
+    hit = _PLANS.get(id(definition))
+    if hit is not None and hit[0] is definition:
+        return hit[1]
+    layout = compute_layout(definition)
+    plan = []
+    for f in definition.fields():
+        if f.is_input and f.aggregate in AGGREGATED:
+            address = layout.fields[f.code].address
+            plan.append((f.code, _inline("A", address) + _inline("B", f.code) + _inline("C", f.label),
+                         _inline("G", address)))
+    if len(_PLANS) > 16:
+        _PLANS.clear()
+    _PLANS[id(definition)] = (definition, plan)
+    return plan
+
+
 def fragments(definition: ReportDefinition, unit_code: str, unit_name: str, file: str,
               values: dict[str, Any]) -> list[str]:
     """One row per aggregated field with a value; ``{r}`` stands for the row number."""
-    layout = compute_layout(definition)
     unit = _inline("D", unit_code) + _inline("E", unit_name) + _inline("F", file)
     out = []
-    for f in definition.fields():
-        if not f.is_input or f.aggregate not in AGGREGATED:
-            continue
-        value = values.get(f.code)
-        if value is None:
-            continue
-        address = layout.fields[f.code].address
-        out.append(_inline("A", address) + _inline("B", f.code) + _inline("C", f.label) + unit
-                   + _inline("G", address) + _value(value))
+    for code, before, after in _plan(definition):
+        value = values.get(code)
+        if value is not None:
+            out.append(before + unit + after + _value(value))
     return out

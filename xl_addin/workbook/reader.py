@@ -143,12 +143,15 @@ class Converter:
         self.problems: list[Problem] = []
         self._choices = {cl.code: cl for cl in definition.choice_lists}
 
-    def problem(self, code: str, sheet: str, ref: str, value: Any, item: FieldDef | Column, field_code: str | None,
-                **extra: Any) -> None:
+    def problem(self, code: str, sheet: str, ref: str | tuple[int, int], value: Any, item: FieldDef | Column,
+                field_code: str | None, **extra: Any) -> None:
+        if isinstance(ref, tuple):  # (row, column): turned into A1 only when there is a problem to tell
+            ref = a1(*ref)
         message = render(code, file=self.file, sheet=sheet, cell=ref, label=item.label, value=value, **extra)
         self.problems.append(Problem(code, f"{sheet}!{ref}", value, message, field_code, problem_importance(code)))
 
-    def _text(self, item: FieldDef | Column, raw: Any, sheet: str, ref: str, field_code: str | None) -> str:
+    def _text(self, item: FieldDef | Column, raw: Any, sheet: str, ref: str | tuple[int, int],
+              field_code: str | None) -> str:
         raw_text = str(raw)
         text = unicodedata.normalize("NFC", raw_text)
         if text != raw_text:
@@ -161,7 +164,8 @@ class Converter:
             self.problem("value_formula_text", sheet, ref, text[:120], item, field_code)
         return text
 
-    def convert(self, item: FieldDef | Column, raw: Any, sheet: str, ref: str, field_code: str | None) -> Any:
+    def convert(self, item: FieldDef | Column, raw: Any, sheet: str, ref: str | tuple[int, int],
+                field_code: str | None) -> Any:
         if _blank(raw):
             return None
         t = item.type
@@ -187,7 +191,15 @@ class Converter:
             raw = raw.strftime("%d/%m/%Y")
         return self._text(item, raw, sheet, ref, field_code)
 
-    def _number(self, item: FieldDef | Column, raw: Any, sheet: str, ref: str, field_code: str | None) -> Any:
+    def _number(self, item: FieldDef | Column, raw: Any, sheet: str, ref: str | tuple[int, int],
+                field_code: str | None) -> Any:
+        if type(raw) is float and item.type == "integer" and raw.is_integer() and 0 <= raw <= MAX_ABS_NUMBER:
+            # the common case, a count typed into a count cell: the same value as below, quicker
+            value = Decimal(int(raw))
+            lo, hi = item.min, item.max
+            if (lo is None or value >= lo) and (hi is None or value <= hi) and (
+                    item.plausible_max is None or value <= item.plausible_max):
+                return value
         if isinstance(raw, bool) or isinstance(raw, (dt.date, dt.datetime, dt.time, dt.timedelta)):
             self.problem("value_not_number", sheet, ref, str(raw), item, field_code)
             return None
@@ -271,7 +283,7 @@ def extract(definition: ReportDefinition, grids: dict[str, Grid], file_label: st
                 continue
             raws = {c.code: _cell(grid, r, block.columns[c.code]) for c in block.definition.columns}
             row = {c.code: None if _blank(raws[c.code]) else
-                   conv.convert(c, raws[c.code], block.sheet, a1(r, block.columns[c.code]), code)
+                   conv.convert(c, raws[c.code], block.sheet, (r, block.columns[c.code]), code)
                    for c in block.definition.columns}
             if all(v is None for v in row.values()) and all(_blank(v) for v in raws.values()):
                 continue  # only spaces
@@ -302,11 +314,11 @@ def extract(definition: ReportDefinition, grids: dict[str, Grid], file_label: st
             else:
                 raw = _cell(grid, r, block.label_col)
                 out[table.label_column.code] = None if _blank(raw) else conv.convert(
-                    table.label_column, raw, block.sheet, a1(r, block.label_col), code)
+                    table.label_column, raw, block.sheet, (r, block.label_col), code)
             for col in inputs:
                 raw = _cell(grid, r, block.columns[col.code])
                 out[col.code] = None if _blank(raw) else conv.convert(col, raw, block.sheet,
-                                                                      a1(r, block.columns[col.code]), code)
+                                                                      (r, block.columns[col.code]), code)
             for col in computed:
                 out[col.code] = expr.evaluate(expr.parse(col.formula), expr.Env(out))
             if row_def is None and all(v is None for k, v in out.items()):
@@ -330,7 +342,22 @@ def extract(definition: ReportDefinition, grids: dict[str, Grid], file_label: st
     return data
 
 
+_ORDER: dict[int, tuple[ReportDefinition, list[FieldDef]]] = {}
+
+
 def _computed_in_order(definition: ReportDefinition) -> list[FieldDef]:
+    """The computed fields, each after the computed fields it uses (worked out once per definition)."""
+    hit = _ORDER.get(id(definition))
+    if hit is not None and hit[0] is definition:
+        return hit[1]
+    order = _computed_order(definition)
+    if len(_ORDER) > 64:
+        _ORDER.clear()
+    _ORDER[id(definition)] = (definition, order)
+    return order
+
+
+def _computed_order(definition: ReportDefinition) -> list[FieldDef]:
     fmap = definition.field_map()
     done: set[str] = set()
     order: list[FieldDef] = []

@@ -146,16 +146,19 @@ def template_sheets(names: list[str]) -> list[str]:
 
 
 _PLANS: dict[int, tuple[Structure, list]] = {}
+PlanCell = tuple[int, int, Any, Cell, tuple[str, str]]  # row index, column index, raw value, cell, expected
 
 
-def _plan(expected: Structure) -> list[tuple[str, list[tuple[Cell, int, int, tuple[str, str]]]]]:
-    """The template's cells grouped by sheet, with their positions (computed once per structure)."""
+def _plan(expected: Structure) -> list[tuple[str, list[PlanCell]]]:
+    """The template's cells grouped by sheet, with their 0-based positions and the raw value a
+    reader returns for them (computed once per structure)."""
     hit = _PLANS.get(id(expected))
     if hit is not None and hit[0] is expected:
         return hit[1]
-    by_sheet: dict[str, list] = {}
+    by_sheet: dict[str, list[PlanCell]] = {}
     for key, row, col in _positions(expected.keys()):
-        by_sheet.setdefault(key[0], []).append((key, row, col, expected.cells[key]))
+        exp = expected.cells[key]
+        by_sheet.setdefault(key[0], []).append((row - 1, col - 1, expected.raw.get(key, exp[1]), key, exp))
     plan = list(by_sheet.items())
     _PLANS[id(expected)] = (expected, plan)
     return plan
@@ -436,28 +439,27 @@ def _cell_changes(expected: Structure, scans: dict[str, SheetScan], grids: dict[
             key = (sheet, ref)
             if key not in excluded:
                 found_formulas[key] = formula
-    raw = expected.raw
+    for key, formula in found_formulas.items():  # a formula where the template has one, or not
+        exp = exp_cells.get(key)
+        if exp is not None:
+            if exp != ("f", formula):
+                changes[key] = ("f", formula)
+        elif key[0] in expected.protected:
+            changes[key] = ("f", formula)
     for sheet, plan in _plan(expected):
         grid = grids.get(sheet) or []
         height = len(grid)
-        for key, row, col, exp in plan:
-            formula = found_formulas.get(key) if found_formulas else None
-            if formula is not None:
-                if exp != ("f", formula):
-                    changes[key] = ("f", formula)
-                continue
-            value = None
-            if row <= height:
-                line = grid[row - 1]
-                value = line[col - 1] if col <= len(line) else None
-            if exp[0] == "v" and value == raw.get(key, exp[1]):
-                continue
+        for r0, c0, raw, key, exp in plan:
+            if r0 < height:
+                line = grid[r0]
+                value = line[c0] if c0 < len(line) else None
+            else:
+                value = None
+            if exp[0] == "v" and value == raw or key in found_formulas:
+                continue  # unchanged, or a formula (compared above)
             got = ("v", "" if _blank(value) else cell_text(value))
             if got != exp:
                 changes[key] = got
-    for key, formula in found_formulas.items():
-        if key not in exp_cells and key[0] in expected.protected:
-            changes[key] = ("f", formula)
     return changes
 
 
