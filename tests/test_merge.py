@@ -150,6 +150,15 @@ def test_summary_workbook_sheets_lineage_and_readback(merge_case):
     lineage = list(wb["Nguồn gốc số liệu"].iter_rows(min_row=2, values_only=True))
     rows = [row for row in lineage if row[1] == "tthc_tiep_nhan_tong"]
     assert len(rows) == len(merge_case["result"].merged)
+    # rows and cells are written without references: every reader must put them in A:H, row by row
+    assert all(len(row) == 8 and row[0] and row[6] and row[7] is not None for row in lineage)
+    assert sum(row[7] for row in rows) == merge_case["result"].aggregate.values["tthc_tiep_nhan_tong"]
+    assert {row[3] for row in rows} == {s.unit["code"] for s in merge_case["result"].merged}
+    from python_calamine import CalamineWorkbook
+
+    grid = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Nguồn gốc số liệu").to_python()
+    assert [tuple(int(v) if isinstance(v, float) and v.is_integer() else v for v in row) for row in grid[1:]] == \
+        [tuple("" if v is None else v for v in row) for row in lineage]
     assert wb["Biểu đồ"]._charts
     data = read_workbook(path)  # the summary is itself a workbook of the template
     assert data.meta["kind"] == "summary" and data.unit["code"] == "70"
@@ -169,6 +178,10 @@ def test_libreoffice_recalculates_summary_formulas(merge_case, tmp_path):
     total = next(r for r in ws.iter_rows(min_row=4) if r[0].value == "TONG")
     col = codes.index("tthc_tiep_nhan_tong")
     assert total[col].value == merge_case["result"].aggregate.values["tthc_tiep_nhan_tong"]
+    # LibreOffice places the lineage rows (written without references) where openpyxl does
+    ours = list(openpyxl.load_workbook(src)["Nguồn gốc số liệu"].iter_rows(values_only=True))
+    theirs = list(wb["Nguồn gốc số liệu"].iter_rows(values_only=True))
+    assert len(ours) > 10 and theirs == ours
 
 
 def test_cli_json_shape_and_straddling_period(merge_case):

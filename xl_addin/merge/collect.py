@@ -43,7 +43,7 @@ class Submission:
     errors: int = 0
     warnings: int = 0
     summary_units: list = field(default_factory=list)  # rows of a lower-level summary's Tổng hợp sheet
-    lineage: list = field(default_factory=list)  # lineage rows as sheet-XML fragments (see lineage.py)
+    lineage: str = ""  # its rows of the lineage sheet, as sheet XML (see lineage.py)
     ratios: dict = field(default_factory=dict)  # ratio code -> value (Decimal or None), from the file's own numbers
 
     @property
@@ -154,9 +154,9 @@ def inspect_file(path_text: str, rel: str) -> Submission:
                      "instruction": f.instruction} for f in findings]
     if sub.kind == "summary":
         sub.summary_units = _summary_rows(path, raw)
-    from .lineage import fragments
+    from .lineage import rows_xml
 
-    sub.lineage = fragments(data.definition, sub.unit["code"], sub.unit["name"], rel, data.values)
+    sub.lineage = rows_xml(data.definition, sub.unit["code"], sub.unit["name"], rel, data.values, data.cells)
     return sub
 
 

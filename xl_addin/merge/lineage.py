@@ -1,5 +1,11 @@
-"""Lineage rows of the summary (summary cell ← unit, file, cell, value), rendered as sheet-XML
-fragments in the worker that read the file, so the merge's final write only numbers them."""
+"""Lineage rows of the summary (summary cell ← unit, file, cell, value), rendered as sheet XML
+in the worker that read the file, so the merge's final write only joins them.
+
+The rows and cells carry no ``r`` reference: ECMA-376 makes it optional (§18.3.1.4, §18.3.1.73),
+a row without one follows the previous row and a cell the previous cell, and Excel, LibreOffice,
+python-calamine and openpyxl all place them so. That keeps a unit's rows independent of where
+they end up in the sheet (60,000 rows for 1,000 communes).
+"""
 
 from __future__ import annotations
 
@@ -13,48 +19,46 @@ from ..workbook.layout import compute_layout
 AGGREGATED = ("sum", "same", "max", "list")
 
 
-def _inline(col: str, text: Any) -> str:
+def _inline(text: Any) -> str:
     value = "" if text is None else escape(str(text))
-    return f'<c r="{col}{{r}}" t="inlineStr"><is><t>{value}</t></is></c>'
+    return f'<c t="inlineStr"><is><t>{value}</t></is></c>'
 
 
 def _value(value: Any) -> str:
     if isinstance(value, Decimal):
         value = int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f'<c r="H{{r}}"><v>{value!r}</v></c>'
-    return _inline("H", value)
+        return f"<c><v>{value!r}</v></c>"
+    return _inline(value)
 
 
-_PLANS: dict[int, tuple[ReportDefinition, list[tuple[str, str, str]]]] = {}
+_PLANS: dict[int, tuple[ReportDefinition, list[tuple[str, str]]]] = {}
 
 
-def _plan(definition: ReportDefinition) -> list[tuple[str, str, str]]:
-    """(field code, cells before the unit's, cell after them) of every aggregated field (built
-    once per definition: only the unit and the value change from file to file)."""
+def _plan(definition: ReportDefinition) -> list[tuple[str, str]]:
+    """(field code, its first cells: summary cell, code, label) of every aggregated field (built
+    once per definition: only the unit, the source cell and the value change from file to file)."""
     hit = _PLANS.get(id(definition))
     if hit is not None and hit[0] is definition:
         return hit[1]
     layout = compute_layout(definition)
-    plan = []
-    for f in definition.fields():
-        if f.is_input and f.aggregate in AGGREGATED:
-            address = layout.fields[f.code].address
-            plan.append((f.code, _inline("A", address) + _inline("B", f.code) + _inline("C", f.label),
-                         _inline("G", address)))
+    plan = [(f.code, _inline(layout.fields[f.code].address) + _inline(f.code) + _inline(f.label))
+            for f in definition.fields() if f.is_input and f.aggregate in AGGREGATED]
     if len(_PLANS) > 16:
         _PLANS.clear()
     _PLANS[id(definition)] = (definition, plan)
     return plan
 
 
-def fragments(definition: ReportDefinition, unit_code: str, unit_name: str, file: str,
-              values: dict[str, Any]) -> list[str]:
-    """One row per aggregated field with a value; ``{r}`` stands for the row number."""
-    unit = _inline("D", unit_code) + _inline("E", unit_name) + _inline("F", file)
+def rows_xml(definition: ReportDefinition, unit_code: str, unit_name: str, file: str, values: dict[str, Any],
+             cells: dict[str, str]) -> str:
+    """The unit's lineage rows: one per aggregated field with a value. ``cells``: where each value
+    was read in the file (for a workbook of a past template version, not always where the
+    current template has it)."""
+    unit = _inline(unit_code) + _inline(unit_name) + _inline(file)
     out = []
-    for code, before, after in _plan(definition):
+    for code, head in _plan(definition):
         value = values.get(code)
         if value is not None:
-            out.append(before + unit + after + _value(value))
-    return out
+            out.append(f"<row>{head}{unit}{_inline(cells.get(code))}{_value(value)}</row>")
+    return "".join(out)

@@ -219,6 +219,21 @@ def run_merge(folder: Path, output: Path | None = None, units_path: Path | None 
         else:
             merged.append(s)
     result.merged = merged
+    lineage = None
+    if output:
+        from .summary import LineageJob
+
+        lineage = LineageJob(result)  # the lineage sheet is built alongside what follows
+    try:
+        return _finish(result, definition, merged, previous, output, feedback, lineage)
+    finally:
+        if lineage is not None:
+            lineage.close()
+
+
+def _finish(result: MergeResult, definition, merged: list[Submission], previous: Path | None, output: Path | None,
+            feedback: Path | None, lineage) -> MergeResult:
+    period = result.period
     result.aggregate = aggregate(definition, merged)
     for s in merged:
         result.aggregate.units.extend(unit_rows(definition, s))
@@ -230,7 +245,7 @@ def run_merge(folder: Path, output: Path | None = None, units_path: Path | None 
         output = Path(output)
         if output.is_dir():
             output = output / f"tong-hop_{period.code}.xlsx"
-        result.output = write_summary(result, output)
+        result.output = write_summary(result, output, lineage)
     if feedback:
         from .summary import write_feedback
 

@@ -28,7 +28,7 @@ from ..ui import ui
 from ..workbook.build import UnitStamper, cell_value, write_atomic
 from ..workbook.layout import META_SHEET, a1, compute_layout
 from ..workbook.protection import PASSWORD
-from ..workbook.xlsxpatch import PackageWriter, sheet_xml
+from ..workbook.xlsxpatch import Deflated, PackageWriter, sheet_xml
 from .run import MergeResult
 
 NUMERIC = ("integer", "decimal", "money", "percent")
@@ -209,15 +209,10 @@ def _sources_xml(result: MergeResult, st: dict[str, int]) -> str:
 
 def _lineage_xml(result: MergeResult, st: dict[str, int]) -> str:
     """The lineage sheet (one row per summary value and contributing unit). The workers that read
-    the files rendered each row already (``lineage.fragments``); here they are only numbered."""
+    the files rendered each unit's rows already (``lineage.rows_xml``); here they are only joined."""
     header = sheet_xml([list(ui("merge.lineage_columns"))], row_styles={1: st["header"]})
     rows = [header[header.index("<row "): header.index("</sheetData>")]]
-    r = 1
-    for sub in result.merged:
-        for fragment in sub.lineage:
-            r += 1
-            number = str(r)
-            rows.append(f'<row r="{number}">' + fragment.replace("{r}", number) + "</row>")
+    rows.extend(sub.lineage for sub in result.merged)  # rows without references follow row 1
     shell = sheet_xml([["x"]], widths=dict(enumerate((18, 26, 50, 10, 28, 45, 18, 14), start=1)), freeze="A2",
                       protection_hash=hash_password(PASSWORD))
     start = shell.index("<sheetData>") + len("<sheetData>")
@@ -254,7 +249,76 @@ def _chart_parts(summary_name: str, codes: list[str], total_row: int) -> dict[st
                                                  "xl/drawings/_rels/drawing1.xml.rels")}
 
 
-def write_summary(result: MergeResult, output: Path) -> Path:
+def _styles(writer: PackageWriter) -> dict[str, int]:
+    """The summary's own cell styles, added to the template's (the same ids for the same template)."""
+    return dict(zip(_XFS, writer.add_styles(_FONTS, _FILLS, list(_XFS.values()))))
+
+
+class LineageJob:
+    """The lineage sheet — by far the summary's biggest part (one row per value and unit: 60,000
+    rows, 30 MB of XML for 1,000 communes) — built and compressed in a forked process while the
+    main process aggregates and writes the rest. Where processes are not forked (Windows), or
+    for a small merge, or if that process fails, the sheet is built in the main process instead.
+    """
+
+    TIMEOUT = 600  # seconds: a lineage process that has not answered by then is given up on
+
+    def __init__(self, result: MergeResult) -> None:
+        import multiprocessing
+
+        self.result = result
+        self._conn = None
+        self._proc = None
+        if len(result.merged) < 50 or multiprocessing.get_start_method() != "fork":
+            return
+        ctx = multiprocessing.get_context("fork")
+        receive, send = ctx.Pipe(duplex=False)
+        self._proc = ctx.Process(target=self._child, args=(send,), daemon=True)
+        self._proc.start()
+        send.close()
+        self._conn = receive
+
+    def _child(self, conn) -> None:
+        import os
+
+        try:
+            st = _styles(PackageWriter(UnitStamper(self.result.definition).package))
+            part = Deflated.of(_lineage_xml(self.result, st).encode("utf-8"), 1)
+            conn.send((st, part.crc, part.size))
+            conn.send_bytes(part.data)
+        except BaseException:  # noqa: BLE001 - the parent builds the sheet itself
+            pass
+        finally:
+            conn.close()
+            os._exit(0)  # nothing else of the parent's (output buffers, exit handlers) runs here
+
+    def part(self, st: dict[str, int]) -> "Deflated | str":
+        """The sheet: compressed by the other process when it could, else built here."""
+        if self._conn is not None:
+            try:
+                if self._conn.poll(self.TIMEOUT):
+                    child_st, crc, size = self._conn.recv()
+                    data = self._conn.recv_bytes()
+                    if child_st == st:
+                        return Deflated(crc, size, data)
+            except (EOFError, OSError, ValueError):
+                pass
+            finally:
+                self.close()
+        return _lineage_xml(self.result, st)
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        if self._proc is not None:
+            self._proc.join(timeout=5)
+            if self._proc.is_alive():
+                self._proc.kill()
+            self._proc = None
+
+
+def write_summary(result: MergeResult, output: Path, lineage: LineageJob | None = None) -> Path:
     definition = result.definition
     layout = compute_layout(definition)
     stamper = UnitStamper(definition)
@@ -263,8 +327,7 @@ def write_summary(result: MergeResult, output: Path) -> Path:
     for sheet, values in _aggregate_cells(result).items():
         cells.setdefault(sheet, {}).update(values)
     writer = PackageWriter(stamper.package, cells)
-    ids = writer.add_styles(_FONTS, _FILLS, list(_XFS.values()))
-    st = dict(zip(_XFS, ids))
+    st = _styles(writer)
     summary, codes, total_row = _summary_rows(result, st)
     position = writer.add_sheet(ui("merge.summary_sheet"), summary["xml"])
     parts = _chart_parts(ui("merge.summary_sheet"), codes, total_row)
@@ -281,7 +344,7 @@ def write_summary(result: MergeResult, output: Path) -> Path:
                                                              drawing_rid="rIdD1"), rels)
     writer.add_sheet(ui("merge.status_sheet"), _status_xml(result, st))
     writer.add_sheet(ui("merge.sources_sheet"), _sources_xml(result, st))
-    writer.add_sheet(ui("merge.lineage_sheet"), _lineage_xml(result, st))
+    writer.add_sheet(ui("merge.lineage_sheet"), lineage.part(st) if lineage else _lineage_xml(result, st))
     writer.set_active(position)
     write_atomic(output, writer.to_bytes(compresslevel=1))
     return output
