@@ -27,12 +27,15 @@ from .models import Profile, ReportDefinition
 DEFAULT_TEMPLATE = "cchc"
 
 
+_SOURCE_TEMPLATES = Path(__file__).resolve().parents[2] / "workbook_templates"
+
+
 def templates_root() -> Path:
     """Where report definitions live: $CCHC_TEMPLATES, the source tree, or the Windows install."""
     env = os.environ.get("CCHC_TEMPLATES")
     if env:
         return Path(env)
-    source = Path(__file__).resolve().parents[2] / "workbook_templates"
+    source = _SOURCE_TEMPLATES
     if source.is_dir():
         return source
     local = os.environ.get("LOCALAPPDATA")
@@ -255,6 +258,24 @@ def definition_dir(template_id: str = DEFAULT_TEMPLATE, root: Path | None = None
 def available_profiles(template_id: str = DEFAULT_TEMPLATE, root: Path | None = None) -> list[str]:
     folder = definition_dir(template_id, root) / "profiles"
     return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+_KNOWN: dict[tuple[str, str, str | None], tuple[float, bool]] = {}
+
+
+def is_known(template_id: str, profile: str | None = None) -> bool:
+    """Whether a definition (and profile) of that name exists; asked for every file a merge reads,
+    so the answer is kept for ``STAMP_TTL`` seconds like the definitions themselves."""
+    import time
+
+    now = time.monotonic()
+    key = (str(templates_root()), template_id, profile)
+    hit = _KNOWN.get(key)
+    if hit is not None and now - hit[0] < STAMP_TTL:
+        return hit[1]
+    known = definition_dir(template_id).is_dir() and (profile is None or profile in available_profiles(template_id))
+    _KNOWN[key] = (now, known)
+    return known
 
 
 def _read_raw(folder: Path) -> dict:

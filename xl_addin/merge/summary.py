@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
+import zlib
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-
-import zipfile
 
 import openpyxl
 from openpyxl.chart import BarChart, Reference
@@ -28,7 +28,7 @@ from ..ui import ui
 from ..workbook.build import UnitStamper, cell_value, write_atomic
 from ..workbook.layout import META_SHEET, a1, compute_layout
 from ..workbook.protection import PASSWORD
-from ..workbook.xlsxpatch import Deflated, PackageWriter, sheet_xml
+from ..workbook.xlsxpatch import Packed, PackageWriter, sheet_xml
 from .run import MergeResult
 
 NUMERIC = ("integer", "decimal", "money", "percent")
@@ -207,17 +207,31 @@ def _sources_xml(result: MergeResult, st: dict[str, int]) -> str:
                      protection_hash=hash_password(PASSWORD))
 
 
-def _lineage_xml(result: MergeResult, st: dict[str, int]) -> str:
-    """The lineage sheet (one row per summary value and contributing unit). The workers that read
-    the files rendered each unit's rows already (``lineage.rows_xml``); here they are only joined."""
+def _lineage_part(result: MergeResult, st: dict[str, int], compresslevel: int = 1) -> Packed:
+    """The lineage sheet (one row per summary value and contributing unit), compressed as it is
+    joined: the workers rendered each unit's rows already (``lineage.rows_xml``), so the 30 MB of
+    XML of a 1,000-commune merge never sits in memory whole."""
     header = sheet_xml([list(ui("merge.lineage_columns"))], row_styles={1: st["header"]})
-    rows = [header[header.index("<row "): header.index("</sheetData>")]]
-    rows.extend(sub.lineage for sub in result.merged)  # rows without references follow row 1
     shell = sheet_xml([["x"]], widths=dict(enumerate((18, 26, 50, 10, 28, 45, 18, 14), start=1)), freeze="A2",
                       protection_hash=hash_password(PASSWORD))
     start = shell.index("<sheetData>") + len("<sheetData>")
     end = shell.index("</sheetData>")
-    return shell[:start] + "".join(rows) + shell[end:]
+    packer = zlib.compressobj(compresslevel, zlib.DEFLATED, -15)
+    crc = size = 0
+    out = []
+
+    def put(text: str) -> None:
+        nonlocal crc, size
+        raw = text.encode("utf-8")
+        crc, size = zlib.crc32(raw, crc), size + len(raw)
+        out.append(packer.compress(raw))
+
+    put(shell[:start] + header[header.index("<row "): header.index("</sheetData>")])
+    for sub in result.merged:  # rows without references follow row 1
+        put(sub.lineage)
+    put(shell[end:])
+    out.append(packer.flush())
+    return Packed(crc, size, b"".join(out))
 
 
 def _chart_parts(summary_name: str, codes: list[str], total_row: int) -> dict[str, bytes] | None:
@@ -283,7 +297,7 @@ class LineageJob:
 
         try:
             st = _styles(PackageWriter(UnitStamper(self.result.definition).package))
-            part = Deflated.of(_lineage_xml(self.result, st).encode("utf-8"), 1)
+            part = _lineage_part(self.result, st)
             conn.send((st, part.crc, part.size))
             conn.send_bytes(part.data)
         except BaseException:  # noqa: BLE001 - the parent builds the sheet itself
@@ -292,7 +306,7 @@ class LineageJob:
             conn.close()
             os._exit(0)  # nothing else of the parent's (output buffers, exit handlers) runs here
 
-    def part(self, st: dict[str, int]) -> "Deflated | str":
+    def part(self, st: dict[str, int]) -> Packed:
         """The sheet: compressed by the other process when it could, else built here."""
         if self._conn is not None:
             try:
@@ -300,12 +314,12 @@ class LineageJob:
                     child_st, crc, size = self._conn.recv()
                     data = self._conn.recv_bytes()
                     if child_st == st:
-                        return Deflated(crc, size, data)
+                        return Packed(crc, size, data)
             except (EOFError, OSError, ValueError):
                 pass
             finally:
                 self.close()
-        return _lineage_xml(self.result, st)
+        return _lineage_part(self.result, st)
 
     def close(self) -> None:
         if self._conn is not None:
@@ -344,7 +358,7 @@ def write_summary(result: MergeResult, output: Path, lineage: LineageJob | None 
                                                              drawing_rid="rIdD1"), rels)
     writer.add_sheet(ui("merge.status_sheet"), _status_xml(result, st))
     writer.add_sheet(ui("merge.sources_sheet"), _sources_xml(result, st))
-    writer.add_sheet(ui("merge.lineage_sheet"), lineage.part(st) if lineage else _lineage_xml(result, st))
+    writer.add_sheet(ui("merge.lineage_sheet"), lineage.part(st) if lineage else _lineage_part(result, st))
     writer.set_active(position)
     write_atomic(output, writer.to_bytes(compresslevel=1))
     return output

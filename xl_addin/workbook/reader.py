@@ -20,7 +20,7 @@ from typing import Any
 from .. import vnnum
 from ..limits import MAX_ABS_NUMBER, MAX_TEXT_LENGTH
 from ..definition import expr
-from ..definition.loader import available_profiles, definition_dir, load_definition
+from ..definition.loader import is_known, load_definition
 from ..definition.models import NUMERIC_TYPES, Column, FieldDef, ReportDefinition, TemplateVersion
 from ..errors import CchcError, catalogue, render
 from . import safety
@@ -411,10 +411,11 @@ def _calamine(pre: safety.Preflight):
     from python_calamine import CalamineWorkbook
 
     try:
-        if pre.data is not None:  # the bytes the pre-flight read: the file is read only once
+        package = pre.reader_package()  # the file read once, the parts checked so far unpacked once
+        if package is not None:
             import io
 
-            return CalamineWorkbook.from_filelike(io.BytesIO(pre.data))
+            return CalamineWorkbook.from_filelike(io.BytesIO(package))
         return CalamineWorkbook.from_path(str(pre.path))
     except Exception as exc:  # calamine raises its own error types for damaged archives
         raise safety.diagnose_read_error(pre, exc) from None
@@ -456,9 +457,7 @@ def resolve_template(meta: dict[str, Any], path: Path | str) -> tuple[ReportDefi
     version = _meta_text(meta.get("template_version"))
     profile = _meta_text(meta.get("profile")) or None
     unknown = CchcError("template_unknown", file=path, template=template_id, version=version)
-    if not _TEMPLATE_ID.match(template_id) or not definition_dir(template_id).is_dir():
-        raise unknown
-    if profile is not None and profile not in available_profiles(template_id):
+    if not _TEMPLATE_ID.match(template_id) or not is_known(template_id, profile):
         raise unknown
     try:
         definition = load_definition(template_id, profile=profile)
@@ -544,6 +543,14 @@ def sheets_read(layout: Layout) -> list[str]:
     return [META_SHEET] + [n for n in layout.sheet_names if n != META_SHEET]
 
 
+def _likely_sheets() -> list[str]:
+    """The sheets ``read_workbook`` reads in a workbook of the current default template."""
+    try:
+        return sheets_read(compute_layout(load_definition()))
+    except CchcError:
+        return [META_SHEET]
+
+
 def _no_meta(path: Path, names: set[str]) -> CchcError:
     try:
         ours = {s.name for s in load_definition().sheets}
@@ -582,6 +589,12 @@ def read_workbook(path: Path | str, raw: bytes | None = None) -> WorkbookData:
     pre = safety.preflight(path, raw)
     parts = pre.parts()
     order = [name for name, _part in parts.sheets]
+    if META_SHEET in order:
+        # the sheets a workbook of the current template has are checked (and unpacked) before
+        # python-calamine opens the file, so it gets them unpacked: each part is inflated once
+        for name in _likely_sheets():
+            if name in order:
+                pre.scan_sheet(name)
     book = _calamine(pre)
     try:
         names = list(book.sheet_names)

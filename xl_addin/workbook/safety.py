@@ -385,6 +385,8 @@ class Preflight:
         self.has_macros = "xl/vbaProject.bin" in infos or any(n.lower().endswith("vbaproject.bin") for n in infos)
         self._parts: WorkbookParts | None = None
         self._zip: zipfile.ZipFile | None = None
+        self._unpacked: dict[str, bytes] = {}  # parts unpacked (and checked) so far
+        self._scans: dict[str, SheetScan] = {}
 
     @classmethod
     def from_bytes(cls, data: bytes, label: str = "(mẫu)") -> "Preflight":
@@ -435,7 +437,12 @@ class Preflight:
         """One part, unpacked with a cap on its real size (a lying directory cannot get past it)."""
         info = self.infos[name]
         if zf is None and self.data is not None and info.compress_type in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED):
-            return self._inflate(info, cap)
+            hit = self._unpacked.get(name)
+            if hit is not None and len(hit) <= cap:
+                return hit
+            data = self._inflate(info, cap)
+            self._unpacked[name] = data
+            return data
         zf = zf or self.zip()
         try:
             with zf.open(info) as fh:
@@ -449,19 +456,45 @@ class Preflight:
                             limit=human_size(cap))
         return data
 
-    def _inflate(self, info: zipfile.ZipInfo, cap: int) -> bytes:
-        """A part straight from the bytes in memory (zlib, CRC checked): a third quicker than zipfile."""
+    def _packed(self, info: zipfile.ZipInfo) -> memoryview:
+        """The bytes of one entry as they are in the zip (compressed), from the bytes in memory."""
         data = self.data
         assert data is not None
         off = info.header_offset
+        if data[off:off + 4] != _ZIP_LOCAL:
+            raise zipfile.BadZipFile("no local header")
+        nlen, xlen = struct.unpack_from("<HH", data, off + 26)
+        start = off + 30 + nlen + xlen
+        packed = memoryview(data)[start:start + info.compress_size]
+        if len(packed) != info.compress_size:
+            raise zipfile.BadZipFile("truncated entry")
+        return packed
+
+    def reader_package(self) -> bytes | None:
+        """The package python-calamine reads: the parts unpacked and checked here go in stored (so
+        they are unpacked once, not twice, and calamine reads exactly what was checked), every
+        other entry as it is. None when the file is not held in memory."""
+        if self.data is None:
+            return None
+        from .xlsxpatch import Packed, write_zip
+
+        entries = []
         try:
-            if data[off:off + 4] != _ZIP_LOCAL:
-                raise zipfile.BadZipFile("no local header")
-            nlen, xlen = struct.unpack_from("<HH", data, off + 26)
-            start = off + 30 + nlen + xlen
-            packed = memoryview(data)[start:start + info.compress_size]
-            if len(packed) != info.compress_size:
-                raise zipfile.BadZipFile("truncated entry")
+            for name, info in self.infos.items():
+                unpacked = self._unpacked.get(name)
+                if unpacked is not None:
+                    entries.append((name, Packed(info.CRC, len(unpacked), unpacked, zipfile.ZIP_STORED)))
+                else:
+                    entries.append((name, Packed(info.CRC, info.file_size, bytes(self._packed(info)),
+                                                 info.compress_type)))
+        except ZIP_ERRORS + (struct.error,):
+            return self.data  # a damaged entry: calamine meets it in the original and says so
+        return write_zip(entries)
+
+    def _inflate(self, info: zipfile.ZipInfo, cap: int) -> bytes:
+        """A part straight from the bytes in memory (zlib, CRC checked): a third quicker than zipfile."""
+        try:
+            packed = self._packed(info)
             if info.compress_type == zipfile.ZIP_STORED:
                 out = bytes(packed[:cap + 1])
             else:
@@ -508,6 +541,9 @@ class Preflight:
 
     def scan_sheet(self, sheet: str) -> SheetScan:
         """Unpack one sheet within the size cap and check how far its cells reach, before it is parsed."""
+        hit = self._scans.get(sheet)
+        if hit is not None:
+            return hit
         part = self.sheet_part(sheet)
         if not part or part not in self.infos:
             raise CchcError("zip_entry_missing", file=self.path, sheet=sheet, entry=part or "?")
@@ -518,6 +554,7 @@ class Preflight:
                             cell=f"{col_letters(min(scan.max_col, 16384))}{scan.max_row}",
                             rows=scan.max_row, cols=scan.max_col, max_rows=limits.MAX_SHEET_ROWS,
                             max_cols=limits.MAX_SHEET_COLUMNS)
+        self._scans[sheet] = scan
         return scan
 
     def scan_sheets(self, sheets: list[str]) -> dict[str, SheetScan]:

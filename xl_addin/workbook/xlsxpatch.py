@@ -186,14 +186,14 @@ class PackageWriter:
                 types = types.replace("</Types>", entry + "</Types>")
             self.parts["[Content_Types].xml"] = types.encode("utf-8")
 
-    def add_sheet(self, name: str, xml: "str | Deflated", rels: str | None = None) -> int:
+    def add_sheet(self, name: str, xml: "str | Packed", rels: str | None = None) -> int:
         """Append a worksheet after every existing sheet; returns its 0-based position."""
         self._sheets += 1
         number = self._sheets
         while f"xl/worksheets/sheet{number}.xml" in self.parts:
             number += 1
         path = f"xl/worksheets/sheet{number}.xml"
-        self.add_part(path, xml if isinstance(xml, Deflated) else xml.encode("utf-8"), _SHEET_TYPE)
+        self.add_part(path, xml if isinstance(xml, Packed) else xml.encode("utf-8"), _SHEET_TYPE)
         if rels:
             self.add_part(f"xl/worksheets/_rels/sheet{number}.xml.rels", rels.encode("utf-8"))
         rels_path = "xl/_rels/workbook.xml.rels"
@@ -216,21 +216,22 @@ class PackageWriter:
         self.parts["xl/workbook.xml"] = workbook.encode("utf-8")
 
     def to_bytes(self, compresslevel: int = 6) -> bytes:
-        """The package as a zip; a part given as :class:`Deflated` (compressed elsewhere, e.g. in
+        """The package as a zip; a part given as :class:`Packed` (compressed elsewhere, e.g. in
         another process) goes in as it is."""
         return write_zip([(name, self.parts[name]) for name in self.order], compresslevel)
 
 
-class Deflated:
-    """A part already compressed (raw deflate), with what the zip directory needs to know."""
+class Packed:
+    """A part as it goes into the zip: already compressed (raw deflate, ``method`` 8) or stored
+    as it is (``method`` 0), with what the zip directory needs to know."""
 
-    __slots__ = ("crc", "size", "data")
+    __slots__ = ("crc", "size", "data", "method")
 
-    def __init__(self, crc: int, size: int, data: bytes) -> None:
-        self.crc, self.size, self.data = crc, size, data
+    def __init__(self, crc: int, size: int, data: bytes, method: int = 8) -> None:
+        self.crc, self.size, self.data, self.method = crc, size, data, method
 
     @classmethod
-    def of(cls, raw: bytes, compresslevel: int = 1) -> "Deflated":
+    def of(cls, raw: bytes, compresslevel: int = 1) -> "Packed":
         packer = zlib.compressobj(compresslevel, zlib.DEFLATED, -15)
         return cls(zlib.crc32(raw), len(raw), packer.compress(raw) + packer.flush())
 
@@ -238,21 +239,22 @@ class Deflated:
 _DOS_DATE = ((2026 - 1980) << 9) | (1 << 5) | 1  # 2026-01-01 00:00, every part: builds are reproducible
 
 
-def write_zip(entries: list[tuple[str, "bytes | Deflated"]], compresslevel: int = 6) -> bytes:
-    """A plain zip (deflate, no zip64: parts stay far below 4 GB by the limits) of the entries."""
+def write_zip(entries: list[tuple[str, "bytes | Packed"]], compresslevel: int = 6) -> bytes:
+    """A plain zip (no zip64: parts stay far below 4 GB by the limits) of the entries; bytes are
+    deflated here, a :class:`Packed` part goes in as it is."""
     out = io.BytesIO()
     central = []
     for name, data in entries:
-        part = data if isinstance(data, Deflated) else Deflated.of(data, compresslevel)
+        part = data if isinstance(data, Packed) else Packed.of(data, compresslevel)
         encoded = name.encode("utf-8")
         flags = 0 if encoded.isascii() else 0x800
         offset = out.tell()
-        out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, 8, 0, _DOS_DATE, part.crc, len(part.data),
-                              part.size, len(encoded), 0))
+        out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, part.method, 0, _DOS_DATE, part.crc,
+                              len(part.data), part.size, len(encoded), 0))
         out.write(encoded)
         out.write(part.data)
-        central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, flags, 8, 0, _DOS_DATE, part.crc,
-                                   len(part.data), part.size, len(encoded), 0, 0, 0, 0, 0, offset) + encoded)
+        central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, flags, part.method, 0, _DOS_DATE,
+                                   part.crc, len(part.data), part.size, len(encoded), 0, 0, 0, 0, 0, offset) + encoded)
     start = out.tell()
     for record in central:
         out.write(record)
