@@ -231,3 +231,29 @@ def test_hierarchy_two_districts_equal_all_communes(tmp_path):
     shutil.copy(files[district_a[0].code], summaries / files[district_a[0].code].name)
     again = run_merge(summaries)
     assert "merge_hierarchy_conflict" in {s.code for s in again.rejected}
+
+
+def test_lineage_built_in_a_forked_process_is_the_same_sheet(merge_case, tmp_path, monkeypatch):
+    """The lineage sheet of a big merge is joined and compressed in a forked process; a small merge
+    builds it in place. Both give the same sheet (and a failing process falls back to the latter)."""
+    import zipfile
+
+    from xl_addin.merge import summary
+
+    def lineage_part(path):
+        with zipfile.ZipFile(path) as zf:
+            assert zf.testzip() is None
+            names = [n for n in zf.namelist() if n.startswith("xl/worksheets/sheet")]
+            return max((zf.read(n) for n in names), key=len)  # the lineage is the biggest sheet
+
+    inline = lineage_part(merge_case["tmp"] / "tong-hop.xlsx")
+    monkeypatch.setattr(summary.LineageJob, "MIN_UNITS", 1)
+    forked = tmp_path / "forked.xlsx"
+    run_merge(merge_case["folder"], output=forked, units_path=merge_case["units_csv"])
+    assert lineage_part(forked) == inline
+    # a process that dies without answering: the sheet is built in place all the same
+    monkeypatch.setattr(summary.LineageJob, "_child", lambda self, conn: __import__("os")._exit(3))
+    fallback = tmp_path / "fallback.xlsx"
+    run_merge(merge_case["folder"], output=fallback, units_path=merge_case["units_csv"])
+    assert lineage_part(fallback) == inline
+    assert _hashes(merge_case["folder"]) == merge_case["before"]

@@ -276,6 +276,7 @@ class LineageJob:
     """
 
     TIMEOUT = 600  # seconds: a lineage process that has not answered by then is given up on
+    MIN_UNITS = 50  # below this the sheet is quicker to build than a process to start
 
     def __init__(self, result: MergeResult) -> None:
         import multiprocessing
@@ -283,7 +284,7 @@ class LineageJob:
         self.result = result
         self._conn = None
         self._proc = None
-        if len(result.merged) < 50 or multiprocessing.get_start_method() != "fork":
+        if len(result.merged) < self.MIN_UNITS or multiprocessing.get_start_method() != "fork":
             return
         ctx = multiprocessing.get_context("fork")
         receive, send = ctx.Pipe(duplex=False)
