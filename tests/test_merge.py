@@ -257,3 +257,17 @@ def test_lineage_built_in_a_forked_process_is_the_same_sheet(merge_case, tmp_pat
     run_merge(merge_case["folder"], output=fallback, units_path=merge_case["units_csv"])
     assert lineage_part(fallback) == inline
     assert _hashes(merge_case["folder"]) == merge_case["before"]
+
+
+def test_summary_narrative_tells_what_the_units_did(merge_case):
+    """The summary's numbers are the units' own added up: its report says so, the unit reports
+    keep their own body as the subject."""
+    text = run_cli("report", str(merge_case["tmp"] / "tong-hop.xlsx"), "--text")
+    assert text.returncode == 0, text.stderr
+    assert "Ủy ban nhân dân tỉnh Thử báo cáo kết quả" in text.stdout  # the receiver reports
+    assert "các đơn vị trên địa bàn tỉnh đã ban hành" in text.stdout
+    assert "UBND tỉnh đã" not in text.stdout
+    unit = next(s for s in merge_case["result"].merged if s.kind == "unit")
+    own = run_cli("report", unit.path, "--text")
+    assert own.returncode == 0 and "các đơn vị trên địa bàn" not in own.stdout
+    assert "UBND xã đã ban hành" in own.stdout

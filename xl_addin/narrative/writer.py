@@ -527,6 +527,11 @@ def _unit_names(data: WorkbookData, phrases: dict) -> dict[str, Any]:
         full = name
         short = kind or upper_first(cfg.get("loai", "")) or name
         body = [name.upper()]
+    if str(data.meta.get("kind") or "unit") == "summary":
+        # the numbers are the units' own, added up: the units did what the sentences tell
+        territory = bool(cfg.get("goi")) and (kind or cfg.get("loai"))
+        short = (phrases.get("tong_hop_chu_the", "{loai}").format(loai=(kind or cfg.get("loai", "")).lower())
+                 if territory else phrases.get("tong_hop_chu_the_truc_thuoc", short))
     return {"level": level, "cfg": cfg, "name": name, "ten": full, "chu_the": short, "body": body}
 
 
