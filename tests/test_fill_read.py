@@ -258,3 +258,31 @@ def test_exact_extent_places_cells_like_calamine(rows_xml, expected):
         book = CalamineWorkbook.from_filelike(io.BytesIO(out.getvalue()))
         grid = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
         assert (len(grid), max(map(len, grid))) == expected
+
+
+def test_quoted_angle_brackets_and_single_quotes_are_read_like_any_xml_parser(filled, tmp_path):
+    """A ">" inside a quoted attribute value and single-quoted attributes are legal XML: our own
+    reading of the package (sheet list, references) must see what python-calamine sees."""
+    import zipfile
+
+    odd = tmp_path / "odd.xlsx"
+    changed = []
+    with zipfile.ZipFile(filled) as zin, zipfile.ZipFile(odd, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            before = data
+            if info.filename == "xl/workbook.xml":
+                data = data.replace('name="Văn bản"'.encode(), "x:note=\"a>b\" name='Văn bản'".encode())
+                data = data.replace(b"<workbook ", b'<workbook xmlns:x="urn:x" ', 1)
+            if info.filename == "xl/worksheets/sheet3.xml":  # a cell whose style comes before r="…"
+                data = data.replace(b'<c r="D7" s="', b'<c x:s=">" r="D7" s="', 1).replace(
+                    b"<worksheet ", b'<worksheet xmlns:x="urn:x" ', 1)
+            if data != before:
+                changed.append(info.filename)
+            zout.writestr(info, data)
+    assert sorted(changed) == ["xl/workbook.xml", "xl/worksheets/sheet3.xml"]
+    a, b = read_workbook(filled).to_json(), read_workbook(odd).to_json()
+    a.pop("file"), b.pop("file")
+    assert [p["code"] for p in a["problems"]] == [p["code"] for p in b["problems"]]
+    a.pop("problems"), b.pop("problems")
+    assert a == b

@@ -609,6 +609,11 @@ def read_workbook(path: Path | str, raw: bytes | None = None) -> WorkbookData:
         layout = layout_for(definition, past, parts.names)
         needed = data_sheets(layout)
         _check_sheets(needed, names, layout, path)
+        unseen = [n for n in needed if n not in order]
+        if unseen:  # python-calamine reads a sheet our own reading of workbook.xml does not: never
+            # parse a sheet that was not checked first
+            raise CchcError("workbook_xml_damaged", file=path, where="phần sổ tính",
+                            detail=f"không xác định được trang «{unseen[0]}» trong xl/workbook.xml")
         template_sheets = [n for n in sheets_read(layout)[1:] if n in names and n in order]
         scans = pre.scan_sheets(template_sheets)
         grids: dict[str, Grid] = {name: _grid(book, name, pre) for name in template_sheets}

@@ -88,13 +88,17 @@ def set_inert_text(cell, value: Any) -> None:
 
 
 # --------------------------------------------------------------------------- XML helpers
-_ATTR = re.compile(rb'([\w:.-]+)\s*=\s*"([^"]*)"')
+_ATTR = re.compile(rb'([\w:.-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
+# the attributes of a tag: a ">" inside a quoted value does not end the tag (legal XML, and what a
+# real parser such as python-calamine's reads)
+TAG_ATTRS = rb'((?:[^>"\']|"[^"]*"|\'[^\']*\')*?)'
 
 
 def attrs(raw: bytes) -> dict[str, str]:
     """Attributes of a tag, namespace prefixes dropped (``r:id`` → ``id``)."""
     out = {}
-    for key, value in _ATTR.findall(raw):
+    for key, double, single in _ATTR.findall(raw):
+        value = double or single
         name = key.decode("ascii", "replace").rsplit(":", 1)[-1]
         out.setdefault(name, xml_text(value) if b"&" in value else value.decode("utf-8", "replace"))
     return out
@@ -121,10 +125,8 @@ def col_letters(n: int) -> str:
 
 
 # --------------------------------------------------------------------------- sheets
-_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Za-z]{1,4})([0-9]{1,10})"')
-_CELL_TAG = re.compile(rb'<(?:\w+:)?c\b([^>]*?)/?>')
-_PROTECTION = re.compile(rb'<(?:\w+:)?sheetProtection\b([^>]*?)/?>')
-_VALIDATION = re.compile(rb'<((?:\w+:)?)dataValidation\b([^>]*?)(?:/>|>(.*?)</\1dataValidation>)', re.S)
+_PROTECTION = re.compile(rb'<(?:\w+:)?sheetProtection\b' + TAG_ATTRS + rb'/?>')
+_VALIDATION = re.compile(rb'<((?:\w+:)?)dataValidation\b' + TAG_ATTRS + rb'(?:/>|>(.*?)</\1dataValidation>)', re.S)
 _VFORMULA = re.compile(rb'<(?:\w+:)?formula([12])\b[^>]*>(.*?)</(?:\w+:)?formula\1>', re.S)
 _XM_F = re.compile(rb'<(?:\w+:)?f\b[^>]*>(.*?)</(?:\w+:)?f>', re.S)
 _XM_SQREF = re.compile(rb'<(?:\w+:)?sqref\b[^>]*>(.*?)</(?:\w+:)?sqref>', re.S)
@@ -213,7 +215,7 @@ def _validation_key(a: dict[str, str], f1: str, f2: str) -> tuple:
     return (kind, operator, normalize_formula(f1), normalize_formula(f2), style, shows)
 
 
-_FORMULA = re.compile(rb'<(?:\w+:)?f\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?f>)', re.S)
+_FORMULA = re.compile(rb'<(?:\w+:)?f\b' + TAG_ATTRS + rb'(?:/>|>(.*?)</(?:\w+:)?f>)', re.S)
 _REF_AT = re.compile(rb' r="([A-Za-z]{1,4}[0-9]{1,10})"')
 _TAIL_CACHE: dict[bytes, tuple[bool, dict]] = {}
 
@@ -227,11 +229,11 @@ _BIG_REF = rb'(?:[A-Za-z]*[0-9]{5}|[A-Za-z]{3}|[H-Zh-z][A-Za-z]|[Gg][S-Zs-z])'
 _ODD_CELL = re.compile(rb'<c(?: r="' + _BIG_REF + rb'|(?! r=")(?=[\s/>]))')
 _ODD_ROW = re.compile(rb'<row(?: r="' + _BIG_REF + rb'|(?! r=")(?=[\s/>]))')
 _PREFIXED = re.compile(rb':(?:c|row|f)[\s/>]')  # <x:c …>: a namespace prefix (or a colon in a text)
-_FAST_FORMULA = re.compile(rb'<f(?=[\s/>])([^>]*?)(?:/>|>([^<]*)</f>)')
+_FAST_FORMULA = re.compile(rb'<f(?=[\s/>])' + TAG_ATTRS + rb'(?:/>|>([^<]*)</f>)')
 _FIRST_REF = re.compile(rb'<c r="([A-Za-z]{1,4}[0-9]{1,10})"')
 # the exact walk: every cell and row tag in order, placed the way python-calamine places them
-_ANY_TAG = re.compile(rb'<(?:\w+:)?(c|row)(?=[\s/>])([^>]*)>')
-_R_ATTR = re.compile(rb'(?:^|\s)r="([A-Za-z]*)([0-9]*)"')
+_ANY_TAG = re.compile(rb'<(?:\w+:)?(c|row)(?=[\s/>])' + TAG_ATTRS + rb'/?>')
+_R_ATTR = re.compile(rb'(?:^|\s)r\s*=\s*["\']([A-Za-z]*)([0-9]*)["\']')
 _HUGE = 10**10
 
 
@@ -368,10 +370,10 @@ class WorkbookParts:
     locked: bool  # workbook structure protection
 
 
-_SHEET_TAG = re.compile(rb'<(?:\w+:)?sheet\b([^>]*?)/?>')
-_DEFINED_NAME = re.compile(rb'<(?:\w+:)?definedName\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?definedName>)', re.S)
-_WB_PROTECTION = re.compile(rb'<(?:\w+:)?workbookProtection\b([^>]*?)/?>')
-_RELATIONSHIP = re.compile(rb'<(?:\w+:)?Relationship\b([^>]*?)/?>')
+_SHEET_TAG = re.compile(rb'<(?:\w+:)?sheet\b' + TAG_ATTRS + rb'/?>')
+_DEFINED_NAME = re.compile(rb'<(?:\w+:)?definedName\b' + TAG_ATTRS + rb'(?:/>|>(.*?)</(?:\w+:)?definedName>)', re.S)
+_WB_PROTECTION = re.compile(rb'<(?:\w+:)?workbookProtection\b' + TAG_ATTRS + rb'/?>')
+_RELATIONSHIP = re.compile(rb'<(?:\w+:)?Relationship\b' + TAG_ATTRS + rb'/?>')
 
 
 class Preflight:
