@@ -4,7 +4,8 @@
 Generates N filled unit workbooks (stamped straight into the template's XML, so generation is
 quick), then prints from one run:
   * our merge (`run_merge`, every check on, summary workbook written),
-  * the raw-read floor: python-calamine reading the same sheets of every file, nothing else,
+  * the raw-read floor: python-calamine (from_path) reading the same sheets of every file as the
+    merge reads (`reader.sheets_read`: the meta sheet and every sheet of the template), nothing else,
   * the straightforward merge a user would write: openpyxl loads each workbook, reads the same
     fields cell by cell and adds them up,
   * peak memory (max RSS of a fresh process, children included) of our merge for N = 250 and N.
