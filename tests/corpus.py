@@ -233,6 +233,12 @@ def cases(base: Base) -> list[tuple[Case, Callable[[], bytes | None]]]:
     d = base
     so_lieu = "Số liệu"
     B = d.cell
+    def list_cell(list_code: str, column: str) -> tuple[str, str]:
+        from xl_addin.workbook.layout import a1
+
+        block = d.layout.lists[list_code]
+        return block.sheet, a1(block.first_row, block.columns[column])
+
     def openpyxl_edit(fn):
         return lambda: d.with_openpyxl(fn)
 
@@ -458,6 +464,8 @@ def cases(base: Base) -> list[tuple[Case, Callable[[], bytes | None]]]:
          lambda: d.value("tthc_tiep_nhan_tong", 2_000_000)),
         (Case("date_as_text", "ngày ký gõ dạng chữ «15/06/2026»", "value_not_date", "read"),
          lambda: d.value("ngay_bao_cao", "15/06/2026")),
+        (Case("date_far_past", "ô ngày của danh sách văn bản mang số -10^20 (python-calamine hoảng)",
+              "sheet_value_unreadable", "rejected"), openpyxl_edit(_set(*list_cell("van_ban", "ngay"), -10**20))),
         (Case("formula_injection", "=HYPERLINK, =cmd|, +, -, @ trong ô chữ", "value_formula_text", "read"), injection),
         (Case("nfd_text", "chữ tiếng Việt dạng NFD (gõ trên máy Mac)", "value_not_nfc", "read"), nfd),
         (Case("text_too_long", "40.000 ký tự trong một ô", "value_text_too_long", "read"),

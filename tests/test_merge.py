@@ -271,3 +271,22 @@ def test_summary_narrative_tells_what_the_units_did(merge_case):
     own = run_cli("report", unit.path, "--text")
     assert own.returncode == 0 and "các đơn vị trên địa bàn" not in own.stdout
     assert "UBND xã đã ban hành" in own.stdout
+
+
+def test_files_with_a_garbled_period_code_do_not_choose_the_period(tmp_path):
+    """Most files' meta sheet names a period that is no period (edited by hand): the merge still
+    runs on the real period and rejects those files as of another period."""
+    from xl_addin.definition.loader import load_definition
+    from xl_addin.workbook.layout import compute_layout
+
+    units = _units("70", 3, "70")
+    sent = make_returns(tmp_path, units, "6T-2026", "nop")
+    row = compute_layout(load_definition()).meta_rows["period_code"]
+    for code in (units[0].code, units[1].code):
+        wb = openpyxl.load_workbook(sent[code])
+        wb["_meta"][f"B{row}"].value = "1.0"
+        wb.save(sent[code])
+    result = run_merge(tmp_path / "nop", output=tmp_path / "th.xlsx")
+    assert result.period.code == "6T-2026"
+    assert [s.unit["code"] for s in result.merged] == [units[2].code]
+    assert sorted(s.code for s in result.rejected) == ["merge_period_mismatch"] * 2

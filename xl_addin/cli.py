@@ -9,9 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import sys
-import tempfile
 from functools import wraps
 from pathlib import Path
 from typing import Callable, Optional
@@ -22,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import __version__
-from .errors import CchcError, log_exception, render
+from .errors import CchcError, default_log, log_exception, render
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="CCHC Report Kit: mẫu báo cáo cải cách hành chính, kiểm tra, tổng hợp.")
@@ -34,8 +32,7 @@ EXIT_INTERNAL = 3
 
 
 def log_path() -> Path:
-    base = Path(os.environ.get("CCHC_LOG_DIR") or Path(tempfile.gettempdir()))
-    return base / "cchc.log"
+    return default_log()
 
 
 def _log_exception(context: str) -> Path:

@@ -89,6 +89,14 @@ def markdown() -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def default_log() -> Path:
+    """Where the command line (and a merge's worker processes) write technical details."""
+    import os
+    import tempfile
+
+    return Path(os.environ.get("CCHC_LOG_DIR") or tempfile.gettempdir()) / "cchc.log"
+
+
 def log_exception(path: Path, context: str) -> Path:
     """Append the current traceback to ``path`` (for IT staff); the user sees a catalogue message."""
     import datetime as dt

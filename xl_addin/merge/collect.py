@@ -106,7 +106,37 @@ def _summary_rows(path: Path, raw: bytes | None = None) -> list[dict]:
 
 
 def inspect_file(path_text: str, rel: str) -> Submission:
-    """Read one returned workbook: values, findings, stamps. Runs in a worker process."""
+    """Read one returned workbook: values, findings, stamps. Runs in a worker process.
+
+    Whatever goes wrong with one file, it is accounted for: a failure nobody foresaw (a bug, a
+    panic inside python-calamine) rejects that file with ``internal_error`` and the traceback goes
+    to the log; the merge goes on with the others."""
+    try:
+        return _inspect(path_text, rel)
+    except Exception:  # noqa: BLE001 - one file must never stop the merge
+        return _failed(path_text, rel)
+    except BaseException as exc:
+        from ..workbook.reader import is_panic
+
+        if not is_panic(exc):
+            raise
+        return _failed(path_text, rel)
+
+
+def _failed(path_text: str, rel: str) -> Submission:
+    from ..errors import default_log, log_exception
+
+    log = log_exception(default_log(), f"merge: {rel}")
+    sub = Submission(path_text, rel, "rejected", "internal_error", render("internal_error", file=rel, log=log))
+    try:
+        path = Path(path_text)
+        sub.size, sub.mtime, sub.sha256 = path.stat().st_size, path.stat().st_mtime, sha256_of(path)
+    except OSError:
+        pass
+    return sub
+
+
+def _inspect(path_text: str, rel: str) -> Submission:
     from ..rules.engine import Validator, summary
     from ..workbook.reader import read_workbook
 

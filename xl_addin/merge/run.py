@@ -155,6 +155,14 @@ def _receiver(units: list[Unit] | None, receiver_code: str | None, subs: list[Su
     return Unit(code, f"Đơn vị tổng hợp {code}" if receiver_code else "Đơn vị tổng hợp", "tinh"), []
 
 
+def _is_period(code: Any, definition) -> bool:
+    try:
+        parse_period(str(code or ""), definition)
+    except CchcError:
+        return False
+    return True
+
+
 def run_merge(folder: Path, output: Path | None = None, units_path: Path | None = None, period_code: str | None = None,
               deadline: dt.date | None = None, previous: Path | None = None, feedback: Path | None = None,
               reject_errors: bool = False, receiver_code: str | None = None, workers: int | None = None,
@@ -179,7 +187,13 @@ def run_merge(folder: Path, output: Path | None = None, units_path: Path | None 
     if period_code:
         period = parse_period(period_code, definition)
     else:
-        periods = collections.Counter(s.period.get("code") for s in readable)
+        # the period most files are of; a file whose period code is not a period (an edited meta
+        # sheet) does not get to choose: it is rejected below as being of another period
+        periods = collections.Counter()
+        for s in readable:
+            code = s.period.get("code")
+            if code in periods or _is_period(code, definition):
+                periods[code] += 1
         if not periods:
             raise CchcError("merge_no_period")
         period = parse_period(periods.most_common(1)[0][0], definition)

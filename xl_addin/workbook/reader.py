@@ -8,9 +8,12 @@ recomputed from the definition. Text typed into a number cell is reported, never
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import os
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -419,6 +422,10 @@ def _calamine(pre: safety.Preflight):
         return CalamineWorkbook.from_path(str(pre.path))
     except Exception as exc:  # calamine raises its own error types for damaged archives
         raise safety.diagnose_read_error(pre, exc) from None
+    except BaseException as exc:
+        if not is_panic(exc):
+            raise
+        raise safety.diagnose_read_error(pre, exc) from None
 
 
 def open_calamine(path: Path, raw: bytes | None = None):
@@ -431,10 +438,45 @@ def sheet_grid(book, name: str) -> Grid:
 
 
 def _grid(book, name: str, pre: safety.Preflight) -> Grid:
+    scan = pre.scanned(name)
+    suspect = scan.suspect if scan is not None else []
     try:
+        if suspect:  # a value python-calamine may panic on: its panic report is not for the user
+            with quiet_stderr():
+                return sheet_grid(book, name)
         return sheet_grid(book, name)
     except Exception as exc:  # a damaged sheet part: calamine's XML or zip errors
         raise safety.diagnose_read_error(pre, exc, name) from None
+    except BaseException as exc:
+        # python-calamine panics (a BaseException) on some values, e.g. a date far before year 1
+        if not is_panic(exc):
+            raise
+        raise CchcError("sheet_value_unreadable", file=pre.path, sheet=name,
+                        cell=", ".join(suspect[:3]) or "?", detail=safety.detail(exc)) from None
+
+
+@contextlib.contextmanager
+def quiet_stderr():
+    """Standard error silenced at the descriptor level (a Rust panic message is written there)."""
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    sys.stderr.flush()
+    saved, devnull = os.dup(fd), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+        os.close(devnull)
+
+
+def is_panic(exc: BaseException) -> bool:
+    """A Rust panic inside python-calamine (pyo3's PanicException), not an interrupt or an exit."""
+    return type(exc).__name__ == "PanicException"
 
 
 def _meta_text(value: Any) -> str:

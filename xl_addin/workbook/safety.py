@@ -158,6 +158,8 @@ class SheetScan:
     max_col: int = 0
     formulas: dict[str, str] = field(default_factory=dict)  # A1 -> normalized formula
     protected: bool = False
+    # cells holding a number python-calamine may fail on (a date far before year 1: it panics)
+    suspect: list[str] = field(default_factory=list)
     validations: dict[tuple, list[tuple[int, int, int]]] = field(default_factory=dict)  # rule -> (col, first, last)
 
     def validation_cells(self) -> dict[tuple[int, int], tuple]:
@@ -358,8 +360,29 @@ def parse_sheet_xml(name: str, part: str, data: bytes) -> SheetScan:
                 scan.formulas[ref] = normalize_formula(Translator("=" + master[1], origin=master[0]).translate_formula(ref))
             except (TranslatorError, ValueError, KeyError, IndexError):
                 scan.formulas[ref] = "?"
+    if b"<v>-" in body:
+        scan.suspect = _suspect_values(body)
     scan.protected, scan.validations = _tail(tail)
     return scan
+
+
+_NEGATIVE = re.compile(rb'<v>(-[0-9.]+(?:[eE][+-]?[0-9]+)?)</v>')
+SUSPECT_BELOW = -1e10  # python-calamine's date conversion panics below about -1.07e11 days
+
+
+def _suspect_values(body: bytes) -> list[str]:
+    """Cells with a hugely negative number: as a date, python-calamine cannot convert it."""
+    out = []
+    for m in _NEGATIVE.finditer(body):
+        try:
+            if float(m.group(1)) > SUSPECT_BELOW:
+                continue
+        except ValueError:
+            continue
+        at = body.rfind(b"<c", max(0, m.start() - 512), m.start())
+        ref = _R_ATTR.search(body, at, m.start()) if at >= 0 else None
+        out.append(ref.group(1).decode("ascii") + ref.group(2).decode("ascii") if ref else "?")
+    return out
 
 
 # --------------------------------------------------------------------------- the package
@@ -420,7 +443,7 @@ class Preflight:
             except ZIP_ERRORS as exc:
                 if self.data is None and not self.path.exists():
                     raise CchcError("file_not_found", file=self.path) from None
-                raise CchcError("zip_corrupt", file=self.path, detail=_detail(exc)) from None
+                raise CchcError("zip_corrupt", file=self.path, detail=detail(exc)) from None
         return self._zip
 
     def close(self) -> None:
@@ -452,7 +475,7 @@ class Preflight:
         except ZIP_ERRORS as exc:
             if self.data is None and not self.path.exists():
                 raise CchcError("file_not_found", file=self.path) from None
-            raise CchcError("zip_entry_damaged", file=self.path, entry=name, detail=_detail(exc)) from None
+            raise CchcError("zip_entry_damaged", file=self.path, entry=name, detail=detail(exc)) from None
         if len(data) > cap:
             raise CchcError("zip_bomb_size", file=self.path, entry=name, size=f"> {human_size(cap)}",
                             limit=human_size(cap))
@@ -502,7 +525,7 @@ class Preflight:
             else:
                 out = zlib.decompressobj(-15).decompress(packed, cap + 1)
         except ZIP_ERRORS + (struct.error,) as exc:
-            raise CchcError("zip_entry_damaged", file=self.path, entry=info.filename, detail=_detail(exc)) from None
+            raise CchcError("zip_entry_damaged", file=self.path, entry=info.filename, detail=detail(exc)) from None
         if len(out) > cap:
             raise CchcError("zip_bomb_size", file=self.path, entry=info.filename, size=f"> {human_size(cap)}",
                             limit=human_size(cap))
@@ -559,6 +582,10 @@ class Preflight:
         self._scans[sheet] = scan
         return scan
 
+    def scanned(self, sheet: str) -> SheetScan | None:
+        """The scan of a sheet, when it has been scanned."""
+        return self._scans.get(sheet)
+
     def scan_sheets(self, sheets: list[str]) -> dict[str, SheetScan]:
         return {name: self.scan_sheet(name) for name in sheets}
 
@@ -597,7 +624,7 @@ def _join(base: str, target: str) -> str:
     return posixpath.normpath(posixpath.join(base, target))
 
 
-def _detail(exc: BaseException) -> str:
+def detail(exc: BaseException) -> str:
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return text[:200]
 
@@ -701,7 +728,7 @@ def preflight(path: Path | str, raw: bytes | None = None) -> Preflight:
     except FileNotFoundError:
         raise CchcError("file_not_found", file=path) from None
     except OSError as exc:
-        raise CchcError("workbook_unreadable", file=path, detail=_detail(exc)) from None
+        raise CchcError("workbook_unreadable", file=path, detail=detail(exc)) from None
     if path.is_dir():
         raise CchcError("file_is_folder", file=path)
     if path.name.startswith("~$"):
@@ -735,7 +762,7 @@ def preflight(path: Path | str, raw: bytes | None = None) -> Preflight:
         zf = zipfile.ZipFile(io.BytesIO(raw))
         infolist = zf.infolist()
     except ZIP_ERRORS as exc:
-        raise CchcError("zip_corrupt", file=path, detail=_detail(exc)) from None
+        raise CchcError("zip_corrupt", file=path, detail=detail(exc)) from None
     if len(infolist) > limits.MAX_ZIP_ENTRIES:
         raise CchcError("zip_too_many_entries", file=path, count=len(infolist), limit=limits.MAX_ZIP_ENTRIES)
     infos = {info.filename: info for info in infolist}
@@ -771,7 +798,7 @@ def read_capped(path: Path) -> bytes:
     except FileNotFoundError:
         raise CchcError("file_not_found", file=path) from None
     except OSError as exc:
-        raise CchcError("workbook_unreadable", file=path, detail=_detail(exc)) from None
+        raise CchcError("workbook_unreadable", file=path, detail=detail(exc)) from None
     if len(raw) > limits.MAX_FILE_BYTES:
         raise CchcError("file_too_large", file=path, size=f"> {human_size(limits.MAX_FILE_BYTES)}",
                         limit=human_size(limits.MAX_FILE_BYTES))
@@ -787,11 +814,11 @@ def diagnose_read_error(pre: Preflight, exc: BaseException, sheet: str | None = 
         with pre.open_zip() as zf:
             bad = zf.testzip()
     except ZIP_ERRORS as zexc:
-        return CchcError("zip_corrupt", file=path, detail=_detail(zexc))
+        return CchcError("zip_corrupt", file=path, detail=detail(zexc))
     if bad:
         return CchcError("zip_entry_damaged", file=path, entry=bad, detail="sai mã kiểm tra CRC")
     if isinstance(exc, (OSError, MemoryError)):
-        return CchcError("workbook_unreadable", file=path, detail=_detail(exc))
+        return CchcError("workbook_unreadable", file=path, detail=detail(exc))
     # the archive is sound: the XML inside it is not
     where = f"trang «{sheet}»" if sheet else "phần sổ tính"
-    return CchcError("workbook_xml_damaged", file=path, where=where, detail=_detail(exc))
+    return CchcError("workbook_xml_damaged", file=path, where=where, detail=detail(exc))
