@@ -290,3 +290,24 @@ def test_files_with_a_garbled_period_code_do_not_choose_the_period(tmp_path):
     assert result.period.code == "6T-2026"
     assert [s.unit["code"] for s in result.merged] == [units[2].code]
     assert sorted(s.code for s in result.rejected) == ["merge_period_mismatch"] * 2
+
+
+def test_an_unforeseen_failure_rejects_that_file_and_the_merge_goes_on(tmp_path, monkeypatch):
+    from xl_addin.merge import collect
+
+    units = _units("70", 3, "70")
+    make_returns(tmp_path, units, "6T-2026", "nop")
+    monkeypatch.setenv("CCHC_LOG_DIR", str(tmp_path / "log"))
+    real = collect._inspect
+
+    def flaky(path_text, rel):
+        if rel.startswith(units[1].code):
+            raise RuntimeError("a bug nobody foresaw")
+        return real(path_text, rel)
+
+    monkeypatch.setattr(collect, "_inspect", flaky)
+    result = run_merge(tmp_path / "nop", output=tmp_path / "th.xlsx", workers=1)
+    assert sorted(s.unit["code"] for s in result.merged) == [units[0].code, units[2].code]
+    [bad] = result.rejected
+    assert bad.code == "internal_error" and bad.rel in bad.reason and len(bad.sha256) == 64
+    assert "a bug nobody foresaw" in (tmp_path / "log" / "cchc.log").read_text(encoding="utf-8")
