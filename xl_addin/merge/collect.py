@@ -231,7 +231,8 @@ def read_all(folder: Path, files: Iterable[Path], workers: int | None = None,
         return out
     warm_up()
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for sub in pool.map(_inspect_pair, jobs, chunksize=max(1, min(16, len(jobs) // (workers * 4) or 1))):
+        # small chunks: the workers finish together (a big last chunk would leave one core idle)
+        for sub in pool.map(_inspect_pair, jobs, chunksize=max(1, min(8, len(jobs) // (workers * 4) or 1))):
             out.append(sub)
             if progress:
                 progress(sub)

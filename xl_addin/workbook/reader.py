@@ -263,15 +263,17 @@ def extract(definition: ReportDefinition, grids: dict[str, Grid], file_label: st
     layout = layout or compute_layout(definition)
     conv = Converter(definition, file_label)
     data = WorkbookData(file_label, definition, layout, meta)
-    fmap = definition.field_map()
-    for code, pos in layout.fields.items():
-        f = fmap[code]
-        data.cells[code] = pos.address
-        if f.computed:
-            continue
-        data.values[code] = conv.convert(f, _cell(grids.get(pos.sheet), pos.row, pos.col), pos.sheet, pos.ref, code)
+    cells, plan = _field_plan(definition, layout)
+    data.cells = dict(cells)
+    values = data.values
+    for sheet, entries in plan:
+        grid = grids.get(sheet) or []
+        height = len(grid)
+        for code, r0, c0, f, ref in entries:
+            line = grid[r0] if r0 < height else ()
+            raw = line[c0] if c0 < len(line) else None
+            values[code] = None if raw is None or raw == "" else conv.convert(f, raw, sheet, ref, code)
     for code, pos in layout.ratios.items():
-        data.cells[code] = pos.address
         raw = _cell(grids.get(pos.sheet), pos.row, pos.col)
         # a formula text (openpyxl without cached values) is not a computed value
         data.excel_ratios[code] = None if isinstance(raw, str) and raw.startswith("=") else raw
@@ -343,6 +345,30 @@ def extract(definition: ReportDefinition, grids: dict[str, Grid], file_label: st
     data.values = {code: data.values.get(code) for code in layout.fields}
     data.problems = conv.problems
     return data
+
+
+_PLANS: dict[tuple[int, int], tuple[Layout, dict[str, str], list]] = {}
+
+
+def _field_plan(definition: ReportDefinition, layout: Layout) -> tuple[dict[str, str], list]:
+    """Where each field and ratio sits ("Sheet!A1"), and the input fields grouped by sheet with
+    their 0-based positions (worked out once per layout)."""
+    key = (id(definition), id(layout))
+    hit = _PLANS.get(key)
+    if hit is not None and hit[0] is layout:
+        return hit[1], hit[2]
+    fmap = definition.field_map()
+    cells = {code: pos.address for code, pos in layout.fields.items()}
+    cells.update({code: pos.address for code, pos in layout.ratios.items()})
+    by_sheet: dict[str, list] = {}
+    for code, pos in layout.fields.items():
+        if not fmap[code].computed:
+            by_sheet.setdefault(pos.sheet, []).append((code, pos.row - 1, pos.col - 1, fmap[code], pos.ref))
+    plan = list(by_sheet.items())
+    if len(_PLANS) > 64:
+        _PLANS.clear()
+    _PLANS[key] = (layout, cells, plan)
+    return cells, plan
 
 
 _ORDER: dict[int, tuple[ReportDefinition, list[FieldDef]]] = {}
