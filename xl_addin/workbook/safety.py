@@ -221,16 +221,17 @@ _FORMULA = re.compile(rb'<(?:\w+:)?f\b' + TAG_ATTRS + rb'(?:/>|>(.*?)</(?:\w+:)?
 _REF_AT = re.compile(rb' r="([A-Za-z]{1,4}[0-9]{1,10})"')
 _TAIL_CACHE: dict[bytes, tuple[bool, dict]] = {}
 
-# Quick extent check, for sheets written the usual way (every cell and row tag starts with its
-# r="…" reference, no namespace prefix; Excel, LibreOffice, openpyxl and XlsxWriter all do):
-# one search finds a cell tag whose reference could pass the limits (a row of five digits, a
-# column beyond GR) or that has no leading reference (python-calamine then places it by counting,
-# so it could land anywhere). Finding nothing proves the sheet within MAX_SHEET_ROWS and
-# MAX_SHEET_COLUMNS; finding something sends the sheet through the exact walk below.
+# Quick extent check, for sheets written the usual way (every cell tag starts with its r="…"
+# reference, no namespace prefix; Excel, LibreOffice, openpyxl and XlsxWriter all do): one search
+# finds a cell tag whose reference could pass the limits (a row of five digits, a column beyond
+# GR) or that has no leading reference (python-calamine then places it by counting, so it could
+# land anywhere). Rows need no search: a cell with its own reference is placed by it, whatever its
+# row tag says, and python-calamine's grid reaches only as far as its cells (a test shows both).
+# Finding nothing proves the sheet within MAX_SHEET_ROWS and MAX_SHEET_COLUMNS; finding
+# something sends the sheet through the exact walk below.
 _BIG_REF = rb'(?:[A-Za-z]*[0-9]{5}|[A-Za-z]{3}|[H-Zh-z][A-Za-z]|[Gg][S-Zs-z])'
 _ODD_CELL = re.compile(rb'<c(?: r="' + _BIG_REF + rb'|(?! r=")(?=[\s/>]))')
-_ODD_ROW = re.compile(rb'<row(?: r="' + _BIG_REF + rb'|(?! r=")(?=[\s/>]))')
-_PREFIXED = re.compile(rb':(?:c|row|f)[\s/>]')  # <x:c …>: a namespace prefix (or a colon in a text)
+_PREFIXED = re.compile(rb':(?:c|f)[\s/>]')  # <x:c …>: a namespace prefix (or a colon in a text)
 _FAST_FORMULA = re.compile(rb'<f(?=[\s/>])' + TAG_ATTRS + rb'(?:/>|>([^<]*)</f>)')
 _FIRST_REF = re.compile(rb'<c r="([A-Za-z]{1,4}[0-9]{1,10})"')
 # the exact walk: every cell and row tag in order, placed the way python-calamine places them
@@ -239,23 +240,24 @@ _R_ATTR = re.compile(rb'(?:^|\s)r\s*=\s*["\']([A-Za-z]*)([0-9]*)["\']')
 _HUGE = 10**10
 
 
-def quick_extent_ok(body: bytes) -> bool:
-    """True when every reference is within the limits and placed by its own r="…" (see above)."""
-    return not (_ODD_CELL.search(body) or _ODD_ROW.search(body) or _PREFIXED.search(body))
+def quick_extent_ok(data: bytes, end: int | None = None) -> bool:
+    """True when every cell up to ``end`` is within the limits and placed by its own r="…" (see above)."""
+    end = len(data) if end is None else end
+    return not (_ODD_CELL.search(data, 0, end) or _PREFIXED.search(data, 0, end))
 
 
-def exact_extent(body: bytes) -> tuple[int, int]:
+def exact_extent(body: bytes, end: int | None = None) -> tuple[int, int]:
     """How far the cells reach (last row, last column), with python-calamine's placing of cells
-    and rows that have no reference: the next row after the previous one, the next column."""
+    and rows that have no reference: the next row after the previous one, the next column. Row
+    tags alone reach nowhere: the grid ends at its last cell."""
     max_row = max_col = row = col = 0
-    for m in _ANY_TAG.finditer(body):
+    for m in _ANY_TAG.finditer(body, 0, len(body) if end is None else end):
         r = _R_ATTR.search(m.group(2))
         letters, digits = (r.group(1), r.group(2)) if r else (b"", b"")
         number = (int(digits) if len(digits) <= 10 else _HUGE) if digits else 0
-        if m.group(1) == b"row":
+        if m.group(1) == b"row":  # a row places the cells without references that follow it
             row = number if number else row + 1
             col = 0
-            max_row = max(max_row, row)
             continue
         if letters and number:
             col = col_number(letters.decode("ascii")) if len(letters) <= 6 else _HUGE
@@ -308,18 +310,18 @@ def _tail(data: bytes) -> tuple[bool, dict[tuple, list[tuple[int, int, int]]]]:
     return result
 
 
-def _formulas(body: bytes, quick: bool) -> list[tuple[str, bytes, bytes]]:
+def _formulas(body: bytes, end: int, quick: bool) -> list[tuple[str, bytes, bytes]]:
     """(cell, attributes, text) of every formula: a formula is the first child of its cell
     (CT_Cell: f, v, is, extLst), so the cell tag just before it is its cell."""
     out = []
     if quick:  # every cell tag starts with <c r="…"
-        for m in _FAST_FORMULA.finditer(body):
+        for m in _FAST_FORMULA.finditer(body, 0, end):
             at = body.rfind(b"<c ", max(0, m.start() - 512), m.start())
             rm = _FIRST_REF.match(body, at) if at >= 0 else None
             if rm:
                 out.append((rm.group(1).decode("ascii").upper(), m.group(1), m.group(2) or b""))
         return out
-    for m in _FORMULA.finditer(body):
+    for m in _FORMULA.finditer(body, 0, end):
         pos = m.start()
         at = body.rfind(b' r="', max(0, pos - 512), pos)
         rm = _REF_AT.match(body, at) if at >= 0 else None
@@ -332,14 +334,16 @@ def parse_sheet_xml(name: str, part: str, data: bytes) -> SheetScan:
     scan = SheetScan(name, part)
     at = data.rfind(b"sheetData")
     end = data.find(b">", at) + 1 if at >= 0 else 0
-    body, tail = (data[:end], data[end:]) if end > 0 else (data, data)
-    quick = quick_extent_ok(body)
+    # the cells end where sheetData ends; what follows (protection, validations) is the tail
+    tail = data[end:] if end > 0 else data
+    end = end if end > 0 else len(data)
+    quick = quick_extent_ok(data, end)
     if not quick:
-        scan.max_row, scan.max_col = exact_extent(body)
+        scan.max_row, scan.max_col = exact_extent(data, end)
     shared: dict[str, tuple[str, str]] = {}
     pending: list[tuple[str, str]] = []
-    if b"<f" in body or b":f" in body:
-        for ref, fattrs, raw in _formulas(body, quick):
+    if data.find(b"<f", 0, end) >= 0 or data.find(b":f", 0, end) >= 0:
+        for ref, fattrs, raw in _formulas(data, end, quick):
             si, text, normalized = _formula_entry(fattrs, raw)
             if si is not None:
                 if text:
@@ -360,8 +364,8 @@ def parse_sheet_xml(name: str, part: str, data: bytes) -> SheetScan:
                 scan.formulas[ref] = normalize_formula(Translator("=" + master[1], origin=master[0]).translate_formula(ref))
             except (TranslatorError, ValueError, KeyError, IndexError):
                 scan.formulas[ref] = "?"
-    if b"<v>-" in body:
-        scan.suspect = _suspect_values(body)
+    if data.find(b"<v>-", 0, end) >= 0:
+        scan.suspect = _suspect_values(data, end)
     scan.protected, scan.validations = _tail(tail)
     return scan
 
@@ -370,10 +374,10 @@ _NEGATIVE = re.compile(rb'<v>(-[0-9.]+(?:[eE][+-]?[0-9]+)?)</v>')
 SUSPECT_BELOW = -1e10  # python-calamine's date conversion panics below about -1.07e11 days
 
 
-def _suspect_values(body: bytes) -> list[str]:
+def _suspect_values(body: bytes, end: int) -> list[str]:
     """Cells with a hugely negative number: as a date, python-calamine cannot convert it."""
     out = []
-    for m in _NEGATIVE.finditer(body):
+    for m in _NEGATIVE.finditer(body, 0, end):
         try:
             if float(m.group(1)) > SUSPECT_BELOW:
                 continue
