@@ -43,7 +43,7 @@ class Submission:
     errors: int = 0
     warnings: int = 0
     summary_units: list = field(default_factory=list)  # rows of a lower-level summary's Tổng hợp sheet
-    lineage: str = ""  # its rows of the lineage sheet, as sheet XML (see lineage.py)
+    lineage: bytes = b""  # its rows of the lineage sheet, as UTF-8 sheet XML (see lineage.py)
     ratios: dict = field(default_factory=dict)  # ratio code -> value (Decimal or None), from the file's own numbers
 
     @property
@@ -186,7 +186,9 @@ def _inspect(path_text: str, rel: str) -> Submission:
         sub.summary_units = _summary_rows(path, raw)
     from .lineage import rows_xml
 
-    sub.lineage = rows_xml(data.definition, sub.unit["code"], sub.unit["name"], rel, data.values, data.cells)
+    # encoded here, in parallel: the main process only joins and compresses the bytes
+    sub.lineage = rows_xml(data.definition, sub.unit["code"], sub.unit["name"], rel, data.values,
+                           data.cells).encode("utf-8")
     return sub
 
 

@@ -220,9 +220,9 @@ def _lineage_part(result: MergeResult, st: dict[str, int], compresslevel: int = 
     crc = size = 0
     out = []
 
-    def put(text: str) -> None:
+    def put(text: str | bytes) -> None:
         nonlocal crc, size
-        raw = text.encode("utf-8")
+        raw = text.encode("utf-8") if isinstance(text, str) else text
         crc, size = zlib.crc32(raw, crc), size + len(raw)
         out.append(packer.compress(raw))
 

@@ -229,7 +229,7 @@ _TAIL_CACHE: dict[bytes, tuple[bool, dict]] = {}
 # row tag says, and python-calamine's grid reaches only as far as its cells (a test shows both).
 # Finding nothing proves the sheet within MAX_SHEET_ROWS and MAX_SHEET_COLUMNS; finding
 # something sends the sheet through the exact walk below.
-_BIG_REF = rb'(?:[A-Za-z]*[0-9]{5}|[A-Za-z]{3}|[H-Zh-z][A-Za-z]|[Gg][S-Zs-z])'
+_BIG_REF = rb'(?:[A-Za-z]*+[0-9]{5}|[A-Za-z]{3}|[H-Zh-z][A-Za-z]|[Gg][S-Zs-z])'
 _ODD_CELL = re.compile(rb'<c(?: r="' + _BIG_REF + rb'|(?! r=")(?=[\s/>]))')
 _PREFIXED = re.compile(rb':(?:c|f)[\s/>]')  # <x:c …>: a namespace prefix (or a colon in a text)
 _FAST_FORMULA = re.compile(rb'<f(?=[\s/>])' + TAG_ATTRS + rb'(?:/>|>([^<]*)</f>)')
@@ -514,8 +514,7 @@ class Preflight:
                 if unpacked is not None:
                     entries.append((name, Packed(info.CRC, len(unpacked), unpacked, zipfile.ZIP_STORED)))
                 else:
-                    entries.append((name, Packed(info.CRC, info.file_size, bytes(self._packed(info)),
-                                                 info.compress_type)))
+                    entries.append((name, Packed(info.CRC, info.file_size, self._packed(info), info.compress_type)))
         except ZIP_ERRORS + (struct.error,):
             return self.data  # a damaged entry: calamine meets it in the original and says so
         return write_zip(entries)

@@ -241,26 +241,26 @@ _DOS_DATE = ((2026 - 1980) << 9) | (1 << 5) | 1  # 2026-01-01 00:00, every part:
 
 def write_zip(entries: list[tuple[str, "bytes | Packed"]], compresslevel: int = 6) -> bytes:
     """A plain zip (no zip64: parts stay far below 4 GB by the limits) of the entries; bytes are
-    deflated here, a :class:`Packed` part goes in as it is."""
-    out = io.BytesIO()
+    deflated here, a :class:`Packed` part goes in as it is (its data may be any bytes-like object)."""
+    chunks: list = []
     central = []
+    offset = 0
     for name, data in entries:
         part = data if isinstance(data, Packed) else Packed.of(data, compresslevel)
         encoded = name.encode("utf-8")
         flags = 0 if encoded.isascii() else 0x800
-        offset = out.tell()
-        out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, part.method, 0, _DOS_DATE, part.crc,
-                              len(part.data), part.size, len(encoded), 0))
-        out.write(encoded)
-        out.write(part.data)
+        size = len(part.data)
+        chunks.append(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, part.method, 0, _DOS_DATE, part.crc, size,
+                                  part.size, len(encoded), 0))
+        chunks.append(encoded)
+        chunks.append(part.data)
         central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, flags, part.method, 0, _DOS_DATE,
-                                   part.crc, len(part.data), part.size, len(encoded), 0, 0, 0, 0, 0, offset) + encoded)
-    start = out.tell()
-    for record in central:
-        out.write(record)
-    size = out.tell() - start
-    out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central), size, start, 0))
-    return out.getvalue()
+                                   part.crc, size, part.size, len(encoded), 0, 0, 0, 0, 0, offset) + encoded)
+        offset += 30 + len(encoded) + size
+    directory = b"".join(central)
+    chunks.append(directory)
+    chunks.append(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central), len(directory), offset, 0))
+    return b"".join(chunks)
 
 
 def sheet_xml(rows: list[list[object]], *, widths: dict[int, float] | None = None,
