@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Callable, Iterable, Mapping, Union
 
+from ..memo import per_object
+
 FUNCTIONS = {"sum", "count", "min", "max", "abs"}
 
 
@@ -256,14 +258,12 @@ def evaluate(node: Node, env: Env) -> Decimal | None:
     return compiled(node)(env)
 
 
-_COMPILED: dict[int, tuple[Node, Callable[[Env], "Decimal | None"]]] = {}
-
-
 def compiled(node: Node) -> Callable[[Env], Decimal | None]:
     """``evaluate`` for one node as a function of the environment (built once per node)."""
-    hit = _COMPILED.get(id(node))
-    if hit is not None and hit[0] is node:
-        return hit[1]
+    return per_object(node, "compiled", lambda: _compiled(node))
+
+
+def _compiled(node: Node) -> Callable[[Env], Decimal | None]:
     body = _compile(node)
     refs = tuple(sorted(_field_refs(node)))
     cols = tuple(sorted(_column_refs(node)))
@@ -283,9 +283,6 @@ def compiled(node: Node) -> Callable[[Env], Decimal | None]:
                 return None
         return result
 
-    if len(_COMPILED) > 8192:
-        _COMPILED.clear()
-    _COMPILED[id(node)] = (node, run)
     return run
 
 

@@ -14,6 +14,7 @@ from typing import Annotated, Iterator, Literal, Optional
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field as PField, model_validator
 
+from ..memo import per_object
 from . import expr
 
 _CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -401,10 +402,11 @@ class ReportDefinition(Model):
             yield from section.walk()
 
     def fields(self) -> list[FieldDef]:
-        return list(_derived(self, "fields", lambda: [f for s in self.walk_sections() for f in s.fields]))
+        return list(per_object(self, "fields", lambda: [f for s in self.walk_sections() for f in s.fields]))
 
     def field_map(self) -> dict[str, FieldDef]:
-        return _derived(self, "field_map", lambda: {f.code: f for f in self.fields()})
+        # asked for every file a merge reads: worked out once per loaded definition
+        return per_object(self, "field_map", lambda: {f.code: f for f in self.fields()})
 
     def sheet(self, code: str) -> Sheet:
         for sheet in self.sheets:
@@ -606,21 +608,3 @@ def _check_cycles(fields: dict[str, FieldDef]) -> None:
 
     for code in fields:
         visit(code, [])
-
-
-# what is worked out from a loaded definition again and again (every file a merge reads asks for
-# its field map): kept per definition object, which is never changed once loaded (a test that
-# changes one works on a deep copy, a new object)
-_DERIVED: dict[tuple[int, str], tuple[object, object]] = {}
-
-
-def _derived(definition: "ReportDefinition", what: str, build):
-    key = (id(definition), what)
-    hit = _DERIVED.get(key)
-    if hit is not None and hit[0] is definition:
-        return hit[1]
-    value = build()
-    if len(_DERIVED) > 256:
-        _DERIVED.clear()
-    _DERIVED[key] = (definition, value)
-    return value

@@ -14,6 +14,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from ..definition.models import ReportDefinition
+from ..memo import per_object
 from ..workbook.layout import compute_layout
 
 AGGREGATED = ("sum", "same", "max", "list")
@@ -32,22 +33,16 @@ def _value(value: Any) -> str:
     return _inline(value)
 
 
-_PLANS: dict[int, tuple[ReportDefinition, list[tuple[str, str]]]] = {}
-
-
 def _plan(definition: ReportDefinition) -> list[tuple[str, str]]:
     """(field code, its first cells: summary cell, code, label) of every aggregated field (built
     once per definition: only the unit, the source cell and the value change from file to file)."""
-    hit = _PLANS.get(id(definition))
-    if hit is not None and hit[0] is definition:
-        return hit[1]
+    return per_object(definition, "lineage_plan", lambda: _build_plan(definition))
+
+
+def _build_plan(definition: ReportDefinition) -> list[tuple[str, str]]:
     layout = compute_layout(definition)
-    plan = [(f.code, _inline(layout.fields[f.code].address) + _inline(f.code) + _inline(f.label))
+    return [(f.code, _inline(layout.fields[f.code].address) + _inline(f.code) + _inline(f.label))
             for f in definition.fields() if f.is_input and f.aggregate in AGGREGATED]
-    if len(_PLANS) > 16:
-        _PLANS.clear()
-    _PLANS[id(definition)] = (definition, plan)
-    return plan
 
 
 def rows_xml(definition: ReportDefinition, unit_code: str, unit_name: str, file: str, values: dict[str, Any],

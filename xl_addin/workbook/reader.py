@@ -26,6 +26,7 @@ from ..definition import expr
 from ..definition.loader import is_known, load_definition
 from ..definition.models import NUMERIC_TYPES, Column, FieldDef, ReportDefinition, TemplateVersion
 from ..errors import CchcError, catalogue, render
+from ..memo import per_object
 from . import safety
 from .layout import LISTS_SHEET, META_SHEET, FieldCell, Layout, a1, compute_layout
 
@@ -347,16 +348,13 @@ def extract(definition: ReportDefinition, grids: dict[str, Grid], file_label: st
     return data
 
 
-_PLANS: dict[tuple[int, int], tuple[Layout, dict[str, str], list]] = {}
-
-
 def _field_plan(definition: ReportDefinition, layout: Layout) -> tuple[dict[str, str], list]:
     """Where each field and ratio sits ("Sheet!A1"), and the input fields grouped by sheet with
     their 0-based positions (worked out once per layout)."""
-    key = (id(definition), id(layout))
-    hit = _PLANS.get(key)
-    if hit is not None and hit[0] is layout:
-        return hit[1], hit[2]
+    return per_object(layout, "field_plan", lambda: _build_field_plan(definition, layout))
+
+
+def _build_field_plan(definition: ReportDefinition, layout: Layout) -> tuple[dict[str, str], list]:
     fmap = definition.field_map()
     cells = {code: pos.address for code, pos in layout.fields.items()}
     cells.update({code: pos.address for code, pos in layout.ratios.items()})
@@ -364,26 +362,12 @@ def _field_plan(definition: ReportDefinition, layout: Layout) -> tuple[dict[str,
     for code, pos in layout.fields.items():
         if not fmap[code].computed:
             by_sheet.setdefault(pos.sheet, []).append((code, pos.row - 1, pos.col - 1, fmap[code], pos.ref))
-    plan = list(by_sheet.items())
-    if len(_PLANS) > 64:
-        _PLANS.clear()
-    _PLANS[key] = (layout, cells, plan)
-    return cells, plan
-
-
-_ORDER: dict[int, tuple[ReportDefinition, list[FieldDef]]] = {}
+    return cells, list(by_sheet.items())
 
 
 def _computed_in_order(definition: ReportDefinition) -> list[FieldDef]:
     """The computed fields, each after the computed fields it uses (worked out once per definition)."""
-    hit = _ORDER.get(id(definition))
-    if hit is not None and hit[0] is definition:
-        return hit[1]
-    order = _computed_order(definition)
-    if len(_ORDER) > 64:
-        _ORDER.clear()
-    _ORDER[id(definition)] = (definition, order)
-    return order
+    return per_object(definition, "computed_order", lambda: _computed_order(definition))
 
 
 def _computed_order(definition: ReportDefinition) -> list[FieldDef]:

@@ -37,6 +37,7 @@ from typing import Any, Callable
 from .. import limits
 from ..definition.models import ReportDefinition
 from ..errors import catalogue, render
+from ..memo import per_object
 from .layout import LISTS_SHEET, META_SHEET, Layout, a1, compute_layout
 from .safety import Preflight, SheetScan, col_letters
 
@@ -128,16 +129,8 @@ def excluded_cells(layout: Layout) -> set[Cell]:
     return out
 
 
-_EXCLUDED: dict[int, tuple[Layout, set[Cell]]] = {}
-
-
 def _excluded(layout: Layout) -> set[Cell]:
-    hit = _EXCLUDED.get(id(layout))
-    if hit is not None and hit[0] is layout:
-        return hit[1]
-    out = excluded_cells(layout)
-    _EXCLUDED[id(layout)] = (layout, out)
-    return out
+    return per_object(layout, "excluded_cells", lambda: excluded_cells(layout))
 
 
 def template_sheets(names: list[str]) -> list[str]:
@@ -145,23 +138,21 @@ def template_sheets(names: list[str]) -> list[str]:
     return [n for n in names if n != META_SHEET and n not in tools]
 
 
-_PLANS: dict[int, tuple[Structure, list]] = {}
 PlanCell = tuple[int, int, Any, Cell, tuple[str, str]]  # row index, column index, raw value, cell, expected
 
 
 def _plan(expected: Structure) -> list[tuple[str, list[PlanCell]]]:
     """The template's cells grouped by sheet, with their 0-based positions and the raw value a
     reader returns for them (computed once per structure)."""
-    hit = _PLANS.get(id(expected))
-    if hit is not None and hit[0] is expected:
-        return hit[1]
+    return per_object(expected, "plan", lambda: _build_plan(expected))
+
+
+def _build_plan(expected: Structure) -> list[tuple[str, list[PlanCell]]]:
     by_sheet: dict[str, list[PlanCell]] = {}
     for key, row, col in _positions(expected.keys()):
         exp = expected.cells[key]
         by_sheet.setdefault(key[0], []).append((row - 1, col - 1, expected.raw.get(key, exp[1]), key, exp))
-    plan = list(by_sheet.items())
-    _PLANS[id(expected)] = (expected, plan)
-    return plan
+    return list(by_sheet.items())
 
 
 @functools.lru_cache(maxsize=8)
