@@ -425,13 +425,6 @@ class Preflight:
             infos = {info.filename: info for info in zf.infolist()}
         return cls(Path(label), len(data), infos, data)
 
-    def sha256(self) -> str:
-        import hashlib
-
-        if self.data is None:
-            raise ValueError("no bytes in memory")
-        return hashlib.sha256(self.data).hexdigest()
-
     def open_zip(self) -> zipfile.ZipFile:
         if self.data is not None:
             import io
