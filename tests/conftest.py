@@ -19,6 +19,24 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "seeds"
 
 
+def pytest_configure(config) -> None:
+    """Hermetic runs: this test run's own template cache and log folder (inherited by the CLI
+    subprocesses the tests start), never the user's cache or the shared temp folder."""
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="cchc-tests-"))
+    config._cchc_tmp = base  # type: ignore[attr-defined]
+    for var, sub in (("CCHC_CACHE_DIR", "cache"), ("CCHC_LOG_DIR", "log")):
+        (base / sub).mkdir()
+        os.environ[var] = str(base / sub)
+
+
+def pytest_unconfigure(config) -> None:
+    base = getattr(config, "_cchc_tmp", None)
+    if base is not None:
+        shutil.rmtree(base, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def definition():
     return load_definition()
