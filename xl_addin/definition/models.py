@@ -127,6 +127,11 @@ class FieldDef(Model):
     def computed(self) -> bool:
         return self.formula is not None
 
+    def plausible_bound(self, level: str | None = None) -> Decimal | None:
+        """The value above which an entry is implausible for a unit of ``level``, in the field's
+        contract unit. Every check, live cell and narrative reads the bound through here."""
+        return self.plausible_max
+
     @property
     def is_input(self) -> bool:
         return self.formula is None and self.stamp is None
@@ -191,6 +196,10 @@ class Column(Model):
     @property
     def numeric(self) -> bool:
         return self.type in NUMERIC_TYPES
+
+    def plausible_bound(self, level: str | None = None) -> Decimal | None:
+        """As ``FieldDef.plausible_bound``: the implausibility bound for a unit of ``level``."""
+        return self.plausible_max
 
 
 class ListDef(Model):

@@ -146,6 +146,7 @@ class Converter:
         self.file = file_label
         self.problems: list[Problem] = []
         self._choices = {cl.code: cl for cl in definition.choice_lists}
+        self.level: str | None = None  # the unit's level, for per-level bounds (None: the general bound)
 
     def problem(self, code: str, sheet: str, ref: str | tuple[int, int], value: Any, item: FieldDef | Column,
                 field_code: str | None, **extra: Any) -> None:
@@ -201,8 +202,9 @@ class Converter:
             # the common case, a count typed into a count cell: the same value as below, quicker
             value = Decimal(int(raw))
             lo, hi = item.min, item.max
+            bound = item.plausible_bound(self.level)
             if (lo is None or value >= lo) and (hi is None or value <= hi) and (
-                    item.plausible_max is None or value <= item.plausible_max):
+                    bound is None or value <= bound):
                 return value
         if isinstance(raw, bool) or isinstance(raw, (dt.date, dt.datetime, dt.time, dt.timedelta)):
             self.problem("value_not_number", sheet, ref, str(raw), item, field_code)
@@ -241,9 +243,9 @@ class Converter:
         if (lo is not None and value < lo) or (hi is not None and value > hi):
             bounds = f"{vnnum.number(lo) if lo is not None else '…'} – {vnnum.number(hi) if hi is not None else '…'}"
             self.problem("value_out_of_bounds", sheet, ref, vnnum.number(value), item, field_code, bounds=bounds)
-        elif item.plausible_max is not None and value > item.plausible_max:
+        elif (bound := item.plausible_bound(self.level)) is not None and value > bound:
             self.problem("value_implausible", sheet, ref, vnnum.number(value), item, field_code,
-                         unit=item.unit or "", limit=vnnum.number(item.plausible_max))
+                         unit=item.unit or "", limit=vnnum.number(bound))
         return value
 
 
