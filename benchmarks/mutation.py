@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""Mutation testing of the core modules with mutmut (issue #19). Not a test.
+
+For each module, a scratch copy of the repository is made under ``build/mutation/<module>/``,
+mutmut's configuration (``[tool.mutmut]``: the module to mutate, the tests that cover it) is
+appended to that copy's ``pyproject.toml``, and ``mutmut run`` is started there (mutmut 3 copies
+the package into ``mutants/`` with every mutant behind a switch and runs, for each mutant, the
+tests that call the mutated function). Prints, from one run: killed/total per module, the
+survivors by name (their diffs go to ``build/mutation/<module>/survivors.txt``) and the wall
+time. Goal: at least 90 % killed on each module; the whole run within 60 minutes on 2 cores.
+
+    python benchmarks/mutation.py                                   # the four modules, 2 workers
+    python benchmarks/mutation.py --module xl_addin/rules/ratios.py --workers 1
+
+The survivors of a run are listed in ``docs/mutants.md``, each killed by a test since or marked
+equivalent with the reason. mutmut needs ``fork`` (Linux, macOS; on Windows run it in WSL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / "build" / "mutation"
+
+# The module mutated and the tests that cover it (mutmut then runs, for each mutant, only those of
+# these tests that call the mutated function in the test process).
+MODULES: dict[str, list[str]] = {
+    "xl_addin/rules/ratios.py": [
+        "tests/test_ratios.py", "tests/test_rules.py", "tests/test_rules_property.py", "tests/test_mistakes_caught.py",
+    ],
+    "xl_addin/rules/engine.py": [
+        "tests/test_rules.py", "tests/test_rules_property.py", "tests/test_mistakes_caught.py",
+        "tests/test_fill_read.py", "tests/test_tamper.py",
+    ],
+    "xl_addin/merge/aggregate.py": ["tests/test_merge.py", "tests/test_mistakes_caught.py"],
+    "xl_addin/narrative/writer.py": ["tests/test_narrative.py", "tests/test_mistakes_caught.py"],
+}
+# Extra pytest arguments of a module's run: the PDF rendering test checks the page layout, not the
+# writer's words, and costs 6 s each time a mutant of the writer survives the other tests.
+PYTEST_ARGS: dict[str, list[str]] = {"xl_addin/narrative/writer.py": ["-m", "not libreoffice"]}
+# What a scratch copy leaves out (the virtual environment and what runs make).
+SKIP = {".git", ".venv", "build", "dist", "mutants", "demo-output", ".hypothesis", ".pytest_cache", "__pycache__"}
+KILLED = {"killed", "timeout"}  # a mutant that makes the tests run past their limit is caught too
+LINE = re.compile(r"^\s+(\S+): (.+)$")
+
+
+def scratch_copy(module: str) -> Path:
+    """A fresh copy of the repository for one module's run, with mutmut's configuration."""
+    target = WORK / module.replace("/", "_").removesuffix(".py")
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(ROOT, target, ignore=lambda _d, names: [n for n in names if n in SKIP or n.endswith(".egg-info")])
+    top = sorted(p.name for p in target.iterdir() if p.name not in ("xl_addin", "tests", "pyproject.toml"))
+    config = {
+        "source_paths": ["xl_addin"],
+        "only_mutate": [module],
+        "pytest_add_cli_args_test_selection": MODULES[module],
+        "pytest_add_cli_args": ["-p", "no:cacheprovider", *PYTEST_ARGS.get(module, [])],
+        "also_copy": top,  # the definition data, docs and scripts the tests read next to the package
+        "use_git_change_detection": False,
+    }
+    with (target / "pyproject.toml").open("a", encoding="utf-8") as f:
+        f.write("\n[tool.mutmut]\n")
+        for key, value in config.items():
+            f.write(f"{key} = {json.dumps(value)}\n")
+    return target
+
+
+def mutmut(folder: Path, *args: str, log: Path | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")  # the remote-engine tests need one (see scripts/test.sh)
+    env.pop("PYTHONPATH", None)
+    cmd = [sys.executable, "-m", "mutmut", *args]
+    if log is None:
+        return subprocess.run(cmd, cwd=folder, env=env, capture_output=True, text=True, check=False)
+    with log.open("w", encoding="utf-8") as out:
+        return subprocess.run(cmd, cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT, text=True, check=False)
+
+
+def statuses(folder: Path) -> dict[str, str]:
+    """Every mutant's status, from ``mutmut results --all true``."""
+    done = mutmut(folder, "results", "--all", "true")
+    out = {}
+    for line in done.stdout.splitlines():
+        m = LINE.match(line)
+        if m:
+            out[m.group(1)] = m.group(2).strip()
+    return out
+
+
+def run_module(module: str, workers: int) -> dict:
+    folder = scratch_copy(module)
+    start = time.perf_counter()
+    done = mutmut(folder, "run", "--max-children", str(workers), log=folder / "mutmut.log")
+    seconds = time.perf_counter() - start
+    found = statuses(folder)
+    counts = Counter(found.values())
+    survivors = sorted(name for name, status in found.items() if status not in KILLED)
+    with (folder / "survivors.txt").open("w", encoding="utf-8") as f:
+        for name in survivors:
+            f.write(mutmut(folder, "show", name).stdout + "\n")
+    killed = sum(counts[s] for s in KILLED)
+    return {"module": module, "total": len(found), "killed": killed, "counts": dict(counts),
+            "survivors": {name: found[name] for name in survivors}, "seconds": seconds,
+            "exit_code": done.returncode, "log": str(folder / "mutmut.log")}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--module", action="append", choices=sorted(MODULES),
+                        help="a module to mutate (repeatable; default: all four)")
+    parser.add_argument("--workers", type=int, default=2, help="mutmut's worker processes (default 2)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args()
+    if args.workers > 2:
+        parser.error("at most 2 worker processes: the machine has 2 cores")
+    WORK.mkdir(parents=True, exist_ok=True)
+    results = []
+    start = time.perf_counter()
+    for module in args.module or list(MODULES):
+        result = run_module(module, args.workers)
+        results.append(result)
+        total = result["total"] or 1
+        others = ", ".join(f"{k} {v}" for k, v in sorted(result["counts"].items()) if k not in KILLED)
+        failed = "" if result["exit_code"] == 0 else f" (mutmut exit code {result['exit_code']}, see {result['log']})"
+        print(f"{module}: killed {result['killed']}/{result['total']} ({100 * result['killed'] / total:.1f} %)"
+              f"{'; ' + others if others else ''}; {result['seconds'] / 60:.1f} min{failed}", flush=True)
+        for name, status in result["survivors"].items():
+            print(f"    {status}: {name}")
+    elapsed = time.perf_counter() - start
+    killed, total = sum(r["killed"] for r in results), sum(r["total"] for r in results)
+    print(f"all: killed {killed}/{total} ({100 * killed / max(total, 1):.1f} %) in {elapsed / 60:.1f} min "
+          f"with {args.workers} worker(s); survivors' diffs in {WORK.relative_to(ROOT)}/*/survivors.txt")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+    return 0 if all(r["exit_code"] == 0 and r["total"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
