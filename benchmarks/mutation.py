@@ -19,6 +19,7 @@ equivalent with the reason. mutmut needs ``fork`` (Linux, macOS; on Windows run 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import re
@@ -123,6 +124,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.workers > 2:
         parser.error("at most 2 worker processes: the machine has 2 cores")
+    if importlib.util.find_spec("mutmut") is None:
+        parser.error("mutmut is not installed: pip install -e '.[test]'")
     WORK.mkdir(parents=True, exist_ok=True)
     results = []
     start = time.perf_counter()
