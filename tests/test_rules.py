@@ -144,3 +144,55 @@ def test_cli_validate_json_shape_and_exit_codes(tmp_path):
     text.write_text("không phải sổ tính", encoding="utf-8")
     r = run_cli("validate", str(good), str(text), "--json")
     assert r.returncode == 2 and json.loads(r.stdout)[1]["error"]
+
+
+def test_typed_ratio_judged_at_its_own_precision(tmp_path, definition):
+    """42 % typed for 42,24 % agrees; 99,7 % for 99,76 % is a cut, not a rounding (warning); 100 %
+    typed for 99,99 % is wrong (error). The typed cells hold what Excel stores: float fractions."""
+    values = {"thu_ns_thuc_hien": 1.845655, "thu_ns_ke_hoach": 4.369,  # 000: 42,24 %
+              "tthc_da_gq_tong": 1250, "tthc_da_gq_truoc_han": 1247, "tthc_da_gq_dung_han": 0,
+              "tthc_da_gq_qua_han": 3,  # 99,76 %
+              "kh_cchc_nhiem_vu_tong": 10000, "kh_cchc_nhiem_vu_hoan_thanh": 9999}  # 99,99 %
+    path = filled_workbook(tmp_path, {"values": values})
+    layout = compute_layout(definition)
+
+    def judged(typed: dict) -> dict:
+        wb = openpyxl.load_workbook(path)
+        for code, fraction in typed.items():
+            pos = layout.fields[code]
+            wb[pos.sheet][pos.ref].value = fraction
+        out = tmp_path / f"typed-{len(list(tmp_path.iterdir()))}.xlsx"
+        wb.save(out)
+        return {f.rule: f for f in _findings(out)[1] if "_ty_le_" in f.rule or "_sai_so_" in f.rule}
+
+    agreeing = judged({"thu_ns_ty_le_bao_cao": 0.42, "tthc_ty_le_dung_han_phan_mem": 0.998,
+                       "kh_cchc_ty_le_bao_cao": 0.9999})
+    assert agreeing == {}
+    # 0.4224 is stored as a float; its shortest form gives two decimals: 42,24 % agrees
+    assert judged({"thu_ns_ty_le_bao_cao": 0.4224}) == {}
+    found = judged({"thu_ns_ty_le_bao_cao": 0.4225, "tthc_ty_le_dung_han_phan_mem": 0.997,
+                    "kh_cchc_ty_le_bao_cao": 1.0})
+    cut = found.pop("ty_le_gq_dung_han_sai_so_lam_tron")
+    assert cut.importance == "warning" and "99,7%" in cut.message and "99,8%" in cut.message
+    hundred = found.pop("ty_le_kh_cchc_ty_le_nhap_sai")
+    assert hundred.importance == "error" and "100%" in hundred.message and "99,99%" in hundred.message
+    wrong = found.pop("ty_le_thu_ns_ty_le_nhap_sai")
+    assert wrong.importance == "error" and "42,25%" in wrong.message
+    assert found == {}
+
+
+def test_typed_verdict_rules():
+    from xl_addin.rules.engine import typed_places, typed_verdict
+
+    D = Decimal
+    assert typed_places(D("42")) == 0 and typed_places(D("42.240")) == 2 and typed_places(D("30.000000000000004")) == 4
+    assert typed_verdict(D("42"), D("1.845655"), D("4.369"))[0] == "agrees"
+    assert typed_verdict(D("42.2"), D("1.845655"), D("4.369"))[0] == "agrees"
+    assert typed_verdict(D("99.7"), D("1247"), D("1250"))[0] == "truncated"
+    assert typed_verdict(D("26.66"), D("16"), D("60"))[0] == "truncated"  # 002: 26,66 for 26,67
+    assert typed_verdict(D("99.98"), D("1904"), D("1905"))[0] == "wrong"  # 003
+    assert typed_verdict(D("100"), D("9999"), D("10000"))[0] == "wrong"
+    assert typed_verdict(D("100"), D("5"), D("5"))[0] == "agrees"
+    assert typed_verdict(D("0"), D("0"), D("5"))[0] == "agrees"
+    assert typed_verdict(D("0"), D("3"), D("1000"))[0] == "truncated"  # 0,3 %: cut, never "agrees"
+    assert typed_verdict(D("1"), D("1"), D("200"))[0] == "agrees"  # 0,5 % rounds half up to 1 %

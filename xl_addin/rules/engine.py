@@ -13,7 +13,7 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 from .. import vnnum
@@ -29,7 +29,7 @@ _PROBLEM_IMPORTANCE = {"value_implausible": "warning"}
 _OP_TEXT = {"==": "phải bằng", "!=": "phải khác", ">": "phải lớn hơn", ">=": "không được nhỏ hơn",
             "<": "phải nhỏ hơn", "<=": "không được lớn hơn"}
 _NUMBER_RE = re.compile(r"^\d{1,6}(/\d{4})?/[A-Za-zĐđ][A-Za-zĐđ0-9&.]*(-[A-Za-zĐđ0-9&.]+)+$")
-ROUNDING_TOLERANCE = Decimal("0.01")
+MAX_TYPED_PLACES = 4  # a typed ratio is judged at its own precision, at most this many decimals
 
 
 @dataclass
@@ -303,21 +303,26 @@ class Validator:
             typed = self.data.values.get(ratio.typed) if ratio.typed else None
             if typed is None:
                 continue
-            gap = abs(Decimal(typed) - result.value)
-            if gap == 0:
-                continue
-            if gap <= ROUNDING_TOLERANCE:
-                code, importance, msg = "sai_so_lam_tron", "warning", "finding_ratio_rounding"
-            else:
-                code, importance, msg = "ty_le_nhap_sai", "error", "finding_ratio_mismatch"
-            typed_text = vnnum.percent(typed) if Decimal(typed) == Decimal(typed).quantize(Decimal("0.01")) \
-                else f"{vnnum.number(Decimal(typed).normalize())}%"
-            self.findings.append(Finding(
-                rule=f"{ratio.code}_{code}", importance=importance, name=ratio.label,
-                message=render(msg, typed=typed_text, gap=_fmt(gap), **params()),
-                instruction="Tỷ lệ do công cụ tính từ tử số và mẫu số, làm tròn nửa lên 2 chữ số thập phân.",
-                fields=[ratio.typed, ratio.code], cells=self.cells_of([ratio.typed, ratio.code]),
-                values={ratio.typed: typed, ratio.code: result.value}, gap=gap))
+            self.typed_ratio(ratio, result, Decimal(typed), params)
+
+    def typed_ratio(self, ratio, result: RatioResult, typed: Decimal, params) -> None:
+        """A ratio the clerk typed, judged at the precision it was typed with (see ``typed_verdict``)."""
+        verdict, places, rounded = typed_verdict(typed, result.numerator, result.denominator)
+        if verdict == "agrees":
+            return
+        if verdict == "truncated":
+            code, importance, msg = "sai_so_lam_tron", "warning", "finding_ratio_rounding"
+        else:
+            code, importance, msg = "ty_le_nhap_sai", "error", "finding_ratio_mismatch"
+        typed_text = f"{vnnum.number(typed, places)}%"
+        rounded_text = f"{vnnum.number(rounded, places)}%"
+        gap = abs(typed - result.value)
+        self.findings.append(Finding(
+            rule=f"{ratio.code}_{code}", importance=importance, name=ratio.label,
+            message=render(msg, typed=typed_text, gap=_fmt(gap), places=places, rounded=rounded_text, **params()),
+            instruction=catalogue()[msg]["action"],
+            fields=[ratio.typed, ratio.code], cells=self.cells_of([ratio.typed, ratio.code]),
+            values={ratio.typed: typed, ratio.code: result.value}, gap=gap))
 
     def run(self) -> list[Finding]:
         self.from_problems()
@@ -344,6 +349,39 @@ def _sides(left: str, right: str) -> tuple[Any, Any, tuple[str, ...], tuple[tupl
 def _plain(text: str | None) -> str:
     text = unicodedata.normalize("NFC", text or "").replace("Đ", "D").replace("đ", "d")
     return text.upper()
+
+
+def typed_places(typed: Decimal) -> int:
+    """How many decimals a typed ratio was typed with: those of the shortest decimal form of the
+    stored value (the reader takes a cell's float through ``repr``, so 0.4224 typed as 42,24 % is
+    42.24, never 42.2400000001), at most ``MAX_TYPED_PLACES``."""
+    exponent = typed.normalize().as_tuple().exponent
+    return min(MAX_TYPED_PLACES, max(0, -exponent)) if isinstance(exponent, int) else MAX_TYPED_PLACES
+
+
+def typed_verdict(typed: Decimal, numerator: Decimal | None, denominator: Decimal | None
+                  ) -> tuple[str, int, Decimal]:
+    """``agrees``, ``truncated`` or ``wrong``, the typed precision and the computed ratio rounded to it.
+
+    The typed value agrees when it equals numerator/denominator × 100 rounded half-up to the typed
+    precision (42 % agrees with 42,24 %, 99,8 % with 99,76 %), except that a typed 100 or 0 agrees
+    only with exactly 100 or 0 (100 % typed for 99,99 % is wrong). Equal to the ratio cut at that
+    precision (99,7 % for 99,76 %) is a rounding slip; anything else is wrong.
+    """
+    places = typed_places(typed)
+    step = Decimal(1).scaleb(-places)
+    with localcontext() as ctx:
+        ctx.prec = 50
+        exact = numerator * 100 / denominator  # type: ignore[operator]
+        rounded = exact.quantize(step, rounding=ROUND_HALF_UP)
+        cut = exact.quantize(step, rounding=ROUND_DOWN)
+        typed_at = typed.quantize(step, rounding=ROUND_HALF_UP)
+    if typed_at in (0, 100):
+        if exact == typed_at:
+            return "agrees", places, rounded
+    elif typed_at == rounded:
+        return "agrees", places, rounded
+    return ("truncated" if typed_at == cut else "wrong"), places, rounded
 
 
 def validate(data: WorkbookData) -> list[Finding]:
