@@ -7,6 +7,7 @@ package typed access. Nothing here knows about Excel cells: the layout is comput
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from decimal import Decimal
@@ -284,7 +285,7 @@ class Ratio(Model):
 Importance = Literal["error", "warning", "info"]
 Operator = Literal["==", "!=", ">", ">=", "<", "<=", "compulsory_pair", "exclusive_pair"]
 Missing = Literal["skip_if_any_missing", "skip_if_all_missing", "never_skip"]
-ListCheck = Literal["date_not_after", "date_within_period", "number_format", "symbol_matches_type"]
+ListCheck = Literal["date_not_after", "date_not_before", "number_format", "symbol_matches_type", "unique"]
 
 
 class Rule(Model):
@@ -310,14 +311,15 @@ class Rule(Model):
     column: Optional[Code] = None
     field: Optional[Code] = None
     type_column: Optional[Code] = None
+    date_column: Optional[Code] = None  # unique: the value is unique per year of this date column
 
     @model_validator(mode="after")
     def _shape(self) -> "Rule":
         if self.check:
             if not self.list_code or not self.column:
                 raise ValueError(f"luật «{self.id}»: kiểm tra danh sách cần list và column")
-            if self.check == "date_not_after" and not self.field:
-                raise ValueError(f"luật «{self.id}»: date_not_after cần field (ngày so sánh)")
+            if self.check in ("date_not_after", "date_not_before") and not self.field:
+                raise ValueError(f"luật «{self.id}»: {self.check} cần field (ngày so sánh)")
             if self.check == "symbol_matches_type" and not self.type_column:
                 raise ValueError(f"luật «{self.id}»: symbol_matches_type cần type_column")
             return self
@@ -345,6 +347,38 @@ class PeriodSettings(Model):
     start_day: int = 15
     end_day: int = 14
     types: list[PeriodType]
+
+
+class LevelEra(Model):
+    """Local government over a span of time (domain.md §12): which unit levels exist, to which level
+    each reports, and the administrative code list in force. A period belongs to the era its last
+    day falls in; a period whose first day falls in an earlier era straddles the change."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    code: Code
+    label: Text
+    start: Optional[dt.date] = PField(default=None, alias="from")
+    end: Optional[dt.date] = PField(default=None, alias="until")
+    code_list: str
+    levels: list[Level]
+    receivers: dict[Level, Level] = {}  # level -> the level its reports go to
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "LevelEra":
+        if self.start and self.end and self.start > self.end:
+            raise ValueError(f"giai đoạn «{self.code}»: from sau until")
+        for level, receiver in self.receivers.items():
+            if level not in self.levels or receiver not in self.levels:
+                raise ValueError(f"giai đoạn «{self.code}»: receivers dùng cấp không có trong levels ({level} → {receiver})")
+        return self
+
+    def holds(self, day: dt.date) -> bool:
+        return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
+
+    def receiver(self, level: str) -> Optional[str]:
+        """The level a unit of ``level`` reports to in this era (None: nobody above it in the list)."""
+        return self.receivers.get(level)
 
 
 class Profile(Model):
@@ -399,6 +433,7 @@ class ReportDefinition(Model):
     rules: list[Rule] = []
     instructions: list[Text] = []
     deadline_working_days: int = 2
+    level_eras: list[LevelEra] = []  # local government by period (report.yaml)
     versions: list[TemplateVersion] = []  # past versions a workbook may still come from (versions.yaml)
     # filled by the loader
     profile: Optional[str] = None
@@ -443,6 +478,15 @@ class ReportDefinition(Model):
             if past.version == version:
                 return past
         return None
+
+    def level_era(self, when: "dt.date | object") -> Optional[LevelEra]:
+        """The levels, receivers and code list in force for a period (its last day decides) or a day.
+
+        The one accessor for "who exists and who reports to whom" at a time: ``build`` refuses
+        units of a level the era does not have, the merge tells a district-era file in a period
+        that straddles a change; other checks read ``.levels``, ``.receivers``, ``.code_list``."""
+        day = getattr(when, "end", when)
+        return next((era for era in self.level_eras if era.holds(day)), None)
 
     def rules_for(self, level: str | None = None) -> list[Rule]:
         """Rules that apply to this definition's profile and, when given, the unit's level."""
@@ -502,10 +546,18 @@ class ReportDefinition(Model):
             if ratio.typed and (ratio.typed not in fields or fields[ratio.typed].type != "percent"):
                 raise ValueError(f"tỷ lệ «{ratio.code}»: typed «{ratio.typed}» phải là một trường kiểu percent")
         _unique([r.id for r in self.rules], "mã luật kiểm tra")
+        _check_eras(self.level_eras)
         _check_versions(self, fields)
         for rule in self.rules:
             _check_rule(rule, fields, tables, lists)
         return self
+
+
+def _check_eras(eras: list[LevelEra]) -> None:
+    _unique([e.code for e in eras], "giai đoạn (level_eras)")
+    for before, after in zip(eras, eras[1:]):
+        if before.end is None or after.start is None or after.start <= before.end:
+            raise ValueError(f"giai đoạn «{after.code}» phải bắt đầu sau khi «{before.code}» kết thúc (theo thứ tự thời gian)")
 
 
 def _check_versions(definition: "ReportDefinition", fields: dict) -> None:
@@ -580,7 +632,7 @@ def _check_rule(rule: Rule, fields: dict, tables: dict, lists: dict) -> None:
         if lst is None:
             raise ValueError(f"{where}: danh sách «{rule.list_code}» không tồn tại")
         cols = {c.code for c in lst.columns}
-        for col in (rule.column, rule.type_column):
+        for col in (rule.column, rule.type_column, rule.date_column):
             if col and col not in cols:
                 raise ValueError(f"{where}: danh sách «{rule.list_code}» không có cột «{col}»")
         if rule.field and rule.field not in fields:

@@ -16,7 +16,6 @@ from . import expr
 from .models import PeriodSettings, PeriodType, ReportDefinition
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
-REORGANISATION = dt.date(2025, 7, 1)  # two-tier local government (no district level) from this day
 
 
 @dataclass(frozen=True)
@@ -29,15 +28,10 @@ class Period:
     end: dt.date
     label: str
     next_label: str
-
-    @property
-    def code_list(self) -> str:
-        """Which administrative code list applies (domain.md §12.6)."""
-        return "QD124_2004" if self.end < REORGANISATION else "QD19_2025"
-
-    @property
-    def straddles_reorganisation(self) -> bool:
-        return self.start < REORGANISATION <= self.end
+    # from the definition's level_eras: the administrative code list of the era the period ends in
+    # (domain.md §12.6), and whether the period began in an earlier era (Q3-2025, 9T-2025, N-2025)
+    code_list: str = ""
+    straddles_reorganisation: bool = False
 
     def to_dict(self) -> dict:
         return {"code": self.code, "from": self.start.isoformat(), "to": self.end.isoformat()}
@@ -84,8 +78,10 @@ def parse_period(code: str, definition: ReportDefinition, start: dt.date | None 
         "n": n, "year": year, "roman": ROMAN.get(n or 0, ""),
         "next_n": next_n, "next_roman": ROMAN.get(next_n or 0, ""), "next_year": next_year,
     }
+    era, first = definition.level_era(end), definition.level_era(start)
     return Period(code=code, type=ptype.code, year=year, n=n, start=start, end=end,
-                  label=ptype.label.format(**values), next_label=ptype.next_label.format(**values))
+                  label=ptype.label.format(**values), next_label=ptype.next_label.format(**values),
+                  code_list=era.code_list if era else "", straddles_reorganisation=era is not first)
 
 
 def is_same_period_last_year(current: Period, earlier: Period) -> bool:

@@ -33,6 +33,8 @@ class Aggregate:
     ratios: dict[str, RatioResult] = field(default_factory=dict)
     flags: list[str] = field(default_factory=list)
     units: list[dict] = field(default_factory=list)  # one row per contributing unit (Tổng hợp)
+    # field code -> the units whose implausible value (value_implausible) is inside the total
+    suspect: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _key(text: Any) -> str:
@@ -59,14 +61,27 @@ def unit_rows(definition: ReportDefinition, sub: Submission) -> list[dict]:
     return [row]
 
 
+def _suspect_by_field(subs: list[Submission]) -> dict[int, set[str]]:
+    """The fields each submission typed implausibly (or, for a lower-level summary, whose total
+    already held such a value)."""
+    from ..workbook.reader import IMPLAUSIBLE
+
+    return {id(s): {code for f in s.findings if f.get("rule") in IMPLAUSIBLE for code in f.get("fields") or ()}
+            for s in subs}
+
+
 def aggregate(definition: ReportDefinition, subs: list[Submission]) -> Aggregate:
     layout = compute_layout(definition)
     agg = Aggregate()
     fmap = definition.field_map()
+    suspect = _suspect_by_field(subs)
     for code, f in fmap.items():
         if not f.is_input or f.aggregate == "none":
             continue
         contributions = [(s, s.values.get(code)) for s in subs if s.values.get(code) is not None]
+        names = [str(s.unit.get("name")) for s, _v in contributions if code in suspect.get(id(s), ())]
+        if names and f.aggregate in ("sum", "max", "same"):
+            agg.suspect[code] = names
         values = [v for _s, v in contributions]
         if not values:
             agg.values[code] = None

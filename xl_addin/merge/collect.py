@@ -169,7 +169,7 @@ def _inspect(path_text: str, rel: str) -> Submission:
     sub.template = data.template
     sub.unit = {"code": data.unit["code"], "name": data.unit["name"],
                 "level": data.meta.get("unit_level") or data.values.get("don_vi_cap"),
-                "code_list": data.meta.get("code_list") or ""}
+                "code_list": data.meta.get("code_list") or "", "parent_code": data.meta.get("unit_parent_code") or ""}
     sub.period = data.period
     sub.meta = {k: data.meta.get(k) for k in ("exported_at", "submission_counter", "validated_at", "generated_at")}
     sub.values = data.values
@@ -181,7 +181,7 @@ def _inspect(path_text: str, rel: str) -> Submission:
     counts = summary(findings)
     sub.errors, sub.warnings = counts["error"], counts["warning"]
     sub.findings = [{"rule": f.rule, "importance": f.importance, "message": f.message, "cells": f.cells,
-                     "instruction": f.instruction} for f in findings]
+                     "instruction": f.instruction, "fields": f.fields} for f in findings]
     if sub.kind == "summary":
         sub.summary_units = _summary_rows(path, raw)
     from .lineage import rows_xml

@@ -155,6 +155,27 @@ def _receiver(units: list[Unit] | None, receiver_code: str | None, subs: list[Su
     return Unit(code, f"Đơn vị tổng hợp {code}" if receiver_code else "Đơn vị tổng hợp", "tinh"), []
 
 
+def _of_earlier_era(sub: Submission, definition: ReportDefinition, period: Period, units: list[Unit] | None) -> bool:
+    """A file of a unit (or a summary by a unit) that belongs to the era before ``period``'s: a level
+    the era does not have (a district, its summary, a district department), a parent of such a
+    level, or the earlier era's code list."""
+    from ..workbook.build import level_of_code
+
+    era = definition.level_era(period)
+    if era is None:
+        return False
+    level = str(sub.unit.get("level") or "")
+    if level and level not in era.levels:
+        return True
+    parent = str(sub.unit.get("parent_code") or "")
+    listed = {u.code: u.level for u in units or []}
+    parent_level = listed.get(parent) or level_of_code(parent)
+    if parent_level and parent_level not in era.levels:
+        return True
+    code_list = str(sub.unit.get("code_list") or "")
+    return bool(code_list) and code_list != era.code_list
+
+
 def _is_period(code: Any, definition) -> bool:
     try:
         parse_period(str(code or ""), definition)
@@ -198,8 +219,12 @@ def run_merge(folder: Path, output: Path | None = None, units_path: Path | None 
             raise CchcError("merge_no_period")
         period = parse_period(periods.most_common(1)[0][0], definition)
     if period.straddles_reorganisation:
-        raise CchcError("merge_straddles_reorganisation", period=period.code, start=f"{period.start:%d/%m/%Y}",
-                        end=f"{period.end:%d/%m/%Y}")
+        # a period across the change (Q3-2025, 9T-2025, N-2025) merges the new units' reports;
+        # a district-era unit or a district summary among them cannot be added to those
+        old = [s.rel for s in readable if s.period.get("code") == period.code and _of_earlier_era(s, definition, period, units)]
+        if old:
+            raise CchcError("merge_straddles_reorganisation", period=period.code, start=f"{period.start:%d/%m/%Y}",
+                            end=f"{period.end:%d/%m/%Y}", files=", ".join(old[:5]) + (" …" if len(old) > 5 else ""))
     receiver, expected = _receiver(units, receiver_code, readable)
     days = definition.deadline_working_days
     result = MergeResult(definition, period, receiver, deadline or submission_deadline(period, days),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import zipfile
 import zlib
 from decimal import Decimal
@@ -339,6 +340,9 @@ def write_summary(result: MergeResult, output: Path, lineage: LineageJob | None 
     stamper = UnitStamper(definition)
     cells = stamper.cells_for(result.receiver, result.period)
     cells[META_SHEET][f"B{layout.meta_rows['kind']}"] = "summary"
+    if result.aggregate.suspect:  # totals holding a unit's implausible value: the summary's report marks them
+        cells[META_SHEET][f"B{layout.meta_rows['suspect_fields']}"] = json.dumps(
+            result.aggregate.suspect, ensure_ascii=False, sort_keys=True)
     for sheet, values in _aggregate_cells(result).items():
         cells.setdefault(sheet, {}).update(values)
     writer = PackageWriter(stamper.package, cells)

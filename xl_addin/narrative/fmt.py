@@ -16,6 +16,33 @@ from .. import vnnum
 MISSING = "…"
 
 
+class Suspect(Decimal):
+    """A number validation found implausible (``value_implausible``): what a template works out
+    from it (a sum, a difference) stays suspect, so the sentence that states it is marked."""
+
+    __slots__ = ()
+
+
+def _propagating(name: str):
+    method = getattr(Decimal, name)
+
+    def op(self, *args):
+        result = method(self, *args)
+        return Suspect(result) if isinstance(result, Decimal) and result.is_finite() else result
+
+    op.__name__ = name
+    return op
+
+
+for _name in ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__", "__rtruediv__",
+              "__neg__", "__pos__", "__abs__"):
+    setattr(Suspect, _name, _propagating(_name))
+
+
+def is_suspect(value: Any) -> bool:
+    return isinstance(value, Suspect)
+
+
 def to_decimal(value: Any) -> Decimal | None:
     if value is None or isinstance(value, bool):
         return None

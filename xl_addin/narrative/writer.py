@@ -37,7 +37,7 @@ from ..errors import CchcError
 from ..rules.engine import validate
 from ..rules.ratios import RatioResult, compute_ratios, ratio_value
 from ..workbook.layout import section_numbers
-from ..workbook.reader import WorkbookData, read_workbook
+from ..workbook.reader import WorkbookData, implausible_fields, read_workbook
 from ..yamlio import SafeLoader
 from . import fmt
 from .model import Block, Header, Report
@@ -87,7 +87,7 @@ def _environment(paths: tuple[str, ...]) -> Environment:
     env = Environment(loader=FileSystemLoader(list(paths), encoding="utf-8"), trim_blocks=True, lstrip_blocks=True,
                       undefined=StrictUndefined, autoescape=False, extensions=["jinja2.ext.do"])
     env.filters.update({
-        "dem": fmt.count, "so": fmt.plain, "pt": fmt.percent, "ngay": fmt.date_short,
+        "dem": _marked(fmt.count), "so": _marked(fmt.plain), "pt": _marked(fmt.percent), "ngay": fmt.date_short,
         "ty_le": _ratio_full, "ty_le_so": _ratio_value, "phan_so": _ratio_fraction,
         "kem": _attach, "sach": clean_item, "thuong": lower_first, "hoa": upper_first,
     })
@@ -185,6 +185,8 @@ class Narrative:
         self.money = fmt.Money(self.phrases.get("tien_te", []))
         self.ratios = compute_ratios(data)
         self.fields = self.definition.field_map()
+        # values validation found implausible, and what is computed from them: always marked
+        self.suspect = implausible_fields(data)
         self.seen: set[str] = set()
         self.period = _period(data)
         self.previous = previous
@@ -196,6 +198,11 @@ class Narrative:
         # a template that tells a ratio tells its numerator and denominator too
         self.ratio_fields = {r.code: expr.field_refs(expr.parse(r.numerator)) | expr.field_refs(expr.parse(r.denominator))
                              for r in self.definition.ratios}
+        for code, refs in self.ratio_fields.items():
+            if refs & self.suspect and code in self.ratios:
+                self.ratios[code].suspect = True
+        self.values = {k: fmt.Suspect(v) if k in self.suspect and isinstance(v, Decimal) else v
+                       for k, v in data.values.items()}
 
     # ---------------------------------------------------------------- context
     def context(self, **extra: Any) -> dict[str, Any]:
@@ -203,7 +210,7 @@ class Narrative:
         values = self.data.values
         ctx = {
             "_nc": self,
-            "v": Tracked(values, self.seen),
+            "v": Tracked(self.values, self.seen),
             "r": Tracked(self.ratios, self.seen, default=_empty_ratio, implies=self.ratio_fields),
             "ds": Tracked(self.data.lists, self.seen, default=lambda code: []),
             "bang": self.data.tables,
@@ -213,6 +220,9 @@ class Narrative:
             "nam": period.year if period else (values.get("nam") or ""),
             "tu_ngay": values.get("tu_ngay") or (period.start if period else None),
             "den_ngay": values.get("den_ngay") or (period.end if period else None),
+            # signed before the data window closes: the figures are estimates up to its last day
+            "uoc": self.estimated(),
+            "moc": self.window_end_text(),
             "ten": self.unit["ten"],
             "chu_the": self.unit["chu_the"],
             "can_cu": _one_line(values.get("can_cu")),
@@ -220,6 +230,21 @@ class Narrative:
         }
         ctx.update(extra)
         return ctx
+
+    def window_end(self) -> dt.date | None:
+        return fmt.as_date(self.data.values.get("den_ngay")) or (self.period.end if self.period else None)
+
+    def estimated(self) -> bool:
+        """Signed before the data window's last day: the amounts are estimates up to that day."""
+        signed, end = fmt.as_date(self.data.values.get("ngay_bao_cao")), self.window_end()
+        return signed is not None and end is not None and signed < end
+
+    def window_end_text(self) -> str:
+        """«đến ngày 14/6/2026», or «ước thực hiện đến ngày 14/6/2026» for a report signed earlier."""
+        end = self.window_end()
+        if end is None:
+            return ""
+        return self.phrases["uoc_thuc_hien" if self.estimated() else "den_ngay"].format(ngay=fmt.date_short(end))
 
     def render(self, name: str, **extra: Any) -> str | None:
         env = environment(self.definition)
@@ -284,7 +309,16 @@ class Narrative:
         return tidy(words["tang_khong_pt" if gap > 0 else "giam_khong_pt"].format(d=amount, don_vi=unit, moc=moc))
 
     # ---------------------------------------------------------------- values as text
+    def mark(self, text: str, suspect: bool) -> str:
+        """``text`` followed by «(cần kiểm tra lại)» when it states a value found implausible."""
+        if not suspect or not text or text == fmt.MISSING:
+            return text
+        return f"{text} {self.phrases['can_kiem_tra']}"
+
     def field_text(self, f: FieldDef, value: Any) -> str:
+        return self.mark(self._field_text(f, value), f.code in self.suspect)
+
+    def _field_text(self, f: FieldDef, value: Any) -> str:
         if f.type == "integer":
             text = fmt.count(value)
         elif f.type == "decimal":
@@ -364,7 +398,8 @@ def _money(context, code: str) -> str:
     nc.seen.add(code)
     f = nc.fields.get(code)
     value = nc.data.values.get(code)
-    return nc.money.one(value, f.unit if f else None) if value is not None else fmt.MISSING
+    text = nc.money.one(value, f.unit if f else None) if value is not None else fmt.MISSING
+    return nc.mark(text, code in nc.suspect)
 
 
 @pass_context
@@ -374,13 +409,14 @@ def _money_pair(context, first: str, second: str, sep: str = "/") -> str:
     f = nc.fields.get(first)
     a, b = nc.data.values.get(first), nc.data.values.get(second)
     shown = nc.money.format([a, b], f.unit if f else None)
-    return sep.join(shown)
+    return nc.mark(sep.join(shown), first in nc.suspect or second in nc.suspect)
 
 
 @pass_context
 def _ratio_of(context, numerator: Any, denominator: Any, unit: str | None = None) -> RatioResult:
     num, den = fmt.to_decimal(numerator), fmt.to_decimal(denominator)
-    return RatioResult("", "", num, den, ratio_value(num, den), unit)
+    return RatioResult("", "", num, den, ratio_value(num, den), unit,
+                       suspect=fmt.is_suspect(numerator) or fmt.is_suspect(denominator))
 
 
 @pass_context
@@ -422,10 +458,11 @@ def _subject(context, text: Any, type_label: str = "") -> str:
     return f"{phrases['ve']} {lower_first(t)}" if t else ""
 
 
-def _ratio_value(result: RatioResult | None) -> str:
+@pass_context
+def _ratio_value(context, result: RatioResult | None) -> str:
     if result is None or result.value is None:
         return ""
-    return fmt.percent(result.value)
+    return _nc(context).mark(fmt.percent(result.value), result.suspect)
 
 
 def _ratio_fraction(result: RatioResult | None) -> str:
@@ -439,11 +476,23 @@ def _ratio_full(context, result: RatioResult | None) -> str:
     """A ratio with its parts: 99,95% (1.904/1.905 hồ sơ); money in one unit: 42,24% (1.845.655.000 đồng/…)."""
     if result is None or result.value is None:
         return ""
-    money = _nc(context).money
+    nc = _nc(context)
+    money = nc.money
     if money.is_money_unit(result.unit):
-        return f"{fmt.percent(result.value)} ({'/'.join(money.format([result.numerator, result.denominator], result.unit))})"
-    unit = f" {result.unit}" if result.unit else ""
-    return f"{fmt.percent(result.value)} ({_ratio_fraction(result)}{unit})"
+        text = f"{fmt.percent(result.value)} ({'/'.join(money.format([result.numerator, result.denominator], result.unit))})"
+    else:
+        unit = f" {result.unit}" if result.unit else ""
+        text = f"{fmt.percent(result.value)} ({_ratio_fraction(result)}{unit})"
+    return nc.mark(text, result.suspect)
+
+
+def _marked(format_number):
+    """A number filter that marks a value found implausible (or built on one)."""
+    @pass_context
+    def marked(context, value: Any, *args: Any) -> str:
+        return _nc(context).mark(format_number(value, *args), fmt.is_suspect(value))
+
+    return marked
 
 
 # --------------------------------------------------------------------------- blocks

@@ -20,12 +20,12 @@ from .. import vnnum
 from ..definition import expr
 from ..definition.models import Rule
 from ..errors import catalogue, render
+from ..ui import ui
 from ..workbook.layout import a1
 from ..workbook.reader import WorkbookData, to_jsonable
 from .ratios import RatioResult, compute_ratios, env_for
 
 IMPORTANCE_VI = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Lưu ý"}
-_PROBLEM_IMPORTANCE = {"value_implausible": "warning"}
 _OP_TEXT = {"==": "phải bằng", "!=": "phải khác", ">": "phải lớn hơn", ">=": "không được nhỏ hơn",
             "<": "phải nhỏ hơn", "<=": "không được lớn hơn"}
 _NUMBER_RE = re.compile(r"^\d{1,6}(/\d{4})?/[A-Za-zĐđ][A-Za-zĐđ0-9&.]*(-[A-Za-zĐđ0-9&.]+)+$")
@@ -104,13 +104,16 @@ class Validator:
             return self.label(node.code)
         return text
 
+    def is_date(self, node: Any) -> bool:
+        return isinstance(node, expr.Ref) and node.code in self.fields and self.fields[node.code].type == "date"
+
     def cells_of(self, codes: list[str]) -> list[str]:
         return [self.data.cells[c] for c in codes if c in self.data.cells]
 
     # ------------------------------------------------------------------ sources
     def from_problems(self) -> None:
         for p in self.data.problems:
-            importance = getattr(p, "importance", None) or _PROBLEM_IMPORTANCE.get(p.code, "error")
+            importance = getattr(p, "importance", None) or "error"
             self.findings.append(Finding(
                 rule=p.code, importance=importance, message=p.message, instruction=catalogue()[p.code]["action"],
                 fields=[p.field] if p.field else [], cells=[p.cell] if p.cell else [],
@@ -176,13 +179,20 @@ class Validator:
         name_of = (lambda c: (labels or {}).get(c, self.label(c)))
         left_label = rule.left_label or (name_of(left_node.code) if isinstance(left_node, expr.Ref) else rule.left)
         right_label = rule.right_label or (name_of(right_node.code) if isinstance(right_node, expr.Ref) else rule.right)
-        gap_text = f"; chênh lệch {_fmt(gap)}" if rule.operator in ("==", "<=", ">=", "<", ">") else ""
-        params = dict(name=rule.name, left=left_label, left_value=_fmt(left), op=_OP_TEXT[rule.operator],
-                      right=right_label, right_value=_fmt(right), gap=gap_text)
-        if row_label is not None:
-            message = render("finding_rule_row", row=row_label, **params)
+        if row_label is None and self.is_date(left_node) and self.is_date(right_node):
+            # two dates: told as dates, the gap in days
+            message = render("finding_date_rule", name=rule.name, left=left_label.lower(),
+                             left_value=_fmt(self.data.values.get(left_node.code)), op=ui("date_operators")[rule.operator],
+                             right=right_label.lower(), right_value=_fmt(self.data.values.get(right_node.code)),
+                             days=_fmt(abs(gap)))
         else:
-            message = render("finding_rule", **params)
+            gap_text = f"; chênh lệch {_fmt(gap)}" if rule.operator in ("==", "<=", ">=", "<", ">") else ""
+            params = dict(name=rule.name, left=left_label, left_value=_fmt(left), op=_OP_TEXT[rule.operator],
+                          right=right_label, right_value=_fmt(right), gap=gap_text)
+            if row_label is not None:
+                message = render("finding_rule_row", row=row_label, **params)
+            else:
+                message = render("finding_rule", **params)
         values = {c: env.values.get(c) for c in refs}
         if callable(cells):
             cells = cells()
@@ -237,52 +247,88 @@ class Validator:
         block = self.data.layout.lists[rule.list_code]
         rows = self.data.lists.get(rule.list_code, [])
         positions = self.data.list_rows.get(rule.list_code, [])
+        if rule.check == "unique":
+            self.unique_check(rule, lst, block, rows, positions)
+            return
         options = {}
-        type_col = None
         if rule.type_column:
             type_col = next(c for c in lst.columns if c.code == rule.type_column)
             options = {o.code: o for o in self.definition.choice_list(type_col.choices).options}
         symbols = {_plain(o.symbol) for o in options.values() if o.symbol}
         for row, r in zip(rows, positions):
-            number = row.get(rule.column) if rule.check != "date_not_after" else None
             cell = f"{block.sheet}!{a1(r, block.columns[rule.column])}"
             label_number = row.get("so_ky_hieu") or row.get(lst.key_column.code) or f"dòng {r}"
-            if rule.check == "date_not_after":
-                date = row.get(rule.column)
-                limit = self.data.values.get(rule.field)
-                if isinstance(date, dt.date) and isinstance(limit, dt.date) and date > limit:
-                    self.findings.append(Finding(
-                        rule=rule.id, importance=rule.importance, name=rule.name, instruction=rule.instruction,
-                        message=render("finding_date_after", name=rule.name, number=label_number,
-                                       date=_fmt(date), field=self.label(rule.field).lower(), limit=_fmt(limit)),
-                        fields=[rule.list_code, rule.field], cells=[cell, self.data.cells[rule.field]],
-                        values={rule.column: date, rule.field: limit}))
+            if rule.check in ("date_not_after", "date_not_before"):
+                self.row_date(rule, row.get(rule.column), cell, label_number)
             elif rule.check == "number_format":
+                number = row.get(rule.column)
                 if isinstance(number, str) and not _NUMBER_RE.match(number.replace(" ", "")):
                     self.findings.append(Finding(
                         rule=rule.id, importance=rule.importance, name=rule.name, instruction=rule.instruction,
                         message=render("finding_number_format", name=rule.name, number=number),
                         fields=[rule.list_code], cells=[cell], values={rule.column: number}))
             elif rule.check == "symbol_matches_type":
-                kind = row.get(rule.type_column)
-                if not isinstance(number, str) or kind not in options:
-                    continue
-                parts = number.replace(" ", "").split("/")
-                symbol = parts[-1].split("-")[0] if len(parts) >= 2 else ""
-                expected = options[kind].symbol
-                plain = _plain(symbol)
-                if expected:
-                    ok = plain == _plain(expected)
-                else:  # a công văn carries no type symbol
-                    ok = plain not in symbols
-                if not ok:
-                    self.findings.append(Finding(
-                        rule=rule.id, importance=rule.importance, name=rule.name, instruction=rule.instruction,
-                        message=render("finding_symbol_type", name=rule.name, number=number,
-                                       type=options[kind].label, symbol=symbol,
-                                       expected=expected or "không có ký hiệu loại"),
-                        fields=[rule.list_code], cells=[cell, f"{block.sheet}!{a1(r, block.columns[rule.type_column])}"],
-                        values={rule.column: number, rule.type_column: kind}))
+                type_cell = f"{block.sheet}!{a1(r, block.columns[rule.type_column])}"
+                self.row_symbol(rule, row, options, symbols, cell, type_cell)
+
+    def row_date(self, rule: Rule, date: Any, cell: str, number: Any) -> None:
+        """A list row's date against a date field: not after it (the report's date, the end of the
+        data window) or not before it (the start of the window)."""
+        limit = self.data.values.get(rule.field)
+        if not (isinstance(date, dt.date) and isinstance(limit, dt.date)):
+            return
+        after = rule.check == "date_not_after"
+        if (date > limit) if after else (date < limit):
+            where = rule.right_label or self.label(rule.field).lower()
+            self.findings.append(Finding(
+                rule=rule.id, importance=rule.importance, name=rule.name, instruction=rule.instruction,
+                message=render("finding_date_after" if after else "finding_date_before", name=rule.name,
+                               number=number, date=_fmt(date), field=where, limit=_fmt(limit)),
+                fields=[rule.list_code, rule.field], cells=[cell, self.data.cells[rule.field]],
+                values={rule.column: date, rule.field: limit}))
+
+    def row_symbol(self, rule: Rule, row: dict, options: dict, symbols: set[str], cell: str, type_cell: str) -> None:
+        number, kind = row.get(rule.column), row.get(rule.type_column)
+        if not isinstance(number, str) or kind not in options:
+            return
+        parts = number.replace(" ", "").split("/")
+        symbol = parts[-1].split("-")[0] if len(parts) >= 2 else ""
+        expected = options[kind].symbol
+        plain = _plain(symbol)
+        ok = plain == _plain(expected) if expected else plain not in symbols  # a công văn carries no type symbol
+        if not ok:
+            self.findings.append(Finding(
+                rule=rule.id, importance=rule.importance, name=rule.name, instruction=rule.instruction,
+                message=render("finding_symbol_type", name=rule.name, number=number, type=options[kind].label,
+                               symbol=symbol, expected=expected or "không có ký hiệu loại"),
+                fields=[rule.list_code], cells=[cell, type_cell], values={rule.column: number, rule.type_column: kind}))
+
+    def unique_check(self, rule: Rule, lst, block, rows: list[dict], positions: list[int]) -> None:
+        """The same value twice in a list column (a document number used twice): one finding per
+        value, naming every row. With ``date_column`` the value is unique per year of that date
+        (document numbers start again each year)."""
+        seen: dict[tuple, list[int]] = {}
+        shown: dict[tuple, str] = {}
+        for row, r in zip(rows, positions):
+            value = row.get(rule.column)
+            if value is None or (isinstance(value, str) and not value.strip()):
+                continue
+            key_text = _plain(str(value).replace(" ", "")) if isinstance(value, str) else value
+            date = row.get(rule.date_column) if rule.date_column else None
+            key = (key_text, date.year if isinstance(date, dt.date) else None)
+            seen.setdefault(key, []).append(r)
+            shown.setdefault(key, str(value).strip())
+        col = block.columns[rule.column]
+        for key, rows_at in seen.items():
+            if len(rows_at) < 2:
+                continue
+            cells = [f"{block.sheet}!{a1(r, col)}" for r in rows_at]
+            self.findings.append(Finding(
+                rule=rule.id, importance=rule.importance, name=rule.name, instruction=rule.instruction,
+                message=render("finding_duplicate", name=rule.name, value=shown[key], count=len(rows_at),
+                               rows=", ".join(str(r) for r in rows_at), sheet=block.sheet,
+                               cells=", ".join(a1(r, col) for r in rows_at)),
+                fields=[rule.list_code], cells=cells, values={rule.column: shown[key]}))
 
     def ratio_checks(self) -> None:
         for ratio in self.definition.ratios:

@@ -24,6 +24,7 @@ class RatioResult:
     value: Decimal | None  # percent number, 2 places; None when the denominator is 0 or missing
     unit: str | None = None
     excel_value: Any = None
+    suspect: bool = False  # built on a value validation found implausible (the narrative marks it)
 
     @property
     def formatted(self) -> str:

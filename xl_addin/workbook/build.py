@@ -21,7 +21,7 @@ from .. import __version__
 from ..definition.models import ReportDefinition
 from ..definition.periods import Period
 from ..definition.units import Unit, ascii_name
-from ..errors import CchcError
+from ..errors import CchcError, render
 from .layout import META_KEYS, META_SHEET, Layout, a1, compute_layout
 from .reader import WorkbookData, read_workbook
 from .template import build_template_bytes
@@ -244,9 +244,42 @@ class BuildResult:
     carried: bool
 
 
+def level_of_code(code: str) -> str | None:
+    """The level a bare administrative code has by its shape: 3 digits is a district (huyện)."""
+    return "huyen" if len(code) == 3 and code.isdigit() else None
+
+
+def units_out_of_era(definition: ReportDefinition, units: list[Unit], period: Period) -> list[str]:
+    """Why each unit cannot report for ``period``: its level, or its parent's, does not exist in the
+    era the period ends in (no district level from 1/7/2025). Empty when every unit can."""
+    era = definition.level_era(period)
+    if era is None:
+        return []
+    names = {o.code: o.label for o in definition.choice_list("ds_cap_don_vi").options} \
+        if any(cl.code == "ds_cap_don_vi" for cl in definition.choice_lists) else {}
+    by_code = {u.code: u for u in units}
+    rows = []
+    for u in units:
+        if u.level not in era.levels:
+            rows.append(render("build_unit_level_gone", code=u.code, name=u.name, level=names.get(u.level, u.level),
+                               era=era.label))
+            continue
+        parent = by_code.get(u.parent_code)
+        parent_level = parent.level if parent is not None else level_of_code(u.parent_code or "")
+        if parent_level and parent_level not in era.levels:
+            rows.append(render("build_unit_parent_gone", code=u.code, name=u.name, parent=u.parent_code,
+                               level=names.get(parent_level, parent_level), era=era.label))
+    return rows
+
+
 def build_unit_workbooks(definition: ReportDefinition, units: Iterable[Unit], period: Period, out_dir: Path,
                          previous_dir: Path | None = None,
                          progress: Callable[[Unit], None] | None = None) -> list[BuildResult]:
+    units = list(units)
+    refused = units_out_of_era(definition, units, period)
+    if refused:
+        raise CchcError("build_units_out_of_era", period=period.code, start=f"{period.start:%d/%m/%Y}",
+                        end=f"{period.end:%d/%m/%Y}", rows="\n".join(f"  {r}" for r in refused))
     stamper = UnitStamper(definition)
     previous = index_previous(previous_dir, definition) if previous_dir else {}
     generated_at = dt.datetime.now()

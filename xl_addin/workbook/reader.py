@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import json
 import os
 import re
 import sys
@@ -265,6 +266,7 @@ def extract(definition: ReportDefinition, grids: dict[str, Grid], file_label: st
     past template version, see ``layout_for``)."""
     layout = layout or compute_layout(definition)
     conv = Converter(definition, file_label)
+    conv.level = _meta_text(meta.get("unit_level")) or None
     data = WorkbookData(file_label, definition, layout, meta)
     cells, plan = _field_plan(definition, layout)
     data.cells = dict(cells)
@@ -346,8 +348,50 @@ def extract(definition: ReportDefinition, grids: dict[str, Grid], file_label: st
         data.values[f.code] = expr.evaluate(f.parsed, env)
     # keep the definition's order of fields
     data.values = {code: data.values.get(code) for code in layout.fields}
-    data.problems = conv.problems
+    data.problems = conv.problems + _suspect_totals(definition, layout, meta, file_label)
     return data
+
+
+IMPLAUSIBLE = ("value_implausible", "value_implausible_units")
+
+
+def _suspect_totals(definition: ReportDefinition, layout: Layout, meta: dict[str, Any], file_label: str
+                    ) -> list[Problem]:
+    """A summary's totals built on values its units typed implausibly (``suspect_fields``, written
+    by the merge): each is an error naming the units, so the summary's report marks it too."""
+    raw = meta.get("suspect_fields")
+    if not raw or str(meta.get("kind") or "unit") != "summary":
+        return []
+    try:
+        parsed = json.loads(str(raw))
+    except ValueError:
+        return []
+    if not isinstance(parsed, dict):
+        return []
+    fmap = definition.field_map()
+    out = []
+    for code, units in parsed.items():
+        pos = layout.fields.get(code)
+        if pos is None or not isinstance(units, list):
+            continue
+        names = ", ".join(str(u) for u in units[:10]) + ("…" if len(units) > 10 else "")
+        out.append(Problem("value_implausible_units", pos.address, None,
+                           render("value_implausible_units", file=file_label, sheet=pos.sheet, cell=pos.ref,
+                                  label=fmap[code].label, units=names),
+                           code, problem_importance("value_implausible_units")))
+    return out
+
+
+def implausible_fields(data: WorkbookData) -> set[str]:
+    """Fields whose value (or a part it is computed from) was found implausible: what the narrative
+    never states without marking it."""
+    found = {p.field for p in data.problems if p.code in IMPLAUSIBLE and p.field in data.values}
+    if not found:
+        return found
+    for f in _computed_in_order(data.definition):
+        if expr.field_refs(f.parsed) & found:
+            found.add(f.code)
+    return found
 
 
 def _field_plan(definition: ReportDefinition, layout: Layout) -> tuple[dict[str, str], list]:
