@@ -24,6 +24,7 @@ from xl_addin.narrative import (build_report, needs_confirmation, render_text, r
                                 write_report_sheet)
 from xl_addin.narrative import fmt
 from xl_addin.narrative.sheet import build_layout
+from xl_addin.rules.engine import validate
 from xl_addin.workbook.build import build_unit_workbooks
 from xl_addin.workbook.fill import fill_workbook
 from xl_addin.workbook.layout import compute_layout
@@ -648,3 +649,59 @@ def test_sheet_and_docx_render_to_pdf(books, reports, tmp_path):
     if shutil.which("pdftoppm"):
         subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "p")], check=True)
         assert any(p.stat().st_size > 3000 for p in tmp_path.glob("p-*.png"))
+
+
+# --------------------------------------------------------------------------- implausible values (issue 14, item 2)
+def test_implausible_amount_is_an_error_listed_and_marked(tmp_path, definition):
+    """54,02 tỷ typed as 54020 by a commune: an error naming the bound, listed in the report's
+    warning block, and the amount and the ratio built on it never stated without «(cần kiểm tra lại)».
+    ``fill`` and Excel's own validation still take the value (only the checks judge it)."""
+    payload = {"values": {**CLEAN["values"], "giai_ngan_thuc_hien": 54020, "giai_ngan_ke_hoach": 146.25,
+                          "thu_ns_thuc_hien": 80.404, "thu_ns_ke_hoach": 310}, "lists": CLEAN["lists"]}
+    path = _book(tmp_path, SEN, "6T-2026", payload)  # fill took it
+    data = read_workbook(path)
+    [found] = [f for f in validate(data) if f.rule == "value_implausible"]
+    bound = definition.field_map()["giai_ngan_thuc_hien"].plausible_bound("phuong")
+    assert found.importance == "error" and found.fields == ["giai_ngan_thuc_hien"]
+    assert "54.020" in found.message and fmt.plain(bound) in found.message
+    report = build_report(data)
+    warnings = " ".join(b.text for b in report.warnings)
+    assert report.errors >= 1 and report.blocks[0].kind == "warning" and "54.020" in warnings
+    body = _body(report)
+    line = next(b.text for b in report.body if "giải ngân vốn đầu tư công" in b.text)
+    assert "54.020 tỷ đồng/146,25 tỷ đồng (cần kiểm tra lại)" in line
+    assert "đạt 36.936,75% (cần kiểm tra lại) kế hoạch vốn" in line
+    # what is not built on it is stated as usual
+    assert "80,404 tỷ đồng/310 tỷ đồng, đạt 25,94% kế hoạch." in body
+    assert body.count("(cần kiểm tra lại)") == 2
+    # Excel's data validation of the cell allows the value: the bound is the checks' business only
+    pos = compute_layout(definition).fields["giai_ngan_thuc_hien"]
+    wb = openpyxl.load_workbook(path)
+    rules = [dv for dv in wb[pos.sheet].data_validations.dataValidation if pos.ref in str(dv.sqref)]
+    assert rules and all(Decimal(str(dv.formula2)) >= Decimal(54020) for dv in rules)
+
+
+def test_generic_and_summed_values_are_marked_too(definition):
+    """A value no section template names is told by the generic sentence; a sum a template works
+    out from a suspect value stays suspect (fmt.Suspect)."""
+    data = _data(definition, {"tthc_moi_truc_tuyen": Decimal(900000), "tthc_moi_truc_tiep": Decimal(5),
+                              "tthc_ky_truoc": Decimal(0), "tthc_tiep_nhan_tong": Decimal(900005)})
+    from xl_addin.workbook.reader import Problem
+
+    data.problems = [Problem("value_implausible", "Số liệu!D1", 900000, "…", "tthc_moi_truc_tuyen")]
+    body = _body(build_report(data))
+    assert "số mới tiếp nhận trong kỳ 900.005 (cần kiểm tra lại) hồ sơ" in body
+    assert "trực tuyến 900.000 (cần kiểm tra lại) hồ sơ" in body
+    assert "Tỷ lệ hồ sơ tiếp nhận trực tuyến đạt 100% (900.000/900.005 hồ sơ) (cần kiểm tra lại)" in body
+    assert fmt.is_suspect(fmt.Suspect(1) + 2) and fmt.is_suspect(3 - fmt.Suspect(1)) and not fmt.is_suspect(Decimal(1))
+
+
+def test_004_signed_before_the_cut_off_states_estimates(reports):
+    """004 is dated 03/6/2022, before its window closed on 14/6/2022: the warning says so and the
+    figures read «ước thực hiện đến ngày 14/6/2022»; 002, signed 20/6/2023, states them as they are."""
+    r = reports["004"]
+    body = _body(r)
+    assert "(số liệu ước thực hiện đến ngày 14/6/2022) như sau:" in r.body[0].text
+    assert ("- Kết quả tiếp nhận, giải quyết hồ sơ thủ tục hành chính (từ ngày 15/12/2021, ước thực hiện đến "
+            "ngày 14/6/2022):") in body
+    assert "ước thực hiện" not in _body(reports["002"]) and "ước thực hiện" not in reports["002"].body[0].text

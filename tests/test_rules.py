@@ -196,3 +196,42 @@ def test_typed_verdict_rules():
     assert typed_verdict(D("0"), D("0"), D("5"))[0] == "agrees"
     assert typed_verdict(D("0"), D("3"), D("1000"))[0] == "truncated"  # 0,3 %: cut, never "agrees"
     assert typed_verdict(D("1"), D("1"), D("200"))[0] == "agrees"  # 0,5 % rounds half up to 1 %
+
+
+def test_document_register_checks_across_rows_and_against_the_period(tmp_path):
+    """001's register as a clerk would copy it: 08/KH-UBND of 22/02/2023 is cited several times in
+    the report (listed twice: an error naming both rows); 70/KH-UBND exists in 2022 (the ward's) and
+    in 2023 (the city's) — numbers start again each year, so that is no duplicate; the 2021 công
+    văn cited as a basis is dated before the period (a warning)."""
+    docs = [("62/KH-UBND", "2022-12-24", "ke_hoach", "Thực hiện CCHC giai đoạn 2021 - 2025 trên địa bàn phường"),
+            ("70/KH-UBND", "2022-12-30", "ke_hoach", "Tuyên truyền công tác CCHC năm 2023"),
+            ("08/KH-UBND", "2023-02-22", "ke_hoach", "Xây dựng, kiểm tra, xử lý, rà soát văn bản QPPL"),
+            ("70/KH-UBND", "2023-03-01", "ke_hoach", "Rà soát, hệ thống hóa văn bản QPPL kỳ 2019 - 2023"),
+            ("08/KH-UBND", "2023-02-22", "ke_hoach", "Công tác xây dựng, kiểm tra văn bản QPPL năm 2023"),
+            ("2937/UBND-NV", "2021-11-30", "cong_van", "Xây dựng kế hoạch CCHC giai đoạn 2021 – 2025")]
+    payload = {"values": {**R001["values"], "ngay_bao_cao": "2023-12-15"},
+               "lists": {"van_ban": [{"so_ky_hieu": a, "ngay": b, "loai": c, "trich_yeu": d} for a, b, c, d in docs]}}
+    path = filled_workbook(tmp_path, payload, unit=Unit("10525", "Phường Trần Hưng Đạo", "phuong", "288", "QD124_2004"),
+                           period="N-2023")
+    data, findings = _findings(path)
+    assert sorted(f.rule for f in findings) == ["van_ban_trung_so", "van_ban_truoc_ky"]
+    dup = next(f for f in findings if f.rule == "van_ban_trung_so")
+    block = compute_layout(data.definition).lists["van_ban"]
+    rows = [block.first_row + 2, block.first_row + 4]
+    assert dup.importance == "error" and "08/KH-UBND" in dup.message
+    assert dup.cells == [f"Văn bản!B{r}" for r in rows] and all(str(r) in dup.message for r in rows)
+    before = next(f for f in findings if f.rule == "van_ban_truoc_ky")
+    assert before.importance == "warning" and "2937/UBND-NV" in before.message and "15/12/2022" in before.message
+
+
+def test_report_signed_before_the_window_closes_is_a_warning(tmp_path):
+    """004 is dated 03/6/2022 for the six months to 14/6/2022: its figures can only be estimates."""
+    path = filled_workbook(tmp_path, {"values": {"ngay_bao_cao": "2022-06-03"}},
+                           unit=Unit("18085", "Phường Hà Huy Tập", "phuong", "436", "QD124_2004"), period="6T-2022")
+    _data, findings = _findings(path)
+    [early] = [f for f in findings if f.rule == "ngay_bao_cao_truoc_cuoi_ky"]
+    assert early.importance == "warning"
+    assert "03/06/2022" in early.message and "14/06/2022" in early.message and "11 ngày" in early.message
+    on_time = filled_workbook(tmp_path, {"values": {"ngay_bao_cao": "2022-06-14"}}, name="on-time.xlsx",
+                              unit=Unit("18085", "Phường Hà Huy Tập", "phuong", "436", "QD124_2004"), period="6T-2022")
+    assert not [f for f in _findings(on_time)[1] if f.rule == "ngay_bao_cao_truoc_cuoi_ky"]
