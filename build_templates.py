@@ -15,6 +15,9 @@ from xl_addin.errors import CchcError
 
 
 def build_all(out: Path) -> list[Path]:
+    """Every template with the forms in force today (``cchc build`` stamps each period's own)."""
+    import datetime as dt
+
     from xl_addin.definition.loader import available_profiles, load_definition, templates_root
     from xl_addin.workbook.build import write_atomic
     from xl_addin.workbook.template import build_template_bytes, template_file_name
@@ -22,7 +25,7 @@ def build_all(out: Path) -> list[Path]:
     written = []
     for folder in sorted(p for p in templates_root().iterdir() if (p / "report.yaml").is_file()):
         for profile in [None, *available_profiles(folder.name)]:
-            definition = load_definition(folder.name, profile=profile)
+            definition = load_definition(folder.name, profile=profile).for_period(dt.date.today())
             path = out / template_file_name(definition)
             write_atomic(path, build_template_bytes(definition))
             written.append(path)

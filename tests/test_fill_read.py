@@ -38,7 +38,6 @@ PAYLOAD = {
     "tables": {
         "bieu_06a": [{"linh_vuc": "Hộ tịch", "tiep_nhan_tong": 10, "truc_tuyen": 7, "truc_tiep": 2, "ky_truoc": 1},
                      {"linh_vuc": "Chứng thực", "tiep_nhan_tong": 5, "truc_tuyen": 5}],
-        "phu_luc_4": [{"row": "vbqppl_ra_soat", "quy_1": 2, "quy_2": 3}],
     },
 }
 
@@ -72,11 +71,23 @@ def test_round_trip_every_type(filled):
     assert data["lists"]["uu_diem"] == [{"noi_dung": "Công tác chỉ đạo được quan tâm."}]
     assert data["tables"]["bieu_06a"][0]["linh_vuc"] == "Hộ tịch"
     assert data["table_totals"]["bieu_06a"]["tiep_nhan_tong"] == 15
-    ra_soat = next(r for r in data["tables"]["phu_luc_4"] if r["row"] == "vbqppl_ra_soat")
-    assert ra_soat["tong_cong"] == 5
+    assert "phu_luc_4" not in data["tables"]  # Phụ lục 4 and 5 only in the profiles that use them
     assert data["unit"] == {"code": "18073", "name": "Phường Thành Sen"}
     assert data["period"] == {"code": "6T-2026", "from": "2025-12-15", "to": "2026-06-14"}
     assert data["problems"] == []
+
+
+def test_fixed_table_round_trip_in_the_profile_that_uses_it(tmp_path):
+    from conftest import filled_workbook
+
+    path = filled_workbook(tmp_path, {"tables": {"phu_luc_4": [{"row": "vbqppl_ra_soat", "quy_1": 2, "quy_2": 3}]}},
+                           profile="hue")
+    data = read_workbook(path).to_json()
+    ra_soat = next(r for r in data["tables"]["phu_luc_4"] if r["row"] == "vbqppl_ra_soat")
+    assert ra_soat["tong_cong"] == 5 and data["problems"] == []
+    with pytest.raises(CchcError) as info:
+        fill_workbook(path, {"tables": {"phu_luc_4": [{"row": "khong_co", "quy_1": 1}]}}, tmp_path / "x.xlsx")
+    assert info.value.code == "fill_unknown_code" and "khong_co" in info.value.message
 
 
 def test_percent_stored_as_fraction_in_cell(filled, definition):

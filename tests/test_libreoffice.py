@@ -8,21 +8,22 @@ import subprocess
 import openpyxl
 import pytest
 
-from xl_addin.workbook.fill import fill_workbook
+from xl_addin.definition.loader import load_definition
 from xl_addin.workbook.layout import compute_layout
 from xl_addin.workbook.reader import read_workbook
 
-from conftest import needs_soffice, run_soffice
+from conftest import filled_workbook, needs_soffice, run_soffice
 from test_fill_read import _payload
 
 pytestmark = [needs_soffice, pytest.mark.libreoffice]
 
 
-def test_libreoffice_recalculates_computed_cells_like_python(tmp_path, unit_books, definition):
-    filled = tmp_path / "filled.xlsx"
+def test_libreoffice_recalculates_computed_cells_like_python(tmp_path):
+    definition = load_definition(profile="hue")  # a profile with Phụ lục 4, whose total column is a formula
     payload = _payload()
     payload["values"]["tthc_tiep_nhan_tong"] = 1060  # a mismatch the clerk should see live
-    fill_workbook(unit_books[0].path, payload, filled)
+    payload["tables"]["phu_luc_4"] = [{"row": "vbqppl_ra_soat", "quy_1": 2, "quy_2": 3}]
+    filled = filled_workbook(tmp_path, payload, profile="hue")
     outdir = tmp_path / "lo"
     result = run_soffice(["--calc", "--convert-to", "xlsx", "--outdir", str(outdir), str(filled)], tmp_path)
     converted = outdir / filled.name

@@ -154,3 +154,98 @@ def test_straddling_merge_refuses_district_era_files_only(tmp_path, definition):
     before.mkdir()
     _district_era_file(before, definition, "Q2-2025")
     assert len(run_merge(before).merged) == 1
+
+
+# --------------------------------------------------------------------------- forms by period and profile
+def _sheets(path: Path) -> list[str]:
+    return openpyxl.load_workbook(path, read_only=True).sheetnames
+
+
+def test_phu_luc_4_and_5_only_in_the_profiles_that_use_them(tmp_path):
+    """Phụ lục 4 and 5 are the Thừa Thiên Huế scheme of 2022 (report 004): the Huế profile lists them
+    among its forms; the default and Hà Tĩnh templates carry Biểu 06a only. Table codes unchanged."""
+    period = "6T-2026"
+    for profile, expected in ((None, False), ("ha-tinh", False), ("hue", True)):
+        definition = load_definition(profile=profile)
+        assert ("phu_luc_4" in definition.table_map()) is expected and ("phu_luc_5" in definition.table_map()) is expected
+        assert [r.id for r in definition.rules if r.table == "phu_luc_5" or r.group == "phu_luc_5"] == (
+            ["phu_luc_5_dong_can_doi", "phu_luc_5_thu_7"] if expected else [])
+        [built] = build_unit_workbooks(definition, [THANH_SEN], parse_period(period, definition), tmp_path / str(profile))
+        sheets = _sheets(built.path)
+        assert "Biểu 06a" in sheets and ("Phụ lục 4" in sheets) is expected and ("Phụ lục 5" in sheets) is expected
+        assert read_workbook(built.path).problems == []
+
+
+def test_a_2024_and_a_2026_workbook_show_the_form_of_their_period(tmp_path, definition):
+    """With the forms as the definition has them (Biểu 06a of TT 01/2020, no end date: see
+    docs/forms-by-period.md), both years carry Biểu 06a under its circular."""
+    for code in ("6T-2024", "6T-2026"):
+        [built] = build_unit_workbooks(definition, [THANH_SEN], parse_period(code, definition), tmp_path / code)
+        ws = openpyxl.load_workbook(built.path)["Biểu 06a"]
+        text = " ".join(str(c.value) for row in ws.iter_rows(max_row=8) for c in row if c.value)
+        assert "Biểu số II.06a/VPCP/KSTT" in text and "Thông tư số 01/2020/TT-VPCP" in text
+
+
+@pytest.fixture()
+def new_circular(tmp_path, monkeypatch):
+    """A definition where a circular replaces Biểu 06a from 15/02/2026: a data change only (the old
+    form gets valid_to, the new one valid_from, both are listed in forms, the new one has a sheet)."""
+    from xl_addin.definition.loader import definition_dir
+
+    root = tmp_path / "templates"
+    shutil.copytree(definition_dir(), root / "cchc")
+    tables = root / "cchc" / "tables.yaml"
+    text = tables.read_text(encoding="utf-8")
+    text = text.replace("    sheet: bieu_06a\n", "    sheet: bieu_06a\n    valid_to: 2026-02-14\n", 1)
+    text += ('''
+  - code: bieu_thu_moi
+    form_number: Biểu số thử/MỚI
+    title: BIỂU THỬ THEO THÔNG TƯ MỚI (dùng trong bài kiểm tra)
+    sheet: bieu_thu_moi
+    section: II.2
+    valid_from: 2026-02-15
+    open_rows: 10
+    total_row: Tổng cộng
+    label_column: {code: linh_vuc, label: "Lĩnh vực", type: text, width: 30}
+    columns:
+      - {code: tiep_nhan, label: "Tiếp nhận", type: integer, unit: "hồ sơ"}
+      - {code: phi_dia_gioi, label: "Phi địa giới", type: integer, unit: "hồ sơ"}
+''')
+    tables.write_text(text, encoding="utf-8")
+    report = root / "cchc" / "report.yaml"
+    text = report.read_text(encoding="utf-8")
+    text = text.replace('  - {code: bieu_06a, name: "Biểu 06a", kind: table, landscape: true}\n',
+                        '  - {code: bieu_06a, name: "Biểu 06a", kind: table, landscape: true}\n'
+                        '  - {code: bieu_thu_moi, name: "Biểu mới", kind: table, landscape: true}\n')
+    text = text.replace("forms: [bieu_06a]", "forms: [bieu_06a, bieu_thu_moi]")
+    report.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("CCHC_TEMPLATES", str(root))
+    return root
+
+
+def test_a_new_circulars_form_is_a_data_change(new_circular, tmp_path):
+    definition = load_definition()
+    books = {}
+    for code in ("6T-2024", "6T-2026"):
+        [built] = build_unit_workbooks(definition, [THANH_SEN], parse_period(code, definition), tmp_path / code)
+        books[code] = built.path
+    assert "Biểu 06a" in _sheets(books["6T-2024"]) and "Biểu mới" not in _sheets(books["6T-2024"])
+    assert "Biểu mới" in _sheets(books["6T-2026"]) and "Biểu 06a" not in _sheets(books["6T-2026"])
+    old, new = read_workbook(books["6T-2024"]), read_workbook(books["6T-2026"])
+    assert old.problems == [] and new.problems == []  # each read against the template of its period
+    assert set(old.definition.table_map()) == {"bieu_06a"} and set(new.definition.table_map()) == {"bieu_thu_moi"}
+    assert not [r for r in new.definition.rules if r.group == "bieu_06a"]  # the old form's rules went with it
+    filled = tmp_path / "filled-2026.xlsx"
+    fill_workbook(books["6T-2026"], {"tables": {"bieu_thu_moi": [{"linh_vuc": "Hộ tịch", "tiep_nhan": 9,
+                                                                   "phi_dia_gioi": 2}]}}, filled)
+    assert read_workbook(filled).table_totals["bieu_thu_moi"]["tiep_nhan"] == 9
+    with pytest.raises(CchcError) as info:
+        fill_workbook(books["6T-2026"], {"tables": {"bieu_06a": [{"linh_vuc": "Hộ tịch", "tiep_nhan_tong": 1}]}},
+                      tmp_path / "x.xlsx")
+    assert info.value.code == "fill_unknown_code"
+    merged = run_merge(tmp_path / "6T-2026", output=tmp_path / "tong-hop.xlsx")
+    assert len(merged.merged) == 1 and "Biểu mới" in _sheets(tmp_path / "tong-hop.xlsx")
+    r = run_cli("fields", "--json", "--period", "6T-2024")
+    assert r.returncode == 0 and set(json.loads(r.stdout)["tables"]) == {"bieu_06a"}
+    r = run_cli("fields", "--json", "--period", "6T-2026")
+    assert set(json.loads(r.stdout)["tables"]) == {"bieu_thu_moi"}

@@ -119,13 +119,18 @@ def build(
 def fields(
     as_json: bool = typer.Option(False, "--json", help="In dạng JSON"),
     profile: Optional[str] = typer.Option(None, "--profile", help="Hồ sơ tỉnh"),
+    period: Optional[str] = typer.Option(None, "--period", help="Kỳ báo cáo (các biểu theo kỳ; mặc định: biểu đang áp dụng hôm nay)"),
     template: str = typer.Option("cchc", "--template", help="Mã mẫu báo cáo"),
 ) -> None:
     """Từ điển trường: mã, nhãn, trang, ô, kiểu, đơn vị tính, mục."""
+    import datetime as dt
+
     from .definition.loader import load_definition
+    from .definition.periods import parse_period
     from .workbook.layout import compute_layout
 
     definition = load_definition(template, profile=profile)
+    definition = definition.for_period(parse_period(period, definition) if period else dt.date.today())
     layout = compute_layout(definition)
     rows = []
     for f in definition.fields():

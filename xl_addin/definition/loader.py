@@ -243,6 +243,8 @@ def _apply_profile(raw: dict, profile_raw: dict, profile: Profile) -> dict:
     for key in ("rules", "ratios"):
         if profile_raw.get(key):
             data[key] = list(raw.get(key, [])) + list(profile_raw[key])
+    if profile_raw.get("forms") is not None:
+        data["forms"] = profile_raw["forms"]  # the profile chooses its official forms
     if errors:
         item, detail = errors[0]
         raise CchcError("definition_invalid", file=getattr(item, "yaml_file", "?"),
@@ -325,7 +327,9 @@ def _load_cached(folder: str, profile: str | None, stamp: tuple) -> ReportDefini
         _raise_validation(exc, raw)
     definition.profile = profile
     definition.profile_name = profile_name
-    definition.source_hash = _canonical_hash(raw)
+    if definition.forms is not None:  # only the forms this template (or profile) uses
+        definition = definition.with_forms(definition.forms)
+    definition.source_hash = _canonical_hash(raw)  # the raw definition names its forms already
     return definition
 
 

@@ -8,6 +8,7 @@ package typed access. Nothing here knows about Excel cells: the layout is comput
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import unicodedata
 from decimal import Decimal
@@ -242,9 +243,14 @@ class TableDef(Model):
     open_rows: int = PField(default=0, ge=0, le=500)
     total_row: Optional[Text] = None
     note: Optional[Text] = None
+    # the form is used for periods whose last day falls within these (a circular's effective date)
+    valid_from: Optional[dt.date] = None
+    valid_to: Optional[dt.date] = None
 
     @model_validator(mode="after")
     def _rows(self) -> "TableDef":
+        if self.valid_from and self.valid_to and self.valid_from > self.valid_to:
+            raise ValueError(f"bảng «{self.code}»: valid_from sau valid_to")
         if bool(self.rows) == bool(self.open_rows):
             raise ValueError(f"bảng «{self.code}» phải có hoặc rows (dòng cố định) hoặc open_rows (số dòng mở), không cả hai")
         codes = {c.code for c in self.columns}
@@ -258,6 +264,14 @@ class TableDef(Model):
     @property
     def fixed(self) -> bool:
         return bool(self.rows)
+
+    def applies(self, day: dt.date) -> bool:
+        """Whether this form is the one for a period ending on ``day``."""
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
+
+    @property
+    def dated(self) -> bool:
+        return self.valid_from is not None or self.valid_to is not None
 
 
 class Ratio(Model):
@@ -389,6 +403,7 @@ class Profile(Model):
     sections: list[Section] = []
     fields: list[FieldDef] = []  # each names its section with `section`
     table_columns: list[dict] = []  # {table, after, column}
+    forms: Optional[list[Code]] = None  # the official forms (tables) this province uses, instead of the default
     rules: list[Rule] = []
     ratios: list[Ratio] = []
     deadline_working_days: Optional[int] = None
@@ -429,6 +444,8 @@ class ReportDefinition(Model):
     sections: list[Section]
     lists: list[ListDef] = []
     tables: list[TableDef] = []
+    # the official forms (table codes) a template carries; a profile chooses its own; None: every table
+    forms: Optional[list[Code]] = None
     ratios: list[Ratio] = []
     rules: list[Rule] = []
     instructions: list[Text] = []
@@ -487,6 +504,37 @@ class ReportDefinition(Model):
         that straddles a change; other checks read ``.levels``, ``.receivers``, ``.code_list``."""
         day = getattr(when, "end", when)
         return next((era for era in self.level_eras if era.holds(day)), None)
+
+    def for_period(self, when: "dt.date | object | None") -> "ReportDefinition":
+        """This definition with the forms in force for a period (its last day decides) or a day.
+
+        A form (table) with ``valid_from`` / ``valid_to`` is kept only for periods ending within
+        them; its sheet and the rules over it go with it. With every form in force this is the
+        definition itself, so templates, caches and digests stay as they were."""
+        day = getattr(when, "end", when)
+        if day is None or not any(t.dated for t in self.tables):
+            return self
+        keep = tuple(t.code for t in self.tables if t.applies(day))
+        if len(keep) == len(self.tables):
+            return self
+        return per_object(self, "forms:" + ",".join(keep), lambda: self.with_forms(keep))
+
+    def with_forms(self, codes: "tuple[str, ...] | list[str]") -> "ReportDefinition":
+        """A copy carrying only the tables ``codes`` (their sheets, and the rules that use no other table)."""
+        keep = [t for t in self.tables if t.code in codes]
+        kept = {t.code for t in keep}
+        dropped = {t.code for t in self.tables} - kept
+        if not dropped:
+            return self
+        sheets = {t.sheet for t in keep}
+        dropped_sheets = {t.sheet for t in self.tables if t.code in dropped} - sheets
+        rules = [r for r in self.rules if not (_rule_tables(r) & dropped)]
+        source = self.source_hash
+        if source:  # its own digest: its own template in the cache, its own locked structure
+            source = hashlib.sha256(f"{source}~{'+'.join(sorted(kept))}".encode()).hexdigest()[:16]
+        return self.model_copy(update={
+            "tables": keep, "sheets": [s for s in self.sheets if s.code not in dropped_sheets], "rules": rules,
+            "forms": [t.code for t in keep], "source_hash": source})
 
     def rules_for(self, level: str | None = None) -> list[Rule]:
         """Rules that apply to this definition's profile and, when given, the unit's level."""
@@ -547,10 +595,37 @@ class ReportDefinition(Model):
                 raise ValueError(f"tỷ lệ «{ratio.code}»: typed «{ratio.typed}» phải là một trường kiểu percent")
         _unique([r.id for r in self.rules], "mã luật kiểm tra")
         _check_eras(self.level_eras)
+        _check_forms(self, fields, tables)
         _check_versions(self, fields)
         for rule in self.rules:
             _check_rule(rule, fields, tables, lists)
         return self
+
+
+def _rule_tables(rule: Rule) -> set[str]:
+    """The tables a rule reads: its own (per-row rules) and those its expressions sum."""
+    found = {rule.table} if rule.table else set()
+    if rule.check is None and not rule.table:
+        for side in (rule.left, rule.right):
+            found |= {t for t, _c in expr.column_refs(expr.parse(side))}
+    return found
+
+
+def _check_forms(definition: "ReportDefinition", fields: dict, tables: dict) -> None:
+    """``forms`` names tables; a computed field or ratio uses only tables every period of the
+    template has (a form in ``forms`` without dates), so no formula points at a missing form."""
+    if definition.forms is not None:
+        unknown = sorted(set(definition.forms) - set(tables))
+        if unknown:
+            raise ValueError(f"forms: bảng không tồn tại: {', '.join(unknown)}")
+        _unique(list(definition.forms), "forms")
+    steady = {code for code, t in tables.items() if not t.dated and (definition.forms is None or code in definition.forms)}
+    formulas = [(f"trường «{f.code}»", f.formula) for f in fields.values() if f.formula]
+    formulas += [(f"tỷ lệ «{r.code}»", side) for r in definition.ratios for side in (r.numerator, r.denominator)]
+    for where, text in formulas:
+        bad = sorted({t for t, _c in expr.column_refs(expr.parse(text))} - steady)
+        if bad:
+            raise ValueError(f"{where}: dùng bảng «{bad[0]}» không có ở mọi kỳ của mẫu (forms, valid_from/valid_to)")
 
 
 def _check_eras(eras: list[LevelEra]) -> None:

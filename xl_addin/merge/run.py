@@ -218,6 +218,7 @@ def run_merge(folder: Path, output: Path | None = None, units_path: Path | None 
         if not periods:
             raise CchcError("merge_no_period")
         period = parse_period(periods.most_common(1)[0][0], definition)
+    definition = definition.for_period(period)  # the summary carries the forms of the merged period
     if period.straddles_reorganisation:
         # a period across the change (Q3-2025, 9T-2025, N-2025) merges the new units' reports;
         # a district-era unit or a district summary among them cannot be added to those

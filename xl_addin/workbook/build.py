@@ -276,6 +276,7 @@ def build_unit_workbooks(definition: ReportDefinition, units: Iterable[Unit], pe
                          previous_dir: Path | None = None,
                          progress: Callable[[Unit], None] | None = None) -> list[BuildResult]:
     units = list(units)
+    definition = definition.for_period(period)  # the forms in force for the period
     refused = units_out_of_era(definition, units, period)
     if refused:
         raise CchcError("build_units_out_of_era", period=period.code, start=f"{period.start:%d/%m/%Y}",

@@ -541,6 +541,18 @@ def _meta_text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
+def _meta_day(value: Any) -> dt.date | None:
+    """The last day of a workbook's period as its meta sheet holds it (ISO text); None if unreadable."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value or "").strip()[:10])
+    except ValueError:
+        return None
+
+
 def resolve_template(meta: dict[str, Any], path: Path | str) -> tuple[ReportDefinition, TemplateVersion | None]:
     """The definition a workbook's meta sheet names, and its past version when it is an older one.
 
@@ -563,6 +575,7 @@ def resolve_template(meta: dict[str, Any], path: Path | str) -> tuple[ReportDefi
         if exc.code in ("definition_missing", "profile_unknown"):
             raise unknown from None
         raise
+    definition = definition.for_period(_meta_day(meta.get("period_to")))  # the forms of the workbook's period
     if version == definition.version:
         return definition, None
     try:
