@@ -119,7 +119,8 @@ def build(
 def fields(
     as_json: bool = typer.Option(False, "--json", help="In dạng JSON"),
     profile: Optional[str] = typer.Option(None, "--profile", help="Hồ sơ tỉnh"),
-    period: Optional[str] = typer.Option(None, "--period", help="Kỳ báo cáo (các biểu theo kỳ; mặc định: biểu đang áp dụng hôm nay)"),
+    period: Optional[str] = typer.Option(None, "--period",
+                                         help="Kỳ báo cáo (các biểu theo kỳ; mặc định: biểu đang áp dụng hôm nay)"),
     template: str = typer.Option("cchc", "--template", help="Mã mẫu báo cáo"),
 ) -> None:
     """Từ điển trường: mã, nhãn, trang, ô, kiểu, đơn vị tính, mục."""

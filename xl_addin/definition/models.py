@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import re
 import unicodedata
 from decimal import Decimal
@@ -244,8 +245,8 @@ class TableDef(Model):
     total_row: Optional[Text] = None
     note: Optional[Text] = None
     # the form is used for periods whose last day falls within these (a circular's effective date)
-    valid_from: Optional[dt.date] = None
-    valid_to: Optional[dt.date] = None
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
 
     @model_validator(mode="after")
     def _rows(self) -> "TableDef":
@@ -325,7 +326,7 @@ class Rule(Model):
     column: Optional[Code] = None
     field: Optional[Code] = None
     type_column: Optional[Code] = None
-    date_column: Optional[Code] = None  # unique: the value is unique per year of this date column
+    date_column: Code | None = None  # unique: the value is unique per year of this date column
 
     @model_validator(mode="after")
     def _shape(self) -> "Rule":
@@ -372,25 +373,26 @@ class LevelEra(Model):
 
     code: Code
     label: Text
-    start: Optional[dt.date] = PField(default=None, alias="from")
-    end: Optional[dt.date] = PField(default=None, alias="until")
+    start: dt.date | None = PField(default=None, alias="from")
+    end: dt.date | None = PField(default=None, alias="until")
     code_list: str
     levels: list[Level]
     receivers: dict[Level, Level] = {}  # level -> the level its reports go to
 
     @model_validator(mode="after")
-    def _consistent(self) -> "LevelEra":
+    def _consistent(self) -> LevelEra:
         if self.start and self.end and self.start > self.end:
             raise ValueError(f"giai đoạn «{self.code}»: from sau until")
         for level, receiver in self.receivers.items():
             if level not in self.levels or receiver not in self.levels:
-                raise ValueError(f"giai đoạn «{self.code}»: receivers dùng cấp không có trong levels ({level} → {receiver})")
+                raise ValueError(f"giai đoạn «{self.code}»: receivers dùng cấp không có trong levels "
+                                 f"({level} → {receiver})")
         return self
 
     def holds(self, day: dt.date) -> bool:
         return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
 
-    def receiver(self, level: str) -> Optional[str]:
+    def receiver(self, level: str) -> str | None:
         """The level a unit of ``level`` reports to in this era (None: nobody above it in the list)."""
         return self.receivers.get(level)
 
@@ -403,7 +405,7 @@ class Profile(Model):
     sections: list[Section] = []
     fields: list[FieldDef] = []  # each names its section with `section`
     table_columns: list[dict] = []  # {table, after, column}
-    forms: Optional[list[Code]] = None  # the official forms (tables) this province uses, instead of the default
+    forms: list[Code] | None = None  # the official forms (tables) this province uses, instead of the default
     rules: list[Rule] = []
     ratios: list[Ratio] = []
     deadline_working_days: Optional[int] = None
@@ -445,7 +447,7 @@ class ReportDefinition(Model):
     lists: list[ListDef] = []
     tables: list[TableDef] = []
     # the official forms (table codes) a template carries; a profile chooses its own; None: every table
-    forms: Optional[list[Code]] = None
+    forms: list[Code] | None = None
     ratios: list[Ratio] = []
     rules: list[Rule] = []
     instructions: list[Text] = []
@@ -496,7 +498,7 @@ class ReportDefinition(Model):
                 return past
         return None
 
-    def level_era(self, when: "dt.date | object") -> Optional[LevelEra]:
+    def level_era(self, when: dt.date | object) -> LevelEra | None:
         """The levels, receivers and code list in force for a period (its last day decides) or a day.
 
         The one accessor for "who exists and who reports to whom" at a time: ``build`` refuses
@@ -505,7 +507,7 @@ class ReportDefinition(Model):
         day = getattr(when, "end", when)
         return next((era for era in self.level_eras if era.holds(day)), None)
 
-    def for_period(self, when: "dt.date | object | None") -> "ReportDefinition":
+    def for_period(self, when: dt.date | object | None) -> ReportDefinition:
         """This definition with the forms in force for a period (its last day decides) or a day.
 
         A form (table) with ``valid_from`` / ``valid_to`` is kept only for periods ending within
@@ -519,7 +521,7 @@ class ReportDefinition(Model):
             return self
         return per_object(self, "forms:" + ",".join(keep), lambda: self.with_forms(keep))
 
-    def with_forms(self, codes: "tuple[str, ...] | list[str]") -> "ReportDefinition":
+    def with_forms(self, codes: tuple[str, ...] | list[str]) -> ReportDefinition:
         """A copy carrying only the tables ``codes`` (their sheets, and the rules that use no other table)."""
         keep = [t for t in self.tables if t.code in codes]
         kept = {t.code for t in keep}
@@ -611,7 +613,7 @@ def _rule_tables(rule: Rule) -> set[str]:
     return found
 
 
-def _check_forms(definition: "ReportDefinition", fields: dict, tables: dict) -> None:
+def _check_forms(definition: ReportDefinition, fields: dict, tables: dict) -> None:
     """``forms`` names tables; a computed field or ratio uses only tables every period of the
     template has (a form in ``forms`` without dates), so no formula points at a missing form."""
     if definition.forms is not None:
@@ -619,20 +621,23 @@ def _check_forms(definition: "ReportDefinition", fields: dict, tables: dict) -> 
         if unknown:
             raise ValueError(f"forms: bảng không tồn tại: {', '.join(unknown)}")
         _unique(list(definition.forms), "forms")
-    steady = {code for code, t in tables.items() if not t.dated and (definition.forms is None or code in definition.forms)}
+    steady = {code for code, t in tables.items()
+              if not t.dated and (definition.forms is None or code in definition.forms)}
     formulas = [(f"trường «{f.code}»", f.formula) for f in fields.values() if f.formula]
     formulas += [(f"tỷ lệ «{r.code}»", side) for r in definition.ratios for side in (r.numerator, r.denominator)]
     for where, text in formulas:
         bad = sorted({t for t, _c in expr.column_refs(expr.parse(text))} - steady)
         if bad:
-            raise ValueError(f"{where}: dùng bảng «{bad[0]}» không có ở mọi kỳ của mẫu (forms, valid_from/valid_to)")
+            raise ValueError(f"{where}: dùng bảng «{bad[0]}» không có ở mọi kỳ của mẫu "
+                             "(forms, valid_from/valid_to)")
 
 
 def _check_eras(eras: list[LevelEra]) -> None:
     _unique([e.code for e in eras], "giai đoạn (level_eras)")
-    for before, after in zip(eras, eras[1:]):
+    for before, after in itertools.pairwise(eras):
         if before.end is None or after.start is None or after.start <= before.end:
-            raise ValueError(f"giai đoạn «{after.code}» phải bắt đầu sau khi «{before.code}» kết thúc (theo thứ tự thời gian)")
+            raise ValueError(f"giai đoạn «{after.code}» phải bắt đầu sau khi «{before.code}» kết thúc "
+                             "(theo thứ tự thời gian)")
 
 
 def _check_versions(definition: "ReportDefinition", fields: dict) -> None:

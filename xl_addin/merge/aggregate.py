@@ -61,27 +61,33 @@ def unit_rows(definition: ReportDefinition, sub: Submission) -> list[dict]:
     return [row]
 
 
-def _suspect_by_field(subs: list[Submission]) -> dict[int, set[str]]:
-    """The fields each submission typed implausibly (or, for a lower-level summary, whose total
-    already held such a value)."""
+def _suspect_totals(definition: ReportDefinition, subs: list[Submission]) -> dict[str, list[str]]:
+    """Field code -> the units whose implausible value (``value_implausible``, or a lower-level
+    summary's ``value_implausible_units``) goes into the total of that field."""
     from ..workbook.reader import IMPLAUSIBLE
 
-    return {id(s): {code for f in s.findings if f.get("rule") in IMPLAUSIBLE for code in f.get("fields") or ()}
-            for s in subs}
+    out: dict[str, list[str]] = {}
+    for s in subs:
+        for f in s.findings:
+            if f.get("rule") not in IMPLAUSIBLE:
+                continue
+            for code in f.get("fields") or ():
+                field_def = definition.field_map().get(code)
+                if field_def is not None and field_def.aggregate in ("sum", "max", "same") \
+                        and s.values.get(code) is not None and str(s.unit.get("name")) not in out.get(code, []):
+                    out.setdefault(code, []).append(str(s.unit.get("name")))
+    return out
 
 
 def aggregate(definition: ReportDefinition, subs: list[Submission]) -> Aggregate:
     layout = compute_layout(definition)
     agg = Aggregate()
     fmap = definition.field_map()
-    suspect = _suspect_by_field(subs)
+    agg.suspect = _suspect_totals(definition, subs)
     for code, f in fmap.items():
         if not f.is_input or f.aggregate == "none":
             continue
         contributions = [(s, s.values.get(code)) for s in subs if s.values.get(code) is not None]
-        names = [str(s.unit.get("name")) for s, _v in contributions if code in suspect.get(id(s), ())]
-        if names and f.aggregate in ("sum", "max", "same"):
-            agg.suspect[code] = names
         values = [v for _s, v in contributions]
         if not values:
             agg.values[code] = None

@@ -155,6 +155,19 @@ def _receiver(units: list[Unit] | None, receiver_code: str | None, subs: list[Su
     return Unit(code, f"Đơn vị tổng hợp {code}" if receiver_code else "Đơn vị tổng hợp", "tinh"), []
 
 
+def _check_straddle(readable: list[Submission], definition: ReportDefinition, period: Period,
+                    units: list[Unit] | None) -> None:
+    """A period across the change (Q3-2025, 9T-2025, N-2025) merges the new units' reports; a
+    district-era unit or a district summary among them cannot be added to those."""
+    if not period.straddles_reorganisation:
+        return
+    old = [s.rel for s in readable
+           if s.period.get("code") == period.code and _of_earlier_era(s, definition, period, units)]
+    if old:
+        raise CchcError("merge_straddles_reorganisation", period=period.code, start=f"{period.start:%d/%m/%Y}",
+                        end=f"{period.end:%d/%m/%Y}", files=", ".join(old[:5]) + (" …" if len(old) > 5 else ""))
+
+
 def _of_earlier_era(sub: Submission, definition: ReportDefinition, period: Period, units: list[Unit] | None) -> bool:
     """A file of a unit (or a summary by a unit) that belongs to the era before ``period``'s: a level
     the era does not have (a district, its summary, a district department), a parent of such a
@@ -219,13 +232,7 @@ def run_merge(folder: Path, output: Path | None = None, units_path: Path | None 
             raise CchcError("merge_no_period")
         period = parse_period(periods.most_common(1)[0][0], definition)
     definition = definition.for_period(period)  # the summary carries the forms of the merged period
-    if period.straddles_reorganisation:
-        # a period across the change (Q3-2025, 9T-2025, N-2025) merges the new units' reports;
-        # a district-era unit or a district summary among them cannot be added to those
-        old = [s.rel for s in readable if s.period.get("code") == period.code and _of_earlier_era(s, definition, period, units)]
-        if old:
-            raise CchcError("merge_straddles_reorganisation", period=period.code, start=f"{period.start:%d/%m/%Y}",
-                            end=f"{period.end:%d/%m/%Y}", files=", ".join(old[:5]) + (" …" if len(old) > 5 else ""))
+    _check_straddle(readable, definition, period, units)
     receiver, expected = _receiver(units, receiver_code, readable)
     days = definition.deadline_working_days
     result = MergeResult(definition, period, receiver, deadline or submission_deadline(period, days),

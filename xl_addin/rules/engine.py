@@ -182,9 +182,9 @@ class Validator:
         if row_label is None and self.is_date(left_node) and self.is_date(right_node):
             # two dates: told as dates, the gap in days
             message = render("finding_date_rule", name=rule.name, left=left_label.lower(),
-                             left_value=_fmt(self.data.values.get(left_node.code)), op=ui("date_operators")[rule.operator],
-                             right=right_label.lower(), right_value=_fmt(self.data.values.get(right_node.code)),
-                             days=_fmt(abs(gap)))
+                             left_value=_fmt(self.data.values.get(left_node.code)),
+                             op=ui("date_operators")[rule.operator], right=right_label.lower(),
+                             right_value=_fmt(self.data.values.get(right_node.code)), days=_fmt(abs(gap)))
         else:
             gap_text = f"; chênh lệch {_fmt(gap)}" if rule.operator in ("==", "<=", ">=", "<", ">") else ""
             params = dict(name=rule.name, left=left_label, left_value=_fmt(left), op=_OP_TEXT[rule.operator],
@@ -255,7 +255,7 @@ class Validator:
             type_col = next(c for c in lst.columns if c.code == rule.type_column)
             options = {o.code: o for o in self.definition.choice_list(type_col.choices).options}
         symbols = {_plain(o.symbol) for o in options.values() if o.symbol}
-        for row, r in zip(rows, positions):
+        for row, r in zip(rows, positions, strict=True):
             cell = f"{block.sheet}!{a1(r, block.columns[rule.column])}"
             label_number = row.get("so_ky_hieu") or row.get(lst.key_column.code) or f"dòng {r}"
             if rule.check in ("date_not_after", "date_not_before"):
@@ -309,7 +309,7 @@ class Validator:
         (document numbers start again each year)."""
         seen: dict[tuple, list[int]] = {}
         shown: dict[tuple, str] = {}
-        for row, r in zip(rows, positions):
+        for row, r in zip(rows, positions, strict=True):
             value = row.get(rule.column)
             if value is None or (isinstance(value, str) and not value.strip()):
                 continue
