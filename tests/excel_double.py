@@ -868,6 +868,10 @@ class ComRange:
     def VerticalAlignment(self, value: int) -> None:  # noqa: N802
         self._align("vertical", _V_ALIGN[value])
 
+    @property
+    def Borders(self) -> Borders:  # noqa: N802
+        return Borders(self)
+
     def BorderAround(self, LineStyle: int = 1, Weight: int = 2, ColorIndex: Any = None,  # noqa: N802, N803
                      Color: int | None = None) -> None:  # noqa: N803
         side = Side(style=_WEIGHT[Weight], color="FF" + _bgr_to_rgb(Color or 0))
@@ -932,6 +936,21 @@ class ComRange:
         cell.comment = XlComment(Text or "", self._excel.user, width=320, height=140)
         self._sheet._book.Saved = False
         return Comment(self, cell)
+
+
+class Borders:
+    """``Range.Borders``: setting LineStyle or Weight draws every edge and inside line of the range."""
+
+    def __init__(self, rng: ComRange) -> None:
+        self._rng = rng
+
+    def _draw(self, style: str | None, action: str) -> None:
+        side = Side(style=style, color="FF000000") if style else Side()
+        self._rng._format("cells", action, lambda cell: setattr(cell, "border", Border(left=side, right=side,
+                                                                                    top=side, bottom=side)))
+
+    LineStyle = property(lambda self: None, lambda self, v: self._draw("thin" if v == 1 else None, "Borders.LineStyle"))
+    Weight = property(lambda self: None, lambda self, v: self._draw(_WEIGHT[v], "Borders.Weight"))
 
 
 def _rgb_to_bgr(rgb: str) -> int:

@@ -14,7 +14,7 @@ import io
 from pathlib import Path
 
 from ..workbook.build import write_atomic
-from . import metrics
+from .. import metrics
 from .model import Report
 from .text import kinh_gui_lines
 

@@ -29,9 +29,9 @@ from openpyxl.utils import get_column_letter
 from ..errors import CchcError
 from ..ui import ui
 from ..workbook.layout import META_KEYS, META_SHEET
-from ..workbook.port import WorkbookPort
+from ..workbook.port import WorkbookPort, activate, com_page_setup, ranges
 from ..workbook.reader import WorkbookData, read_meta_grid
-from . import metrics
+from .. import metrics
 from .model import Report
 from .text import kinh_gui_lines
 
@@ -390,6 +390,7 @@ def write_report_sheet(port: WorkbookPort, data: WorkbookData, report: Report, f
         port.write_cells(META_SHEET, {f"B{data.layout.meta_rows['report_digest']}": digest})
     finally:
         port.protect([META_SHEET])
+    activate(port, name)
     return digest
 
 
@@ -479,19 +480,6 @@ def _noi_nhan_rich(text: str):
     return _two_styles(text, "noi_nhan_label", "noi_nhan")
 
 
-def _ranges(refs: list[str], limit: int = 240) -> list[str]:
-    """Union addresses ("A1:G1,A3:G3") short enough for one Excel call each."""
-    out, current = [], ""
-    for ref in refs:
-        if current and len(current) + len(ref) + 1 > limit:
-            out.append(current)
-            current = ""
-        current = f"{current},{ref}" if current else ref
-    if current:
-        out.append(current)
-    return out
-
-
 def _format_xlwings(port: Any, name: str, layout: SheetLayout) -> None:
     """A few grouped formatting calls on a live book; values are already written either way."""
     book = getattr(port, "book", None)
@@ -519,7 +507,7 @@ def _format_xlwings(port: Any, name: str, layout: SheetLayout) -> None:
 
         def groups(refs: list[str]) -> list[str]:
             # COM takes union addresses ("A1:G1,A3:G3"); the remote engine one area per call
-            return _ranges(refs) if com else refs
+            return ranges(refs) if com else refs
 
         for address in groups(bold):
             sheet.range(address).font.bold = True
@@ -531,12 +519,9 @@ def _format_xlwings(port: Any, name: str, layout: SheetLayout) -> None:
             for address in groups(refs):
                 sheet.range(address).row_height = height
                 port.calls += 1
-        if com:  # page setup has no xlwings API: COM only (docs/windows-smoke-test.md)
-            setup = api.PageSetup
-            setup.PaperSize = 9
-            setup.Orientation = 1
-            setup.PrintArea = f"$A$1:${get_column_letter(layout.ncols)}${n}"
-            port.calls += 1
+        if com:  # page setup has no xlwings API: COM only, one property at a time (no printer: refused)
+            port.calls += com_page_setup(sheet, [("PaperSize", 9), ("Orientation", 1),
+                                                 ("PrintArea", f"$A$1:${get_column_letter(layout.ncols)}${n}")])
     except Exception:  # formatting is a nicety on a live book; never lose the written values over it
         log.warning("định dạng trang Báo cáo qua xlwings không đầy đủ", exc_info=True)
 

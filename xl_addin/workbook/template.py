@@ -25,7 +25,7 @@ from ..definition import expr
 from ..definition.models import Column, FieldDef, ReportDefinition
 from .layout import (F_CODE, F_HELP, F_LABEL, F_NUM, F_UNIT, F_VALUE, FIELDS_HEADER_ROW, LISTS_SHEET, META_SHEET,
                      Layout, a1, compute_layout, quote_sheet)
-from .protection import PASSWORD
+from .protection import PASSWORD, protect_sheet
 
 FONT = "Times New Roman"
 INPUT_FILL = PatternFill("solid", fgColor="FFFFF2CC")
@@ -146,10 +146,7 @@ class _Validations:
 
 # --------------------------------------------------------------------------- sheets
 def _protect(ws: Worksheet) -> None:
-    ws.protection.set_password(PASSWORD)
-    ws.protection.sheet = True
-    ws.protection.formatColumns = False  # clerks may widen columns and rows
-    ws.protection.formatRows = False
+    protect_sheet(ws)  # clerks may widen columns and rows; the add-in re-protects the same way
 
 
 def _page_setup(ws: Worksheet, landscape: bool, title_rows: str | None = None) -> None:

@@ -1,4 +1,4 @@
-"""How much room a line of Times New Roman takes: for row heights of the Báo cáo sheet.
+"""How much room a line of Times New Roman takes: row heights of the sheets the tool writes.
 
 Excel and LibreOffice never grow a merged, wrapped cell to fit its text, so the writer sets
 every row's height itself. Widths are the advance widths of Times New Roman (identical to
