@@ -32,7 +32,8 @@ def _check(key: str, ok: bool, detail: str) -> dict:
     return {"check": key, "ok": ok, "label": ui(f"diagnostics.{key}"), "detail": detail}
 
 
-def run_checks(port: Any = None) -> list[dict]:
+def run_checks(port: Any = None, app: Any = None) -> list[dict]:
+    """Every check; ``app`` is the Excel to read the regional settings from (the workbook's when None)."""
     import xlwings as xw
 
     checks = [_check("interpreter", True, f"{sys.executable} (Python {sys.version.split()[0]})")]
@@ -74,22 +75,51 @@ def run_checks(port: Any = None) -> list[dict]:
         exists = os.path.exists(path)
         text = ui("diagnostics.path_ok" if exists else "diagnostics.path_bad").format(path=path)
         checks.append(_check("path", exists, text))
-    checks.append(separators(book))
+    api = _excel(book, app)
+    checks.append(separators(api))
+    checks.append(date_order(api))
     return checks
 
 
-def separators(book: Any) -> dict:
-    """Excel's decimal and thousands separators (COM only; xlDecimalSeparator = 3, xlThousandsSeparator = 4)."""
+# Excel's XlApplicationInternational indexes (1-based in Excel; pywin32 returns the array as a 0-based tuple)
+XL_DECIMAL_SEPARATOR, XL_THOUSANDS_SEPARATOR, XL_DATE_ORDER = 3, 4, 32
+
+
+def _excel(book: Any, app: Any) -> Any:
+    """Excel's Application COM object, or None (not in Excel, or the remote engine)."""
     try:
-        api = book.app.api if book is not None else None
+        api = app.api if app is not None else (book.app.api if book is not None else None)
     except (AttributeError, NotImplementedError):  # the remote engine has no COM object
-        api = None
-    if api is None or isinstance(api, (dict, list)):
+        return None
+    return None if api is None or isinstance(api, (dict, list)) else api
+
+
+def international(api: Any, index: int) -> Any:
+    """``Application.International(index)``: pywin32 exposes the property as the whole array (a tuple,
+    0-based) and calling it fails, so the array is indexed."""
+    values = api.International
+    return values[index - 1]
+
+
+def separators(api: Any) -> dict:
+    """The decimal and thousands separators Excel uses for typing, and what they mean for the clerk."""
+    if api is None:
         return _check("separators", True, ui("diagnostics.separators_unknown"))
     if api.UseSystemSeparators:
-        decimal, thousands = api.International(3), api.International(4)
+        decimal, thousands = international(api, XL_DECIMAL_SEPARATOR), international(api, XL_THOUSANDS_SEPARATOR)
     else:
         decimal, thousands = api.DecimalSeparator, api.ThousandsSeparator
-    ok = decimal == "," and thousands == "."
-    key = "diagnostics.separators_ok" if ok else "diagnostics.separators_bad"
-    return _check("separators", ok, ui(key).format(decimal=decimal, thousands=thousands))
+    key = {(",", "."): "diagnostics.separators_vi", (".", ","): "diagnostics.separators_en"}.get(
+        (decimal, thousands), "diagnostics.separators_other")
+    return _check("separators", True, ui(key).format(decimal=decimal, thousands=thousands))
+
+
+def date_order(api: Any) -> dict:
+    """The order Excel reads a typed date in (xlDateOrder: 0 month-day-year, 1 day-month-year, 2 year-month-day)."""
+    if api is None:
+        return _check("date_order", True, ui("diagnostics.separators_unknown"))
+    order = international(api, XL_DATE_ORDER)
+    key = {0: "mdy", 1: "dmy", 2: "ymd"}.get(int(order) if isinstance(order, (int, float)) else -1)
+    if key is None:
+        return _check("date_order", False, ui("diagnostics.date_order_unknown").format(order=order))
+    return _check("date_order", True, ui(f"diagnostics.date_order_{key}"))

@@ -3,7 +3,9 @@
 Each entry point takes an optional ``book`` (an xlwings Book, or any workbook port for
 tests and the command line) and falls back to ``xw.Book.caller()``. The functions carry the
 CLI verbs' names. Errors reach the clerk as a Vietnamese message box, never a traceback;
-details go to the log file.
+details go to the log file. Every message box goes through ``_alert`` and every yes/no
+question through ``_confirm``: to the workbook's Excel, or to the active Excel when there is no
+workbook (Tổng hợp thư mục, Kiểm tra cài đặt), and to the log only without a screen.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ import contextlib
 import logging
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from .errors import CchcError, log_exception, render
 
@@ -41,13 +44,68 @@ def _caller():
     return xw.Book.caller()
 
 
-def _alert(port: Any, text: str, title: str = "CCHC") -> None:
+def _active_app():
+    """The Excel the button was clicked in (COM: ``xw.apps.active``); None without one."""
+    try:
+        import xlwings as xw
+
+        return xw.apps.active
+    except Exception:  # no Excel (the command line, tests, Linux)
+        return None
+
+
+def _open(book: Any, action: str):
+    """The port of ``book`` (the workbook the button was clicked in when None), or None after telling
+    the clerk there is no workbook (the add-in's VBA checks first; this is the Python side's net)."""
+    try:
+        return _port(book if book is not None else _caller())
+    except Exception:
+        _log_exception(f"{action}: no workbook")
+        missing = CchcError("ribbon_no_workbook")
+        _alert(None, f"{missing.message}\n\n{missing.action}")
+        return None
+
+
+def _optional_port(book: Any):
+    """For buttons that work without a workbook: the port of ``book`` or of the caller, else None."""
+    if book is not None:
+        return _port(book)
+    try:
+        return _port(_caller())
+    except Exception:  # no workbook open, or not started from Excel
+        return None
+
+
+def _app_of(port: Any):
+    """Where a message box goes: the workbook's Excel; the active Excel when there is no workbook."""
     book = getattr(port, "book", None)
     app = getattr(book, "app", None)
     if app is not None and hasattr(app, "alert"):
-        app.alert(text, title=title)
-    else:
+        return app
+    if port is None:
+        return _active_app()
+    return None
+
+
+def _alert(port: Any, text: str, title: str = "CCHC") -> None:
+    """Every message box of the add-in."""
+    app = _app_of(port)
+    if app is None:
         log.warning(text)
+        return
+    app.alert(text, title=title)
+
+
+def _confirm(port: Any, question: str) -> bool:
+    """Every yes/no question of the add-in; without a screen (files, tests) the answer is no (use force)."""
+    app = _app_of(port)
+    if app is None:
+        return False
+    try:
+        answer = app.alert(question, title="CCHC", buttons="yes_no")
+    except (NotImplementedError, TypeError):
+        return False
+    return answer == "yes"
 
 
 def _quiet_app(port: Any):
@@ -87,8 +145,10 @@ def validate(book: Any = None) -> list:
     from .rules.sheets import apply_validation
     from .workbook.reader import read_port
 
-    port = _port(book or _caller())
+    port = _open(book, "validate")
     findings: list = []
+    if port is None:
+        return findings
     with _guard(port, "validate"):
         data = read_port(port)
         findings = run(data)
@@ -102,8 +162,10 @@ def ratios(book: Any = None) -> dict:
     from .rules.sheets import apply_ratios
     from .workbook.reader import read_port
 
-    port = _port(book or _caller())
+    port = _open(book, "ratios")
     results: dict = {}
+    if port is None:
+        return results
     with _guard(port, "ratios"):
         data = read_port(port)
         results = compute_ratios(data)
@@ -112,30 +174,45 @@ def ratios(book: Any = None) -> dict:
 
 
 def export(book: Any = None) -> str | None:
-    """Xuất file nộp: marks removed, stamps written, a clean copy saved beside the workbook."""
-    from .rules.export import export_name, prepare_export
+    """Xuất file nộp: a clean copy saved beside the workbook; the open workbook keeps its marks and
+    Kiểm tra sheet, and only its meta sheet records the export (time, submission counter)."""
+    from .rules.export import clean_file, export_target, plan_export, record_export
+    from .workbook.reader import read_port
 
-    port = _port(book or _caller())
+    port = _open(book, "export")
     saved: str | None = None
+    if port is None:
+        return saved
     with _guard(port, "export"):
-        data, info = prepare_export(port)
-        saved = save_copy(port, export_name(data))
-        _alert(port, render("export_done", file=saved, **info))
+        data = read_port(port)
+        plan = plan_export(data)
+        own = _own_path(port)
+        target = export_target(own.parent, data, own)
+        with tempfile.TemporaryDirectory(prefix="cchc-export-") as tmp:
+            copy = Path(tmp) / target.name
+            save_copy(port, copy)
+            clean_file(copy, target, data, plan)
+        record_export(port, data, plan)
+        saved = str(target)
+        _alert(port, render("export_done", file=saved, **plan.info()))
     return saved
 
 
-def save_copy(port: Any, name: str) -> str:
-    """Save a copy next to the workbook (COM: SaveCopyAs; files: the openpyxl adapter's save)."""
+def _own_path(port: Any) -> Path:
+    if hasattr(port, "path"):
+        return Path(port.path)
+    try:
+        return Path(port.book.fullname)
+    except (AttributeError, NotImplementedError):
+        raise CchcError("com_only", action="Lưu bản sao (SaveCopyAs)") from None
+
+
+def save_copy(port: Any, target: Path) -> Path:
+    """The open workbook as it is, saved to ``target`` (COM: SaveCopyAs; files: the openpyxl adapter's save)."""
     if hasattr(port, "save") and hasattr(port, "path"):
-        target = Path(port.path).with_name(name)
-        if target.resolve() == Path(port.path).resolve():
-            target = target.with_name(Path(name).stem + "_nop.xlsx")
-        return str(port.save(target))
-    book = port.book
-    folder = Path(book.fullname).parent
-    target = folder / name
-    com_save_copy(book, target)
-    return str(target)
+        return port.save(target)
+    com_save_copy(port.book, target)
+    return target
 
 
 def com_save_copy(book: Any, target: Path) -> None:
@@ -147,27 +224,42 @@ def com_save_copy(book: Any, target: Path) -> None:
 
 
 def merge(book: Any = None, folder: str | Path | None = None) -> str | None:
-    """Tổng hợp thư mục: ask for the folder, merge it, write the summary as a new workbook and open it."""
+    """Tổng hợp thư mục: ask for the folder, merge it, write the summary as a new workbook and open it.
+
+    Works with no workbook open: every message goes to the active Excel."""
     from .merge.run import run_merge
 
-    port = _port(book) if book is not None else None
+    port = _optional_port(book)
     target = None
     with _guard(port, "merge"):
-        chosen = Path(folder) if folder else com_pick_folder()
+        chosen = Path(folder) if folder else com_pick_folder(_app_of(port))
         if chosen is None:
             return None
         result = run_merge(chosen, output=chosen.parent)
         target = str(result.output)
         if folder is None:
             com_open_book(result.output)
+        _alert(port, merge_message(result))
     return target
 
 
-def com_pick_folder() -> Path | None:
-    """Windows/COM only: Excel's folder picker (msoFileDialogFolderPicker = 4)."""
-    import xlwings as xw
+def merge_message(result: Any) -> str:
+    """What the specialist sees after a merge: counts, where the summary is, why files were turned away."""
+    lines = [render("ribbon_merge_done", file=result.output, merged=len(result.merged),
+                    rejected=len(result.rejected), skipped=len(result.skipped))]
+    turned_away = [*result.rejected, *result.skipped]
+    lines += [f"✗ {s.reason}" for s in turned_away[:10]]
+    if len(turned_away) > 10:
+        lines.append(render("ribbon_merge_more", count=len(turned_away) - 10))
+    return "\n".join(lines)
 
-    app = xw.apps.active
+
+def com_pick_folder(app: Any = None) -> Path | None:
+    """Windows/COM only: Excel's folder picker (msoFileDialogFolderPicker = 4)."""
+    if app is None:
+        import xlwings as xw
+
+        app = xw.apps.active
     dialog = app.api.FileDialog(4)
     dialog.Title = "Chọn thư mục chứa các sổ tính đơn vị gửi về"
     if dialog.Show() != -1:
@@ -183,18 +275,15 @@ def com_open_book(path: Path) -> None:
 
 
 def diagnostics(book: Any = None) -> list[dict]:
-    """Kiểm tra cài đặt: interpreter, xlwings versions, template version, Vietnamese path, separators."""
+    """Kiểm tra cài đặt: interpreter, xlwings versions, template version, Vietnamese path, separators,
+    date order. Works with no workbook open (the message box goes to the active Excel)."""
     from .diagnostics import run_checks
 
-    port = _port(book) if book is not None else None
-    if book is None:
-        try:
-            port = _port(_caller())
-        except Exception:  # not started from Excel: check the Python side only
-            port = None
+    port = _optional_port(book)
     checks: list[dict] = []
     with _guard(port, "diagnostics"):
-        checks = run_checks(port)
+        app = _app_of(port)
+        checks = run_checks(port, app=app)
         lines = [("✓ " if c["ok"] else "✗ ") + c["label"] + ": " + c["detail"] for c in checks]
         _alert(port, "\n".join(lines), title="Kiểm tra cài đặt CCHC")
     return checks
@@ -219,8 +308,10 @@ def report(book: Any = None, docx: bool = False, force: bool = False) -> str | N
     from .narrative.sheet import needs_confirmation
     from .workbook.reader import read_port
 
-    port = _port(book or _caller())
+    port = _open(book, "report")
     written: str | None = None
+    if port is None:
+        return written
     with _guard(port, "report"):
         data = read_port(port)
         built = build_report(data)
@@ -244,16 +335,3 @@ def _beside(port: Any, suffix: str) -> Path:
         return Path(port.book.fullname).with_suffix(suffix)
     except (AttributeError, NotImplementedError):
         raise CchcError("com_only", action="Lưu tệp cạnh sổ tính") from None
-
-
-def _confirm(port: Any, question: str) -> bool:
-    """Ask yes/no in Excel; without a screen (files, tests) the answer is no (use force)."""
-    book = getattr(port, "book", None)
-    app = getattr(book, "app", None)
-    if app is None or not hasattr(app, "alert"):
-        return False
-    try:
-        answer = app.alert(question, title="CCHC", buttons="yes_no")
-    except (NotImplementedError, TypeError):
-        return False
-    return answer == "yes"

@@ -214,6 +214,12 @@ def run_merge(folder: Path, output: Path | None = None, units_path: Path | None 
     if not readable and not period_code:
         if not files and not skipped:
             raise CchcError("merge_no_files", folder=folder)
+        away = [*rejected, *skipped]
+        reasons = "\n".join(f"✗ {s.reason}" for s in away[:10])
+        if len(away) > 10:
+            reasons += f"\n… (+{len(away) - 10})"
+        raise CchcError("merge_nothing_readable", folder=folder, rejected=len(rejected), skipped=len(skipped),
+                        reasons=reasons)
     templates = collections.Counter((s.template.get("id"), s.template.get("version"), s.template.get("profile"))
                                     for s in readable)
     template_id, version, profile = templates.most_common(1)[0][0] if templates else ("cchc", None, None)

@@ -1,22 +1,29 @@
 """Xuất file nộp: a clean copy of the workbook, ready to send to the receiving office.
 
-Validation marks and the Kiểm tra sheet are removed; the validated state, the export time and
-an incremented submission counter are stamped into the meta sheet — how the receiving office
-tells a corrected resend from the original (file times are reset by mail and USB copies).
+The copy has no validation marks and no Kiểm tra sheet; its meta sheet carries the validated
+state, the export time and an incremented submission counter — how the receiving office tells a
+corrected resend from the original (file times are reset by mail and USB copies). Stamps are
+text ``YYYY-MM-DD HH:MM:SS``.
+
+From the ribbon the clerk's open workbook stays as the clerk had it (marks and Kiểm tra stay):
+only its meta sheet records the export time and counter, so the next export counts on. The copy
+is Excel's own ``SaveCopyAs`` of the open workbook, cleaned on disk by the same code as the
+command line's export (``clean_copy`` through the openpyxl adapter): the two paths agree.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..definition.units import ascii_name
 from ..ui import ui
 from ..workbook.layout import META_SHEET
-from ..workbook.port import WorkbookPort
+from ..workbook.port import WorkbookPort, unlocked
 from ..workbook.reader import WorkbookData, read_port
 from .engine import summary, validate
-from .sheets import _meta_ref, clear_marks
+from .sheets import _meta_ref, _parse_marks, clear_marks
 
 
 def export_name(data: WorkbookData) -> str:
@@ -24,34 +31,80 @@ def export_name(data: WorkbookData) -> str:
     return f"{unit['code']}_{ascii_name(unit['name'])}_{data.period['code']}.xlsx"
 
 
-def prepare_export(port: WorkbookPort, at: dt.datetime | None = None) -> tuple[WorkbookData, dict]:
-    """Clean marks and stamp the meta sheet through the port; the caller saves the copy."""
+@dataclass
+class Export:
+    """What one export stamps: when, which submission, and the validation counts."""
+
+    at: dt.datetime
+    counter: int
+    errors: int
+    warnings: int
+
+    @property
+    def stamp(self) -> str:
+        return self.at.isoformat(sep=" ")
+
+    def info(self) -> dict:
+        return {"errors": self.errors, "warnings": self.warnings, "counter": self.counter, "exported_at": self.stamp}
+
+
+def plan_export(data: WorkbookData, at: dt.datetime | None = None) -> Export:
     at = at or dt.datetime.now().replace(microsecond=0)
-    data = read_port(port)
-    findings = validate(data)
-    counts = summary(findings)
-    layout = data.layout
+    counts = summary(validate(data))
     try:
         counter = int(data.meta.get("submission_counter") or 0) + 1
     except (TypeError, ValueError):
         counter = 1
-    marked = {s for s in str(data.meta.get("marked_cells") or "").split(";") if "!" in s}
-    port.unprotect(sorted({m.split("!", 1)[0] for m in marked} | {META_SHEET}))
-    try:
+    return Export(at, counter, counts["error"], counts["warning"])
+
+
+def record_export(port: WorkbookPort, data: WorkbookData, export: Export) -> None:
+    """In the clerk's open workbook: only the meta sheet records the export."""
+    layout = data.layout
+    with unlocked(port, [META_SHEET]):
+        port.write_cells(META_SHEET, {_meta_ref(layout, "exported_at"): export.stamp,
+                                      _meta_ref(layout, "submission_counter"): export.counter})
+
+
+def clean_copy(port: WorkbookPort, data: WorkbookData, export: Export) -> None:
+    """In the copy: marks and the Kiểm tra sheet removed, every stamp written."""
+    layout = data.layout
+    marked = {sheet for sheet, _ in _parse_marks(data.meta.get("marked_cells"))}
+    with unlocked(port, [*marked, META_SHEET]):
         clear_marks(port, data)
         if ui("sheets.check") in port.sheet_names():
             port.delete_sheet(ui("sheets.check"))
         port.write_cells(META_SHEET, {
-            _meta_ref(layout, "validated_at"): at.isoformat(sep=" "),
-            _meta_ref(layout, "validation_errors"): counts["error"],
-            _meta_ref(layout, "exported_at"): at.isoformat(sep=" "),
-            _meta_ref(layout, "submission_counter"): counter,
+            _meta_ref(layout, "validated_at"): export.stamp,
+            _meta_ref(layout, "validation_errors"): export.errors,
+            _meta_ref(layout, "exported_at"): export.stamp,
+            _meta_ref(layout, "submission_counter"): export.counter,
             _meta_ref(layout, "marked_cells"): "-",
         })
-    finally:
-        port.protect(sorted({m.split("!", 1)[0] for m in marked} | {META_SHEET}))
-    return data, {"errors": counts["error"], "warnings": counts["warning"], "counter": counter,
-                  "exported_at": at.isoformat(sep=" ")}
+
+
+def prepare_export(port: WorkbookPort, at: dt.datetime | None = None) -> tuple[WorkbookData, dict]:
+    """Read, plan and clean through one port (the command line's copy in memory); the caller saves it."""
+    data = read_port(port)
+    export = plan_export(data, at)
+    clean_copy(port, data, export)
+    return data, export.info()
+
+
+def clean_file(source: Path, target: Path, data: WorkbookData, export: Export) -> Path:
+    """Clean a copy saved by Excel into ``target`` (written atomically; ``source`` is left as it is)."""
+    from ..workbook.port import OpenpyxlPort
+
+    port = OpenpyxlPort(source)
+    clean_copy(port, data, export)
+    return port.save(target)
+
+
+def export_target(folder: Path, data: WorkbookData, own: Path | None = None) -> Path:
+    target = Path(folder) / export_name(data)
+    if own is not None and target.resolve() == Path(own).resolve():
+        target = target.with_name(target.stem + "_nop.xlsx")
+    return target
 
 
 def export_file(path: Path, out_dir: Path | None = None, at: dt.datetime | None = None) -> tuple[Path, dict]:
@@ -63,8 +116,6 @@ def export_file(path: Path, out_dir: Path | None = None, at: dt.datetime | None 
     check_is_xlsx(path)
     port = OpenpyxlPort(path)
     data, info = prepare_export(port, at)
-    target = (out_dir or path.parent) / export_name(data)
-    if target.resolve() == path.resolve():
-        target = target.with_name(target.stem + "_nop.xlsx")
+    target = export_target(out_dir or path.parent, data, own=path)
     port.save(target)
     return target, info

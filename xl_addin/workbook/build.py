@@ -204,15 +204,24 @@ def unit_file_name(unit: Unit, period: Period) -> str:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, then rename: never a partial file."""
+    """Write to a temporary file in the same folder, then rename: never a partial file.
+
+    A target open in Excel on Windows (or a folder that refuses writing) is a clear message, not a crash."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~cchc-", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".~cchc-", suffix=".tmp", dir=path.parent)
+    except PermissionError:
+        raise CchcError("output_locked", file=path) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except PermissionError:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise CchcError("output_locked", file=path) from None
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
