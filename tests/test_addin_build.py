@@ -50,6 +50,7 @@ from xl_addin.addin.cfb import NOSTREAM, CompoundFile, cfb_sort_key
 from xl_addin.addin.compression import compress, decompress
 from xl_addin.addin.packager import ADDIN_CONTENT_TYPE, UI_EXTENSIBILITY_2007, VBA_CONTENT_TYPE
 from xl_addin.addin.ribbon_lint import CUSTOMUI_NS, lint_ribbon, main as lint_main
+from xl_addin.addin.vbatext import vba_escape, vba_messages, vba_unescape
 from xl_addin.addin.vbaproject import (
     PROTECTION_SEED,
     WORKBOOK_BASE,
@@ -72,6 +73,7 @@ SHIPPED_ADDIN = XLWINGS_DIR / "quickstart_addin_ribbon.xlam"
 
 CONF_KEYS = ["Interpreter_Win", "Interpreter_Mac", "PYTHONPATH", "Conda Path", "Conda Env", "UDF Modules",
              "Debug UDFs", "Use UDF Server", "Show Console"]
+NO_WORKBOOK_BUTTONS = {"OnMerge", "OnDiagnostics", "OnHelp"}
 RIBBON_CALLS = {
     "OnValidate": "validate()", "OnRatios": "ratios()", "OnReport": "report()",
     "OnReportDocx": "report(docx=True)", "OnMerge": "merge()", "OnExport": "export()",
@@ -185,16 +187,50 @@ def test_olevba_reads_every_module_identical_to_its_source(xlam):
     assert f'PROJECT_NAME As String = "{PROJECT_NAME}"' in found["xlwings"]
     assert "'xlwings is distributed under a BSD 3-clause license." in found["xlwings"]
     code = [line for line in _lines(found["Ribbon"], True) if line.strip() and not line.lstrip().startswith("'")]
-    assert sum("RunPython" in line for line in code) == len(RIBBON_CALLS)
+    assert sum("RunPython" in line for line in code) == 1  # one guarded call, in RunCchc
+    assert all(any(f"r.{call}" in line for line in code) for call in RIBBON_CALLS.values())
     assert not any("main" in line.lower() for line in code)  # never "Run main"
 
 
-def test_ribbon_module_has_one_runpython_per_button():
+def _vba_procedure(text: str, name: str) -> str:
+    match = re.search(rf"^Private (?:Sub|Function) {name}\b.*?^End (?:Sub|Function)$", text, re.M | re.S)
+    assert match, name
+    return match.group(0)
+
+
+def test_ribbon_module_guards_every_button():
+    """No workbook / Protected View is caught in VBA before RunPython (which reads ActiveWorkbook unchecked)."""
     text = (MACROS / "Ribbon.bas").read_text(encoding="ascii")  # ASCII only, or this raises
     subs = re.findall(r"Public Sub (\w+)\(control As IRibbonControl\)\n\s*(.+)\nEnd Sub", text)
-    assert dict((name, body) for name, body in subs) == {
-        name: f'RunPython "import xl_addin.ribbon as r; r.{call}"' for name, call in RIBBON_CALLS.items()
-    }
+    expected = {}
+    for name, call in RIBBON_CALLS.items():
+        command = f'"import xl_addin.ribbon as r; r.{call}"'
+        expected[name] = (f"RunWithoutWorkbook {command}" if name in NO_WORKBOOK_BUTTONS
+                          else f"If HasWorkbook() Then RunCchc {command}")
+    assert dict(subs) == expected
+    guard = _vba_procedure(text, "HasWorkbook")
+    assert "If Not ActiveWorkbook Is Nothing Then" in guard and "Application.ActiveProtectedViewWindow" in guard
+    assert "VBA_NO_WORKBOOK" in guard and "VBA_PROTECTED_VIEW" in guard
+    lend = _vba_procedure(text, "RunWithoutWorkbook")
+    assert lend.index("If ActiveWorkbook Is Nothing Then Set lent = Workbooks.Add") < lend.index("RunCchc command")
+    run = _vba_procedure(text, "RunCchc")
+    assert run.index("FileExists(interpreter)") < run.index("On Error GoTo Failed") < run.index("RunPython command")
+    assert "VBA_PYTHON_BLOCKED" in run.split("Failed:")[1]
+    code = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("'")]
+    assert [line for line in code if "RunPython" in line] == ["RunPython command"]  # only through RunCchc
+
+
+def test_ribbon_module_messages_are_the_catalogues():
+    """The VBA's Vietnamese messages (\\uXXXX escapes decoded with ChrW) equal the vba_* catalogue entries."""
+    text = (MACROS / "Ribbon.bas").read_text(encoding="ascii")
+    messages = vba_messages()
+    assert set(messages) == {"VBA_NO_WORKBOOK", "VBA_PROTECTED_VIEW", "VBA_NO_PYTHON", "VBA_PYTHON_BLOCKED"}
+    for name, wanted in messages.items():
+        found = re.search(rf'^Private Const {name} As String = "(.*)"$', text, re.M)
+        assert found, f"{name} missing; run: python -m xl_addin.addin.vbatext"
+        assert vba_unescape(found.group(1)) == wanted, f"{name} differs; run: python -m xl_addin.addin.vbatext"
+        assert unicodedata.is_normalized("NFC", wanted)
+    assert vba_unescape(vba_escape('«Enable Editing» "x" \\u')) == '«Enable Editing» "x" \\u'
 
 
 @pytest.mark.libreoffice
