@@ -23,7 +23,7 @@ from ..workbook.reader import WorkbookData
 from .engine import Finding, _fmt, summary
 from .ratios import RatioResult
 
-MARK_COLORS = {"error": "FFC7CE", "warning": "F4B084", "info": "DDEBF7"}
+MARK_COLORS: dict[str, str] = dict(ui("marks"))
 MARK_BORDER = {"error": "thick", "warning": "thick", "info": "thin"}
 ORIGINAL_FILL = {"input": "FFF2CC", "computed": "E7E6E6", "stamp": "DDEBF7", "other": None}
 _RANK = {"error": 0, "warning": 1, "info": 2}

@@ -15,12 +15,14 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles.numbers import BUILTIN_FORMATS
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import __version__, vnnum
+from ..ui import ui
 from ..definition import expr
 from ..definition.models import Column, FieldDef, ReportDefinition
 from .layout import (F_CODE, F_HELP, F_LABEL, F_NUM, F_UNIT, F_VALUE, FIELDS_HEADER_ROW, LISTS_SHEET, META_SHEET,
@@ -52,6 +54,23 @@ def number_format(ftype: str, decimals: int | None) -> str:
     if ftype == "date":
         return DATE_FORMAT
     return "@"
+
+
+# A live example beside every date input: built-in format 14 is the PC's short date, so the cell shows
+# 16/06/2026 where dates are typed day first and 6/16/2026 where they are typed month first.
+DATE_EXAMPLE = "=DATE(2026,6,16)"
+DATE_EXAMPLE_FORMAT = BUILTIN_FORMATS[14]
+MARK_FRAME = Side(style="thick", color="FF000000")
+
+
+def _date_example(cell) -> None:
+    cell.value = DATE_EXAMPLE
+    cell.number_format = DATE_EXAMPLE_FORMAT
+    cell.font = _font(11, italic=True, color="FF595959")
+    cell.alignment = Alignment(horizontal="center", vertical="center")
+    cell.border = BORDER
+    cell.fill = COMPUTED_FILL
+    cell.protection = Protection(locked=True)
 
 
 def _font(size: int = 12, bold: bool = False, italic: bool = False, color: str = "FF000000") -> Font:
@@ -105,9 +124,9 @@ def validation_for(item: FieldDef | Column, choice_names: dict[str, str]) -> Dat
         hi = hi if hi is not None else Decimal(100)
         dv = DataValidation(type="decimal", operator="between", formula1=str(lo / 100), formula2=str(hi / 100))
         rule = f"Nhập tỷ lệ phần trăm {_bounds_text(lo, hi, None, pct=True)}."
-    elif t == "date":
+    elif t == "date":  # a date validation, never a text pattern: the PC's date order decides how a date is typed
         dv = DataValidation(type="date", operator="between", formula1="DATE(2000,1,1)", formula2="DATE(2100,12,31)")
-        rule = "Nhập ngày dạng dd/mm/yyyy."
+        rule = ui("template.date_rule")
     elif t == "choice":
         dv = DataValidation(type="list", formula1=choice_names[item.choices])
         rule = "Chọn một giá trị trong danh sách thả xuống."
@@ -222,16 +241,23 @@ def _instructions_sheet(ws: Worksheet, definition: ReportDefinition, layout: Lay
         ws.row_dimensions[row].height = _fit_height([(cell.value, 110)])
         row += 1
     row += 1
+    marks = ui("marks")
     legend = [
-        (INPUT_FILL, "Ô nhập số liệu (mở khóa)."),
-        (COMPUTED_FILL, "Ô tự tính bằng công thức (khóa)."),
-        (STAMP_FILL, "Ô thông tin đơn vị, kỳ báo cáo do công cụ điền sẵn (khóa)."),
+        (INPUT_FILL, "Ô nhập số liệu (mở khóa).", BORDER),
+        (COMPUTED_FILL, "Ô tự tính bằng công thức (khóa).", BORDER),
+        (STAMP_FILL, "Ô thông tin đơn vị, kỳ báo cáo do công cụ điền sẵn (khóa).", BORDER),
+        *((PatternFill("solid", fgColor="FF" + marks[key]), ui(f"template.legend_marks.{key}"),
+           Border(left=MARK_FRAME, right=MARK_FRAME, top=MARK_FRAME, bottom=MARK_FRAME))
+          for key in ("error", "warning")),
+        (None, ui("template.legend_date"), BORDER),
     ]
-    for fill, text in legend:
+    for fill, text, border in legend:
         cell = ws.cell(row=row, column=1, value=text)
-        cell.fill = fill
+        if fill is not None:
+            cell.fill = fill
         cell.font = _font(12)
-        cell.border = BORDER
+        cell.border = border
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
         row += 1
     row += 1
     ws.cell(row=row, column=1, value="Các trang của sổ tính:").font = _font(12, bold=True)
@@ -288,6 +314,8 @@ def _fields_sheet(ws: Worksheet, sheet_code: str, layout: Layout, validations: _
         unit_cell.font = _font(11)
         unit_cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         unit_cell.border = BORDER
+        if f.type == "date" and f.is_input:
+            _date_example(unit_cell)
         help_cell = ws.cell(row=row, column=F_HELP, value=f.help)
         help_cell.font = _font(10, italic=True, color="FF404040")
         help_cell.alignment = Alignment(wrap_text=True, vertical="center")
@@ -401,6 +429,10 @@ def _list_blocks(ws: Worksheet, layout: Layout, validations: _Validations, set_w
         for col_def in lst.columns:
             col = block.columns[col_def.code]
             validations.add(ws, col_def, f"{a1(block.first_row, col)}:{a1(block.last_row, col)}")
+        if any(c.type == "date" for c in lst.columns):  # the date example beside the block, under its caption
+            _header_cell(ws, block.header_row, last_col + 1, ui("template.date_example_caption"))
+            _date_example(ws.cell(row=block.first_row, column=last_col + 1))
+            widths[last_col + 1] = max(widths.get(last_col + 1, 0), 13)
     if set_widths:
         for col, width in widths.items():
             ws.column_dimensions[a1(1, col)[:-1]].width = width
