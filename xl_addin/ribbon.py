@@ -93,7 +93,11 @@ def _alert(port: Any, text: str, title: str = "CCHC") -> None:
     if app is None:
         log.warning(text)
         return
-    app.alert(text, title=title)
+    try:
+        app.alert(text, title=title)
+    except Exception:  # a box that cannot be shown must not hide the message: it goes to the log
+        _log_exception("alert")
+        log.warning(text)
 
 
 def _confirm(port: Any, question: str) -> bool:
