@@ -63,7 +63,8 @@ def test_the_example_uses_built_in_format_14(template):
         sheets = {n: zf.read(n).decode() for n in zf.namelist() if n.startswith("xl/worksheets/sheet")}
     xfs = re.search(r"<cellXfs[^>]*>(.*?)</cellXfs>", styles, re.S).group(1)
     fourteen = {i for i, xf in enumerate(re.findall(r"<xf [^>]*>", xfs)) if 'numFmtId="14"' in xf}
-    cells = [m for body in sheets.values() for m in re.finditer(r'<c r="\w+" s="(\d+)"[^>]*><f>DATE\(2026,6,16\)', body)]
+    example = re.compile(r'<c r="\w+" s="(\d+)"[^>]*><f>DATE\(2026,6,16\)')
+    cells = [m for body in sheets.values() for m in example.finditer(body)]
     assert cells and all(int(m.group(1)) in fourteen for m in cells)
 
 

@@ -40,7 +40,8 @@ def run_checks(port: Any = None, app: Any = None) -> list[dict]:
     pinned = pinned_xlwings()
     installed = xw.__version__
     if pinned and pinned != installed:
-        checks.append(_check("xlwings", False, ui("diagnostics.xlwings_mismatch").format(installed=installed, pinned=pinned)))
+        mismatch = ui("diagnostics.xlwings_mismatch").format(installed=installed, pinned=pinned)
+        checks.append(_check("xlwings", False, mismatch))
     else:
         checks.append(_check("xlwings", True, installed))
     checks.append(_check("package", True, __version__))
