@@ -227,6 +227,33 @@ def excel_inputs(node: Node, column_range: Callable[[str, str], str], list_range
     return list(dict.fromkeys(out))
 
 
+def excel_incomplete(node: Node, column_range: Callable[[str, str], str], list_range: Callable[[str], str],
+                     field_ref: Callable[[str], str] = lambda code: code) -> str | None:
+    """An Excel condition that is TRUE when a part of the expression is left empty (``complete``
+    in Excel); None when the expression can never be incomplete (constants, list counts)."""
+
+    def go(n: Node) -> str | None:
+        if isinstance(n, Ref):
+            return f"COUNT({field_ref(n.code)})=0"
+        if isinstance(n, Col):
+            return f"COUNT({column_range(n.table, n.column)})=0"
+        if isinstance(n, (Num, Count)):
+            return None
+        if isinstance(n, Neg):
+            return go(n.operand)
+        parts = [go(a) for a in ((n.left, n.right) if isinstance(n, Bin) else n.args)]
+        if isinstance(n, Call) and n.func in ("min", "max"):
+            if any(p is None for p in parts):
+                return None  # an alternative that is always there
+            return parts[0] if len(parts) == 1 else f"AND({','.join(parts)})"  # type: ignore[arg-type]
+        kept = [p for p in parts if p is not None]
+        if not kept:
+            return None
+        return kept[0] if len(kept) == 1 else f"OR({','.join(kept)})"
+
+    return go(node)
+
+
 # --------------------------------------------------------------------------- Python
 class Env:
     """What an expression can see: field values, table columns and list row counts."""
@@ -358,6 +385,31 @@ def _compile(n: Node) -> Callable[[Env], Decimal | None]:
 
 
 _ZERO = Decimal(0)
+
+
+def complete(node: Node, env: Env) -> bool:
+    """Whether every part of the expression is filled: each field has a value and each table
+    column at least one, except that of ``max``/``min`` one complete argument is enough (the
+    alternatives of one figure: a total typed as one number, or its parts). A ratio with an
+    incomplete part is "chưa có số liệu"; a rule skipped when a side is incomplete."""
+    return per_object(node, "complete", lambda: _completeness(node))(env)
+
+
+def _completeness(n: Node) -> Callable[[Env], bool]:
+    if isinstance(n, Ref):
+        code = n.code
+        return lambda env: _dec(env.values.get(code)) is not None
+    if isinstance(n, Col):
+        key = (n.table, n.column)
+        return lambda env: any(_dec(x) is not None for x in env.columns.get(key, ()))
+    if isinstance(n, (Num, Count)):
+        return lambda env: True
+    if isinstance(n, Neg):
+        return _completeness(n.operand)
+    parts = [_completeness(a) for a in ((n.left, n.right) if isinstance(n, Bin) else n.args)]
+    if isinstance(n, Call) and n.func in ("min", "max"):
+        return lambda env: any(p(env) for p in parts)
+    return lambda env: all(p(env) for p in parts)
 
 
 @functools.lru_cache(maxsize=8192)

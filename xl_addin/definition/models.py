@@ -13,7 +13,7 @@ import itertools
 import re
 import unicodedata
 from decimal import Decimal
-from typing import Annotated, Iterator, Literal, Optional
+from typing import Annotated, Any, Iterator, Literal, Optional, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field as PField, model_validator
 
@@ -47,6 +47,7 @@ Text = Annotated[str, AfterValidator(_nfc)]
 FieldType = Literal["integer", "decimal", "percent", "money", "text", "long_text", "date", "choice"]
 Aggregate = Literal["sum", "same", "max", "list", "none"]
 Level = Literal["xa", "phuong", "thi_tran", "dac_khu", "huyen", "tinh", "so", "phong"]
+LEVELS: tuple[str, ...] = ("xa", "phuong", "thi_tran", "dac_khu", "huyen", "tinh", "so", "phong")
 NUMERIC_TYPES = {"integer", "decimal", "percent", "money"}
 STAMP_SOURCES = {
     "unit.name", "unit.code", "unit.level", "unit.parent_code", "unit.code_list",
@@ -62,6 +63,7 @@ class ChoiceOption(Model):
     code: Code
     label: Text
     symbol: Optional[str] = None  # document-type symbol (KH, QĐ…) used by the number-format rules
+    dong: Optional[Decimal] = PField(default=None, gt=0)  # a money unit: how many đồng one unit is
 
 
 class ChoiceList(Model):
@@ -73,21 +75,121 @@ class ChoiceList(Model):
 class Sheet(Model):
     code: Code
     name: Text = PField(max_length=31)
-    kind: Literal["instructions", "fields", "lists", "table"]
+    kind: Literal["instructions", "fields", "texts", "lists", "table"]
     title: Optional[Text] = None
     landscape: bool = False
+    since: Optional[str] = None  # the template version that added it (None: every version)
 
 
-class FieldDef(Model):
+class LevelGroup(Model):
+    """A named set of unit levels (cấp xã, cấp huyện…): per-level bounds, defaults and required
+    sets may name a group instead of each level."""
+
+    code: Code
+    label: Text
+    levels: list[Level]
+
+
+LevelMap = dict[str, Any]
+
+
+def _split_level_map(data: Any, key: str, target: str) -> None:
+    """``key: {level or group: value}`` in YAML becomes ``target`` (the mapping) and ``key`` (the
+    widest value, or the one given as ``default``), so code that knows no level keeps working."""
+    if not isinstance(data, dict) or not isinstance(data.get(key), dict):
+        return
+    mapping = dict(data[key])
+    default = mapping.pop("default", None)
+    data[target] = mapping
+    values = [Decimal(str(v)) for v in mapping.values()]
+    data[key] = default if default is not None else (max(values) if values else None)
+
+
+class _PerLevel(Model):
+    """Bounds and the required flag, either for every level or per level (or level group).
+
+    ``max`` and ``plausible_max`` may be written as ``{cap_xa: 50, cap_huyen: 5000}``: the mapping
+    goes to ``max_by_level`` / ``plausible_by_level`` (groups expanded to levels by the
+    definition), and ``max`` / ``plausible_max`` keep the widest value (or ``default``), which is
+    what applies where the level is not known. ``required`` may be a list of levels or groups.
+    Bounds are in the item's contract unit (for money: its ``unit``, not the workbook's)."""
+
+    required: bool = False
+    required_levels: list[str] = []
+    max: Optional[Decimal] = None
+    plausible_max: Optional[Decimal] = None
+    max_by_level: dict[str, Decimal] = {}
+    plausible_by_level: dict[str, Decimal] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _level_maps(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        if isinstance(data.get("max"), dict) or isinstance(data.get("plausible_max"), dict) or isinstance(
+                data.get("required"), list):
+            data = dict(data)
+            _split_level_map(data, "max", "max_by_level")
+            _split_level_map(data, "plausible_max", "plausible_by_level")
+            if isinstance(data.get("required"), list):
+                data["required_levels"] = data["required"]
+                data["required"] = False
+        return data
+
+    def plausible_bound(self, level: str | None = None) -> Decimal | None:
+        """The value above which an entry is implausible for a unit of ``level``, in the item's
+        contract unit. Every check, live cell and narrative reads the bound through here."""
+        if level is not None and level in self.plausible_by_level:
+            return self.plausible_by_level[level]
+        return self.plausible_max
+
+    def max_bound(self, level: str | None = None) -> Decimal | None:
+        """The hard upper bound for a unit of ``level`` (contract unit)."""
+        if level is not None and level in self.max_by_level:
+            return self.max_by_level[level]
+        return self.max
+
+    def required_for(self, level: str | None = None) -> bool:
+        """Whether a unit of ``level`` must fill this item (``level`` None: required everywhere)."""
+        return self.required or (level is not None and level in self.required_levels)
+
+    def resolve_levels(self, groups: dict[str, list[str]], what: str) -> None:
+        """Expand level groups in the per-level data into levels (called by the definition)."""
+        self.max_by_level = _expand(self.max_by_level, groups, f"{what}: max")
+        self.plausible_by_level = _expand(self.plausible_by_level, groups, f"{what}: plausible_max")
+        levels = list(_expand({k: True for k in self.required_levels}, groups, f"{what}: required"))
+        self.required_levels = levels
+        if levels and set(levels) >= set(LEVELS):
+            self.required = True
+        for level, hi in self.max_by_level.items():
+            if self.min is not None and hi < self.min:  # type: ignore[attr-defined]
+                raise ValueError(f"{what}: max của cấp «{level}» nhỏ hơn min")
+
+
+def _expand(mapping: dict[str, Any], groups: dict[str, list[str]], what: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in mapping.items():
+        if key in groups:
+            levels = groups[key]
+        elif key in LEVELS:
+            levels = [key]
+        else:
+            raise ValueError(f"{what}: «{key}» không phải cấp đơn vị hay nhóm cấp đã khai báo (level_groups)")
+        for level in levels:
+            if level in out:
+                raise ValueError(f"{what}: cấp «{level}» được nêu hai lần")
+            out[level] = value
+    return out
+
+
+class FieldDef(_PerLevel):
     code: Code
     label: Text
     type: FieldType
     unit: Optional[Text] = None
-    required: bool = False
     min: Optional[Decimal] = None
-    max: Optional[Decimal] = None
-    plausible_max: Optional[Decimal] = None
     decimals: Optional[int] = PField(default=None, ge=0, le=6)
+    max_length: Optional[int] = PField(default=None, ge=1, le=32_767)  # text: characters allowed
     help: Optional[Text] = None
     aggregate: Aggregate = "none"
     formula: Optional[str] = None
@@ -98,6 +200,12 @@ class FieldDef(Model):
     # from the unit's previous-period workbook (carry_from), e.g. last period's in-progress total.
     standing: bool = False
     carry_from: Optional[Code] = None
+    # a long text carried from the previous period as a draft to rewrite (marked, checked unchanged)
+    draft_from_previous: bool = False
+    # the value a new workbook starts with, for every level or per level / level group
+    default: Union[LevelMap, str, Decimal, None] = None
+    sheet: Optional[Code] = None  # the sheet, when not the section's (the section texts)
+    since: Optional[str] = None  # the template version that added it (None: every version)
     # filled by the loader: the section this field belongs to
     section: Optional[str] = None
 
@@ -130,10 +238,11 @@ class FieldDef(Model):
     def computed(self) -> bool:
         return self.formula is not None
 
-    def plausible_bound(self, level: str | None = None) -> Decimal | None:
-        """The value above which an entry is implausible for a unit of ``level``, in the field's
-        contract unit. Every check, live cell and narrative reads the bound through here."""
-        return self.plausible_max
+    def default_for(self, level: str | None) -> Any:
+        """The value a new workbook of a unit of ``level`` starts with (None: empty)."""
+        if isinstance(self.default, dict):
+            return self.default.get(level) if level is not None else None
+        return self.default
 
     @property
     def is_input(self) -> bool:
@@ -155,6 +264,7 @@ class Section(Model):
     # profile additions name the section they hang under
     parent: Optional[str] = None
     after: Optional[str] = None
+    since: Optional[str] = None  # the template version that added it (None: every version)
 
     def walk(self) -> Iterator["Section"]:
         yield self
@@ -162,16 +272,14 @@ class Section(Model):
             yield from child.walk()
 
 
-class Column(Model):
+class Column(_PerLevel):
     code: Code
     label: Text
     type: FieldType = "text"
     unit: Optional[Text] = None
-    required: bool = False
     min: Optional[Decimal] = None
-    max: Optional[Decimal] = None
-    plausible_max: Optional[Decimal] = None
     decimals: Optional[int] = None
+    max_length: Optional[int] = PField(default=None, ge=1, le=32_767)
     choices: Optional[Code] = None
     help: Optional[Text] = None
     width: Optional[float] = None
@@ -199,10 +307,6 @@ class Column(Model):
     @property
     def numeric(self) -> bool:
         return self.type in NUMERIC_TYPES
-
-    def plausible_bound(self, level: str | None = None) -> Decimal | None:
-        """As ``FieldDef.plausible_bound``: the implausibility bound for a unit of ``level``."""
-        return self.plausible_max
 
 
 class ListDef(Model):
@@ -286,6 +390,7 @@ class Ratio(Model):
     section: Optional[str] = None
     share: bool = False  # a part of a whole: never above 100%
     typed: Optional[Code] = None  # a field where the clerk may type this ratio
+    since: Optional[str] = None  # the template version that added it (None: every version)
 
     @model_validator(mode="after")
     def _parse(self) -> "Ratio":
@@ -435,6 +540,34 @@ class TemplateVersion(Model):
 _MOVED_RE = re.compile(r"^[^!]{1,31}![A-Z]{1,3}[1-9][0-9]{0,6}$")
 
 
+class MoneySettings(Model):
+    """Amounts as the unit states them: the workbook-level choice of money unit.
+
+    ``field`` is a choice field whose options carry ``dong`` (how many đồng one unit is); money
+    cells are typed and shown in the chosen unit, while every value read, filled, checked and
+    merged stays in the field's own contract unit (its ``unit``, e.g. tỷ đồng), converted exactly.
+    ``missing``: the unit of a workbook without the choice (older versions; the cell left empty)."""
+
+    field: Code
+    missing: Code
+
+
+class SectionTexts(Model):
+    """The written part of each outline section: one long-text field per section with its own
+    heading (no children), generated by the definition, typed on ``sheet``.
+
+    ``code`` and ``label`` are patterns: ``{section}`` is the section code in lower case with dots
+    as underscores (I.1 → i_1), ``{code}`` the section code, ``{title}`` its title."""
+
+    sheet: Code
+    code: str = "noi_dung_{section}"
+    label: Text
+    help: Optional[Text] = None
+    since: Optional[str] = None
+    max_length: int = PField(default=32_767, ge=1, le=32_767)
+    draft_from_previous: bool = True
+
+
 class ReportDefinition(Model):
     id: Code
     version: str
@@ -454,6 +587,9 @@ class ReportDefinition(Model):
     deadline_working_days: int = 2
     level_eras: list[LevelEra] = []  # local government by period (report.yaml)
     versions: list[TemplateVersion] = []  # past versions a workbook may still come from (versions.yaml)
+    level_groups: list[LevelGroup] = []
+    money: Optional[MoneySettings] = None
+    section_texts: Optional[SectionTexts] = None
     # filled by the loader
     profile: Optional[str] = None
     profile_name: Optional[Text] = None
@@ -538,6 +674,36 @@ class ReportDefinition(Model):
             "tables": keep, "sheets": [s for s in self.sheets if s.code not in dropped_sheets], "rules": rules,
             "forms": [t.code for t in keep], "source_hash": source})
 
+    def sheet_of(self, f: FieldDef) -> str | None:
+        """The sheet code a field sits on: its own, or its section's."""
+        if f.sheet:
+            return f.sheet
+        return per_object(self, "section_sheets", lambda: {s.code: s.sheet for s in self.walk_sections()}).get(
+            f.section or "")
+
+    def level_group_map(self) -> dict[str, list[str]]:
+        return {g.code: list(g.levels) for g in self.level_groups}
+
+    def money_units(self) -> dict[str, Decimal]:
+        """Money unit option code -> đồng per unit (empty without ``money``)."""
+        if self.money is None:
+            return {}
+        options = self.choice_list(self.field_map()[self.money.field].choices or "").options
+        return {o.code: o.dong for o in options if o.dong is not None}
+
+    def text_field_of(self, section: str) -> FieldDef | None:
+        """The written-text field of an outline section (``section_texts``), if it has one."""
+        texts = self.section_texts
+        return per_object(self, "text_fields", lambda: {
+            f.section: f for f in self.fields()
+            if texts is not None and f.sheet == texts.sheet and f.type == "long_text"}).get(section)
+
+    def as_of(self, version: str) -> "ReportDefinition":
+        """The definition as a past template version laid it out: without the sheets, sections,
+        fields and ratios added since (``since``). Only for where things sit in a workbook of
+        that version; values are always read, checked and told with the current definition."""
+        return per_object(self, f"as_of:{version}", lambda: _as_of(self, version))
+
     def rules_for(self, level: str | None = None) -> list[Rule]:
         """Rules that apply to this definition's profile and, when given, the unit's level."""
         return [r for r in self.rules
@@ -550,15 +716,23 @@ class ReportDefinition(Model):
         _unique(sheet_codes, "trang (sheet)")
         _unique([s.name.casefold() for s in self.sheets], "tên trang")
         choice_codes = {c.code for c in self.choice_lists}
+        for section in self.sections:
+            _inherit_sheet(section, None, sheet_codes)
+        if self.section_texts is not None:
+            _add_section_texts(self, sheet_codes)
+        groups = _check_level_groups(self.level_groups)
         all_names: list[str] = []
         for section in self.walk_sections():
             for f in section.fields:
                 f.section = section.code
                 if f.choices and f.choices not in choice_codes:
                     raise ValueError(f"trường «{f.code}» dùng danh mục «{f.choices}» không tồn tại")
+                if f.sheet is not None and f.sheet not in sheet_codes:
+                    raise ValueError(f"trường «{f.code}» đặt ở trang «{f.sheet}» không tồn tại")
+                f.resolve_levels(groups, f"trường «{f.code}»")
+                if isinstance(f.default, dict):
+                    f.default = _expand(f.default, groups, f"trường «{f.code}»: default")
                 all_names.append(f.code)
-        for section in self.sections:
-            _inherit_sheet(section, None, sheet_codes)
         for lst in self.lists:
             if lst.sheet not in sheet_codes:
                 raise ValueError(f"danh sách «{lst.code}» đặt ở trang «{lst.sheet}» không tồn tại")
@@ -572,6 +746,8 @@ class ReportDefinition(Model):
                 raise ValueError(f"bảng «{table.code}» đặt ở trang «{table.sheet}» không tồn tại")
             _unique([c.code for c in table.columns], f"cột của bảng «{table.code}»")
             _unique([r.code for r in table.rows], f"dòng của bảng «{table.code}»")
+            for col in table.columns:
+                col.resolve_levels(groups, f"bảng «{table.code}», cột «{col.code}»")
             all_names.append(table.code)
         all_names.extend(c.code for c in self.choice_lists)
         _unique(all_names, "mã trường/danh sách/bảng/danh mục")
@@ -599,6 +775,7 @@ class ReportDefinition(Model):
         _check_eras(self.level_eras)
         _check_forms(self, fields, tables)
         _check_versions(self, fields)
+        _check_money(self, fields)
         for rule in self.rules:
             _check_rule(rule, fields, tables, lists)
         return self
@@ -639,6 +816,91 @@ def _check_eras(eras: list[LevelEra]) -> None:
             raise ValueError(f"giai đoạn «{after.code}» phải bắt đầu sau khi «{before.code}» kết thúc "
                              "(theo thứ tự thời gian)")
 
+def _section_key(code: str) -> str:
+    return code.lower().replace(".", "_")
+
+
+def _add_section_texts(definition: "ReportDefinition", sheet_codes: list[str]) -> None:
+    """One long-text field per outline section with its own heading, on ``section_texts.sheet``."""
+    cfg = definition.section_texts
+    assert cfg is not None
+    if cfg.sheet not in sheet_codes:
+        raise ValueError(f"section_texts: trang «{cfg.sheet}» không tồn tại")
+    kinds = {s.code: s.kind for s in definition.sheets}
+    for section in definition.walk_sections():
+        if not section.outline or section.children or kinds.get(section.sheet or "") != "fields":
+            continue
+        params = {"section": _section_key(section.code), "code": section.code, "title": section.title}
+        section.fields.append(FieldDef(
+            code=cfg.code.format(**params), label=cfg.label.format(**params), type="long_text",
+            help=cfg.help.format(**params) if cfg.help else None, max_length=cfg.max_length, aggregate="none",
+            sheet=cfg.sheet, since=cfg.since, draft_from_previous=cfg.draft_from_previous))
+
+
+def _check_level_groups(groups: list["LevelGroup"]) -> dict[str, list[str]]:
+    _unique([g.code for g in groups], "nhóm cấp đơn vị (level_groups)")
+    for g in groups:
+        if g.code in LEVELS:
+            raise ValueError(f"nhóm cấp «{g.code}» trùng mã một cấp đơn vị")
+    return {g.code: list(g.levels) for g in groups}
+
+
+def _check_money(definition: "ReportDefinition", fields: dict) -> None:
+    money = definition.money
+    items = [(f"trường «{f.code}»", f) for f in fields.values()]
+    items += [(f"bảng «{t.code}», cột «{c.code}»", c) for t in definition.tables for c in t.columns]
+    if money is None:
+        return
+    f = fields.get(money.field)
+    if f is None or f.type != "choice":
+        raise ValueError(f"money: «{money.field}» phải là một trường kiểu choice")
+    options = definition.choice_list(f.choices or "").options
+    if any(o.dong is None for o in options):
+        raise ValueError(f"money: mọi lựa chọn của danh mục «{f.choices}» phải có dong (số đồng của một đơn vị)")
+    for o in options:
+        if Decimal(1).scaleb(o.dong.adjusted()) != o.dong:  # type: ignore[union-attr]
+            raise ValueError(f"money: «{o.code}» phải là một lũy thừa của 10 đồng (1, 1000, 1000000…)")
+    if money.missing not in {o.code for o in options}:
+        raise ValueError(f"money: missing «{money.missing}» không có trong danh mục «{f.choices}»")
+    labels = {o.label.casefold() for o in options}
+    for where, item in items:
+        if item.type == "money" and (item.unit or "").casefold() not in labels:
+            raise ValueError(f"{where}: đơn vị tiền «{item.unit}» phải là một lựa chọn của «{f.choices}»")
+    for level, value in (f.default.items() if isinstance(f.default, dict) else []):
+        if value not in {o.code for o in options}:
+            raise ValueError(f"trường «{f.code}»: default «{value}» (cấp {level}) không có trong danh mục")
+
+
+def _kept(since: str | None, version: "object") -> bool:
+    from packaging.version import Version
+
+    return since is None or Version(since) <= version  # type: ignore[operator]
+
+
+def _as_of(definition: "ReportDefinition", version: str) -> "ReportDefinition":
+    from packaging.version import Version
+
+    at = Version(version)
+    past = definition.model_copy(deep=True)
+    past.version = version
+    past.sheets = [s for s in past.sheets if _kept(s.since, at)]
+    sheets = {s.code for s in past.sheets}
+
+    def prune(sections: list[Section]) -> list[Section]:
+        out = []
+        for section in sections:
+            if not _kept(section.since, at):
+                continue
+            section.fields = [f for f in section.fields if _kept(f.since, at) and
+                              definition.sheet_of(f) in sheets]
+            section.children = prune(section.children)
+            out.append(section)
+        return out
+
+    past.sections = prune(past.sections)
+    past.ratios = [r for r in past.ratios if _kept(r.since, at)]
+    return past
+
 
 def _check_versions(definition: "ReportDefinition", fields: dict) -> None:
     from packaging.version import InvalidVersion, Version
@@ -648,6 +910,18 @@ def _check_versions(definition: "ReportDefinition", fields: dict) -> None:
     except InvalidVersion:
         raise ValueError(f"phiên bản mẫu «{definition.version}» không hợp lệ (dạng 1.0, 1.2…)") from None
     _unique([v.version for v in definition.versions], "phiên bản cũ")
+    sinces = [(f"trang «{s.code}»", s.since) for s in definition.sheets]
+    sinces += [(f"mục «{s.code}»", s.since) for s in definition.walk_sections()]
+    sinces += [(f"trường «{f.code}»", f.since) for f in fields.values()]
+    sinces += [(f"tỷ lệ «{r.code}»", r.since) for r in definition.ratios]
+    for where, since in sinces:
+        if since is None:
+            continue
+        try:
+            if Version(since) > current:
+                raise ValueError(f"{where}: since «{since}» mới hơn phiên bản hiện hành {definition.version}")
+        except InvalidVersion:
+            raise ValueError(f"{where}: since «{since}» không phải số phiên bản") from None
     for past in definition.versions:
         try:
             if Version(past.version) >= current:

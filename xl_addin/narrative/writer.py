@@ -4,8 +4,10 @@ The words live in ``workbook_templates/<id>/narrative/``: ``phrases.yaml`` (head
 units of money, comparison phrases) and Jinja templates, one per outline section. The writer
 walks the definition's sections, so a section or field added as data is narrated without
 Python: a section with no template of its own, and every field, ratio or list a template does
-not read, gets a generic sentence ("<label>: <value> <unit>"). A zero or missing value is left
-out rather than written as "0 hồ sơ, đạt 0%".
+not read, gets a generic sentence ("<label>: <value> <unit>"). An empty value is left out; a
+typed 0 is told as zero ("không có"); a ratio with an empty part is never told (never "đạt 0%").
+After a section's generated sentences comes its written part (the section text the clerk typed
+on «Nội dung»), one paragraph per line, as typed; a section with neither keeps its heading only.
 
 Templates write one block per line, marked by its first characters:
 ``# `` / ``## `` / ``### `` a heading of level 1–3; ``- `` and ``+ `` a list item (the dash or
@@ -21,7 +23,6 @@ import datetime as dt
 import functools
 import re
 import unicodedata
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -225,6 +226,7 @@ class Narrative:
             "moc": self.window_end_text(),
             "ten": self.unit["ten"],
             "chu_the": self.unit["chu_the"],
+            "loai_don_vi": self.unit["cfg"].get("loai", ""),
             "can_cu": _one_line(values.get("can_cu")),
             "co_so_sanh": self.previous is not None,
         }
@@ -316,6 +318,8 @@ class Narrative:
         return f"{text} {self.phrases['can_kiem_tra']}"
 
     def field_text(self, f: FieldDef, value: Any) -> str:
+        if f.type in NUMERIC_TYPES and f.type != "percent" and fmt.to_decimal(value) == 0:
+            return self.mark(self.phrases["khong_co"], f.code in self.suspect)  # a typed 0, told as zero
         return self.mark(self._field_text(f, value), f.code in self.suspect)
 
     def _field_text(self, f: FieldDef, value: Any) -> str:
@@ -670,8 +674,10 @@ def _section_blocks(nc: Narrative, section: Section, depth: int, numbers: dict[s
     nc.seen.clear()
     body = nc.blocks(f"sections/{section.code}.j2", section.code, muc=section)
     body += _generic(nc, section)
+    body += written_part(nc, section)
     has_lists = any(lst.section == section.code for lst in nc.definition.lists)
-    if not body and not section.children:
+    if not body and not section.children and nc.definition.text_field_of(section.code) is None:
+        # a section with a written part and nothing to tell keeps its heading only (validation says so)
         body = [Block("paragraph", 1, p["chua_co_noi_dung"] if has_lists and not section.fields else p["chua_co_so_lieu"],
                       section.code)]
     out += body
@@ -680,19 +686,28 @@ def _section_blocks(nc: Narrative, section: Section, depth: int, numbers: dict[s
     return out
 
 
+def written_part(nc: Narrative, section: Section) -> list[Block]:
+    """The section text the clerk typed, after the generated sentences: one paragraph per line,
+    each kept as typed (never read as a template)."""
+    f = nc.definition.text_field_of(section.code)
+    text = nc.data.values.get(f.code) if f is not None else None
+    if not isinstance(text, str):
+        return []
+    lines = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return [Block("paragraph", 1, " ".join(line.split()), section.code) for line in lines if line.strip()]
+
+
 def _is_blank(value: Any) -> bool:
-    if value is None or value == "":
-        return True
-    d = fmt.to_decimal(value) if isinstance(value, (int, float, Decimal)) else None
-    return d is not None and d == 0
+    return value is None or value == ""
 
 
 def _generic(nc: Narrative, section: Section) -> list[Block]:
     """Sentences for what the section's template did not read: nothing a clerk typed is lost."""
     text: list[str] = []
     code = section.code
+    written = nc.definition.text_field_of(code)
     for f in section.fields:
-        if f.code in nc.seen or f.computed or f.code in nc.typed_fields:
+        if f.code in nc.seen or f.computed or f.code in nc.typed_fields or f is written:
             continue
         value = nc.data.values.get(f.code)
         if _is_blank(value):

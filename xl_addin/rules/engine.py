@@ -1,15 +1,18 @@
 """The rule engine: every check of the definition over one workbook's values.
 
-Findings come from five places, all declared as data: problems met while reading cells
-(text in a number cell…), required fields and lists left empty, the rules (left operator
-right; per table row; list row checks), and the ratio catalogue (a typed ratio against the
-computed one; a share above 100%). No rule logic lives in the Excel layer.
+Findings come from six places, all declared as data: problems met while reading cells
+(text in a number cell…), required fields and lists left empty (required per level: a commune
+is not asked for what only a district reports), the rules (left operator right; per table row;
+list row checks), the ratio catalogue (a typed ratio against the computed one; a share above
+100%), and the outline: a section with neither numbers nor text, and a section text carried from
+the previous period still unchanged (both information only). No rule logic lives in the Excel layer.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -21,7 +24,7 @@ from ..definition import expr
 from ..definition.models import Rule
 from ..errors import catalogue, render
 from ..ui import ui
-from ..workbook.layout import a1
+from ..workbook.layout import a1, section_numbers
 from ..workbook.reader import WorkbookData, to_jsonable
 from .ratios import RatioResult, compute_ratios, env_for
 
@@ -87,7 +90,8 @@ class Validator:
         self.env = env_for(data)
         self.env.values = _dates_as_numbers(values)
         level = data.meta.get("unit_level") or data.values.get("don_vi_cap")
-        self.rules = self.definition.rules_for(str(level) if level else None)
+        self.level = str(level) if level else None
+        self.rules = self.definition.rules_for(self.level)
 
     # ------------------------------------------------------------------ helpers
     def label(self, code: str) -> str:
@@ -122,8 +126,10 @@ class Validator:
     def required(self) -> None:
         bad_cells = {p.cell for p in self.data.problems}
         for code, f in self.fields.items():
-            if not (f.required and f.is_input) or self.data.values.get(code) is not None:
+            if not (f.required_for(self.level) and f.is_input) or self.data.values.get(code) is not None:
                 continue
+            if code not in self.data.cells:
+                continue  # a field the workbook's template version does not have
             cell = self.data.cells[code]
             if cell in bad_cells:
                 continue  # already reported as unreadable
@@ -158,12 +164,12 @@ class Validator:
             self.pair_rule(rule, left_node, right_node, env, cells, labels)
             return
         values = env.values
+        if rule.missing == "skip_if_any_missing" and not (expr.complete(left_node, env)
+                                                           and expr.complete(right_node, env)):
+            return  # a part left empty (of max(a, b), one filled alternative is enough)
         n_present = sum(1 for c in refs if values.get(c) is not None)
         if col_refs:
             n_present += sum(1 for c in col_refs if any(v is not None for v in env.columns.get(c, ())))
-        total = len(refs) + len(col_refs)
-        if rule.missing == "skip_if_any_missing" and n_present < total:
-            return
         if n_present == 0:  # nothing to check (also what skip_if_all_missing asks)
             return
         left = expr.compiled(left_node)(env)
@@ -370,12 +376,54 @@ class Validator:
             fields=[ratio.typed, ratio.code], cells=self.cells_of([ratio.typed, ratio.code]),
             values={ratio.typed: typed, ratio.code: result.value}, gap=gap))
 
+    def outline(self) -> None:
+        """Information: sections with neither numbers nor text (the report keeps only their heading),
+        and section texts carried from the previous period and left as they were."""
+        texts = self.definition.section_texts
+        if texts is None:
+            return
+        numbers = section_numbers(self.definition)
+        values = self.data.values
+        try:
+            carried = json.loads(str(self.data.meta.get("carried_texts") or "{}"))
+        except ValueError:
+            carried = {}
+        from ..workbook.build import text_digest
+
+        for section in self.definition.walk_sections():
+            text_field = self.definition.text_field_of(section.code)
+            if text_field is None or text_field.code not in self.data.cells:
+                continue  # no written part in this workbook's template version
+            cell = self.data.cells[text_field.code]
+            text = values.get(text_field.code)
+            number = numbers.get(section.code, section.code).rstrip(".") or section.code
+            if isinstance(text, str) and text.strip():
+                if carried.get(text_field.code) == text_digest(text):
+                    sheet, ref = cell.split("!")
+                    self.findings.append(Finding(
+                        rule="noi_dung_chua_sua", importance="info", name=text_field.label,
+                        message=render("finding_text_unchanged", number=number, title=section.title, sheet=sheet,
+                                       cell=ref),
+                        instruction=catalogue()["finding_text_unchanged"]["action"], fields=[text_field.code],
+                        cells=[cell]))
+                continue
+            if _section_has_numbers(self, section):
+                continue
+            numbers_sheet = self.definition.sheet(section.sheet).name if section.sheet else ""
+            self.findings.append(Finding(
+                rule="muc_trong", importance="info", name=section.title,
+                message=render("finding_section_empty", number=number, title=section.title),
+                instruction=render_action("finding_section_empty", numbers_sheet=numbers_sheet,
+                                          texts_sheet=self.definition.sheet(texts.sheet).name),
+                fields=[text_field.code], cells=[cell]))
+
     def run(self) -> list[Finding]:
         self.from_problems()
         self.required()
         for rule in self.rules:
             self.rule(rule)
         self.ratio_checks()
+        self.outline()
         order = {"error": 0, "warning": 1, "info": 2}
         self.findings.sort(key=lambda f: order[f.importance])
         return self.findings
@@ -390,6 +438,27 @@ def _sides(left: str, right: str) -> tuple[Any, Any, tuple[str, ...], tuple[tupl
     refs = tuple(sorted(expr.field_refs(left_node) | expr.field_refs(right_node), key=text.find))
     cols = tuple(sorted(expr.column_refs(left_node) | expr.column_refs(right_node)))
     return left_node, right_node, refs, cols
+
+
+def _section_has_numbers(v: Validator, section) -> bool:
+    """Whether a section has anything the report can tell: a number typed, a list row, a table row."""
+    values = v.data.values
+    for f in section.fields:
+        if f.is_input and f.type != "long_text" and values.get(f.code) not in (None, ""):
+            return True
+    for lst in v.definition.lists:
+        if lst.section == section.code and v.data.lists.get(lst.code):
+            return True
+    for table in v.definition.tables:
+        if table.section == section.code and any(
+                val is not None for row in v.data.tables.get(table.code, [])
+                for k, val in row.items() if k not in ("row", table.label_column.code)):
+            return True
+    return False
+
+
+def render_action(code: str, **params: Any) -> str:
+    return catalogue()[code]["action"].format(**params)
 
 
 def _plain(text: str | None) -> str:

@@ -1,4 +1,8 @@
-"""Ratios from the definition's catalogue: Decimal, ROUND_HALF_UP to 2 places, percent numbers."""
+"""Ratios from the definition's catalogue: Decimal, ROUND_HALF_UP to 2 places, percent numbers.
+
+A zero denominator is "không phát sinh"; a part left empty (``expr.complete``) is "chưa có số
+liệu": both have no value (``null`` in JSON), never 0%.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,16 @@ from typing import Any
 from .. import vnnum
 from ..definition import expr
 from ..definition.models import Ratio
+from ..ui import ui
 from ..workbook.reader import WorkbookData
 
 NO_DATA = "không phát sinh"
 CENT = Decimal("0.01")
+
+
+def missing_text() -> str:
+    """What a ratio with an empty part shows ("chưa có số liệu"), from ui.yaml."""
+    return str(ui("ratio_missing"))
 
 
 @dataclass
@@ -25,10 +35,20 @@ class RatioResult:
     unit: str | None = None
     excel_value: Any = None
     suspect: bool = False  # built on a value validation found implausible (the narrative marks it)
+    missing: bool = False  # a part of the numerator or denominator is empty: no value, never 0%
+
+    @property
+    def status(self) -> str:
+        """ok | missing (a part left empty) | zero (the denominator is 0: không phát sinh)."""
+        if self.value is not None:
+            return "ok"
+        return "missing" if self.missing else "zero"
 
     @property
     def formatted(self) -> str:
-        return NO_DATA if self.value is None else vnnum.percent(self.value)
+        if self.value is None:
+            return missing_text() if self.missing else NO_DATA
+        return vnnum.percent(self.value)
 
     @property
     def excel_agrees(self) -> bool | None:
@@ -37,7 +57,7 @@ class RatioResult:
         if raw is None or raw == "":
             return None
         if isinstance(raw, str):
-            return self.value is None and raw.strip() == NO_DATA
+            return self.value is None and raw.strip() == self.formatted
         if self.value is None:
             return False
         shown = (Decimal(repr(raw)) * 100).quantize(CENT, rounding=ROUND_HALF_UP)
@@ -46,7 +66,7 @@ class RatioResult:
     def to_dict(self) -> dict:
         return {"code": self.code, "label": self.label, "numerator": _num(self.numerator),
                 "denominator": _num(self.denominator), "value": _num(self.value), "formatted": self.formatted,
-                "excel_agrees": self.excel_agrees}
+                "status": self.status, "excel_agrees": self.excel_agrees}
 
 
 def _num(value: Decimal | None) -> int | float | None:
@@ -62,8 +82,11 @@ def ratio_value(numerator: Decimal | None, denominator: Decimal | None) -> Decim
 
 
 def compute_ratio(ratio: Ratio, env: expr.Env) -> RatioResult:
-    num = expr.evaluate(expr.parse(ratio.numerator), env)
-    den = expr.evaluate(expr.parse(ratio.denominator), env)
+    num_node, den_node = expr.parse(ratio.numerator), expr.parse(ratio.denominator)
+    num = expr.evaluate(num_node, env)
+    den = expr.evaluate(den_node, env)
+    if not (expr.complete(num_node, env) and expr.complete(den_node, env)):
+        return RatioResult(ratio.code, ratio.label, num, den, None, ratio.unit, missing=True)
     return RatioResult(ratio.code, ratio.label, num, den, ratio_value(num, den), ratio.unit)
 
 

@@ -1,8 +1,11 @@
 """One workbook per reporting unit: build the template once, stamp each copy.
 
-Unit, period and the meta stamps are patched into the template's XML (``xlsxpatch``);
-``--previous`` carries standing values and lists, and the carry-over figures, from the
-unit's returned workbook of the previous period.
+Unit, period, the meta stamps and each field's per-level default (the money unit: đồng for a
+commune, tỷ đồng for a district) are patched into the template's XML (``xlsxpatch``);
+``--previous`` carries standing values and lists, and the carry-over figures, from the unit's
+returned workbook of the previous period, and its section texts as drafts: each marked by a
+fill and a note, its digest kept in the meta sheet (``carried_texts``) so validation can tell a
+text left unchanged.
 """
 
 from __future__ import annotations
@@ -10,22 +13,26 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import io
+import json
 import os
 import re
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from .. import __version__
+from ..definition import money
 from ..definition.models import ReportDefinition
 from ..definition.periods import Period
 from ..definition.units import Unit, ascii_name
 from ..errors import CchcError, render
 from .layout import META_KEYS, META_SHEET, Layout, a1, compute_layout
 from .reader import WorkbookData, read_workbook
-from .template import build_template_bytes
-from .xlsxpatch import XlsxPackage
+from .template import build_template_bytes, fit_text_rows, text_rows
+from .xlsxpatch import XlsxPackage, free_row_heights
 
 _PLACEHOLDER = re.compile(r"\{([a-z_.]+)\}")
 
@@ -54,10 +61,25 @@ def _fill_template(template: str, ctx: dict[str, Any]) -> str:
     return _PLACEHOLDER.sub(lambda m: str(ctx.get(m.group(1), "…")), template)
 
 
-def cell_values_for_display(definition: ReportDefinition, field_code: str, value: Any) -> Any:
-    """A typed value as it is stored in the cell (choice codes become labels, % become fractions)."""
+def cell_values_for_display(definition: ReportDefinition, field_code: str, value: Any,
+                            money_unit: str | None = None) -> Any:
+    """A typed value as it is stored in the cell (choice codes become labels, % become fractions,
+    money in the contract unit becomes the workbook's ``money_unit``)."""
     f = definition.field_map()[field_code]
+    if value is not None and money.is_money(definition, f):
+        from decimal import Decimal
+
+        value = money.to_workbook(definition, f, Decimal(str(value)), money_unit)
     return cell_value(definition, f.type, f.choices, value)
+
+
+DRAFT_FILL = "FCE4D6"  # a section text carried from the previous period, still to rewrite
+
+
+def text_digest(text: Any) -> str:
+    """The digest of a section text as carried (NFC, line ends and outer spaces ignored)."""
+    norm = unicodedata.normalize("NFC", str(text or "")).replace("\r\n", "\n").replace("\r", "\n").strip()
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:16]
 
 
 def cell_value(definition: ReportDefinition, ftype: str, choices: str | None, value: Any) -> Any:
@@ -154,14 +176,23 @@ class UnitStamper:
         for sheet, ref, template in layout.text_stamps:
             put(sheet, ref, _fill_template(template, ctx))
         fmap = definition.field_map()
+        values: dict[str, Any] = {}
         for code, pos in layout.fields.items():
             f = fmap[code]
             if f.stamp:
                 put(pos.sheet, pos.ref, ctx.get(f.stamp))
+            elif f.is_input and f.default_for(unit.level) is not None:
+                values[code] = f.default_for(unit.level)
+        drafts: dict[str, str] = {}
         if previous is not None:
-            for code, value in carried_values(definition, previous).items():
-                pos = layout.fields[code]
-                put(pos.sheet, pos.ref, cell_values_for_display(definition, code, value))
+            values.update(carried_values(definition, previous))
+            drafts = carried_texts(definition, previous)
+            values.update(drafts)
+        unit_money = money.workbook_unit(definition, values.get(definition.money.field)) if definition.money else None
+        for code, value in values.items():
+            pos = layout.fields[code]
+            put(pos.sheet, pos.ref, cell_values_for_display(definition, code, value, unit_money))
+        if previous is not None:
             for code, rows in carried_lists(definition, previous).items():
                 block = layout.lists[code]
                 for i, row in enumerate(rows[: block.capacity]):
@@ -175,13 +206,19 @@ class UnitStamper:
             "period_code": period.code, "period_from": period.start.isoformat(), "period_to": period.end.isoformat(),
             "generated_at": stamp, "tool_version": __version__, "structure_digest": self.structure_digest,
         }
+        if drafts:
+            meta["carried_texts"] = json.dumps({c: text_digest(t) for c, t in drafts.items()}, sort_keys=True)
         for key, value in meta.items():
             put(META_SHEET, f"B{layout.meta_rows[key]}", value)
         return cells
 
     def workbook_bytes(self, unit: Unit, period: Period, previous: WorkbookData | None = None,
                        generated_at: dt.datetime | None = None) -> bytes:
-        return self.package.patched(self.cells_for(unit, period, previous, generated_at))
+        data = self.package.patched(self.cells_for(unit, period, previous, generated_at))
+        drafts = carried_texts(self.definition, previous) if previous is not None else {}
+        if drafts:
+            data = mark_drafts(self.layout, data, list(drafts), previous.period.get("code") or "")
+        return data
 
 
 def carried_values(definition: ReportDefinition, previous: WorkbookData) -> dict[str, Any]:
@@ -192,6 +229,38 @@ def carried_values(definition: ReportDefinition, previous: WorkbookData) -> dict
         elif f.standing and f.is_input and previous.values.get(f.code) is not None:
             out[f.code] = previous.values[f.code]
     return out
+
+
+def carried_texts(definition: ReportDefinition, previous: WorkbookData) -> dict[str, str]:
+    """Last period's section texts, to start this period's from (never copied unmarked)."""
+    out = {}
+    for f in definition.fields():
+        value = previous.values.get(f.code)
+        if f.draft_from_previous and isinstance(value, str) and value.strip():
+            out[f.code] = value
+    return out
+
+
+def mark_drafts(layout: Layout, data: bytes, codes: list[str], period_code: str) -> bytes:
+    """Each carried text's cell gets the draft fill and a note saying where it comes from.
+
+    Only for workbooks that carry texts (``--previous``): openpyxl adds the notes (comments and
+    their VML) and keeps everything else of the stamped package."""
+    import openpyxl
+
+    from ..ui import ui
+    from .port import OpenpyxlPort
+
+    port = OpenpyxlPort("carried.xlsx", openpyxl.load_workbook(io.BytesIO(data)))
+    note = str(ui("draft_note")).format(period=period_code)
+    for code in codes:
+        pos = layout.fields[code]
+        port.set_fill(pos.sheet, pos.ref, DRAFT_FILL)
+        port.set_note(pos.sheet, pos.ref, note)
+    fit_text_rows(port.book, layout)
+    buf = io.BytesIO()
+    port.book.save(buf)
+    return free_row_heights(buf.getvalue(), text_rows(layout))
 
 
 def carried_lists(definition: ReportDefinition, previous: WorkbookData) -> dict[str, list[dict]]:

@@ -5,6 +5,11 @@ Data shape: ``{"values": {code: value}, "lists": {list_code: [{column_code: valu
 means 99,95%); dates are ISO strings; choices are option codes (labels are accepted too).
 Unknown codes and wrong types are refused with a message naming the code; nothing is written
 then. Rows of a fixed table are named by ``"row": <row code>``.
+
+Amounts are given in each money field's contract unit (tỷ đồng) and written in the workbook's
+own money unit: ``don_vi_tien`` from the data when it is given (applied first), else the one the
+workbook has chosen; the conversion is exact (1.845655 tỷ đồng is written 1845655000 in a
+workbook that types đồng).
 """
 
 from __future__ import annotations
@@ -18,21 +23,25 @@ from typing import Any
 
 import openpyxl
 
+from ..definition import money
 from ..definition.models import NUMERIC_TYPES, Column, FieldDef, ReportDefinition
 from ..errors import CchcError
 from .build import cell_value, write_atomic
 from .layout import META_SHEET, a1, compute_layout
 from .reader import check_is_xlsx, definition_for_meta, read_meta_grid
 from .safety import set_inert_text
-from .template import LONG_TEXT_LIMIT, TEXT_LIMIT
+from .template import fit_text_rows, text_limit, text_rows
+from .xlsxpatch import free_row_heights
 
 
 def _bad(code: str, item: FieldDef | Column, detail: str) -> CchcError:
     return CchcError("fill_bad_value", code=code, label=item.label, detail=detail)
 
 
-def coerce(definition: ReportDefinition, item: FieldDef | Column, code: str, value: Any) -> Any:
-    """The typed value to store, or ``CchcError``. ``None`` clears the cell."""
+def coerce(definition: ReportDefinition, item: FieldDef | Column, code: str, value: Any,
+           money_unit: str | None = None) -> Any:
+    """The typed value to store, or ``CchcError``. ``None`` clears the cell. A money amount is
+    given in the item's contract unit and stored in the workbook's ``money_unit``."""
     if value is None:
         return None
     t = item.type
@@ -55,6 +64,9 @@ def coerce(definition: ReportDefinition, item: FieldDef | Column, code: str, val
             raise _bad(code, item, f"{value} nằm ngoài khoảng {lo} – {hi}")
         if t == "integer":
             return int(number)
+        if t == "money" and money.is_money(definition, item):
+            stored = money.to_workbook(definition, item, number, money.workbook_unit(definition, money_unit))
+            return int(stored) if stored == stored.to_integral_value() else float(stored)
         return cell_value(definition, t, None, number) if t == "percent" else float(number)
     if t == "date":
         if isinstance(value, dt.date):
@@ -72,14 +84,17 @@ def coerce(definition: ReportDefinition, item: FieldDef | Column, code: str, val
     if not isinstance(value, (str, int, float)):
         raise _bad(code, item, "phải là chữ")
     text = unicodedata.normalize("NFC", str(value))
-    limit = LONG_TEXT_LIMIT if t == "long_text" else TEXT_LIMIT
+    limit = text_limit(item)
     if len(text) > limit:
         raise _bad(code, item, f"dài {len(text)} ký tự, tối đa {limit}")
     return text
 
 
-def plan_writes(definition: ReportDefinition, data: dict) -> dict[str, dict[str, Any]]:
-    """Check everything first; return {sheet: {A1: value}} or raise on the first bad entry."""
+def plan_writes(definition: ReportDefinition, data: dict, money_unit: str | None = None) -> dict[str, dict[str, Any]]:
+    """Check everything first; return {sheet: {A1: value}} or raise on the first bad entry.
+
+    ``money_unit``: the workbook's current ``don_vi_tien`` (code or label); a ``don_vi_tien`` in
+    ``data`` is applied first and decides the unit the amounts are written in."""
     if not isinstance(data, dict):
         raise CchcError("data_unreadable", file="(dữ liệu)", detail="phải là một đối tượng JSON")
     unknown_top = set(data) - {"values", "lists", "tables"}
@@ -97,12 +112,16 @@ def plan_writes(definition: ReportDefinition, data: dict) -> dict[str, dict[str,
     def put(sheet: str, ref: str, value: Any) -> None:
         writes.setdefault(sheet, {})[ref] = value
 
+    unit_field = definition.money.field if definition.money is not None else None
+    if unit_field in values:  # the unit first: the amounts below are written in it
+        coerce(definition, fmap[unit_field], unit_field, values[unit_field])
+        money_unit = values[unit_field]
     for code, value in values.items():
         f = fmap[code]
         if not f.is_input:
             raise CchcError("fill_computed", code=code, label=f.label)
         pos = layout.fields[code]
-        put(pos.sheet, pos.ref, coerce(definition, f, code, value))
+        put(pos.sheet, pos.ref, coerce(definition, f, code, value, money_unit))
     for code, rows in lists.items():
         block = layout.lists[code]
         if not isinstance(rows, list):
@@ -119,7 +138,7 @@ def plan_writes(definition: ReportDefinition, data: dict) -> dict[str, dict[str,
                 raise CchcError("fill_unknown_code", codes=", ".join(f"{code}.{b}" for b in bad))
             for col_code, col in cols.items():
                 put(block.sheet, a1(block.first_row + i, block.columns[col_code]),
-                    coerce(definition, col, f"{code}.{col_code}", row.get(col_code)))
+                    coerce(definition, col, f"{code}.{col_code}", row.get(col_code), money_unit))
     for code, rows in tables.items():
         block = layout.tables[code]
         table = block.definition
@@ -155,7 +174,7 @@ def plan_writes(definition: ReportDefinition, data: dict) -> dict[str, dict[str,
                     continue
                 if col_code in row or not table.fixed:
                     put(block.sheet, a1(r, block.columns[col_code]),
-                        coerce(definition, col, f"{code}.{col_code}", row.get(col_code)))
+                        coerce(definition, col, f"{code}.{col_code}", row.get(col_code), money_unit))
     return writes
 
 
@@ -172,11 +191,17 @@ def fill_workbook(src: Path, data: dict, out: Path) -> None:
         raise CchcError("not_our_template", file=src)
     meta = read_meta_grid([[c.value for c in row] for row in wb[META_SHEET].iter_rows(max_col=2)])
     definition = definition_for_meta(meta, src)
-    writes = plan_writes(definition, data)
+    current = None
+    if definition.money is not None and definition.money.field in compute_layout(definition).fields:
+        pos = compute_layout(definition).fields[definition.money.field]
+        current = wb[pos.sheet][pos.ref].value
+    writes = plan_writes(definition, data, current)
     for sheet, cells in writes.items():
         ws = wb[sheet]
         for ref, value in cells.items():
             set_inert_text(ws[ref], value)
+    layout = compute_layout(definition)
+    fit_text_rows(wb, layout)
     buf = io.BytesIO()
     wb.save(buf)
-    write_atomic(out, buf.getvalue())
+    write_atomic(out, free_row_heights(buf.getvalue(), text_rows(layout)))

@@ -16,17 +16,19 @@ from ..definition.models import Column, FieldDef, ListDef, ReportDefinition, Sec
 META_SHEET = "_meta"
 LISTS_SHEET = "_lists"
 
-# fields sheets: A number, B label, C unit, D value, E help, F code
-F_NUM, F_LABEL, F_UNIT, F_VALUE, F_HELP, F_CODE = 1, 2, 3, 4, 5, 6
+# fields sheets: A number, B label, C unit, D value, E the amount in đồng (money rows), F help, G code
+F_NUM, F_LABEL, F_UNIT, F_VALUE, F_ECHO, F_HELP, F_CODE = 1, 2, 3, 4, 5, 6, 7
 FIELDS_HEADER_ROW = 4
 FIELDS_FIRST_ROW = 5
+# texts sheet (the written part of each section): A number, B section, C text, D characters, E code
+T_NUM, T_TITLE, T_VALUE, T_COUNT, T_CODE = 1, 2, 3, 4, 5
 
 # meta sheet: key in A, value in B
 META_KEYS = (
     "template_id", "template_version", "definition_hash", "profile", "unit_code", "unit_name", "unit_level",
     "unit_parent_code", "code_list", "period_code", "period_from", "period_to", "tool_version", "generated_at",
     "validated_at", "validation_errors", "exported_at", "submission_counter", "kind", "report_digest",
-    "marked_cells", "structure_digest", "suspect_fields",
+    "marked_cells", "structure_digest", "suspect_fields", "carried_texts",
 )
 
 
@@ -239,10 +241,11 @@ def _fields_sheet(definition: ReportDefinition, sheet_code: str, numbers: dict[s
             for child in section.children:
                 visit(child, depth + 1)
             return
-        if section.fields or section.children:
+        here = [f for f in section.fields if (f.sheet or section.sheet) == sheet_code]
+        if here or section.children:
             headings.append(HeadingRow(name, row, numbers.get(section.code, ""), section.title, depth))
             row += 1
-        for f in section.fields:
+        for f in here:
             fields[f.code] = FieldCell(f.code, name, row)
             row += 1
         for code in by_section.get(section.code, []):
@@ -253,6 +256,23 @@ def _fields_sheet(definition: ReportDefinition, sheet_code: str, numbers: dict[s
 
     for section in definition.sections:
         visit(section, 0)
+    return row
+
+
+def _texts_sheet(definition: ReportDefinition, sheet_code: str, numbers: dict[str, str], fields: dict[str, FieldCell],
+                 headings: list[HeadingRow], start_row: int) -> int:
+    """One row per section text (column C), under a heading row for each top-level part (I, II)."""
+    name = definition.sheet(sheet_code).name
+    row = start_row
+    for top in definition.sections:
+        texts = [(s, f) for s in top.walk() for f in s.fields if f.sheet == sheet_code]
+        if not texts:
+            continue
+        headings.append(HeadingRow(name, row, numbers.get(top.code, ""), top.title, 0))
+        row += 1
+        for _section, f in texts:
+            fields[f.code] = FieldCell(f.code, name, row, T_VALUE)
+            row += 1
     return row
 
 
@@ -314,6 +334,9 @@ def _build_layout(definition: ReportDefinition) -> Layout:
         if sheet.kind == "fields":
             end = _fields_sheet(definition, sheet.code, numbers, fields, ratios, headings, FIELDS_FIRST_ROW)
             _list_blocks(definition, sheet.code, end + 1, lists)
+            text_stamps.append((sheet.name, "A2", UNIT_LINE))
+        elif sheet.kind == "texts":
+            _texts_sheet(definition, sheet.code, numbers, fields, headings, FIELDS_FIRST_ROW)
             text_stamps.append((sheet.name, "A2", UNIT_LINE))
         elif sheet.kind == "lists":
             _list_blocks(definition, sheet.code, FIELDS_HEADER_ROW, lists)

@@ -23,9 +23,9 @@ from typing import Any
 
 from .. import vnnum
 from ..limits import MAX_ABS_NUMBER, MAX_TEXT_LENGTH
-from ..definition import expr
+from ..definition import expr, money
 from ..definition.loader import is_known, load_definition
-from ..definition.models import NUMERIC_TYPES, Column, FieldDef, ReportDefinition, TemplateVersion
+from ..definition.models import LEVELS, NUMERIC_TYPES, Column, FieldDef, ReportDefinition, TemplateVersion
 from ..errors import CchcError, catalogue, render
 from ..memo import per_object
 from . import safety
@@ -71,6 +71,8 @@ class WorkbookData:
     excel_ratios: dict[str, Any] = field(default_factory=dict)  # what the workbook's own ratio cells hold
     # the template version the file was built from when it is a past one (read through versions.yaml)
     source_version: str | None = None
+    # the money unit the workbook types amounts in (don_vi_tien; values are in each field's own unit)
+    money_unit: str | None = None
 
     @property
     def template(self) -> dict:
@@ -148,6 +150,21 @@ class Converter:
         self.problems: list[Problem] = []
         self._choices = {cl.code: cl for cl in definition.choice_lists}
         self.level: str | None = None  # the unit's level, for per-level bounds (None: the general bound)
+        # the workbook's money unit (don_vi_tien); money cells are read in it and turned into each
+        # field's contract unit. None: the definition has no money settings
+        self.money_unit: str | None = money.workbook_unit(definition, None)
+
+    def set_level(self, level: Any) -> None:
+        """The unit's level as stamped in the meta sheet (an unknown level: the general bounds)."""
+        text = str(level or "").strip()
+        self.level = text if text in LEVELS else None
+
+    def _shown(self, item: FieldDef | Column, amount: Decimal | None) -> str:
+        """A bound or amount (contract unit) as the workbook shows it."""
+        if amount is None:
+            return "…"
+        shown = money.in_workbook_unit(self.definition, item, amount, self.money_unit)
+        return vnnum.number(shown.value) if shown is not None else vnnum.number(amount)
 
     def problem(self, code: str, sheet: str, ref: str | tuple[int, int], value: Any, item: FieldDef | Column,
                 field_code: str | None, **extra: Any) -> None:
@@ -202,7 +219,7 @@ class Converter:
         if type(raw) is float and item.type == "integer" and raw.is_integer() and 0 <= raw <= MAX_ABS_NUMBER:
             # the common case, a count typed into a count cell: the same value as below, quicker
             value = Decimal(int(raw))
-            lo, hi = item.min, item.max
+            lo, hi = item.min, item.max_bound(self.level)
             bound = item.plausible_bound(self.level)
             if (lo is None or value >= lo) and (hi is None or value <= hi) and (
                     bound is None or value <= bound):
@@ -237,16 +254,21 @@ class Converter:
                 self.problem("value_not_integer", sheet, ref, vnnum.number(value), item, field_code)
                 return None
             value = value.to_integral_value()
+        typed = value
+        if item.type == "money" and self.money_unit is not None:
+            # typed in the workbook's unit (1845655000 đồng), kept in the contract unit (1.845655 tỷ đồng)
+            value = money.to_contract(self.definition, item, value, self.money_unit)
         if value < 0 and (item.min is None or item.min >= 0):
-            self.problem("value_negative", sheet, ref, vnnum.number(value), item, field_code)
+            self.problem("value_negative", sheet, ref, vnnum.number(typed), item, field_code)
             return value
-        lo, hi = item.min, item.max
+        lo, hi = item.min, item.max_bound(self.level)
         if (lo is not None and value < lo) or (hi is not None and value > hi):
-            bounds = f"{vnnum.number(lo) if lo is not None else '…'} – {vnnum.number(hi) if hi is not None else '…'}"
-            self.problem("value_out_of_bounds", sheet, ref, vnnum.number(value), item, field_code, bounds=bounds)
+            bounds = f"{self._shown(item, lo)} – {self._shown(item, hi)}"
+            self.problem("value_out_of_bounds", sheet, ref, vnnum.number(typed), item, field_code, bounds=bounds)
         elif (bound := item.plausible_bound(self.level)) is not None and value > bound:
-            self.problem("value_implausible", sheet, ref, vnnum.number(value), item, field_code,
-                         unit=item.unit or "", limit=vnnum.number(bound))
+            shown = money.in_workbook_unit(self.definition, item, bound, self.money_unit)
+            self.problem("value_implausible", sheet, ref, vnnum.number(typed), item, field_code,
+                         unit=shown.unit if shown is not None else (item.unit or ""), limit=self._shown(item, bound))
         return value
 
 
@@ -266,11 +288,19 @@ def extract(definition: ReportDefinition, grids: dict[str, Grid], file_label: st
     past template version, see ``layout_for``)."""
     layout = layout or compute_layout(definition)
     conv = Converter(definition, file_label)
-    conv.level = _meta_text(meta.get("unit_level")) or None
+    conv.set_level(meta.get("unit_level"))
     data = WorkbookData(file_label, definition, layout, meta)
     cells, plan = _field_plan(definition, layout)
     data.cells = dict(cells)
     values = data.values
+    unit_field = definition.money.field if definition.money is not None else None
+    if unit_field is not None and unit_field in layout.fields:  # money is read in the unit the workbook chose
+        pos = layout.fields[unit_field]
+        raw = _cell(grids.get(pos.sheet), pos.row, pos.col)
+        chosen = None if raw is None or raw == "" else conv.convert(definition.field_map()[unit_field], raw, pos.sheet,
+                                                                     pos.ref, unit_field)
+        conv.money_unit = money.workbook_unit(definition, chosen)
+        conv.problems.clear()  # reported once, when the field itself is read below
     for sheet, entries in plan:
         grid = grids.get(sheet) or []
         height = len(grid)
@@ -346,8 +376,9 @@ def extract(definition: ReportDefinition, grids: dict[str, Grid], file_label: st
     env = expr.Env(data.values, columns, {k: len(v) for k, v in data.lists.items()})
     for f in _computed_in_order(definition):
         data.values[f.code] = expr.evaluate(f.parsed, env)
-    # keep the definition's order of fields
-    data.values = {code: data.values.get(code) for code in layout.fields}
+    # keep the definition's order of fields; a field the workbook's template version did not have is None
+    data.values = {code: data.values.get(code) for code in definition.field_map()}
+    data.money_unit = conv.money_unit
     data.problems = conv.problems + _suspect_totals(definition, layout, meta, file_label)
     return data
 
@@ -606,12 +637,15 @@ def layout_for(definition: ReportDefinition, past: TemplateVersion | None,
                names: dict[str, str] | None = None) -> Layout:
     """Where the fields sit in a workbook of ``past`` (None: the current layout).
 
-    A field moved since then is read at the cell versions.yaml declares; a renamed one where its
-    old defined name points in the file; every other field where the current layout puts it.
+    The definition as that version had it (``as_of``: without what was added since) is laid out;
+    a field moved since then is read at the cell versions.yaml declares, a renamed one where its
+    old defined name points in the file.
     """
-    layout = compute_layout(definition)
     if past is None:
-        return layout
+        return compute_layout(definition)
+    layout = compute_layout(definition.as_of(past.version))
+    if not past.renamed and not past.moved:
+        return layout  # laid out as that version had it, nothing else changed (kept once per definition)
     fields = dict(layout.fields)
     for old, new in past.renamed.items():
         target = (names or {}).get(old)
@@ -739,7 +773,8 @@ def read_workbook(path: Path | str, raw: bytes | None = None) -> WorkbookData:
     if past is not None:
         data.source_version = past.version
         changes = "; ".join([f"«{old}» → «{new}»" for old, new in past.renamed.items()]
-                            + [f"«{code}» ở {where}" for code, where in past.moved.items()]) or "không đổi trường nào"
+                            + [f"«{code}» ở {where}" for code, where in past.moved.items()]) or past.note \
+            or "không đổi trường nào"
         extra.append(Problem("template_old_version", "", past.version,
                              render("template_old_version", file=label, version=past.version,
                                     current=definition.version, changes=changes),

@@ -14,19 +14,22 @@ import math
 from decimal import Decimal
 
 from openpyxl import Workbook
+from openpyxl.formatting.rule import Rule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.styles.numbers import BUILTIN_FORMATS
+from openpyxl.styles.differential import DifferentialStyle
+from openpyxl.styles.numbers import BUILTIN_FORMATS, NumberFormat
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import __version__, vnnum
+from ..definition import expr, money
+from ..definition.models import LEVELS, Column, FieldDef, ReportDefinition
 from ..ui import ui
-from ..definition import expr
-from ..definition.models import Column, FieldDef, ReportDefinition
-from .layout import (F_CODE, F_HELP, F_LABEL, F_NUM, F_UNIT, F_VALUE, FIELDS_HEADER_ROW, LISTS_SHEET, META_SHEET,
-                     Layout, a1, compute_layout, quote_sheet)
+from .layout import (F_CODE, F_ECHO, F_HELP, F_LABEL, F_NUM, F_UNIT, F_VALUE, FIELDS_HEADER_ROW, LISTS_SHEET, META_SHEET,
+                     T_CODE, T_COUNT, T_NUM, T_TITLE, T_VALUE, Layout, a1, compute_layout, quote_sheet,
+                     section_numbers)
 from .protection import PASSWORD, protect_sheet
 
 FONT = "Times New Roman"
@@ -41,16 +44,26 @@ DATE_FORMAT = "dd/mm/yyyy"
 TEXT_LIMIT = 255
 LONG_TEXT_LIMIT = 2000
 DEFAULT_MAX = Decimal(999_999_999)
+# Vietnamese locale tag: LibreOffice then shows 1.845.655.000 and 54,02 whatever its own locale;
+# Excel keeps taking the separators from Windows (diagnostics checks they are Vietnamese).
+VI = "[$-42A]"
+WHOLE_FORMAT = VI + "#,##0"
+# money at full precision: up to nine decimals (a tỷ đồng amount down to the đồng); whole amounts
+# get WHOLE_FORMAT through a conditional format, so Excel never shows a trailing decimal mark
+MONEY_FORMAT = VI + "#,##0.#########"
+_DXF_WHOLE = DifferentialStyle(numFmt=NumberFormat(numFmtId=200, formatCode=WHOLE_FORMAT))
 
 
 def number_format(ftype: str, decimals: int | None) -> str:
     if ftype == "integer":
-        return "#,##0"
+        return WHOLE_FORMAT
     if ftype == "percent":
-        return "0.00%"
-    if ftype in ("decimal", "money"):
+        return VI + "0.00%"
+    if ftype == "money":
+        return MONEY_FORMAT
+    if ftype == "decimal":
         d = 2 if decimals is None else decimals
-        return "#,##0" + ("." + "0" * d if d else "")
+        return WHOLE_FORMAT + ("." + "0" * d if d else "")
     if ftype == "date":
         return DATE_FORMAT
     return "@"
@@ -71,6 +84,57 @@ def _date_example(cell) -> None:
     cell.border = BORDER
     cell.fill = COMPUTED_FILL
     cell.protection = Protection(locked=True)
+
+
+TEXT_WIDTHS = {T_NUM: 7, T_TITLE: 30, T_VALUE: 100, T_COUNT: 20, T_CODE: 18}
+MAX_ROW_HEIGHT = 409.5  # Excel's limit, in points
+
+
+def _points(width_chars: float) -> float:
+    """A column width (characters of the default font) in points, less the cell's padding."""
+    return (width_chars * 7 + 5) * 0.75 - 6
+
+
+def text_row_height(title: str | None, text: str | None) -> float:
+    """A height fitting a section's title (column B, bold) and its text (column C): at least two
+    lines, so the empty cell reads as a box to write in. Times New Roman metrics (the same the
+    report sheet uses)."""
+    from ..metrics import wrap_lines
+
+    lines = max(2, wrap_lines(title or "", _points(TEXT_WIDTHS[T_TITLE]), 12, bold=True),
+                wrap_lines(text or "", _points(TEXT_WIDTHS[T_VALUE]), 12))
+    return min(MAX_ROW_HEIGHT, round(lines * 15.0 + 4, 1))
+
+
+def text_rows(layout: Layout) -> dict[str, set[int]]:
+    """The rows of the section texts, by sheet: their heights follow the text (never fixed)."""
+    kinds = {s.name: s.kind for s in layout.definition.sheets}
+    out: dict[str, set[int]] = {}
+    for pos in layout.fields.values():
+        if kinds.get(pos.sheet) == "texts":
+            out.setdefault(pos.sheet, set()).add(pos.row)
+    return out
+
+
+def fit_text_rows(book, layout: Layout, codes: list[str] | None = None) -> None:
+    """Set the height of section-text rows (openpyxl book) to fit what they now hold."""
+    fmap = layout.definition.field_map()
+    sections = {s.code: s for s in layout.definition.walk_sections()}
+    kinds = {s.name: s.kind for s in layout.definition.sheets}
+    for code, pos in layout.fields.items():
+        if kinds.get(pos.sheet) != "texts" or (codes is not None and code not in codes):
+            continue
+        section = sections.get(fmap[code].section or "")
+        value = book[pos.sheet][pos.ref].value
+        book[pos.sheet].row_dimensions[pos.row].height = text_row_height(
+            section.title if section else None, value if isinstance(value, str) else None)
+
+
+def text_limit(item: FieldDef | Column) -> int:
+    """How many characters a text cell takes (a section text: Excel's own 32,767)."""
+    if item.max_length:
+        return item.max_length
+    return LONG_TEXT_LIMIT if item.type == "long_text" else TEXT_LIMIT
 
 
 def _font(size: int = 12, bold: bool = False, italic: bool = False, color: str = "FF000000") -> Font:
@@ -103,13 +167,23 @@ def _bounds_text(lo: Decimal | None, hi: Decimal | None, unit: str | None, pct: 
     return ""
 
 
-def validation_for(item: FieldDef | Column, choice_names: dict[str, str]) -> DataValidation:
-    """One data-validation rule with Vietnamese prompt and error, within Excel's length limits."""
+def validation_for(item: FieldDef | Column, choice_names: dict[str, str],
+                   definition: ReportDefinition | None = None) -> DataValidation:
+    """One data-validation rule with Vietnamese prompt and error, within Excel's length limits.
+
+    A money cell is typed in the workbook's own unit (``don_vi_tien``): its upper bound is the
+    field's bound in đồng divided by the đồng of the chosen unit, worked out live by Excel."""
     t = item.type
     title = item.label[:32]
     help_text = item.help or ""
     lo, hi = item.min, item.max
-    if t == "integer":
+    if t == "money" and definition is not None and money.is_money(definition, item):
+        hi = hi if hi is not None else DEFAULT_MAX
+        top = format((hi * money.contract_dong(definition, item)).normalize(), "f")
+        dv = DataValidation(type="decimal", operator="between", formula1=str(lo if lo is not None else 0),
+                            formula2=f"{top}/{money.excel_dong_per_unit(definition)}")
+        rule = f"Nhập số {_bounds_text(lo, hi, item.unit)} (gõ theo đơn vị tính số tiền đã chọn)."
+    elif t == "integer":
         hi = hi if hi is not None else DEFAULT_MAX
         dv = DataValidation(type="whole", operator="between", formula1=str(lo if lo is not None else -DEFAULT_MAX),
                             formula2=str(hi))
@@ -131,7 +205,7 @@ def validation_for(item: FieldDef | Column, choice_names: dict[str, str]) -> Dat
         dv = DataValidation(type="list", formula1=choice_names[item.choices])
         rule = "Chọn một giá trị trong danh sách thả xuống."
     else:
-        limit = LONG_TEXT_LIMIT if t == "long_text" else TEXT_LIMIT
+        limit = text_limit(item)
         dv = DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(limit))
         rule = f"Nhập chữ, tối đa {vnnum.number(limit)} ký tự."
     dv.allow_blank = True
@@ -148,16 +222,17 @@ def validation_for(item: FieldDef | Column, choice_names: dict[str, str]) -> Dat
 class _Validations:
     """Collects cells per identical rule so the file carries one rule per kind of input."""
 
-    def __init__(self, choice_names: dict[str, str]) -> None:
+    def __init__(self, choice_names: dict[str, str], definition: ReportDefinition | None = None) -> None:
         self.choice_names = choice_names
+        self.definition = definition
         self.by_sheet: dict[str, dict[tuple, DataValidation]] = {}
 
     def add(self, ws: Worksheet, item: FieldDef | Column, ref: str) -> None:
-        key = (item.type, item.label, item.help, item.min, item.max, item.unit, item.choices)
+        key = (item.type, item.label, item.help, item.min, item.max, item.unit, item.choices, item.max_length)
         rules = self.by_sheet.setdefault(ws.title, {})
         dv = rules.get(key)
         if dv is None:
-            dv = validation_for(item, self.choice_names)
+            dv = validation_for(item, self.choice_names, self.definition)
             rules[key] = dv
             ws.add_data_validation(dv)
         dv.add(ref)
@@ -274,16 +349,35 @@ def _instructions_sheet(ws: Worksheet, definition: ReportDefinition, layout: Lay
     _page_setup(ws, landscape=False)
 
 
+def required_note(definition: ReportDefinition, item: FieldDef | Column) -> str:
+    """"Bắt buộc đối với cấp huyện, cấp tỉnh." for an item required at some levels only ("" otherwise)."""
+    levels = [lv for lv in LEVELS if lv in item.required_levels]
+    if item.required or not levels:
+        return ""
+    names: list[str] = []
+    left = list(levels)
+    for group in definition.level_groups:
+        if set(group.levels) <= set(left):
+            names.append(group.label)
+            left = [lv for lv in left if lv not in group.levels]
+    if left:
+        labels = {o.code: o.label for o in definition.choice_list("ds_cap_don_vi").options} \
+            if any(c.code == "ds_cap_don_vi" for c in definition.choice_lists) else {}
+        names += [labels.get(lv, lv) for lv in left]
+    return str(ui("required_levels")).format(levels="; ".join(names))
+
+
 def _fields_sheet(ws: Worksheet, sheet_code: str, layout: Layout, validations: _Validations) -> None:
     definition = layout.definition
     fmap = definition.field_map()
-    widths = {F_NUM: 7, F_LABEL: 58, F_UNIT: 13, F_VALUE: 22, F_HELP: 50, F_CODE: 30}
+    widths = {F_NUM: 7, F_LABEL: 58, F_UNIT: 13, F_VALUE: 22, F_ECHO: 24, F_HELP: 50, F_CODE: 30}
     for col, width in widths.items():
         ws.column_dimensions[a1(1, col)[:-1]].width = width
     sheet = definition.sheet(sheet_code)
     _title(ws, 1, sheet.title or sheet.name.upper(), F_CODE)
     _title(ws, 2, "", F_CODE, size=12, bold=False, italic=True)
-    for col, text in zip(range(F_NUM, F_CODE + 1), ("STT", "Chỉ tiêu", "Đơn vị tính", "Số liệu", "Hướng dẫn", "Mã trường")):
+    for col, text in zip(range(F_NUM, F_CODE + 1), ("STT", "Chỉ tiêu", "Đơn vị tính", "Số liệu", ui("fields_echo_header"),
+                                                     "Hướng dẫn", "Mã trường")):
         _header_cell(ws, FIELDS_HEADER_ROW, col, text)
     for heading in layout.headings:
         if heading.sheet != ws.title:
@@ -300,6 +394,7 @@ def _fields_sheet(ws: Worksheet, sheet_code: str, layout: Layout, validations: _
                 cell.fill = SECTION_FILL
         ws.merge_cells(start_row=heading.row, start_column=F_LABEL, end_row=heading.row, end_column=F_CODE)
         ws.row_dimensions[heading.row].height = _fit_height([(label, 150)])
+    money_unit = _money_unit_formula(definition)
     for code, cell_pos in layout.fields.items():
         if cell_pos.sheet != ws.title:
             continue
@@ -310,13 +405,19 @@ def _fields_sheet(ws: Worksheet, sheet_code: str, layout: Layout, validations: _
         label_cell.font = _font(12)
         label_cell.alignment = Alignment(wrap_text=True, vertical="center", indent=1)
         label_cell.border = BORDER
+        is_money = money_unit is not None and money.is_money(definition, f)
         unit_cell = ws.cell(row=row, column=F_UNIT, value=f.unit if f.unit and f.unit != "%" else ("%" if f.unit else None))
+        if is_money:
+            unit_cell.value = money_unit  # the unit the clerk chose for this workbook, live
         unit_cell.font = _font(11)
         unit_cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         unit_cell.border = BORDER
         if f.type == "date" and f.is_input:
             _date_example(unit_cell)
-        help_cell = ws.cell(row=row, column=F_HELP, value=f.help)
+        echo = ws.cell(row=row, column=F_ECHO)
+        echo.border = BORDER
+        help_text = " ".join(x for x in (f.help, required_note(definition, f)) if x) or None
+        help_cell = ws.cell(row=row, column=F_HELP, value=help_text)
         help_cell.font = _font(10, italic=True, color="FF404040")
         help_cell.alignment = Alignment(wrap_text=True, vertical="center")
         help_cell.border = BORDER
@@ -333,7 +434,17 @@ def _fields_sheet(ws: Worksheet, sheet_code: str, layout: Layout, validations: _
         else:
             _value_cell_style(value, f, editable=True, computed=False)
             validations.add(ws, f, value.coordinate)
-        height = _fit_height([(label_cell.value, widths[F_LABEL]), (f.help or "", widths[F_HELP] * 1.2)])
+        if is_money:
+            # the amount as typed, told back in đồng (1,845655 tỷ đồng → 1.845.655.000 đồng)
+            echo.value = (f"=IF(ISNUMBER({value.coordinate}),{value.coordinate}*"
+                          f"{money.excel_dong_per_unit(definition)},\"\")")
+            echo.number_format = _echo_format(definition)
+            echo.font = _font(11, color="FF404040")
+            echo.alignment = Alignment(horizontal="right", vertical="center")
+            echo.fill = COMPUTED_FILL
+            ws.conditional_formatting.add(value.coordinate, Rule(
+                type="expression", dxf=_DXF_WHOLE, formula=[f"MOD({value.coordinate},1)=0"]))
+        height = _fit_height([(label_cell.value, widths[F_LABEL]), (help_text or "", widths[F_HELP] * 1.2)])
         if f.type == "long_text":
             height = max(height or 0, 48)
         ws.row_dimensions[row].height = height
@@ -347,12 +458,109 @@ def _fields_sheet(ws: Worksheet, sheet_code: str, layout: Layout, validations: _
     ws.print_area = f"A1:{a1(ws.max_row, F_HELP)}"
 
 
+def _money_unit_formula(definition: ReportDefinition) -> str | None:
+    """The live unit cell of a money row: the chosen unit, or the ``missing`` one when left empty."""
+    if definition.money is None or definition.money.field not in definition.field_map():
+        return None
+    field = definition.field_map()[definition.money.field]
+    missing = next(o.label for o in definition.choice_list(field.choices or "").options
+                   if o.code == definition.money.missing)
+    name = definition.money.field
+    return f'=IF({name}="","{missing}",{name})'
+
+
+def _echo_format(definition: ReportDefinition) -> str:
+    field = definition.field_map()[definition.money.field]  # type: ignore[union-attr]
+    dong = next((o.label for o in definition.choice_list(field.choices or "").options if o.dong == 1), "")
+    return f'{WHOLE_FORMAT}" {dong}"'
+
+
+def _texts_sheet(ws: Worksheet, sheet_code: str, layout: Layout, validations: _Validations) -> None:
+    """The written part of each section: a wide wrapped cell per section, rows that grow with the
+    text (no fixed height), the characters typed counted beside it."""
+    definition = layout.definition
+    fmap = definition.field_map()
+    numbers = section_numbers(definition)
+    sections = {s.code: s for s in definition.walk_sections()}
+    widths = TEXT_WIDTHS
+    for col, width in widths.items():
+        ws.column_dimensions[a1(1, col)[:-1]].width = width
+    sheet = definition.sheet(sheet_code)
+    _title(ws, 1, sheet.title or sheet.name.upper(), T_CODE)
+    _title(ws, 2, "", T_CODE, size=12, bold=False, italic=True)
+    cfg = definition.section_texts
+    note = ws.cell(row=3, column=1, value=cfg.help if cfg is not None else None)
+    note.font = _font(10, italic=True, color="FF404040")
+    note.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=T_CODE)
+    ws.row_dimensions[3].height = _fit_height([(note.value or "", sum(widths.values()))], 10)
+    for col, text in zip(range(T_NUM, T_CODE + 1), ui("texts_columns")):
+        _header_cell(ws, FIELDS_HEADER_ROW, col, text)
+    for heading in layout.headings:
+        if heading.sheet != ws.title:
+            continue
+        ws.cell(row=heading.row, column=T_NUM, value=heading.number)
+        ws.cell(row=heading.row, column=T_TITLE, value=heading.title)
+        for col in range(T_NUM, T_CODE + 1):
+            cell = ws.cell(row=heading.row, column=col)
+            cell.font = _font(12, bold=True)
+            cell.border = BORDER
+            cell.fill = SECTION_FILL
+            cell.alignment = Alignment(vertical="center", wrap_text=True)
+        ws.merge_cells(start_row=heading.row, start_column=T_TITLE, end_row=heading.row, end_column=T_CODE)
+    count_format = str(ui("texts_count_format"))
+    for code, pos in layout.fields.items():
+        if pos.sheet != ws.title:
+            continue
+        f = fmap[code]
+        section = sections.get(f.section or "")
+        row = pos.row
+        number = ws.cell(row=row, column=T_NUM, value=numbers.get(f.section or "", ""))
+        number.font = _font(12)
+        number.alignment = Alignment(horizontal="center", vertical="top")
+        number.border = BORDER
+        title = ws.cell(row=row, column=T_TITLE, value=section.title if section else f.label)
+        title.font = _font(12, bold=True)
+        title.alignment = Alignment(wrap_text=True, vertical="top")
+        title.border = BORDER
+        value = ws.cell(row=row, column=T_VALUE)
+        value.number_format = "@"
+        value.font = _font(12)
+        value.border = BORDER
+        value.alignment = Alignment(wrap_text=True, vertical="top")
+        value.fill = INPUT_FILL
+        value.protection = Protection(locked=False)
+        validations.add(ws, f, value.coordinate)
+        count = ws.cell(row=row, column=T_COUNT, value=f"=LEN({value.coordinate})")
+        count.number_format = VI + count_format.format(limit=vnnum.number(text_limit(f)))
+        count.font = _font(10, italic=True, color="FF404040")
+        count.alignment = Alignment(horizontal="right", vertical="top")
+        count.border = BORDER
+        count.fill = COMPUTED_FILL
+        code_cell = ws.cell(row=row, column=T_CODE, value=code)
+        code_cell.font = Font(name="Consolas", size=9, color="FF808080")
+        code_cell.border = BORDER
+        code_cell.alignment = Alignment(vertical="top")
+        ws.row_dimensions[row].height = text_row_height(title.value, None)  # a start: the row grows as typed
+    ws.freeze_panes = ws.cell(row=FIELDS_HEADER_ROW + 1, column=1)
+    _page_setup(ws, landscape=True, title_rows=f"{FIELDS_HEADER_ROW}:{FIELDS_HEADER_ROW}")
+
+
 def ratio_formula(ratio, layout: Layout) -> str:
-    """The live Excel formula of a ratio cell: a fraction shown as 0.00%, or "không phát sinh"."""
+    """The live Excel formula of a ratio cell: a fraction shown as 0.00%, "chưa có số liệu" when a
+    part is empty, or "không phát sinh" when the denominator is 0."""
+    from ..rules.ratios import missing_text
+
     args = dict(column_range=layout.column_range_for_excel, list_range=layout.list_range_for_excel)
-    num = expr.to_excel(expr.parse(ratio.numerator), **args)
-    den = expr.to_excel(expr.parse(ratio.denominator), **args)
-    return f'=IF(N({den})=0,"{NO_DATA}",ROUND(({num})/({den}),4))'
+    num_node, den_node = expr.parse(ratio.numerator), expr.parse(ratio.denominator)
+    num = expr.to_excel(num_node, **args)
+    den = expr.to_excel(den_node, **args)
+    body = f'IF(N({den})=0,"{NO_DATA}",ROUND(({num})/({den}),4))'
+    empty = [c for c in (expr.excel_incomplete(num_node, **args), expr.excel_incomplete(den_node, **args)) if c]
+    if empty:
+        condition = empty[0] if len(empty) == 1 else f"OR({','.join(empty)})"
+        return f'=IF({condition},"{missing_text()}",{body})'
+    return f"={body}"
 
 
 NO_DATA = "không phát sinh"
@@ -361,12 +569,17 @@ NO_DATA = "không phát sinh"
 def _ratio_row(ws: Worksheet, row: int, ratio, layout: Layout, widths: dict[int, float]) -> None:
     fmap = layout.definition.field_map()
 
-    def describe(text: str) -> str:
-        node = expr.parse(text)
-        codes = sorted(expr.field_refs(node), key=lambda c: text.index(c))
-        return " + ".join(fmap[c].label for c in codes) if isinstance(node, (expr.Ref, expr.Bin)) else text
+    def describe(node: expr.Node) -> str:
+        if isinstance(node, expr.Ref):
+            return fmap[node.code].label
+        if isinstance(node, expr.Bin) and node.op == "+":
+            return f"{describe(node.left)} + {describe(node.right)}"
+        if isinstance(node, expr.Call) and node.func == "max":  # alternatives: one number, or its parts
+            return ui("ratio_alternatives").join(describe(a) for a in node.args)
+        return expr.to_excel(node, column_range=layout.column_range_for_excel, list_range=layout.list_range_for_excel)
 
     ws.cell(row=row, column=F_NUM).border = BORDER
+    ws.cell(row=row, column=F_ECHO).border = BORDER
     label = ws.cell(row=row, column=F_LABEL, value=f"{ratio.label} (tự tính)")
     label.font = _font(12, italic=True)
     label.alignment = Alignment(wrap_text=True, vertical="center", indent=1)
@@ -376,13 +589,14 @@ def _ratio_row(ws: Worksheet, row: int, ratio, layout: Layout, widths: dict[int,
     unit.alignment = Alignment(horizontal="center", vertical="center")
     unit.border = BORDER
     value = ws.cell(row=row, column=F_VALUE, value=ratio_formula(ratio, layout))
-    value.number_format = "0.00%"
+    value.number_format = VI + "0.00%"
     value.font = _font(12, bold=True)
     value.alignment = Alignment(horizontal="right", vertical="center")
     value.border = BORDER
     value.fill = COMPUTED_FILL
     value.protection = Protection(locked=True)
-    help_text = f"Tử số: {describe(ratio.numerator)}. Mẫu số: {describe(ratio.denominator)}. Làm tròn 2 chữ số thập phân."
+    help_text = (f"Tử số: {describe(expr.parse(ratio.numerator))}. Mẫu số: {describe(expr.parse(ratio.denominator))}. "
+                 "Làm tròn 2 chữ số thập phân.")
     help_cell = ws.cell(row=row, column=F_HELP, value=help_text)
     help_cell.font = _font(10, italic=True, color="FF404040")
     help_cell.alignment = Alignment(wrap_text=True, vertical="center")
@@ -607,7 +821,7 @@ def build_workbook(definition: ReportDefinition) -> Workbook:
     wb = Workbook()
     wb.remove(wb.active)
     choice_names = {cl.code: cl.code for cl in definition.choice_lists}
-    validations = _Validations(choice_names)
+    validations = _Validations(choice_names, definition)
     for sheet in definition.sheets:
         ws = wb.create_sheet(sheet.name)
         ws.sheet_view.zoomScale = 100
@@ -616,6 +830,8 @@ def build_workbook(definition: ReportDefinition) -> Workbook:
         elif sheet.kind == "fields":
             _fields_sheet(ws, sheet.code, layout, validations)
             _list_blocks(ws, layout, validations, set_widths=False)
+        elif sheet.kind == "texts":
+            _texts_sheet(ws, sheet.code, layout, validations)
         elif sheet.kind == "lists":
             _lists_sheet(ws, sheet.code, layout, validations)
         elif sheet.kind == "table":
@@ -652,9 +868,11 @@ def build_workbook(definition: ReportDefinition) -> Workbook:
 
 
 def build_template_bytes(definition: ReportDefinition) -> bytes:
+    from .xlsxpatch import free_row_heights
+
     buf = io.BytesIO()
     build_workbook(definition).save(buf)
-    return buf.getvalue()
+    return free_row_heights(buf.getvalue(), text_rows(compute_layout(definition)))
 
 
 def template_file_name(definition: ReportDefinition) -> str:

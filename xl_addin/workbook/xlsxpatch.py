@@ -344,3 +344,28 @@ def sheet_xml(rows: list[list[object]], *, widths: dict[int, float] | None = Non
         out.append(f'<drawing r:id="{drawing_rid}"/>')
     out.append("</worksheet>")
     return "".join(out)
+
+
+def free_row_heights(data: bytes, rows: dict[str, set[int]], compresslevel: int = 6) -> bytes:
+    """The package with the given rows' heights no longer marked as set by hand (``customHeight``).
+
+    openpyxl writes ``customHeight="1"`` with every row height; Excel then keeps that height when
+    the clerk types. Without the flag the height is only where the row starts: the row grows
+    (Excel fits it again) as text is typed into it — the rows of the section texts."""
+    package = XlsxPackage(data)
+    changed = {}
+    for sheet, numbers in rows.items():
+        part = package.sheet_parts.get(sheet)
+        if part is None or not numbers:
+            continue
+        xml = package.parts[part].decode("utf-8")
+
+        def repl(m: re.Match) -> str:
+            if int(m.group(1)) not in numbers:
+                return m.group(0)
+            return m.group(0).replace(' customHeight="1"', "").replace(" customHeight='1'", "")
+
+        changed[part] = re.sub(r'<row r="(\d+)"[^>]*>', repl, xml).encode("utf-8")
+    if not changed:
+        return data
+    return write_zip([(name, changed.get(name, package.parts[name])) for name in package.order], compresslevel)
