@@ -253,7 +253,7 @@ def cases(base: Base) -> list[tuple[Case, Callable[[], bytes | None]]]:
     def _unprotect_and_label(wb):
         ws = wb[so_lieu]
         ws.protection.sheet = False
-        ws["B41"].value = "Tổng số hồ sơ (đã sửa nhãn)"
+        ws["B" + B("tthc_tiep_nhan_tong")[1][1:]].value = "Tổng số hồ sơ (đã sửa nhãn)"
 
     def _repoint(wb):
         wb.defined_names["tthc_tra_lai"].attr_text = "'Số liệu'!$D$60"

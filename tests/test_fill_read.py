@@ -94,7 +94,7 @@ def test_percent_stored_as_fraction_in_cell(filled, definition):
     pos = compute_layout(definition).fields["van_ban_dien_tu_ty_le"]
     ws = openpyxl.load_workbook(filled)[pos.sheet]
     assert abs(ws[pos.ref].value - 0.9995) < 1e-12
-    assert ws[pos.ref].number_format == "0.00%"
+    assert ws[pos.ref].number_format == "[$-42A]0.00%"  # Vietnamese separators in LibreOffice too
 
 
 def test_fill_keeps_protection_validation_and_names(filled):
@@ -106,9 +106,13 @@ def test_fill_keeps_protection_validation_and_names(filled):
 
 
 def _typed_into(path: Path, definition, code: str, value) -> Path:
-    pos = compute_layout(definition).fields[code]
+    layout = compute_layout(definition)
+    pos = layout.fields[code]
     wb = openpyxl.load_workbook(path)
     wb[pos.sheet][pos.ref].value = value
+    if definition.field_map()[code].type == "money":  # "54,020 tỷ typed as 54020": a workbook typing tỷ đồng
+        unit = layout.fields["don_vi_tien"]
+        wb[unit.sheet][unit.ref].value = "tỷ đồng"
     out = path.with_name(f"typed_{code}.xlsx")
     wb.save(out)
     return out

@@ -20,6 +20,7 @@ from xl_addin.merge.run import run_merge
 from xl_addin.rules.export import export_file
 from xl_addin.workbook.build import build_unit_workbooks
 from xl_addin.workbook.fill import fill_workbook
+from xl_addin.workbook.layout import compute_layout
 from xl_addin.workbook.reader import read_workbook
 
 from conftest import needs_soffice, run_cli, run_soffice
@@ -67,8 +68,9 @@ def merge_case(tmp_path_factory):
     resend = make_returns(tmp, units[:1], "6T-2026", "resend", stamp="2026-06-17 10:00:00")
     shutil.copy(resend[units[0].code], sub / "70001_gui-lai.xlsx")
     shutil.copy(sent[units[1].code], sub / "70002_ban-sao.xlsx")
+    fields = compute_layout(load_definition()).fields
     wb = openpyxl.load_workbook(sent[units[2].code])
-    wb["Số liệu"]["D9"].value = 99
+    wb["Số liệu"][fields["kh_cchc_nhiem_vu_tong"].ref].value = 99
     wb.save(sub / "70003_ban-khac.xlsx")
     # wrong period, unknown unit, validation errors, damaged and foreign files, lock file, folder named .xlsx
     other = make_returns(tmp, units[6:7], "Q1-2026", "other")
@@ -77,7 +79,8 @@ def merge_case(tmp_path_factory):
     shutil.copy(stranger["99999"], folder / "99999_xa-la.xlsx")
     errors = make_returns(tmp, units[7:8], "6T-2026", "errs", mistakes=False)
     wb = openpyxl.load_workbook(errors[units[7].code])
-    wb["Số liệu"]["D41"].value = wb["Số liệu"]["D41"].value + 1  # tthc_tiep_nhan_tong off by one
+    total = fields["tthc_tiep_nhan_tong"].ref
+    wb["Số liệu"][total].value = wb["Số liệu"][total].value + 1  # tthc_tiep_nhan_tong off by one
     wb.save(folder / "70008_co-loi.xlsx")
     data = Path(sent[units[0].code]).read_bytes()
     (folder / "hong.xlsx").write_bytes(data[: len(data) // 2])

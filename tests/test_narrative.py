@@ -384,7 +384,15 @@ def test_empty_workbook_gives_a_skeleton(tmp_path):
     text = render_text(report)
     tops = [b.text.split(".")[0] for b in report.body if b.kind == "heading" and b.level == 1]
     assert tops == ["I", "II", "III", "IV", "V"]
-    assert "(Chưa có số liệu" in text and "(Chưa có nội dung" in text
+    # sections I–II with neither numbers nor text keep heading and number, no placeholder (III–V,
+    # whose content is typed on «Đánh giá», still say where to type it); validation lists them
+    assert "(Chưa có số liệu" not in text and "(Chưa có nội dung" in text
+    headings = [b.text for b in report.body if b.kind == "heading"]
+    assert "1. Tổ chức chỉ đạo, điều hành; ban hành kế hoạch cải cách hành chính" in headings
+    assert "6.2. Áp dụng hệ thống quản lý chất lượng TCVN ISO 9001:2015" in headings
+    empty = [f for f in validate(read_workbook(blank.path)) if f.rule == "muc_trong"]
+    assert len(empty) == 13 and {f.importance for f in empty} == {"info"}
+    assert "Mục 6.2 «Áp dụng hệ thống quản lý chất lượng TCVN ISO 9001:2015»" in empty[-1].message
     assert report.signature == ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"] and report.recipients == ["- Lưu: VT."]
     assert report.header.dia_danh_ngay.startswith("Phường Thành Sen, ngày\u00a0") and report.warnings
     result = run_report(blank.path, out=tmp_path / "skeleton.xlsx", docx=tmp_path / "skeleton.docx")

@@ -18,7 +18,8 @@ from seed_reports import R000, R001, R002, R003
 
 def _findings(path):
     data = read_workbook(path)
-    return data, [f for f in validate(data) if f.rule not in ("required", "required_list")]
+    # leaving out the missing inputs and the outline information (sections with nothing to tell)
+    return data, [f for f in validate(data) if f.rule not in ("required", "required_list", "muc_trong")]
 
 
 def test_002_off_by_one_truncations_and_symbol(tmp_path):
@@ -139,6 +140,10 @@ def test_cli_validate_json_shape_and_exit_codes(tmp_path):
     r = run_cli("ratios", str(bad), "--json")
     out = json.loads(r.stdout)
     assert out["ratios"]["ty_le_gq_dung_han"] == 99.95 and out["formatted"]["ty_le_gq_dung_han"] == "99,95%"
+    # 003 states nothing on feedback: no value, "chưa có số liệu" (never 0%, never "không phát sinh")
+    assert out["ratios"]["ty_le_pakn_xu_ly"] is None and out["formatted"]["ty_le_pakn_xu_ly"] == "chưa có số liệu"
+    r = run_cli("ratios", str(good), "--json")
+    out = json.loads(r.stdout)  # 001: none received (0/0): "không phát sinh"
     assert out["ratios"]["ty_le_pakn_xu_ly"] is None and out["formatted"]["ty_le_pakn_xu_ly"] == "không phát sinh"
     text = tmp_path / "text.xlsx"
     text.write_text("không phải sổ tính", encoding="utf-8")

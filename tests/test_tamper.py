@@ -19,6 +19,18 @@ VALUES = {"values": {"tthc_tiep_nhan_tong": 120, "tthc_da_gq_tong": 100, "tthc_d
                      "tthc_cho_bo_sung": 3, "tthc_tra_lai": 2, "so_ky_hieu": "147/BC-UBND"}}
 
 
+def _cells():
+    """Where the cells the tests tamper with sit in the current template."""
+    from xl_addin.workbook.layout import compute_layout
+
+    fields = compute_layout(load_definition()).fields
+    total, gap = fields["tthc_tiep_nhan_tong"], fields["tthc_chenh_lech"]
+    return {"value": total.ref, "label": f"B{total.row}", "formula": gap.ref}
+
+
+CELLS = _cells()
+
+
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("tamper")
@@ -57,11 +69,11 @@ def test_untouched_files_have_no_findings_through_every_writer(exported, tmp_pat
 
 
 def test_formula_overwritten_by_a_number_is_an_error_naming_the_cell(exported, tmp_path):
-    path = _tampered(exported, tmp_path, lambda wb: wb["Số liệu"].__setitem__("D54", 0))
+    path = _tampered(exported, tmp_path, lambda wb: wb["Số liệu"].__setitem__(CELLS["formula"], 0))
     data = read_workbook(path)
     [p] = [p for p in data.problems if p.code == "tamper_formula_replaced"]
-    assert p.cell == "Số liệu!D54" and p.importance == "error"
-    assert "D54" in p.message and "x.xlsx" in p.message and "Chênh lệch" in p.message
+    assert p.cell == f"Số liệu!{CELLS['formula']}" and p.importance == "error"
+    assert CELLS["formula"] in p.message and "x.xlsx" in p.message and "Chênh lệch" in p.message
     assert data.values["tthc_chenh_lech"] == 0  # recomputed from the inputs, never the typed number
     findings = {f.rule: f for f in validate(data)}
     assert "tamper_formula_replaced" in findings
@@ -71,9 +83,9 @@ def test_comparison_lists_sheet_cell_expected_found(exported, tmp_path):
     def change(wb):
         ws = wb["Số liệu"]
         ws.protection.sheet = False
-        ws["B41"].value = "Tổng số hồ sơ (đã sửa)"
-        ws["D54"].value = 5
-        wb.defined_names["tthc_tra_lai"].attr_text = "'Số liệu'!$D$60"
+        ws[CELLS["label"]].value = "Tổng số hồ sơ (đã sửa)"
+        ws[CELLS["formula"]].value = 5
+        wb.defined_names["tthc_tra_lai"].attr_text = "'Số liệu'!$D$9"
         del wb.defined_names["bien_che_giao"]
         wb["Số liệu"].data_validations.dataValidation = []
     path = _tampered(exported, tmp_path, change)
@@ -93,14 +105,16 @@ def test_comparison_lists_sheet_cell_expected_found(exported, tmp_path):
     found = tamper.found_structure(pre, scans, grids, compute_layout(definition), expected)
     diffs = [d.to_dict() for d in tamper.compare(expected, found, set())]
     by_code = {d["code"]: d for d in diffs}
-    assert by_code["tamper_label_changed"] == {"code": "tamper_label_changed", "sheet": "Số liệu", "cell": "B41",
+    assert by_code["tamper_label_changed"] == {"code": "tamper_label_changed", "sheet": "Số liệu",
+                                               "cell": CELLS["label"],
                                                "expected": by_code["tamper_label_changed"]["expected"],
                                                "found": "Tổng số hồ sơ (đã sửa)", "name": ""}
     assert by_code["tamper_label_changed"]["expected"].startswith("Tổng số hồ sơ tiếp nhận")
-    assert by_code["tamper_formula_replaced"]["cell"] == "D54" and by_code["tamper_formula_replaced"]["found"] == "5"
+    replaced = by_code["tamper_formula_replaced"]
+    assert replaced["cell"] == CELLS["formula"] and replaced["found"] == "5"
     assert by_code["tamper_formula_replaced"]["expected"].startswith("=")
     assert by_code["tamper_name_moved"]["name"] == "tthc_tra_lai"
-    assert by_code["tamper_name_moved"]["found"].endswith("$D$60")
+    assert by_code["tamper_name_moved"]["found"].endswith("$D$9")
     assert by_code["tamper_name_missing"]["name"] == "bien_che_giao"
     assert by_code["tamper_protection_removed"]["sheet"] == "Số liệu"
     assert by_code["tamper_validation_changed"]["sheet"] == "Số liệu"
@@ -116,9 +130,9 @@ def test_tool_sheets_notes_and_colours_are_ignored(exported, tmp_path):
 
     def change(wb):
         ws = wb["Số liệu"]
-        ws["D41"].fill = PatternFill("solid", fgColor="FFFFC7CE")
-        ws["D41"].comment = Comment("Lỗi: tổng không khớp", "CCHC Report Kit")
-        ws["B41"].fill = PatternFill("solid", fgColor="FF00FF00")
+        ws[CELLS["value"]].fill = PatternFill("solid", fgColor="FFFFC7CE")
+        ws[CELLS["value"]].comment = Comment("Lỗi: tổng không khớp", "CCHC Report Kit")
+        ws[CELLS["label"]].fill = PatternFill("solid", fgColor="FF00FF00")
         for name in ("Kiểm tra", "Tỷ lệ", "Tổng hợp"):
             wb.create_sheet(name)["A1"] = "=1+1"
         wb["_meta"]["B14"] = "2030-01-01 00:00:00"

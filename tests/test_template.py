@@ -7,6 +7,7 @@ import datetime as dt
 import openpyxl
 import pytest
 
+from xl_addin.definition.loader import load_definition
 from xl_addin.workbook.layout import LISTS_SHEET, META_SHEET, compute_layout
 
 from test_definition import CONTRACT
@@ -110,7 +111,7 @@ def test_stamped_unit_period_and_meta(book, unit_books, period):
     assert info[names["den_ngay"]].value == dt.datetime(2026, 6, 14)
     assert info[names["don_vi_cap"]].value == "Phường"
     meta = {r[0].value: r[1].value for r in book[META_SHEET].iter_rows()}
-    assert meta["template_id"] == "cchc" and meta["template_version"] == "1.0"
+    assert meta["template_id"] == "cchc" and meta["template_version"] == "1.1"
     assert meta["unit_code"] == unit.code and meta["period_code"] == "6T-2026"
     assert meta["code_list"] == "QD19_2025" and meta["submission_counter"] == 0
     assert len(meta["definition_hash"]) == 16
@@ -126,7 +127,8 @@ def test_print_setup_fonts_and_frozen_headers(book):
         assert ws.freeze_panes
     assert book["Biểu 06a"].page_setup.orientation == "landscape"
     assert book["Số liệu"]["B5"].font.name == "Times New Roman"
-    assert book["Số liệu"]["D10"].number_format == "#,##0"
+    count = compute_layout(load_definition()).fields["van_ban_chi_dao"]
+    assert book["Số liệu"][count.ref].number_format == "[$-42A]#,##0"
 
 
 def test_file_names_are_ascii(unit_books):

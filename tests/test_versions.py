@@ -1,9 +1,14 @@
-"""Template versions: a past version read through its field mapping; a future one refused."""
+"""Template versions: a past version read through its field mapping; a future one refused.
+
+Version 1.0 workbooks are real ones (tests/fixtures/v1_0, built and filled by the 1.0 tool); the
+fictional 0.9 is made from them the way versions.yaml describes it."""
 
 from __future__ import annotations
 
 import json
 import shutil
+from decimal import Decimal
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -19,10 +24,22 @@ from conftest import ROOT, filled_workbook, run_cli
 
 VALUES = {"values": {"tthc_tiep_nhan_tong": 120, "tthc_da_gq_tong": 100, "tthc_dang_gq_tong": 13,
                      "tthc_cho_bo_sung": 0, "tthc_tra_lai": 7, "bien_che_giao": 25, "bien_che_co_mat": 24}}
+V10 = Path(__file__).parent / "fixtures" / "v1_0"
 
 
 def _meta_row(key: str) -> int:
     return compute_layout(load_definition()).meta_rows[key]
+
+
+def type_by_names(src, out, values: dict):
+    """Values typed into a workbook at the cells its own defined names point to, as a clerk types
+    them in Excel (an old version's workbook cannot be filled by ``cchc fill``)."""
+    wb = openpyxl.load_workbook(src)
+    for code, value in values.items():
+        [(sheet, ref)] = list(wb.defined_names[code].destinations)
+        wb[sheet][ref.replace("$", "")].value = value
+    wb.save(out)
+    return out
 
 
 def make_v09(src, out, restamp: bool = True):
@@ -30,7 +47,7 @@ def make_v09(src, out, restamp: bool = True):
     tthc_tra_lai was called tthc_tra_lai_rut (its defined name, here kept one column right);
     bien_che_giao sat in column G."""
     definition = load_definition()
-    layout = compute_layout(definition)
+    layout = compute_layout(definition.as_of("1.0"))
     wb = openpyxl.load_workbook(src)
     ws = wb["Số liệu"]
     tra_lai = layout.fields["tthc_tra_lai"]
@@ -56,7 +73,9 @@ def make_v09(src, out, restamp: bool = True):
 
 @pytest.fixture(scope="module")
 def v10(tmp_path_factory):
-    return filled_workbook(tmp_path_factory.mktemp("v10"), VALUES)
+    """A returned 1.0 workbook with VALUES typed into it (where its own names say)."""
+    src = V10 / "18073_Phuong-Thanh-Sen_6T-2026.xlsx"
+    return type_by_names(src, tmp_path_factory.mktemp("v10") / "ban-1.0.xlsx", VALUES["values"])
 
 
 def test_versions_are_data_mapping_only():
@@ -64,13 +83,34 @@ def test_versions_are_data_mapping_only():
     past = definition.past_version("0.9")
     assert past.renamed == {"tthc_tra_lai_rut": "tthc_tra_lai"}
     assert past.moved == {"bien_che_giao": "Số liệu!G73"}
-    assert compute_layout(definition).fields["bien_che_giao"].address == "Số liệu!D73"
+    assert compute_layout(definition.as_of("1.0")).fields["bien_che_giao"].address == "Số liệu!D73"
+    # 1.0 needs no mapping: what 1.1 added says so itself (since: "1.1")
+    v10 = definition.past_version("1.0")
+    assert v10.renamed == {} and v10.moved == {}
+    assert "noi_dung_i_1" in definition.field_map() and "noi_dung_i_1" not in definition.as_of("1.0").field_map()
+
+
+def test_the_1_0_layout_is_where_the_1_0_tool_put_everything():
+    """Every defined name of a workbook the 1.0 tool wrote points where the current definition,
+    laid out as of 1.0, says: fields, ratios, lists, tables and choice lists."""
+    from xl_addin.workbook.layout import a1, quote_sheet
+
+    layout = compute_layout(load_definition().as_of("1.0"))
+    wb = openpyxl.load_workbook(V10 / "18229_Xa-Duc-Tho_6T-2026.xlsx")
+    names = {n: wb.defined_names[n].attr_text for n in wb.defined_names}
+    expected = {code: f"{quote_sheet(p.sheet)}!{a1(p.row, p.col, True)}"
+                for code, p in {**layout.fields, **layout.ratios}.items()}
+    expected.update({code: f"{quote_sheet(b.sheet)}!{b.range_ref()}" for code, b in layout.lists.items()})
+    expected.update({code: f"{quote_sheet(b.sheet)}!{b.range_ref()}" for code, b in layout.tables.items()})
+    expected.update({code: ref for code, ref in layout.choice_ranges.items() if code in names})
+    assert names == expected
+    assert layout.sheet_names == wb.sheetnames
 
 
 def test_old_version_is_read_through_the_mapping(v10, tmp_path):
     path = make_v09(v10, tmp_path / "ban-0.9.xlsx")
     data = read_workbook(path)
-    assert data.source_version == "0.9" and data.template["version"] == "1.0"
+    assert data.source_version == "0.9" and data.template["version"] == "1.1"
     assert data.template["source_version"] == "0.9"
     assert data.values["tthc_tra_lai"] == 7  # found by its old defined name
     assert data.values["bien_che_giao"] == 25  # read where 0.9 kept it
@@ -91,6 +131,26 @@ def test_old_version_changed_since_it_was_built_is_flagged(v10, tmp_path):
     assert "template_old_version" in codes and "tamper_structure_changed" in codes
 
 
+def test_a_1_0_workbook_reads_money_in_ty_dong_and_has_no_section_texts(tmp_path):
+    src = V10 / "18073_Phuong-Thanh-Sen_6T-2026.xlsx"
+    data = read_workbook(src)
+    assert data.source_version == "1.0" and data.money_unit == "ty_dong"
+    assert data.values["thu_ns_thuc_hien"] == Decimal("1.845655")  # typed 1,845655 in 1.0 (tỷ đồng)
+    assert data.values["don_vi_tien"] is None and data.values["noi_dung_i_1"] is None
+    assert data.values["tthc_moi_tong"] is None and "noi_dung_i_1" not in data.cells
+    codes = [p.code for p in data.problems]
+    assert codes == ["template_old_version"]  # no tamper finding: the 1.0 structure is intact
+    r = run_cli("read", str(src), "--json")
+    out = json.loads(r.stdout)
+    assert r.returncode == 0 and out["template"]["source_version"] == "1.0"
+    assert out["values"]["thu_ns_thuc_hien"] == 1.845655 and out["values"]["noi_dung_i_1"] is None
+    # a 1.0 unit is not asked for what 1.0 did not have, and gets no outline notice for it
+    findings = json.loads(run_cli("validate", str(src), "--json").stdout)[0]["findings"]
+    assert not [f for f in findings if "don_vi_tien" in f["fields"] or f["rule"] == "muc_trong"]
+    report = run_cli("report", str(src), "--text")
+    assert report.returncode == 0 and "1.845.655.000 đồng/4.369.000.000 đồng" in report.stdout
+
+
 def test_old_and_current_versions_merge_together(v10, tmp_path):
     from xl_addin.definition.units import Unit
 
@@ -106,12 +166,12 @@ def test_old_and_current_versions_merge_together(v10, tmp_path):
 
 def test_future_version_asks_to_update_the_tool(v10, tmp_path):
     wb = openpyxl.load_workbook(v10)
-    wb["_meta"].cell(row=_meta_row("template_version"), column=2).value = "1.1"
-    path = tmp_path / "ban-1.1.xlsx"
+    wb["_meta"].cell(row=_meta_row("template_version"), column=2).value = "1.2"
+    path = tmp_path / "ban-1.2.xlsx"
     wb.save(path)
     with pytest.raises(CchcError) as info:
         read_workbook(path)
-    assert info.value.code == "template_version_newer" and "1.1" in info.value.message
+    assert info.value.code == "template_version_newer" and "1.2" in info.value.message
     assert "Cập nhật công cụ" in info.value.action
     r = run_cli("read", str(path))
     assert r.returncode == 2 and "mới hơn" in r.stderr and "Traceback" not in r.stderr
