@@ -138,7 +138,8 @@ def fields(
         pos = layout.fields[f.code]
         rows.append({"code": f.code, "label": f.label, "sheet": pos.sheet, "cell": pos.ref, "type": f.type,
                      "unit": f.unit, "section": f.section, "required": f.required,
-                     "computed": f.computed, "aggregate": f.aggregate, "formula": f.formula})
+                     "computed": f.computed, "aggregate": f.aggregate, "formula": f.formula,
+                     "required_levels": sorted(f.required_levels) or None, "since": f.since})
     if as_json:
         _print_json({"template": {"id": definition.id, "version": definition.version, "profile": definition.profile},
                      "fields": rows,
@@ -244,7 +245,9 @@ def ratios(
     file: Path = typer.Argument(..., help="Sổ tính"),
     as_json: bool = typer.Option(False, "--json", help="In dạng JSON"),
 ) -> None:
-    """Tính các tỷ lệ (Decimal, làm tròn nửa lên 2 chữ số thập phân; mẫu số 0 là «không phát sinh»)."""
+    """Tính các tỷ lệ (Decimal, làm tròn nửa lên 2 chữ số thập phân).
+
+    Mẫu số 0 là «không phát sinh»; một phần của tử số hay mẫu số bỏ trống là «chưa có số liệu»."""
     from .rules.ratios import compute_ratios
     from .workbook.reader import read_workbook, to_jsonable
 

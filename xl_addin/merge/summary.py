@@ -26,7 +26,8 @@ from openpyxl.utils.protection import hash_password
 
 from ..definition.units import ascii_name
 from ..ui import ui
-from ..workbook.build import UnitStamper, cell_value, write_atomic
+from ..definition import money
+from ..workbook.build import UnitStamper, cell_values_for_display, write_atomic
 from ..workbook.layout import META_SHEET, a1, compute_layout
 from ..workbook.protection import PASSWORD
 from ..workbook.xlsxpatch import Packed, PackageWriter, sheet_xml
@@ -84,10 +85,15 @@ def _aggregate_cells(result: MergeResult) -> dict[str, dict[str, Any]]:
     def put(sheet: str, ref: str, value: Any) -> None:
         cells.setdefault(sheet, {})[ref] = value
 
+    # amounts in the unit the receiving office's copy types money in (its level's default)
+    unit_money = None
+    if definition.money is not None:
+        unit_money = money.workbook_unit(
+            definition, definition.field_map()[definition.money.field].default_for(result.receiver.level))
     for code, pos in layout.fields.items():
         f = definition.field_map()[code]
         if f.is_input and f.aggregate != "none":
-            put(pos.sheet, pos.ref, _num(cell_value(definition, f.type, f.choices, agg.values.get(code))))
+            put(pos.sheet, pos.ref, _num(cell_values_for_display(definition, code, agg.values.get(code), unit_money)))
     for code, rows in agg.tables.items():
         block = layout.tables[code]
         table = block.definition

@@ -27,6 +27,7 @@ from ..definition import expr, money
 from ..definition.loader import is_known, load_definition
 from ..definition.models import LEVELS, NUMERIC_TYPES, Column, FieldDef, ReportDefinition, TemplateVersion
 from ..errors import CchcError, catalogue, render
+from ..ui import ui
 from ..memo import per_object
 from . import safety
 from .layout import LISTS_SHEET, META_SHEET, FieldCell, Layout, a1, compute_layout
@@ -159,6 +160,24 @@ class Converter:
         text = str(level or "").strip()
         self.level = text if text in LEVELS else None
 
+    def _money_sense(self, item: FieldDef | Column, typed: Decimal, value: Decimal, sheet: str,
+                     ref: str | tuple[int, int], field_code: str | None) -> None:
+        """An amount with a fraction of a đồng, or under 1.000 đồng, was typed in another unit than
+        the one chosen (1,845655 typed as tỷ while the workbook types đồng)."""
+        shown = money.in_workbook_unit(self.definition, item, value, self.money_unit)
+        dong = money.to_workbook(self.definition, item, value, "dong") if "dong" in money.units_by_key(
+            self.definition) else None
+        if shown is None or dong is None or dong == 0:
+            return
+        if dong != dong.to_integral_value():
+            why = ui("money_why.fraction")
+        elif abs(dong) < 1000:
+            why = ui("money_why.tiny")
+        else:
+            return
+        self.problem("value_money_unit_suspect", sheet, ref, vnnum.number(typed), item, field_code, unit=shown.unit,
+                     dong=vnnum.number(dong), why=why)
+
     def _shown(self, item: FieldDef | Column, amount: Decimal | None) -> str:
         """A bound or amount (contract unit) as the workbook shows it."""
         if amount is None:
@@ -258,6 +277,7 @@ class Converter:
         if item.type == "money" and self.money_unit is not None:
             # typed in the workbook's unit (1845655000 đồng), kept in the contract unit (1.845655 tỷ đồng)
             value = money.to_contract(self.definition, item, value, self.money_unit)
+            self._money_sense(item, typed, value, sheet, ref, field_code)
         if value < 0 and (item.min is None or item.min >= 0):
             self.problem("value_negative", sheet, ref, vnnum.number(typed), item, field_code)
             return value
