@@ -198,3 +198,45 @@ def test_a_bad_mapping_is_a_definition_error(tmp_path):
     with pytest.raises(CchcError) as info:
         load_definition_from(folder)
     assert "1.5" in info.value.message
+
+
+def test_a_folder_mixing_1_0_and_1_1_workbooks_merges_with_exact_totals(tmp_path):
+    """Two workbooks returned in 1.0 (money typed in tỷ đồng, no section texts) and two of 1.1 (one
+    typing đồng, one triệu đồng, with texts and the new indicators) merge into one summary: the
+    totals add the same contract unit, exactly; the new fields add only where they exist; the
+    units' texts never reach the summary."""
+    from xl_addin.definition.units import Unit
+
+    folder = tmp_path / "nop"
+    folder.mkdir()
+    for src in sorted(V10.glob("*.xlsx")):
+        shutil.copy(src, folder / src.name)
+    new = {
+        Unit("18100", "Phường Nam Hồng", "phuong", "42", "QD19_2025"): {
+            "tthc_tiep_nhan_tong": 500, "tthc_ky_truoc": 0, "tthc_moi_tong": 500, "thu_ns_thuc_hien": 2.345678901,
+            "tthc_tra_kq_bcci": 40, "noi_dung_i_1": "Văn bản riêng của phường Nam Hồng."},
+        Unit("18110", "Xã Thiên Lộc", "xa", "42", "QD19_2025"): {
+            "don_vi_tien": "trieu_dong", "tthc_tiep_nhan_tong": 36, "tthc_ky_truoc": 1, "tthc_moi_truc_tuyen": 20,
+            "tthc_moi_truc_tiep": 15, "thu_ns_thuc_hien": 0.75, "tthc_tra_kq_bcci": 2},
+    }
+    for unit, values in new.items():
+        path = filled_workbook(tmp_path, {"values": values}, unit=unit, name=f"{unit.code}.xlsx")
+        shutil.copy(path, folder / path.name)
+    typed = openpyxl.load_workbook(folder / "18100.xlsx")
+    pos = compute_layout(load_definition()).fields["thu_ns_thuc_hien"]
+    assert typed[pos.sheet][pos.ref].value == 2345678901  # the ward typed (here: filled) đồng
+    result = run_merge(folder, output=tmp_path / "tong-hop.xlsx")
+    assert len(result.merged) == 4 and not result.rejected
+    assert sorted(s.template.get("source_version") or "1.1" for s in result.merged) == ["1.0", "1.0", "1.1", "1.1"]
+    totals = result.aggregate.values
+    assert totals["tthc_tiep_nhan_tong"] == 1059 + 1905 + 500 + 36
+    assert totals["thu_ns_thuc_hien"] == Decimal("1.845655") + Decimal("19.27") + Decimal("2.345678901") + Decimal("0.75")
+    assert totals["tthc_moi_tong"] == 500 and totals["tthc_tra_kq_bcci"] == 42  # only where the field exists
+    assert totals["bien_che_giao"] == 23 + 20
+    assert "noi_dung_i_1" not in totals and totals.get("don_vi_tien") is None
+    assert result.aggregate.ratios["ty_le_truc_tuyen"].value == Decimal("46.06")  # 1381 online / 2998 new
+    summary = read_workbook(tmp_path / "tong-hop.xlsx")
+    assert summary.values["thu_ns_thuc_hien"] == totals["thu_ns_thuc_hien"]  # written in its unit, read back exactly
+    assert summary.values["noi_dung_i_1"] is None
+    text = run_cli("report", str(tmp_path / "tong-hop.xlsx"), "--text").stdout
+    assert "Văn bản riêng của phường Nam Hồng" not in text

@@ -111,6 +111,11 @@ def build(
     out.print(f"Đã tạo {len(results)} sổ tính kỳ {per.label} ({per.start:%d/%m/%Y} – {per.end:%d/%m/%Y}) tại {out_dir}")
     if previous:
         out.print(f"Đã chuyển số liệu kỳ trước cho {carried}/{len(results)} đơn vị.")
+        texts = sum(r.texts for r in results)
+        if texts:
+            from .errors import render
+
+            out.print(render("build_carried_texts", texts=texts, units=sum(1 for r in results if r.texts)))
 
 
 # --------------------------------------------------------------------------- fields

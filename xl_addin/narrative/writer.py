@@ -24,6 +24,7 @@ import functools
 import re
 import unicodedata
 from pathlib import Path
+from decimal import Decimal
 from typing import Any
 
 import yaml
@@ -95,7 +96,7 @@ def _environment(paths: tuple[str, ...]) -> Environment:
     env.filters["trich_yeu"] = _subject
     env.filters["nhan"] = _choice_label
     env.globals.update({"so_sanh": _compare, "covers": _covers, "co_muc": _has_section, "ty_le_tinh": _ratio_of,
-                        "tien": _money, "tien_cap": _money_pair, "nhom": _group})
+                        "tien": _money, "tien_cap": _money_pair, "nhom": _group, "co": _if_told})
     return env
 
 
@@ -383,6 +384,17 @@ def _nc(context) -> Narrative:
 @pass_context
 def _compare(context, code: str) -> str:
     return _nc(context).compare(code)
+
+
+@pass_context
+def _if_told(context, code: str) -> Any:
+    """A value for ``{% if co("x") %}…{% endif %}``: marked as told only when it is a number other
+    than 0 (or a text); a typed 0 is left to the generic sentence, which tells it as zero."""
+    nc = _nc(context)
+    value = nc.data.values.get(code)
+    if value not in (None, "") and not (isinstance(value, (int, float, Decimal)) and value == 0):
+        nc.seen.add(code)
+    return value
 
 
 @pass_context
@@ -697,6 +709,13 @@ def written_part(nc: Narrative, section: Section) -> list[Block]:
     return [Block("paragraph", 1, " ".join(line.split()), section.code) for line in lines if line.strip()]
 
 
+def _plain_label(nc: Narrative, label: str) -> str:
+    """A field's label as a report says it: without the notes meant for the clerk ("(nếu có, để đối chiếu)")."""
+    for note in nc.phrases.get("bo_ghi_chu_nhan", []):
+        label = label.replace(note, "")
+    return label.strip()
+
+
 def _is_blank(value: Any) -> bool:
     return value is None or value == ""
 
@@ -706,13 +725,16 @@ def _generic(nc: Narrative, section: Section) -> list[Block]:
     text: list[str] = []
     code = section.code
     written = nc.definition.text_field_of(code)
+    typed_for = {r.typed: r.code for r in nc.definition.ratios if r.typed}
     for f in section.fields:
-        if f.code in nc.seen or f.computed or f.code in nc.typed_fields or f is written:
+        if f.code in nc.seen or f.computed or f is written:
             continue
+        if f.code in typed_for and nc.ratios[typed_for[f.code]].value is not None:
+            continue  # a typed ratio is told only when the tool cannot compute it from its parts
         value = nc.data.values.get(f.code)
         if _is_blank(value):
             continue
-        text.append(nc.render("chung/truong.j2", nhan=f.label, gia_tri=nc.field_text(f, value)) or "")
+        text.append(nc.render("chung/truong.j2", nhan=_plain_label(nc, f.label), gia_tri=nc.field_text(f, value)) or "")
     for ratio in nc.definition.ratios:
         if ratio.section != code or ratio.code in nc.seen:
             continue

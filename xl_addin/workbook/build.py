@@ -320,6 +320,7 @@ class BuildResult:
     unit: Unit
     path: Path
     carried: bool
+    texts: int = 0  # section texts carried from the previous period as drafts
 
 
 def level_of_code(code: str) -> str | None:
@@ -367,7 +368,8 @@ def build_unit_workbooks(definition: ReportDefinition, units: Iterable[Unit], pe
         prev = previous.get(unit.code)
         path = out_dir / unit_file_name(unit, period)
         write_atomic(path, stamper.workbook_bytes(unit, period, prev, generated_at))
-        results.append(BuildResult(unit, path, prev is not None))
+        texts = len(carried_texts(definition, prev)) if prev is not None else 0
+        results.append(BuildResult(unit, path, prev is not None, texts))
         if progress:
             progress(unit)
     return results
