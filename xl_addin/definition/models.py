@@ -190,6 +190,7 @@ class FieldDef(_PerLevel):
     min: Optional[Decimal] = None
     decimals: Optional[int] = PField(default=None, ge=0, le=6)
     max_length: Optional[int] = PField(default=None, ge=1, le=32_767)  # text: characters allowed
+    number_format: Optional[str] = None  # the cell's Excel format when the type's own does not fit (a year: "0")
     help: Optional[Text] = None
     aggregate: Aggregate = "none"
     formula: Optional[str] = None

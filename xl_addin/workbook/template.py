@@ -86,7 +86,7 @@ def _date_example(cell) -> None:
     cell.protection = Protection(locked=True)
 
 
-TEXT_WIDTHS = {T_NUM: 7, T_TITLE: 30, T_VALUE: 100, T_COUNT: 20, T_CODE: 18}
+TEXT_WIDTHS = {T_NUM: 7, T_TITLE: 30, T_VALUE: 100, T_COUNT: 22, T_CODE: 18}
 MAX_ROW_HEIGHT = 409.5  # Excel's limit, in points
 
 
@@ -269,7 +269,8 @@ def _title(ws: Worksheet, row: int, text: str, last_col: int, size: int = 14, bo
 
 
 def _value_cell_style(cell, item: FieldDef | Column, *, editable: bool, computed: bool, stamped: bool = False) -> None:
-    cell.number_format = number_format(item.type, item.decimals)
+    own = getattr(item, "number_format", None)
+    cell.number_format = (VI + own) if own else number_format(item.type, item.decimals)
     cell.font = _font(12)
     cell.border = BORDER
     wrap = item.type in ("text", "long_text", "choice")
