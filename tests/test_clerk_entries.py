@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import openpyxl
 import pytest
+from conftest import filled_workbook, run_cli
 
 from xl_addin.definition import money
 from xl_addin.definition.loader import load_definition
@@ -24,8 +25,6 @@ from xl_addin.rules.ratios import compute_ratios
 from xl_addin.workbook.build import build_unit_workbooks
 from xl_addin.workbook.layout import compute_layout
 from xl_addin.workbook.reader import read_workbook
-
-from conftest import filled_workbook, run_cli
 
 WARD = Unit("18085", "Phường Hà Huy Tập", "phuong", "436", "QD124_2004")
 DISTRICT = Unit("440", "Huyện Đức Thọ", "huyen", "42", "QD124_2004")
@@ -329,7 +328,8 @@ def _units_csv(tmp_path):
 
 def test_section_texts_are_woven_after_the_sentences_as_typed(tmp_path):
     path = filled_workbook(tmp_path, {"values": {
-        "kiem_tra_so_cuoc": 2, "noi_dung_i_3": "Đoàn kiểm tra làm việc tại 4 tổ dân phố.\n\n  Kết thúc đợt 1 vào tháng 5.  "}},
+        "kiem_tra_so_cuoc": 2,
+        "noi_dung_i_3": "Đoàn kiểm tra làm việc tại 4 tổ dân phố.\n\n  Kết thúc đợt 1 vào tháng 5.  "}},
         unit=WARD, period="6T-2022")
     report = build_report(path)
     blocks = [b for b in report.body if b.section == "I.3"]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import ROOT, filled_workbook, run_cli
 
 from xl_addin.definition.loader import load_definition, load_definition_from
 from xl_addin.errors import CchcError
@@ -19,8 +20,6 @@ from xl_addin.merge.run import run_merge
 from xl_addin.workbook import tamper
 from xl_addin.workbook.layout import compute_layout
 from xl_addin.workbook.reader import read_workbook
-
-from conftest import ROOT, filled_workbook, run_cli
 
 VALUES = {"values": {"tthc_tiep_nhan_tong": 120, "tthc_da_gq_tong": 100, "tthc_dang_gq_tong": 13,
                      "tthc_cho_bo_sung": 0, "tthc_tra_lai": 7, "bien_che_giao": 25, "bien_che_co_mat": 24}}
@@ -230,7 +229,8 @@ def test_a_folder_mixing_1_0_and_1_1_workbooks_merges_with_exact_totals(tmp_path
     assert sorted(s.template.get("source_version") or "1.1" for s in result.merged) == ["1.0", "1.0", "1.1", "1.1"]
     totals = result.aggregate.values
     assert totals["tthc_tiep_nhan_tong"] == 1059 + 1905 + 500 + 36
-    assert totals["thu_ns_thuc_hien"] == Decimal("1.845655") + Decimal("19.27") + Decimal("2.345678901") + Decimal("0.75")
+    money_total = Decimal("1.845655") + Decimal("19.27") + Decimal("2.345678901") + Decimal("0.75")
+    assert totals["thu_ns_thuc_hien"] == money_total
     assert totals["tthc_moi_tong"] == 500 and totals["tthc_tra_kq_bcci"] == 42  # only where the field exists
     assert totals["bien_che_giao"] == 23 + 20
     assert "noi_dung_i_1" not in totals and totals.get("don_vi_tien") is None

@@ -722,18 +722,7 @@ class ReportDefinition(Model):
         if self.section_texts is not None:
             _add_section_texts(self, sheet_codes)
         groups = _check_level_groups(self.level_groups)
-        all_names: list[str] = []
-        for section in self.walk_sections():
-            for f in section.fields:
-                f.section = section.code
-                if f.choices and f.choices not in choice_codes:
-                    raise ValueError(f"trường «{f.code}» dùng danh mục «{f.choices}» không tồn tại")
-                if f.sheet is not None and f.sheet not in sheet_codes:
-                    raise ValueError(f"trường «{f.code}» đặt ở trang «{f.sheet}» không tồn tại")
-                f.resolve_levels(groups, f"trường «{f.code}»")
-                if isinstance(f.default, dict):
-                    f.default = _expand(f.default, groups, f"trường «{f.code}»: default")
-                all_names.append(f.code)
+        all_names = _check_fields(self, groups, choice_codes, sheet_codes)
         for lst in self.lists:
             if lst.sheet not in sheet_codes:
                 raise ValueError(f"danh sách «{lst.code}» đặt ở trang «{lst.sheet}» không tồn tại")
@@ -816,6 +805,25 @@ def _check_eras(eras: list[LevelEra]) -> None:
         if before.end is None or after.start is None or after.start <= before.end:
             raise ValueError(f"giai đoạn «{after.code}» phải bắt đầu sau khi «{before.code}» kết thúc "
                              "(theo thứ tự thời gian)")
+
+
+def _check_fields(definition: "ReportDefinition", groups: dict[str, list[str]], choice_codes: set[str],
+                  sheet_codes: list[str]) -> list[str]:
+    """Each field knows its section; its choices and sheet exist; its per-level data names levels."""
+    names: list[str] = []
+    for section in definition.walk_sections():
+        for f in section.fields:
+            f.section = section.code
+            if f.choices and f.choices not in choice_codes:
+                raise ValueError(f"trường «{f.code}» dùng danh mục «{f.choices}» không tồn tại")
+            if f.sheet is not None and f.sheet not in sheet_codes:
+                raise ValueError(f"trường «{f.code}» đặt ở trang «{f.sheet}» không tồn tại")
+            f.resolve_levels(groups, f"trường «{f.code}»")
+            if isinstance(f.default, dict):
+                f.default = _expand(f.default, groups, f"trường «{f.code}»: default")
+            names.append(f.code)
+    return names
+
 
 def _section_key(code: str) -> str:
     return code.lower().replace(".", "_")

@@ -709,6 +709,23 @@ def written_part(nc: Narrative, section: Section) -> list[Block]:
     return [Block("paragraph", 1, " ".join(line.split()), section.code) for line in lines if line.strip()]
 
 
+def _generic_fields(nc: Narrative, section: Section) -> list[str]:
+    """A sentence for each field of the section its template did not tell."""
+    text: list[str] = []
+    written = nc.definition.text_field_of(section.code)
+    typed_for = {r.typed: r.code for r in nc.definition.ratios if r.typed}
+    for f in section.fields:
+        if f.code in nc.seen or f.computed or f is written:
+            continue
+        if f.code in typed_for and nc.ratios[typed_for[f.code]].value is not None:
+            continue  # a typed ratio is told only when the tool cannot compute it from its parts
+        value = nc.data.values.get(f.code)
+        if _is_blank(value):
+            continue
+        text.append(nc.render("chung/truong.j2", nhan=_plain_label(nc, f.label), gia_tri=nc.field_text(f, value)) or "")
+    return text
+
+
 def _plain_label(nc: Narrative, label: str) -> str:
     """A field's label as a report says it: without the notes meant for the clerk ("(nếu có, để đối chiếu)")."""
     for note in nc.phrases.get("bo_ghi_chu_nhan", []):
@@ -722,19 +739,8 @@ def _is_blank(value: Any) -> bool:
 
 def _generic(nc: Narrative, section: Section) -> list[Block]:
     """Sentences for what the section's template did not read: nothing a clerk typed is lost."""
-    text: list[str] = []
     code = section.code
-    written = nc.definition.text_field_of(code)
-    typed_for = {r.typed: r.code for r in nc.definition.ratios if r.typed}
-    for f in section.fields:
-        if f.code in nc.seen or f.computed or f is written:
-            continue
-        if f.code in typed_for and nc.ratios[typed_for[f.code]].value is not None:
-            continue  # a typed ratio is told only when the tool cannot compute it from its parts
-        value = nc.data.values.get(f.code)
-        if _is_blank(value):
-            continue
-        text.append(nc.render("chung/truong.j2", nhan=_plain_label(nc, f.label), gia_tri=nc.field_text(f, value)) or "")
+    text = _generic_fields(nc, section)
     for ratio in nc.definition.ratios:
         if ratio.section != code or ratio.code in nc.seen:
             continue

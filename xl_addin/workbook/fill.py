@@ -139,6 +139,12 @@ def plan_writes(definition: ReportDefinition, data: dict, money_unit: str | None
             for col_code, col in cols.items():
                 put(block.sheet, a1(block.first_row + i, block.columns[col_code]),
                     coerce(definition, col, f"{code}.{col_code}", row.get(col_code), money_unit))
+    _plan_tables(definition, layout, tables, put, money_unit)
+    return writes
+
+
+def _plan_tables(definition: ReportDefinition, layout, tables: dict, put, money_unit: str | None) -> None:
+    """The writes of the appendix tables (fixed rows named by ``"row"``, open rows in order)."""
     for code, rows in tables.items():
         block = layout.tables[code]
         table = block.definition
@@ -175,7 +181,6 @@ def plan_writes(definition: ReportDefinition, data: dict, money_unit: str | None
                 if col_code in row or not table.fixed:
                     put(block.sheet, a1(r, block.columns[col_code]),
                         coerce(definition, col, f"{code}.{col_code}", row.get(col_code), money_unit))
-    return writes
 
 
 def fill_workbook(src: Path, data: dict, out: Path) -> None:

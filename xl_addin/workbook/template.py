@@ -377,8 +377,8 @@ def _fields_sheet(ws: Worksheet, sheet_code: str, layout: Layout, validations: _
     sheet = definition.sheet(sheet_code)
     _title(ws, 1, sheet.title or sheet.name.upper(), F_CODE)
     _title(ws, 2, "", F_CODE, size=12, bold=False, italic=True)
-    for col, text in zip(range(F_NUM, F_CODE + 1), ("STT", "Chỉ tiêu", "Đơn vị tính", "Số liệu", ui("fields_echo_header"),
-                                                     "Hướng dẫn", "Mã trường")):
+    headers = ("STT", "Chỉ tiêu", "Đơn vị tính", "Số liệu", ui("fields_echo_header"), "Hướng dẫn", "Mã trường")
+    for col, text in zip(range(F_NUM, F_CODE + 1), headers, strict=True):
         _header_cell(ws, FIELDS_HEADER_ROW, col, text)
     for heading in layout.headings:
         if heading.sheet != ws.title:
@@ -495,7 +495,7 @@ def _texts_sheet(ws: Worksheet, sheet_code: str, layout: Layout, validations: _V
     note.alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=T_CODE)
     ws.row_dimensions[3].height = _fit_height([(note.value or "", sum(widths.values()))], 10)
-    for col, text in zip(range(T_NUM, T_CODE + 1), ui("texts_columns")):
+    for col, text in zip(range(T_NUM, T_CODE + 1), ui("texts_columns"), strict=True):
         _header_cell(ws, FIELDS_HEADER_ROW, col, text)
     for heading in layout.headings:
         if heading.sheet != ws.title:
@@ -596,7 +596,8 @@ def _ratio_row(ws: Worksheet, row: int, ratio, layout: Layout, widths: dict[int,
     value.border = BORDER
     value.fill = COMPUTED_FILL
     value.protection = Protection(locked=True)
-    help_text = (f"Tử số: {describe(expr.parse(ratio.numerator))}. Mẫu số: {describe(expr.parse(ratio.denominator))}. "
+    parts = describe(expr.parse(ratio.numerator)), describe(expr.parse(ratio.denominator))
+    help_text = (f"Tử số: {parts[0]}. Mẫu số: {parts[1]}. "
                  "Làm tròn 2 chữ số thập phân.")
     help_cell = ws.cell(row=row, column=F_HELP, value=help_text)
     help_cell.font = _font(10, italic=True, color="FF404040")

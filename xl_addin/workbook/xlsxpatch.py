@@ -360,7 +360,7 @@ def free_row_heights(data: bytes, rows: dict[str, set[int]], compresslevel: int 
             continue
         xml = package.parts[part].decode("utf-8")
 
-        def repl(m: re.Match) -> str:
+        def repl(m: re.Match, numbers: set[int] = numbers) -> str:
             if int(m.group(1)) not in numbers:
                 return m.group(0)
             return m.group(0).replace(' customHeight="1"', "").replace(" customHeight='1'", "")
