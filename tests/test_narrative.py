@@ -686,7 +686,9 @@ def test_implausible_amount_is_an_error_listed_and_marked(tmp_path, definition):
     pos = compute_layout(definition).fields["giai_ngan_thuc_hien"]
     wb = openpyxl.load_workbook(path)
     rules = [dv for dv in wb[pos.sheet].data_validations.dataValidation if pos.ref in str(dv.sqref)]
-    assert rules and all(Decimal(str(dv.formula2)) >= Decimal(54020) for dv in rules)
+    # the bound follows the workbook's money unit live: «đồng allowed» / «đồng per unit chosen»
+    dong = [Decimal(str(dv.formula2).split("/")[0].lstrip("=")) for dv in rules]
+    assert rules and all(bound >= Decimal(54020) * 10**9 for bound in dong)
 
 
 def test_generic_and_summed_values_are_marked_too(definition):

@@ -49,7 +49,7 @@ def test_result_json_shape(data, tmp_path):
     tie = results["ty_le_gq_dung_han"].to_dict()
     assert tie == {"code": "ty_le_gq_dung_han", "label": data.definition.ratio_map()["ty_le_gq_dung_han"].label,
                    "numerator": 797, "denominator": 800, "value": 99.63, "formatted": "99,63%",
-                   "excel_agrees": None}  # openpyxl wrote the formula; no value cached yet
+                   "excel_agrees": None, "status": "ok"}  # openpyxl wrote the formula; no value cached yet
     assert type(tie["numerator"]) is int and type(tie["denominator"]) is int and type(tie["value"]) is float
     whole = results["ty_le_truc_tuyen"].to_dict()
     assert whole["value"] == 87.5 and type(whole["value"]) is float

@@ -699,7 +699,7 @@ class ReportDefinition(Model):
             f.section: f for f in self.fields()
             if texts is not None and f.sheet == texts.sheet and f.type == "long_text"}).get(section)
 
-    def as_of(self, version: str) -> "ReportDefinition":
+    def as_of(self, version: str) -> ReportDefinition:
         """The definition as a past template version laid it out: without the sheets, sections,
         fields and ratios added since (``since``). Only for where things sit in a workbook of
         that version; values are always read, checked and told with the current definition."""
@@ -807,7 +807,7 @@ def _check_eras(eras: list[LevelEra]) -> None:
                              "(theo thứ tự thời gian)")
 
 
-def _check_fields(definition: "ReportDefinition", groups: dict[str, list[str]], choice_codes: set[str],
+def _check_fields(definition: ReportDefinition, groups: dict[str, list[str]], choice_codes: set[str],
                   sheet_codes: list[str]) -> list[str]:
     """Each field knows its section; its choices and sheet exist; its per-level data names levels."""
     names: list[str] = []
@@ -829,7 +829,7 @@ def _section_key(code: str) -> str:
     return code.lower().replace(".", "_")
 
 
-def _add_section_texts(definition: "ReportDefinition", sheet_codes: list[str]) -> None:
+def _add_section_texts(definition: ReportDefinition, sheet_codes: list[str]) -> None:
     """One long-text field per outline section with its own heading, on ``section_texts.sheet``."""
     cfg = definition.section_texts
     assert cfg is not None
@@ -846,7 +846,7 @@ def _add_section_texts(definition: "ReportDefinition", sheet_codes: list[str]) -
             sheet=cfg.sheet, since=cfg.since, draft_from_previous=cfg.draft_from_previous))
 
 
-def _check_level_groups(groups: list["LevelGroup"]) -> dict[str, list[str]]:
+def _check_level_groups(groups: list[LevelGroup]) -> dict[str, list[str]]:
     _unique([g.code for g in groups], "nhóm cấp đơn vị (level_groups)")
     for g in groups:
         if g.code in LEVELS:
@@ -854,7 +854,7 @@ def _check_level_groups(groups: list["LevelGroup"]) -> dict[str, list[str]]:
     return {g.code: list(g.levels) for g in groups}
 
 
-def _check_money(definition: "ReportDefinition", fields: dict) -> None:
+def _check_money(definition: ReportDefinition, fields: dict) -> None:
     money = definition.money
     items = [(f"trường «{f.code}»", f) for f in fields.values()]
     items += [(f"bảng «{t.code}», cột «{c.code}»", c) for t in definition.tables for c in t.columns]
@@ -880,13 +880,13 @@ def _check_money(definition: "ReportDefinition", fields: dict) -> None:
             raise ValueError(f"trường «{f.code}»: default «{value}» (cấp {level}) không có trong danh mục")
 
 
-def _kept(since: str | None, version: "object") -> bool:
+def _kept(since: str | None, version: object) -> bool:
     from packaging.version import Version
 
     return since is None or Version(since) <= version  # type: ignore[operator]
 
 
-def _as_of(definition: "ReportDefinition", version: str) -> "ReportDefinition":
+def _as_of(definition: ReportDefinition, version: str) -> ReportDefinition:
     from packaging.version import Version
 
     at = Version(version)

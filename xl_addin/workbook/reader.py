@@ -780,6 +780,9 @@ def read_workbook(path: Path | str, raw: bytes | None = None) -> WorkbookData:
             raise CchcError("workbook_xml_damaged", file=path, where="phần sổ tính",
                             detail=f"không xác định được trang «{unseen[0]}» trong xl/workbook.xml")
         template_sheets = [n for n in sheets_read(layout)[1:] if n in names and n in order]
+        if past is not None:  # its stamped digest covers every sheet it was built with, forms of its
+            # profile since dropped included (a 1.0 default workbook's Phụ lục 4 and 5)
+            template_sheets += [n for n in tamper.sheets_to_scan(order) if n in names and n not in template_sheets]
         scans = pre.scan_sheets(template_sheets)
         grids: dict[str, Grid] = {name: _grid(book, name, pre) for name in template_sheets}
     finally:
