@@ -47,7 +47,10 @@ def generate(folder: Path, n: int) -> None:
         unit = Unit(f"{10000 + i:05d}", f"Xã Thử {i}", "xa", "99", "QD19_2025")
         cells = stamper.cells_for(unit, period, generated_at=dt.datetime(2026, 6, 15, 8, 0))
         payload = to_fill_payload(definition, sample_data(sample, unit.code, unit.name))
-        for sheet, values in plan_writes(definition, payload).items():
+        # amounts written in the money unit the workbook was stamped with (a commune: đồng)
+        money_unit = definition.field_map()[definition.money.field].default_for(unit.level) \
+            if definition.money is not None else None
+        for sheet, values in plan_writes(definition, payload, money_unit).items():
             cells.setdefault(sheet, {}).update(values)
         cells[META_SHEET][f"B{layout.meta_rows['exported_at']}"] = "2026-06-16 09:00:00"
         cells[META_SHEET][f"B{layout.meta_rows['submission_counter']}"] = 1
@@ -120,7 +123,8 @@ def main() -> None:
         small, big = tmp / "n250", tmp / f"n{args.units}"
         t0 = time.perf_counter()
         generate(big, args.units)
-        shutil.copytree(big, small, ignore=lambda d, names: sorted(names)[250:])
+        if small != big:  # --units 250: the one folder is both
+            shutil.copytree(big, small, ignore=lambda d, names: sorted(names)[250:])
         print(f"generated {args.units} filled workbooks in {time.perf_counter() - t0:.1f} s")
         # the floor and our merge measured in turns, so both see the same machine (a shared 2-core VM
         # drifts by 10 % within minutes); the median pair is reported with every pair
