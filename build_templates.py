@@ -29,12 +29,9 @@ def build_all(out: Path) -> list[Path]:
             path = out / template_file_name(definition)
             write_atomic(path, build_template_bytes(definition))
             written.append(path)
-    from xl_addin.addin import build_addin
+    from xl_addin.install import build_addin_file
 
-    try:
-        written.append(build_addin(out / "cchc.xlam"))
-    except (RuntimeError, ValueError, OSError) as exc:  # the add-in writer's own error types
-        raise CchcError("addin_build_failed", detail=str(exc)) from None
+    written.append(build_addin_file(out / "cchc.xlam"))  # the same function as `cchc addin build`
     return written
 
 

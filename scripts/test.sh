@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the tests need (LibreOffice and poppler from Debian, Python packages into
-# .venv) and run the whole suite. `.ci/run` runs exactly this.
+# .venv), run the whole suite, then check the wheel as IT installs it (scripts/check_wheel.sh).
+# `.ci/run` runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""
@@ -21,3 +22,4 @@ python3 -m venv .venv
 # is an open, noncommercial tool for public offices, which PolyForm Noncommercial permits.
 export XLWINGS_LICENSE_KEY="${XLWINGS_LICENSE_KEY:-noncommercial}"
 .venv/bin/python -m pytest -q "$@"
+bash scripts/check_wheel.sh

@@ -133,8 +133,11 @@ def fields(
 
     from .definition.loader import load_definition
     from .definition.periods import parse_period
+    from .resources import templates_source
+    from .ui import ui
     from .workbook.layout import compute_layout
 
+    root, source = templates_source()
     definition = load_definition(template, profile=profile)
     definition = definition.for_period(parse_period(period, definition) if period else dt.date.today())
     layout = compute_layout(definition)
@@ -147,6 +150,7 @@ def fields(
                      "required_levels": sorted(f.required_levels) or None, "since": f.since})
     if as_json:
         _print_json({"template": {"id": definition.id, "version": definition.version, "profile": definition.profile},
+                     "definitions": {"path": str(root), "source": source},
                      "fields": rows,
                      "lists": {c: {"sheet": b.sheet, "range": b.range_ref(False), "columns": list(b.columns)}
                                for c, b in layout.lists.items()},
@@ -158,6 +162,7 @@ def fields(
         table.add_row(r["code"], r["label"], r["sheet"], r["cell"], r["type"] + (" (tính)" if r["computed"] else ""),
                       r["unit"] or "", r["section"])
     out.print(table)
+    out.print(render("definitions_used", path=root, source=ui(f"definitions_source.{source}")))
 
 
 # --------------------------------------------------------------------------- fill / read
@@ -370,16 +375,32 @@ addin_app = typer.Typer(help="Add-in Excel (.xlam).", no_args_is_help=True)
 app.add_typer(addin_app, name="addin")
 
 
+_HOME_HELP = "Thư mục cài (có .venv) mà cchc.conf trỏ tới, viết bằng biến môi trường, mặc định %LOCALAPPDATA%\\cchc"
+
+
+@addin_app.command("build")
+@handled()
+def addin_build(
+    output: Path = typer.Option(..., "-o", "--output", help="Tệp add-in sẽ ghi, ví dụ cchc.xlam"),
+    home: Optional[str] = typer.Option(None, "--home", help=_HOME_HELP),
+) -> None:
+    """Tạo add-in cchc.xlam từ mã VBA và giao diện ribbon kèm theo công cụ (giống hệt dist/cchc.xlam)."""
+    from .install import build_addin_file
+
+    out.print(render("addin_built", file=build_addin_file(output, home)))
+
+
 @addin_app.command("install")
 @handled()
 def addin_install(
-    file: Optional[Path] = typer.Option(None, "--file", help="Tệp cchc.xlam (mặc định: tạo từ mã nguồn)"),
+    file: Optional[Path] = typer.Option(None, "--file", help="Tệp cchc.xlam (mặc định: tạo như «cchc addin build»)"),
+    home: Optional[str] = typer.Option(None, "--home", help=_HOME_HELP),
 ) -> None:
     """Cài add-in vào Excel (bọc «xlwings addin install --file»; chỉ chạy trên Windows hoặc macOS)."""
     from .install import install_addin
 
-    path = install_addin(file)
-    out.print(f"Đã cài add-in {path}. Mở lại Excel để thấy thẻ CCHC.")
+    path = install_addin(file, home)
+    out.print(f"Đã cài add-in {path.name}. Mở lại Excel để thấy thẻ CCHC.")
 
 
 @app.command()

@@ -13,6 +13,7 @@ import email.parser
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -105,12 +106,33 @@ def build_bundle(out: Path) -> dict:
     return {"addin": addin, "wheels": wheels, "scripts": sorted(p.name for p in SCRIPTS.iterdir())}
 
 
-def install_addin(xlam: Path | None = None) -> Path:
-    if sys.platform not in ("win32", "darwin"):
-        raise CchcError("addin_platform")
+def build_addin_file(out: Path, home: str | None = None) -> Path:
+    """``cchc addin build``: the add-in from the VBA and ribbon text shipped with the package (the same
+    bytes as ``dist/cchc.xlam`` from ``build_templates.py`` when ``home`` is the default)."""
     from .addin import build_addin
 
-    path = Path(xlam) if xlam else build_addin(Path.home() / ".cchc" / "cchc.xlam")
+    try:
+        return build_addin(Path(out), home=home)
+    except (RuntimeError, ValueError, OSError) as exc:  # the add-in writer's own error types
+        raise CchcError("addin_build_failed", detail=str(exc)) from None
+
+
+def install_addin(xlam: Path | None = None, home: str | None = None) -> Path:
+    """``cchc addin install``: ``xlwings addin install --file`` with the given add-in, or one built by
+    ``cchc addin build`` (so it works from wheels, without a source checkout)."""
+    if sys.platform not in ("win32", "darwin"):
+        raise CchcError("addin_platform")
+    if xlam is not None:
+        return _xlwings_install(Path(xlam))
+    with tempfile.TemporaryDirectory(prefix="cchc-addin-") as tmp:
+        built = build_addin_file(Path(tmp) / "cchc.xlam", home)
+        _xlwings_install(built)
+    return built
+
+
+def _xlwings_install(path: Path) -> Path:
+    if not path.is_file():
+        raise CchcError("file_not_found", file=path)
     result = subprocess.run([sys.executable, "-m", "xlwings.cli", "addin", "install", "--file", str(path)],
                             capture_output=True, text=True)
     if result.returncode != 0:

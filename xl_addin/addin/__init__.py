@@ -9,15 +9,17 @@ One module per part of the file, as XlsxWriter does it:
   into an add-in with the ribbon part;
 * :mod:`.ribbon_lint` — ``customUI14.xml`` checked against the VBA callbacks.
 
-Sources embedded (``macros/`` at the repository root, plus the installed xlwings package):
+Sources embedded (``macros/`` at the repository root, shipped in the wheel as ``xl_addin/macros``, plus
+the installed xlwings package):
 
 * document modules ``ThisWorkbook`` and ``Sheet1`` (generated, empty);
 * every ``macros/*.bas`` / ``*.cls`` — among them ``Ribbon.bas``, the ribbon callbacks;
 * ``xlwings_custom_addin.bas`` read **at build time** from the installed xlwings package (BSD-3, its
   licence header kept; never copied into this repository), with ``PROJECT_NAME`` set to ``"cchc"``. The
   build asserts that it declares ``XLWINGS_VERSION = "<pin>"`` and loads ``xlwings64-<pin>.dll``, where
-  ``<pin>`` is the ``xlwings==`` pin of ``pyproject.toml``: the Windows environment must run exactly that
-  version or RunPython cannot find its DLL.
+  ``<pin>`` is the ``xlwings==`` pin of ``pyproject.toml`` (in a source checkout; an installed wheel
+  carries the same pin in its metadata): the Windows environment must run exactly that version or
+  RunPython cannot find its DLL.
 
 Usage::
 
@@ -30,12 +32,14 @@ The build is deterministic (same sources, same bytes) and fails with :class:`Add
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import re
 import tempfile
 import tomllib
 from pathlib import Path
 
+from ..resources import PACKAGE_DIR, packaged
 from .packager import DOCUMENT_CODENAMES, conf_sheet_name, package_addin
 from .vbaproject import (
     WORKBOOK_BASE,
@@ -63,9 +67,9 @@ PROJECT_NAME = "cchc"
 #: The VBA module holding the ribbon callbacks (``onAction="Ribbon.OnXxx"``).
 CALLBACK_MODULE = "Ribbon"
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-MACROS_DIR = REPO_ROOT / "macros"
-PYPROJECT = REPO_ROOT / "pyproject.toml"
+DISTRIBUTION = "cchc-report-kit"
+MACROS_DIR = packaged("macros")
+PYPROJECT = PACKAGE_DIR.parent / "pyproject.toml"  # present in a source checkout only
 CUSTOMUI_FILE = "customUI14.xml"
 XLWINGS_BAS = "xlwings_custom_addin.bas"
 _XLWINGS_PROJECT_LINE = 'PROJECT_NAME As String = "myaddin"'
@@ -79,23 +83,38 @@ class AddinBuildError(RuntimeError):
 
 
 def pinned_xlwings_version(pyproject: Path | None = None) -> str:
-    """The ``xlwings==X.Y.Z`` pin of ``pyproject.toml`` (``[project] dependencies``)."""
+    """The ``xlwings==X.Y.Z`` pin: ``pyproject.toml``'s ``[project] dependencies`` in a source checkout,
+    else the installed distribution's own requirement (the same line, copied into the wheel's metadata)."""
+    if pyproject is None and not PYPROJECT.is_file():
+        return _installed_pin()
     path = Path(pyproject or PYPROJECT)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise AddinBuildError(f"{path} not found: the add-in is built from a source checkout") from None
-    for dep in data.get("project", {}).get("dependencies", []):
-        name = re.split(r"[\s<>=!~;\[]", dep.strip(), maxsplit=1)[0]
+        raise AddinBuildError(f"{path} not found") from None
+    return _pin_of(data.get("project", {}).get("dependencies", []), str(path))
+
+
+def _installed_pin() -> str:
+    try:
+        requirements = importlib.metadata.requires(DISTRIBUTION) or []
+    except importlib.metadata.PackageNotFoundError:
+        raise AddinBuildError(f"neither {PYPROJECT} nor an installed {DISTRIBUTION} names the xlwings pin") from None
+    return _pin_of([r for r in requirements if "extra ==" not in r], f"{DISTRIBUTION} metadata")
+
+
+def _pin_of(dependencies: list[str], where: str) -> str:
+    for dep in dependencies:
+        name = re.split(r"[\s<>=!~;\[(]", dep.strip(), maxsplit=1)[0]
         if name.lower() == "xlwings":
-            match = re.fullmatch(r"xlwings\s*==\s*([0-9][0-9A-Za-z.]*)\s*", dep.split(";")[0], re.IGNORECASE)
+            match = re.fullmatch(r"xlwings\s*\(?==\s*([0-9][0-9A-Za-z.]*)\)?\s*", dep.split(";")[0], re.IGNORECASE)
             if not match:
                 raise AddinBuildError(
-                    f"{path}: xlwings must be pinned exactly (\"xlwings==X.Y.Z\"), found {dep!r}; the add-in's VBA "
+                    f"{where}: xlwings must be pinned exactly (\"xlwings==X.Y.Z\"), found {dep!r}; the add-in's VBA "
                     f"loads xlwings64-<version>.dll, which only the same version provides"
                 )
             return match.group(1)
-    raise AddinBuildError(f"{path}: no xlwings dependency in [project] dependencies")
+    raise AddinBuildError(f"{where}: no xlwings dependency in [project] dependencies")
 
 
 def installed_xlwings_bas() -> Path:
@@ -150,7 +169,7 @@ def collect_modules(macros_dir: Path | None = None, pinned: str | None = None,
     """All modules of the project, in project order: documents, ``macros/*.bas|*.cls``, xlwings."""
     macros = Path(macros_dir or MACROS_DIR)
     if not macros.is_dir():
-        raise AddinBuildError(f"VBA sources not found: {macros} (build from a source checkout)")
+        raise AddinBuildError(f"VBA sources not found: {macros}")
     workbook_name, sheet_name = DOCUMENT_CODENAMES
     modules = [document_module(workbook_name, WORKBOOK_BASE), document_module(sheet_name, WORKSHEET_BASE)]
     sources = sorted(p for p in macros.iterdir() if p.suffix.lower() in {".bas", ".cls"})
@@ -162,8 +181,10 @@ def collect_modules(macros_dir: Path | None = None, pinned: str | None = None,
 
 
 def build_addin_bytes(macros_dir: Path | None = None, pyproject: Path | None = None,
-                      xlwings_bas: Path | None = None) -> bytes:
-    """The bytes of ``cchc.xlam``; lint, version pin and encoding are checked first."""
+                      xlwings_bas: Path | None = None, home: str | None = None) -> bytes:
+    """The bytes of ``cchc.xlam``; lint, version pin and encoding are checked first.
+
+    ``home``: the install folder ``cchc.conf`` points to (default ``%LOCALAPPDATA%\\cchc``)."""
     macros = Path(macros_dir or MACROS_DIR)
     pinned = pinned_xlwings_version(pyproject)
     modules = collect_modules(macros, pinned, xlwings_bas)
@@ -186,13 +207,14 @@ def build_addin_bytes(macros_dir: Path | None = None, pyproject: Path | None = N
         "comments": f"{PROJECT_NAME}.xlam {kit_version}; xlwings {pinned}; settings in sheet "
                     f"{conf_sheet_name(PROJECT_NAME)}",
     }
-    return package_addin(PROJECT_NAME, vba, customui, properties)
+    return package_addin(PROJECT_NAME, vba, customui, properties, home)
 
 
 def build_addin(out_path: Path, **kwargs) -> Path:
     """Build the add-in and write it atomically to ``out_path``; return ``out_path``.
 
-    Keyword arguments (``macros_dir``, ``pyproject``, ``xlwings_bas``) are for tests.
+    Keyword arguments: ``home`` (see :func:`build_addin_bytes`); ``macros_dir``, ``pyproject`` and
+    ``xlwings_bas`` are for tests.
     """
     out_path = Path(out_path)
     data = build_addin_bytes(**kwargs)

@@ -6,8 +6,8 @@ Two steps (see the add-in build notes, addin-build.md section 6):
    xlwings settings (keys in column A, values in column B, in the order of xlwings' own add-in), the VBA
    project via ``add_vba_project``, and the code names ``ThisWorkbook`` / ``Sheet1`` via ``set_vba_name``
    (they must equal the generated document modules, so both come from :data:`DOCUMENT_CODENAMES`).
-   Settings point below ``%LOCALAPPDATA%\\<project>\\``; nothing machine-specific is written. The result is
-   a regular ``.xlsm``.
+   Settings point below ``%LOCALAPPDATA%\\<project>\\`` (or another home given with environment variables,
+   e.g. ``%PUBLIC%\\cchc``); nothing machine-specific is written. The result is a regular ``.xlsm``.
 2. **Zip post-processing**:
 
    * ``[Content_Types].xml``: the workbook part's override becomes
@@ -77,10 +77,21 @@ def conf_sheet_name(project_name: str) -> str:
     return f"{project_name}.conf"
 
 
-def conf_rows(project_name: str) -> list[tuple[str, str | bool | None]]:
-    """The xlwings settings, in the order of xlwings' own add-in; ``None`` leaves the value cell empty."""
-    base = f"%LOCALAPPDATA%\\{project_name}"
-    return [
+def default_home(project_name: str) -> str:
+    """The install folder the settings point to, written with the environment variable (never expanded)."""
+    return f"%LOCALAPPDATA%\\{project_name}"
+
+
+def conf_rows(project_name: str, home: str | None = None) -> list[tuple[str, str | bool | None]]:
+    """The xlwings settings, in the order of xlwings' own add-in; ``None`` leaves the value cell empty.
+
+    ``home`` (default ``%LOCALAPPDATA%\\<project>``) holds ``.venv`` and ``app``. Another home (the Windows
+    install uses ``%PUBLIC%\\cchc`` when %LOCALAPPDATA% is not ASCII) also gets xlwings' ``TEMP DIR`` below
+    it, so neither the interpreter nor xlwings' temporary and log files sit on a non-ASCII path.
+    «Use UDF Server» stays FALSE: RunPython then starts pythonw.exe and never loads the xlwings DLL, which
+    is what lets a 32-bit Office run the add-in with a 64-bit Python."""
+    base = home or default_home(project_name)
+    rows: list[tuple[str, str | bool | None]] = [
         ("Interpreter_Win", f"{base}\\.venv\\Scripts\\pythonw.exe"),
         ("Interpreter_Mac", None),
         ("PYTHONPATH", f"{base}\\app"),
@@ -91,9 +102,13 @@ def conf_rows(project_name: str) -> list[tuple[str, str | bool | None]]:
         ("Use UDF Server", False),
         ("Show Console", False),
     ]
+    if home and home != default_home(project_name):
+        rows.append(("TEMP DIR", f"{base}\\temp"))
+    return rows
 
 
-def build_base_workbook(project_name: str, vba_project: bytes, properties: dict | None = None) -> bytes:
+def build_base_workbook(project_name: str, vba_project: bytes, properties: dict | None = None,
+                        home: str | None = None) -> bytes:
     """Write the macro workbook (xlsm bytes) holding the conf sheet and the VBA project."""
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
@@ -103,7 +118,7 @@ def build_base_workbook(project_name: str, vba_project: bytes, properties: dict 
     sheet = workbook.add_worksheet(conf_sheet_name(project_name))
     sheet.set_column(0, 0, 18)
     sheet.set_column(1, 1, 48)
-    for row, (key, value) in enumerate(conf_rows(project_name)):
+    for row, (key, value) in enumerate(conf_rows(project_name, home)):
         sheet.write_string(row, 0, key)
         if isinstance(value, bool):
             sheet.write_boolean(row, 1, value)
@@ -229,6 +244,7 @@ def to_addin(xlsm: bytes, customui: bytes) -> bytes:
     return out.getvalue()
 
 
-def package_addin(project_name: str, vba_project: bytes, customui: bytes, properties: dict | None = None) -> bytes:
+def package_addin(project_name: str, vba_project: bytes, customui: bytes, properties: dict | None = None,
+                  home: str | None = None) -> bytes:
     """Base workbook + post-processing: the bytes of the ``.xlam``."""
-    return to_addin(build_base_workbook(project_name, vba_project, properties), customui)
+    return to_addin(build_base_workbook(project_name, vba_project, properties, home), customui)

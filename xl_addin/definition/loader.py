@@ -12,7 +12,6 @@ import copy
 import functools
 import hashlib
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -27,21 +26,13 @@ from .models import Profile, ReportDefinition
 DEFAULT_TEMPLATE = "cchc"
 
 
-_SOURCE_TEMPLATES = Path(__file__).resolve().parents[2] / "workbook_templates"
-
-
 def templates_root() -> Path:
-    """Where report definitions live: $CCHC_TEMPLATES, the source tree, or the Windows install."""
-    env = os.environ.get("CCHC_TEMPLATES")
-    if env:
-        return Path(env)
-    source = _SOURCE_TEMPLATES
-    if source.is_dir():
-        return source
-    local = os.environ.get("LOCALAPPDATA")
-    if local and (Path(local) / "cchc" / "workbook_templates").is_dir():
-        return Path(local) / "cchc" / "workbook_templates"
-    return source
+    """Where report definitions live: $CCHC_TEMPLATES, then IT's copy in
+    %LOCALAPPDATA%\\cchc\\workbook_templates, then the copy shipped with the package
+    (``xl_addin.resources.templates_source`` says which)."""
+    from ..resources import templates_source
+
+    return templates_source()[0]
 
 
 # --------------------------------------------------------------------------- YAML with lines
