@@ -75,7 +75,7 @@ class ChoiceList(Model):
 class Sheet(Model):
     code: Code
     name: Text = PField(max_length=31)
-    kind: Literal["instructions", "fields", "texts", "lists", "table"]
+    kind: Literal["instructions", "fields", "texts", "lists", "table", "checks"]  # checks: the live checks (no input)
     title: Optional[Text] = None
     landscape: bool = False
     since: Optional[str] = None  # the template version that added it (None: every version)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from openpyxl.utils import get_column_letter
 
 from ..definition.models import Column, FieldDef, ListDef, ReportDefinition, Section, TableDef
+from .live import live_rules
 
 META_SHEET = "_meta"
 LISTS_SHEET = "_lists"
@@ -22,6 +23,9 @@ FIELDS_HEADER_ROW = 4
 FIELDS_FIRST_ROW = 5
 # texts sheet (the written part of each section): A number, B section, C text, D characters, E code
 T_NUM, T_TITLE, T_VALUE, T_COUNT, T_CODE = 1, 2, 3, 4, 5
+# checks sheet (live checks): A number, B check, C left side, D right side, E gap, F result, G how to fix, H rule
+K_NUM, K_NAME, K_LEFT, K_RIGHT, K_GAP, K_STATUS, K_HELP, K_CODE = 1, 2, 3, 4, 5, 6, 7, 8
+CHECKS_HEADER_ROW = 4
 
 # meta sheet: key in A, value in B
 META_KEYS = (
@@ -142,6 +146,7 @@ class Layout:
     choice_ranges: dict[str, str]  # choice list code -> absolute range on the lists sheet
     meta_rows: dict[str, int]
     text_stamps: list[tuple[str, str, str]]  # (sheet, ref, template)
+    checks: dict[str, FieldCell] = field(default_factory=dict)  # live rule id -> its gap cell (checks sheet)
 
     def extent(self, sheet: str) -> tuple[int, int]:
         """The rows and columns a reader must fetch from ``sheet`` to see every value."""
@@ -330,6 +335,7 @@ def _build_layout(definition: ReportDefinition) -> Layout:
     lists: dict[str, ListBlock] = {}
     tables: dict[str, TableBlock] = {}
     text_stamps: list[tuple[str, str, str]] = []
+    checks: dict[str, FieldCell] = {}
     for sheet in definition.sheets:
         if sheet.kind == "fields":
             end = _fields_sheet(definition, sheet.code, numbers, fields, ratios, headings, FIELDS_FIRST_ROW)
@@ -351,13 +357,18 @@ def _build_layout(definition: ReportDefinition) -> Layout:
                                         "Kỳ báo cáo: {period.label_cap} (từ ngày {period.from_text} đến ngày {period.to_text})"))
         elif sheet.kind == "instructions":
             text_stamps.append((sheet.name, "A2", UNIT_LINE))
+        elif sheet.kind == "checks":
+            for i, rule in enumerate(live_rules(definition)):
+                checks[rule.id] = FieldCell(rule.id, sheet.name, CHECKS_HEADER_ROW + 1 + i, K_GAP)
+            text_stamps.append((sheet.name, "A2", UNIT_LINE))
     choice_ranges = {}
     for i, cl in enumerate(definition.choice_lists):
         col = i + 1
         choice_ranges[cl.code] = f"{quote_sheet(LISTS_SHEET)}!{a1(2, col, True)}:{a1(1 + len(cl.options), col, True)}"
     meta_rows = {key: i + 1 for i, key in enumerate(META_KEYS)}
     sheet_names = [s.name for s in definition.sheets] + [LISTS_SHEET, META_SHEET]
-    return Layout(definition, sheet_names, fields, ratios, headings, lists, tables, choice_ranges, meta_rows, text_stamps)
+    return Layout(definition, sheet_names, fields, ratios, headings, lists, tables, choice_ranges, meta_rows, text_stamps,
+                  checks)
 
 
 UNIT_LINE = "Đơn vị: {unit.name} — Kỳ báo cáo: {period.label} (từ ngày {period.from_text} đến ngày {period.to_text})"

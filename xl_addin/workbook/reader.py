@@ -696,9 +696,9 @@ def check_unit_code(meta: dict[str, Any], path: Path | str) -> None:
 
 
 def data_sheets(layout: Layout) -> list[str]:
-    """The sheets that hold values (the instructions sheet and the hidden ones hold none)."""
+    """The sheets that hold values (the instructions and checks sheets and the hidden ones hold none)."""
     kinds = {s.name: s.kind for s in layout.definition.sheets}
-    return [n for n in layout.sheet_names if kinds.get(n) not in (None, "instructions")]
+    return [n for n in layout.sheet_names if kinds.get(n) not in (None, "instructions", "checks")]
 
 
 def sheets_read(layout: Layout) -> list[str]:
@@ -845,8 +845,9 @@ def read_port(port) -> WorkbookData:
     definition, past = resolve_template(meta, label)
     layout = layout_for(definition, past)
     grids: dict[str, Grid] = {}
+    checks = {s.name for s in definition.sheets if s.kind == "checks"}  # formulas only: nothing to read
     for name in layout.sheet_names:
-        if name in (META_SHEET, LISTS_SHEET):
+        if name in (META_SHEET, LISTS_SHEET) or name in checks:
             continue
         if name not in names:
             raise CchcError("sheet_missing", file=label, sheet=name)

@@ -27,9 +27,10 @@ from .. import __version__, vnnum
 from ..definition import expr, money
 from ..definition.models import LEVELS, Column, FieldDef, ReportDefinition
 from ..ui import ui
-from .layout import (F_CODE, F_ECHO, F_HELP, F_LABEL, F_NUM, F_UNIT, F_VALUE, FIELDS_HEADER_ROW, LISTS_SHEET, META_SHEET,
-                     T_CODE, T_COUNT, T_NUM, T_TITLE, T_VALUE, Layout, a1, compute_layout, quote_sheet,
-                     section_numbers)
+from . import live
+from .layout import (CHECKS_HEADER_ROW, F_CODE, F_ECHO, F_HELP, F_LABEL, F_NUM, F_UNIT, F_VALUE, FIELDS_HEADER_ROW,
+                     K_CODE, K_GAP, K_HELP, K_LEFT, K_NAME, K_NUM, K_RIGHT, K_STATUS, LISTS_SHEET, META_SHEET, T_CODE,
+                     T_COUNT, T_NUM, T_TITLE, T_VALUE, Layout, a1, compute_layout, quote_sheet, section_numbers)
 from .protection import PASSWORD, protect_sheet
 
 FONT = "Times New Roman"
@@ -52,6 +53,7 @@ WHOLE_FORMAT = VI + "#,##0"
 # get WHOLE_FORMAT through a conditional format, so Excel never shows a trailing decimal mark
 MONEY_FORMAT = VI + "#,##0.#########"
 _DXF_WHOLE = DifferentialStyle(numFmt=NumberFormat(numFmtId=200, formatCode=WHOLE_FORMAT))
+INSTRUCTIONS_WIDTH = 80
 
 
 def number_format(ftype: str, decimals: int | None) -> str:
@@ -168,11 +170,13 @@ def _bounds_text(lo: Decimal | None, hi: Decimal | None, unit: str | None, pct: 
 
 
 def validation_for(item: FieldDef | Column, choice_names: dict[str, str],
-                   definition: ReportDefinition | None = None) -> DataValidation:
+                   definition: ReportDefinition | None = None, legend: str = "") -> DataValidation:
     """One data-validation rule with Vietnamese prompt and error, within Excel's length limits.
 
     A money cell is typed in the workbook's own unit (``don_vi_tien``): its upper bound is the
-    field's bound in đồng divided by the đồng of the chosen unit, worked out live by Excel."""
+    field's bound in đồng divided by the đồng of the chosen unit, worked out live by Excel.
+    ``legend``: what the cell's live colours mean (``live.legend``); it is kept whole, the help
+    text gives way when the prompt would pass Excel's 255 characters."""
     t = item.type
     title = item.label[:32]
     help_text = item.help or ""
@@ -212,11 +216,23 @@ def validation_for(item: FieldDef | Column, choice_names: dict[str, str],
     dv.showInputMessage = True
     dv.showErrorMessage = True
     dv.promptTitle = title
-    dv.prompt = (f"{help_text} {rule}".strip())[:250]
+    dv.prompt = _prompt(help_text, rule, legend)
     dv.errorTitle = "Giá trị không hợp lệ"
     dv.error = f"{item.label}: {rule}"[:220]
     dv.errorStyle = "stop"
     return dv
+
+
+PROMPT_LIMIT = 250  # Excel refuses input messages longer than 255 characters
+
+
+def _prompt(help_text: str, rule: str, legend: str) -> str:
+    tail = " ".join(t for t in (rule, legend) if t)
+    room = PROMPT_LIMIT - len(tail) - 1
+    if help_text and room > 10:
+        help_text = help_text if len(help_text) <= room else help_text[:room - 1].rstrip() + "…"
+        return f"{help_text} {tail}"[:PROMPT_LIMIT]
+    return tail[:PROMPT_LIMIT]
 
 
 class _Validations:
@@ -227,15 +243,25 @@ class _Validations:
         self.definition = definition
         self.by_sheet: dict[str, dict[tuple, DataValidation]] = {}
 
-    def add(self, ws: Worksheet, item: FieldDef | Column, ref: str) -> None:
-        key = (item.type, item.label, item.help, item.min, item.max, item.unit, item.choices, item.max_length)
+    def add(self, ws: Worksheet, item: FieldDef | Column, ref: str, legend: str = "") -> None:
+        key = (item.type, item.label, item.help, item.min, item.max, item.unit, item.choices, item.max_length, legend)
         rules = self.by_sheet.setdefault(ws.title, {})
         dv = rules.get(key)
         if dv is None:
-            dv = validation_for(item, self.choice_names, self.definition)
+            dv = validation_for(item, self.choice_names, self.definition, legend)
             rules[key] = dv
             ws.add_data_validation(dv)
         dv.add(ref)
+
+
+def _field_legend(layout: Layout, code: str) -> str:
+    kinds = live.plan(layout).legend_fields.get(code)
+    return live.legend(kinds, layout) if kinds else ""
+
+
+def _column_legend(layout: Layout, table: str, column: str) -> str:
+    kinds = live.plan(layout).legend_columns.get((table, column))
+    return live.legend(kinds, layout) if kinds else ""
 
 
 # --------------------------------------------------------------------------- sheets
@@ -306,7 +332,9 @@ def _excel_formula(node: expr.Node, layout: Layout, field_ref=None) -> str:
 
 
 def _instructions_sheet(ws: Worksheet, definition: ReportDefinition, layout: Layout) -> None:
-    ws.column_dimensions["A"].width = 110
+    # one column as wide as an A4 portrait page between the NĐ 30 margins: LibreOffice does not shrink
+    # this sheet to the page width (a wider column was cut off on both sides when printed)
+    ws.column_dimensions["A"].width = INSTRUCTIONS_WIDTH
     _title(ws, 1, definition.sheet("huong_dan").title or definition.title.upper(), 1)
     ws.cell(row=2, column=1).font = _font(12, italic=True)
     row = 4
@@ -314,7 +342,7 @@ def _instructions_sheet(ws: Worksheet, definition: ReportDefinition, layout: Lay
         cell = ws.cell(row=row, column=1, value=f"{i}. {text}")
         cell.font = _font(12)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.row_dimensions[row].height = _fit_height([(cell.value, 110)])
+        ws.row_dimensions[row].height = _fit_height([(cell.value, INSTRUCTIONS_WIDTH)])
         row += 1
     row += 1
     marks = ui("marks")
@@ -327,6 +355,10 @@ def _instructions_sheet(ws: Worksheet, definition: ReportDefinition, layout: Lay
           for key in ("error", "warning")),
         (None, ui("template.legend_date"), BORDER),
     ]
+    checks_sheet = next((sh.name for sh in definition.sheets if sh.kind == "checks"), None)
+    if checks_sheet:
+        legend += [(live.RED_FILL, ui("live.legend_red").format(sheet=checks_sheet), BORDER),
+                   (live.ORANGE_FILL, ui("live.legend_orange"), BORDER)]
     for fill, text, border in legend:
         cell = ws.cell(row=row, column=1, value=text)
         if fill is not None:
@@ -334,6 +366,7 @@ def _instructions_sheet(ws: Worksheet, definition: ReportDefinition, layout: Lay
         cell.font = _font(12)
         cell.border = border
         cell.alignment = Alignment(wrap_text=True, vertical="center")
+        ws.row_dimensions[row].height = _fit_height([(text, INSTRUCTIONS_WIDTH)])
         row += 1
     row += 1
     ws.cell(row=row, column=1, value="Các trang của sổ tính:").font = _font(12, bold=True)
@@ -343,6 +376,17 @@ def _instructions_sheet(ws: Worksheet, definition: ReportDefinition, layout: Lay
             continue
         ws.cell(row=row, column=1, value=f"• {sheet.name}: {sheet.title or ''}".rstrip(": ")).font = _font(12)
         row += 1
+    manual = live.manual_rules(definition)
+    if checks_sheet:
+        row += 1
+        ws.cell(row=row, column=1, value=ui("live.manual_title")).font = _font(12, bold=True)
+        row += 1
+        for text in [r.name for r in manual] + [ui("live.manual_always")]:
+            cell = ws.cell(row=row, column=1, value=f"• {text}")
+            cell.font = _font(12)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            ws.row_dimensions[row].height = _fit_height([(cell.value, INSTRUCTIONS_WIDTH)])
+            row += 1
     profile = f" — hồ sơ tỉnh: {definition.profile_name}" if definition.profile_name else ""
     ws.cell(row=row + 1, column=1,
             value=f"Mẫu {definition.id} phiên bản {definition.version}{profile}; công cụ CCHC Report Kit {__version__}."
@@ -434,7 +478,7 @@ def _fields_sheet(ws: Worksheet, sheet_code: str, layout: Layout, validations: _
             _value_cell_style(value, f, editable=False, computed=False, stamped=True)
         else:
             _value_cell_style(value, f, editable=True, computed=False)
-            validations.add(ws, f, value.coordinate)
+            validations.add(ws, f, value.coordinate, _field_legend(layout, code))
         if is_money:
             # the amount as typed, told back in đồng (1,845655 tỷ đồng → 1.845.655.000 đồng)
             echo.value = (f"=IF(ISNUMBER({value.coordinate}),{value.coordinate}*"
@@ -765,12 +809,13 @@ def _table_sheet(ws: Worksheet, table_code: str, layout: Layout, validations: _V
         if col_def.computed:
             continue
         col = block.columns[col_def.code]
+        legend = _column_legend(layout, table.code, col_def.code)
         if table.fixed:
             for i, row_def in enumerate(table.rows):
                 if row_def.input:
-                    validations.add(ws, col_def, a1(block.first_row + i, col))
+                    validations.add(ws, col_def, a1(block.first_row + i, col), legend)
         else:
-            validations.add(ws, col_def, f"{a1(block.first_row, col)}:{a1(block.last_row, col)}")
+            validations.add(ws, col_def, f"{a1(block.first_row, col)}:{a1(block.last_row, col)}", legend)
     if block.total_row:
         row = block.total_row
         if block.stt_col:
@@ -792,6 +837,50 @@ def _table_sheet(ws: Worksheet, table_code: str, layout: Layout, validations: _V
     ws.freeze_panes = ws.cell(row=block.first_row, column=block.label_col + 1)
     _page_setup(ws, landscape=layout.definition.sheet(table.sheet).landscape,
                 title_rows=f"{top}:{block.number_row}")
+
+
+def _checks_sheet(ws: Worksheet, sheet_code: str, layout: Layout) -> None:
+    """The live checks (``live.plan``): one row per rule, its two sides, gap and verdict as formulas."""
+    sheet = layout.definition.sheet(sheet_code)
+    widths = {K_NUM: 5, K_NAME: 44, K_LEFT: 12, K_RIGHT: 12, K_GAP: 12, K_STATUS: 22, K_HELP: 56, K_CODE: 28}
+    for col, width in widths.items():
+        ws.column_dimensions[a1(1, col)[:-1]].width = width
+    _title(ws, 1, sheet.title or sheet.name.upper(), K_HELP)
+    _title(ws, 2, "", K_HELP, size=12, bold=False, italic=True)
+    note = ui("live.note")
+    _title(ws, 3, note, K_HELP, size=10, bold=False, italic=True, align="left")
+    ws.row_dimensions[3].height = _fit_height([(note, sum(widths[c] for c in range(K_NUM, K_HELP + 1)))], 10)
+    for col, text in zip(range(K_NUM, K_CODE + 1), ui("live.columns")):
+        _header_cell(ws, CHECKS_HEADER_ROW, col, text)
+    last = CHECKS_HEADER_ROW
+    for i, check in enumerate(live.plan(layout).checks, start=1):
+        row, rule = check.row, check.rule
+        values = {K_NUM: i, K_NAME: rule.name, K_LEFT: check.left, K_RIGHT: check.right, K_GAP: check.gap,
+                  K_STATUS: check.status, K_HELP: rule.instruction, K_CODE: rule.id}
+        for col, value in values.items():
+            cell = ws.cell(row=row, column=col, value=value)
+            cell.border = BORDER
+            cell.font = _font(11)
+            cell.alignment = Alignment(vertical="center", wrap_text=col in (K_NAME, K_STATUS, K_HELP))
+            if col in (K_LEFT, K_RIGHT, K_GAP):
+                cell.number_format = check.gap_format if col == K_GAP else check.number_format
+                cell.fill = COMPUTED_FILL
+                cell.alignment = Alignment(horizontal="right", vertical="center")
+            elif col == K_STATUS:
+                cell.fill = COMPUTED_FILL
+            elif col == K_HELP:
+                cell.font = _font(10, italic=True, color="FF404040")
+            elif col == K_CODE:
+                cell.font = Font(name="Consolas", size=9, color="FF808080")
+            elif col == K_NUM:
+                cell.alignment = Alignment(horizontal="center", vertical="center")
+        ws.cell(row=row, column=K_GAP).font = _font(11, bold=True)
+        ws.row_dimensions[row].height = _fit_height([(rule.name, widths[K_NAME]),
+                                                     (rule.instruction, widths[K_HELP] * 1.2)], 11)
+        last = row
+    ws.freeze_panes = ws.cell(row=CHECKS_HEADER_ROW + 1, column=K_NAME + 1)
+    _page_setup(ws, landscape=sheet.landscape, title_rows=f"{CHECKS_HEADER_ROW}:{CHECKS_HEADER_ROW}")
+    ws.print_area = f"A1:{a1(last, K_HELP)}"
 
 
 def _lists_source_sheet(ws: Worksheet, definition: ReportDefinition) -> None:
@@ -840,7 +929,10 @@ def build_workbook(definition: ReportDefinition) -> Workbook:
             for table in definition.tables:
                 if table.sheet == sheet.code:
                     _table_sheet(ws, table.code, layout, validations)
+        elif sheet.kind == "checks":
+            _checks_sheet(ws, sheet.code, layout)
         _protect(ws)
+    live.apply(wb, layout)
     _lists_source_sheet(wb.create_sheet(LISTS_SHEET), definition)
     _meta_sheet(wb.create_sheet(META_SHEET), definition, layout)
     # stamped text cells get a placeholder so they exist in the XML and can be patched

@@ -1,0 +1,356 @@
+"""Live checks: the workbook shows what is wrong by itself, with no add-in.
+
+LibreOffice is the spreadsheet engine: it recalculates real filled workbooks; what it computes is
+compared with the rule engine on the same files. Conditional-format conditions are evaluated by
+LibreOffice too, through probe cells holding the very same formulas, and the page is rendered to
+PNG (red and orange pixels counted; the PNGs are kept for a person to look at).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import filled_workbook, needs_soffice, run_soffice
+
+from xl_addin.definition.loader import load_definition
+from xl_addin.definition.models import FieldDef
+from xl_addin.rules.engine import validate
+from xl_addin.workbook import live
+from xl_addin.workbook.fill import fill_workbook
+from xl_addin.workbook.layout import K_GAP, K_STATUS, compute_layout
+from xl_addin.workbook.reader import read_workbook
+from xl_addin.workbook.template import build_template_bytes
+
+PROBE_COL = 30  # a column far right of every printed area: the probes never show
+
+# Every live rule fails in PLANTED or PAIRS (two pair rules need one side blank, their ×3 rules both).
+PLANTED = {
+    "values": {
+        "tthc_ky_truoc": 1, "tthc_moi_truc_tuyen": 1049, "tthc_moi_truc_tiep": 9, "tthc_tiep_nhan_tong": 1060,
+        "tthc_da_gq_truoc_han": 1054, "tthc_da_gq_dung_han": 4, "tthc_da_gq_qua_han": 0, "tthc_da_gq_tong": 1059,
+        "tthc_dang_gq_trong_han": 1, "tthc_dang_gq_qua_han": 1, "tthc_dang_gq_tong": 3, "tthc_cho_bo_sung": 0,
+        "tthc_tra_lai": 0, "kh_cchc_nhiem_vu_tong": 10, "kh_cchc_nhiem_vu_hoan_thanh": 12,
+        "kh_cchc_ty_le_bao_cao": 26.66, "kh_cchc_hoat_dong_tong": 20, "kh_cchc_hoat_dong_hoan_thanh": 21,
+        "nv_cap_tren_giao_tong": 10, "nv_cap_tren_dung_han": 8, "nv_cap_tren_qua_han": 1,
+        "pakn_tiep_nhan": 5, "pakn_da_xu_ly": 6, "so_hoa_ho_so": 2000, "so_hoa_ket_qua": 1100,
+        "tthc_cong_khai": 150, "dvctt_toan_trinh": 100, "dvctt_mot_phan": 100,
+        "hai_long_tong": 100, "hai_long_rat": 50, "hai_long_hai_long": 40, "hai_long_binh_thuong": 5,
+        "hai_long_khong": 4, "nhan_su_tong": 41, "nhan_su_cbcc": 18, "nhan_su_kct_xa": 9, "nhan_su_kct_thon": 14,
+        "nhan_su_hop_dong": 2, "bien_che_giao": 30, "bien_che_co_mat": 31,
+        "thu_ns_thuc_hien": 1000, "thu_ns_ke_hoach": 310, "giai_ngan_thuc_hien": 500, "giai_ngan_ke_hoach": 146.25,
+        "pbgdpl_so_nguoi": 600000,  # above its plausible bound: orange
+    },
+    "tables": {
+        "bieu_06a": [{"linh_vuc": "Hộ tịch", "tiep_nhan_tong": 10, "truc_tuyen": 7, "truc_tiep": 2, "ky_truoc": 0,
+                      "da_gq_tong": 5, "truoc_han": 2, "dung_han": 2, "qua_han": 0, "dang_gq_tong": 3,
+                      "trong_han": 1, "dang_qua_han": 1},
+                     {"linh_vuc": "Chứng thực", "tiep_nhan_tong": 1, "truc_tuyen": 1, "dang_gq_tong": 1,
+                      "trong_han": 1}],
+        "phu_luc_5": [{"linh_vuc": "Đất đai", "chua_gq_truoc_ky": 1, "nhan_tong": 5, "truoc_hen": 1, "dung_hen": 1,
+                       "tre_hen": 1, "dang_thu_ly": 1, "da_qua_han": 1}],
+    },
+}
+PAIRS = {"values": {"giai_ngan_thuc_hien": 54.02, "thu_ns_ke_hoach": 310,
+                    "tthc_da_gq_truoc_han": 7, "tthc_da_gq_dung_han": 0, "tthc_da_gq_qua_han": 0,
+                    "tthc_da_gq_tong": 7, "tthc_ty_le_dung_han_phan_mem": 99.9}}  # typed 99,9 % ≠ 100 %
+BALANCED = {
+    "values": {
+        "tthc_ky_truoc": 1, "tthc_moi_truc_tuyen": 1049, "tthc_moi_truc_tiep": 9, "tthc_tiep_nhan_tong": 1059,
+        "tthc_da_gq_truoc_han": 1054, "tthc_da_gq_dung_han": 5, "tthc_da_gq_qua_han": 0, "tthc_da_gq_tong": 1059,
+        "tthc_dang_gq_trong_han": 0, "tthc_dang_gq_qua_han": 0, "tthc_dang_gq_tong": 0, "tthc_cho_bo_sung": 0,
+        "tthc_tra_lai": 0, "hai_long_rat": 105, "hai_long_hai_long": 40, "hai_long_binh_thuong": 0,
+        "hai_long_khong": 0, "hai_long_tong": 145, "giai_ngan_thuc_hien": 54.02, "giai_ngan_ke_hoach": 146.25,
+        "thu_ns_thuc_hien": 1.845655, "thu_ns_ke_hoach": 4.369, "kh_cchc_nhiem_vu_tong": 60,
+        "kh_cchc_nhiem_vu_hoan_thanh": 16, "kh_cchc_ty_le_bao_cao": 26.67, "tthc_ty_le_dung_han_phan_mem": 100,
+    },
+    "tables": {"bieu_06a": [{"linh_vuc": "Hộ tịch", "tiep_nhan_tong": 1059, "truc_tuyen": 1049, "truc_tiep": 9,
+                             "ky_truoc": 1, "da_gq_tong": 1059, "truoc_han": 1054, "dung_han": 5, "qua_han": 0,
+                             "dang_gq_tong": 0, "trong_han": 0, "dang_qua_han": 0}]},
+}
+
+
+def _violated(rule, gap) -> bool:
+    """The rule fails by the value LibreOffice computed in its gap cell (the test's own oracle)."""
+    if gap in (None, ""):
+        return False
+    assert isinstance(gap, (int, float)), (rule.id, gap)
+    gap, tol = Decimal(repr(gap)), rule.tolerance
+    if rule.table or rule.operator in ("compulsory_pair", "exclusive_pair"):
+        return gap > 0
+    return {"==": abs(gap) > tol, "!=": abs(gap) <= tol, "<=": gap > tol, ">=": gap < -tol, "<": gap >= 0,
+            ">": gap <= 0}[rule.operator]
+
+
+def _probe(src: Path, dst: Path, layout) -> dict[tuple[str, str], tuple[str, int]]:
+    """Copy ``src`` with every red condition written into a probe cell LibreOffice will compute.
+
+    Returns (sheet, probe cell) -> (the marked cell, its row) for single cells; table rows get one
+    probe per row and rule (the row-relative formula moved down to that row)."""
+    wb = openpyxl.load_workbook(src)
+    plan = live.plan(layout)
+    probes: dict[tuple[str, str], tuple[str, int]] = {}
+    used: dict[str, int] = {}
+
+    def put(sheet: str, formula: str, target: str) -> None:
+        row = used[sheet] = used.get(sheet, 0) + 1
+        ref = f"{openpyxl.utils.get_column_letter(PROBE_COL)}{row}"
+        wb[sheet][ref] = f"=IF({formula},1,0)"
+        probes[(sheet, ref)] = (target, row)
+
+    for cell, conditions in plan.red.items():
+        sheet, ref = cell.split("!", 1)
+        if ":" not in ref:
+            put(sheet, live._or(conditions), cell)
+    for sheet, cells, formula in plan.red_ranges:
+        first, last = (int(re.sub(r"[A-Z$]", "", part)) for part in cells.split(":"))
+        column = re.sub(r"[0-9]", "", cells.split(":")[0])
+        for row in range(first, last + 1):
+            moved = re.sub(rf"\$([A-Z]+){first}\b", rf"$\g<1>{row}", formula)
+            put(sheet, moved, f"{sheet}!{column}{row}")
+    wb.save(dst)
+    return probes
+
+
+@pytest.fixture(scope="module")
+def recalculated(tmp_path_factory):
+    """The planted, pairs and balanced workbooks (with probes), recalculated by LibreOffice in a
+    folder whose path holds Vietnamese letters, spaces and «&»."""
+    if shutil.which("soffice") is None and shutil.which("libreoffice") is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    base = tmp_path_factory.mktemp("live")
+    folder = base / "Báo cáo & kiểm tra"
+    folder.mkdir()
+    layout = compute_layout(load_definition())
+    books = {}
+    for name, payload in (("planted", PLANTED), ("pairs", PAIRS), ("balanced", BALANCED)):
+        filled = filled_workbook(base, payload, name=f"{name}.xlsx")
+        probes = _probe(filled, folder / f"{name}.xlsx", layout)
+        books[name] = (filled, probes)
+    shutil.copy(books["planted"][0], folder / "planted-view.xlsx")  # without probes: what a clerk sees
+    out = folder / "lo"
+    result = run_soffice(["--calc", "--convert-to", "xlsx", "--outdir", str(out),
+                          *[str(folder / f"{n}.xlsx") for n in [*books, "planted-view"]]], base)
+    for name in [*books, "planted-view"]:
+        assert (out / f"{name}.xlsx").exists(), result.stderr
+    found = {name: (filled, probes, out / f"{name}.xlsx") for name, (filled, probes) in books.items()}
+    found["planted-view"] = (books["planted"][0], {}, out / "planted-view.xlsx")
+    return found, layout
+
+
+@needs_soffice
+def test_every_planted_gap_is_nonzero_under_a_red_format(recalculated):
+    books, layout = recalculated
+    definition = layout.definition
+    rules = live.live_rules(definition)
+    assert len(rules) >= 20 and len(live.manual_rules(definition)) == 4  # the list checks of Văn bản
+    failed: set[str] = set()
+    for name, (filled, _probes, calc) in books.items():
+        if name == "planted-view":
+            continue
+        engine = {f.rule for f in validate(read_workbook(filled))}
+        wb = openpyxl.load_workbook(calc, data_only=True)
+        for rule in rules:
+            pos = layout.checks[rule.id]
+            ws = wb[pos.sheet]
+            gap, status = ws.cell(row=pos.row, column=K_GAP).value, ws.cell(row=pos.row, column=K_STATUS).value
+            bad = _violated(rule, gap)
+            assert bad == (rule.id in engine), (name, rule.id, gap, status)
+            if bad:
+                failed.add(rule.id)
+                assert status.startswith(("Lỗi", "Cảnh báo")), (name, rule.id, status)
+            else:
+                assert status in ("Đạt", "Chưa đủ số liệu"), (name, rule.id, status)
+        if name == "balanced":
+            statuses = [wb[layout.checks[r.id].sheet].cell(row=layout.checks[r.id].row, column=K_STATUS).value
+                        for r in rules]
+            assert statuses.count("Đạt") >= 10 and not any(s.startswith(("Lỗi", "Cảnh")) for s in statuses)
+    assert failed == {r.id for r in rules}, "a live rule was never planted"
+    # each failed gap sits under a red conditional format, in the file LibreOffice wrote back
+    wb = openpyxl.load_workbook(books["planted"][2])
+    sheet = next(s.name for s in definition.sheets if s.kind == "checks")
+    formats = [(cf.sqref, rule) for cf in wb[sheet].conditional_formatting for rule in cf.rules]
+    for rule in rules:
+        ref = f"E{layout.checks[rule.id].row}"
+        reds = [r for sqref, r in formats if ref in sqref and _fill(r) == live.RED]
+        assert reds, rule.id
+
+
+def _fill(cf_rule) -> str | None:
+    fill = cf_rule.dxf.fill if cf_rule.dxf is not None else None
+    for color in (getattr(fill, "bgColor", None), getattr(fill, "fgColor", None)):
+        if color is not None and isinstance(color.rgb, str) and color.rgb not in ("00000000",):
+            return color.rgb[-6:].upper()
+    return None
+
+
+@needs_soffice
+def test_red_cells_are_the_cells_the_rule_engine_marks(recalculated):
+    """Every red condition, computed by LibreOffice, marks exactly the cells the rule engine names
+    in its findings of live rules and ratio checks (and no other)."""
+    books, layout = recalculated
+    ids = {r.id for r in live.live_rules(layout.definition)}
+    ratio_ids = {f"{r.code}_tren_100" for r in layout.definition.ratios} | {
+        f"{r.code}_ty_le_nhap_sai" for r in layout.definition.ratios}
+    for name, (filled, probes, calc) in books.items():
+        if name == "planted-view":
+            continue
+        engine = set()
+        for f in validate(read_workbook(filled)):
+            if f.rule in ids or f.rule in ratio_ids:
+                engine.update(f.cells)
+        wb = openpyxl.load_workbook(calc, data_only=True)
+        red = {target for (sheet, ref), (target, _row) in probes.items() if wb[sheet][ref].value == 1}
+        odd = {(s, r, probes[(s, r)][0]): wb[s][r].value for s, r in probes if wb[s][r].value not in (0, 1)}
+        assert not odd, (name, odd)
+        assert red == engine, (name, sorted(red ^ engine))
+        if name == "planted":
+            assert len(red) >= 40
+
+
+@needs_soffice
+def test_orange_marks_an_entry_above_the_bound_of_the_units_level(tmp_path, monkeypatch):
+    """The bound is read through ``plausible_bound(level)``: a per-level bound colours a commune's
+    entry that a district's identical entry does not."""
+    bound = FieldDef.plausible_bound
+
+    def per_level(self, level=None):
+        if self.code == "tthc_cong_khai" and level in ("xa", "phuong", "thi_tran"):
+            return Decimal(100)
+        return bound(self, level)
+
+    monkeypatch.setattr(FieldDef, "plausible_bound", per_level)
+    definition = load_definition().model_copy(deep=True)  # a new object: its own layout and live plan
+    layout = compute_layout(definition)
+    template = tmp_path / "template.xlsx"
+    template.write_bytes(build_template_bytes(definition))  # built here, never through the shared cache
+    cond = live.plan(layout).orange
+    pos = layout.fields["tthc_cong_khai"]
+    assert 'don_vi_cap="Xã"' in cond[pos.address] and "3000" in cond[pos.address]
+    level_cell = layout.fields["don_vi_cap"]
+    books = {}
+    for level, value in (("Xã", 150), ("Huyện, thị xã, thành phố thuộc tỉnh", 150), ("Phường", 99)):
+        wb = openpyxl.load_workbook(template)
+        wb[level_cell.sheet][level_cell.ref] = level
+        wb[pos.sheet][pos.ref] = value
+        big = layout.fields["pbgdpl_so_nguoi"]
+        wb[big.sheet][big.ref] = 600000
+        for i, (cell, formula) in enumerate(sorted(cond.items()), start=1):
+            sheet, ref = cell.split("!", 1)
+            if ":" not in ref:
+                wb[sheet].cell(row=i, column=PROBE_COL, value=f"=IF({formula},1,0)")
+        name = f"level-{len(books)}.xlsx"
+        wb.save(tmp_path / name)
+        books[name] = level
+    result = run_soffice(["--calc", "--convert-to", "xlsx", "--outdir", str(tmp_path / "lo"),
+                          *[str(tmp_path / n) for n in books]], tmp_path)
+    seen = {}
+    for name, level in books.items():
+        assert (tmp_path / "lo" / name).exists(), result.stderr
+        wb = openpyxl.load_workbook(tmp_path / "lo" / name, data_only=True)
+        orange = set()
+        for i, (cell, _formula) in enumerate(sorted(cond.items()), start=1):
+            sheet, ref = cell.split("!", 1)
+            if ":" not in ref and wb[sheet].cell(row=i, column=PROBE_COL).value == 1:
+                orange.add(cell.split("!")[1])
+        seen[level] = orange
+    big = layout.fields["pbgdpl_so_nguoi"].ref
+    assert seen["Xã"] == {pos.ref, big}
+    assert seen["Huyện, thị xã, thành phố thuộc tỉnh"] == {big}
+    assert seen["Phường"] == {big}
+
+
+def _pixels(ppm: Path) -> list[tuple[int, int, int]]:
+    data = ppm.read_bytes()
+    parts = data.split(maxsplit=4)
+    assert parts[0] == b"P6" and parts[3] == b"255"
+    width, height, body = int(parts[1]), int(parts[2]), parts[4]
+    return [tuple(body[i:i + 3]) for i in range(0, width * height * 3, 3)]
+
+
+@needs_soffice
+def test_rendered_checks_page_shows_red_and_the_fields_page_orange(recalculated, tmp_path):
+    books, layout = recalculated
+    calc = books["planted-view"][2]
+    src = tmp_path / "Báo cáo lệch & thử.xlsx"
+    shutil.copy(calc, src)  # already recalculated: rendered as Excel would paint it
+    result = run_soffice(["--convert-to", "pdf", "--outdir", str(tmp_path), str(src)], tmp_path)
+    pdf = src.with_suffix(".pdf")
+    assert pdf.exists(), result.stderr
+    pages = {}
+    n = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True,
+                                                          text=True).stdout).group(1))
+    for page in range(1, n + 1):
+        text = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"], capture_output=True,
+                              text=True).stdout
+        if "ĐỐI CHIẾU SỐ LIỆU" in text:
+            pages["checks"] = page
+        elif "SỐ LIỆU KẾT QUẢ THỰC HIỆN" in text:
+            pages["fields"] = page
+    counts = {}
+    for key, page in pages.items():
+        base = tmp_path / key
+        subprocess.run(["pdftoppm", "-r", "60", "-f", str(page), "-l", str(page), str(pdf), str(base)], check=True)
+        subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", str(page), "-l", str(page), str(pdf), str(base)],
+                       check=True)
+        pixels = _pixels(next(tmp_path.glob(f"{key}-*.ppm")))
+        counts[key] = {"red": pixels.count((0xFF, 0xC7, 0xCE)), "orange": pixels.count((0xF4, 0xB0, 0x84))}
+    assert counts["checks"]["red"] > 2000, counts  # 24 failed rows: gap and verdict cells
+    assert counts["fields"]["red"] > 2000 and counts["fields"]["orange"] > 100, counts
+
+
+def test_input_messages_say_what_red_and_orange_mean(unit_books):
+    layout = compute_layout(load_definition())
+    wb = openpyxl.load_workbook(unit_books[0].path)
+    prompts = {}
+    for ws in wb.worksheets:
+        for dv in ws.data_validations.dataValidation:
+            for cell_range in dv.sqref.ranges:
+                for row in range(cell_range.min_row, cell_range.max_row + 1):
+                    for col in range(cell_range.min_col, cell_range.max_col + 1):
+                        prompts[(ws.title, row, col)] = dv.prompt or ""
+    plan = live.plan(layout)
+    for cell in list(plan.red) + list(plan.orange):
+        sheet, ref = cell.split("!", 1)
+        first = openpyxl.utils.cell.coordinate_from_string(ref.split(":")[0])
+        row, col = first[1], openpyxl.utils.column_index_from_string(first[0])
+        prompt = prompts.get((sheet, row, col), "")
+        if cell in plan.red:
+            assert "Nền đỏ" in prompt, cell
+        if cell in plan.orange:
+            assert "Nền cam" in prompt, cell
+    for (_sheet, cells, _formula) in plan.red_ranges:
+        sheet = _sheet
+        first = openpyxl.utils.cell.coordinate_from_string(cells.split(":")[0])
+        assert "Nền đỏ" in prompts[(sheet, first[1], openpyxl.utils.column_index_from_string(first[0]))], cells
+
+
+def test_rules_that_cannot_be_live_are_listed_on_the_instructions_sheet(unit_books):
+    definition = load_definition()
+    wb = openpyxl.load_workbook(unit_books[0].path)
+    text = "\n".join(str(c.value) for c in wb["Hướng dẫn"]["A"] if c.value)
+    manual = live.manual_rules(definition)
+    assert manual and all(live.not_live_reason(r, definition) == "list_check" for r in manual)
+    for rule in manual:
+        assert f"• {rule.name}" in text
+    for rule in live.live_rules(definition):
+        assert f"• {rule.name}\n" not in text + "\n"
+    assert "Nền đỏ" in text and "Nền cam" in text and "kiem-tra.bat" in text
+
+
+def test_fill_keeps_the_live_formats(tmp_path, unit_books):
+    """cchc fill (openpyxl) and the per-unit stamping keep every conditional format of the template."""
+    out = tmp_path / "filled.xlsx"
+    fill_workbook(unit_books[0].path, {"values": {"tthc_tiep_nhan_tong": 5}}, out)
+    layout = compute_layout(load_definition())
+    plan = live.plan(layout)
+    expected = len(plan.red_ranges) + len(plan.orange) + sum(len(live._chunks(c)) for c in plan.red.values())
+    for path in (unit_books[0].path, out):
+        wb = openpyxl.load_workbook(path)
+        found = sum(len(cf.rules) for ws in wb.worksheets for cf in ws.conditional_formatting)
+        assert found == expected, path
