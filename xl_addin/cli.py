@@ -236,17 +236,54 @@ def validate(
         _print_json(results)
     else:
         for item in results:
-            if item["error"]:
-                err.print(f"[bold red]✗[/] {item['error']}", markup=True)
-                continue
-            counts = {"error": 0, "warning": 0, "info": 0}
-            for f in item["findings"]:
-                counts[f["importance"]] += 1
-            out.print(f"{item['file']}: {counts['error']} lỗi, {counts['warning']} cảnh báo, {counts['info']} lưu ý")
-            for f in item["findings"]:
-                tag = {"error": "[red]Lỗi[/]", "warning": "[yellow]Cảnh báo[/]", "info": "Lưu ý"}[f["importance"]]
-                out.print(f"  {tag} {', '.join(f['cells'])}: {f['message']}", markup=True)
+            _print_findings(item)
     raise typer.Exit(worst)
+
+
+def _print_findings(item: dict) -> None:
+    if item["error"]:
+        err.print(f"[bold red]✗[/] {item['error']}", markup=True)
+        return
+    counts = {"error": 0, "warning": 0, "info": 0}
+    for f in item["findings"]:
+        counts[f["importance"]] += 1
+    out.print(f"{item['file']}: {counts['error']} lỗi, {counts['warning']} cảnh báo, {counts['info']} lưu ý")
+    for f in item["findings"]:
+        tag = {"error": "[red]Lỗi[/]", "warning": "[yellow]Cảnh báo[/]", "info": "Lưu ý"}[f["importance"]]
+        out.print(f"  {tag} {', '.join(f['cells'])}: {f['message']}", markup=True)
+
+
+@app.command()
+@handled(exit_code=2)
+def check(
+    file: Optional[Path] = typer.Argument(None, help="Sổ tính đã điền (.xlsx)"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Thư mục ghi kết quả (mặc định: cạnh sổ tính)"),
+    pick: bool = typer.Option(False, "--pick", help="Chọn sổ tính trong hộp thoại (khi không nêu FILE)"),
+    open_after: bool = typer.Option(False, "--open", help="Mở hai tệp kết quả sau khi ghi"),
+) -> None:
+    """Kiểm tra không cần add-in: ghi <tên>_kiem-tra.xlsx (trang Kiểm tra, Tỷ lệ, ô sai tô màu) và
+    <tên>_bao-cao.docx cạnh sổ tính; không sửa sổ tính. Mã thoát như validate: 0 không lỗi, 1 có lỗi,
+    2 không đọc được sổ tính (hoặc không ghi được kết quả)."""
+    from .check import run_check
+    from .desktop import open_files
+
+    path = _chosen(file, pick)
+    result = run_check(path, out_dir)
+    _print_findings({"file": str(path), "error": None, "findings": [f.to_dict() for f in result.findings]})
+    out.print(render("check_done", xlsx=result.xlsx, docx=result.docx))
+    if open_after:
+        open_files([result.xlsx, result.docx])
+    raise typer.Exit(1 if result.errors else 0)
+
+
+def _chosen(file: Optional[Path], pick: bool) -> Path:
+    if file is not None:
+        return file
+    if not pick:
+        raise CchcError("check_no_file")
+    from .desktop import pick_workbook
+
+    return pick_workbook()
 
 
 @app.command()
@@ -278,14 +315,19 @@ def ratios(
 @app.command()
 @handled()
 def export(
-    file: Path = typer.Argument(..., help="Sổ tính đã điền"),
+    file: Optional[Path] = typer.Argument(None, help="Sổ tính đã điền"),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Thư mục ghi bản nộp (mặc định: cạnh tệp gốc)"),
+    pick: bool = typer.Option(False, "--pick", help="Chọn sổ tính trong hộp thoại (khi không nêu FILE)"),
+    open_after: bool = typer.Option(False, "--open", help="Mở thư mục có bản nộp, chọn sẵn tệp"),
 ) -> None:
     """Xuất file nộp: bản sạch (bỏ đánh dấu kiểm tra), ghi thời điểm xuất và số lần nộp."""
+    from .desktop import reveal
     from .rules.export import export_file
 
-    target, info = export_file(file, out_dir)
+    target, info = export_file(_chosen(file, pick), out_dir)
     out.print(render("export_done", file=target, **info))
+    if open_after:
+        reveal(target)
 
 
 # --------------------------------------------------------------------------- report
