@@ -5,11 +5,10 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from conftest import ROOT, run_cli
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
 from xl_addin.install import missing_for_windows, windows_environment
-
-from conftest import ROOT, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -38,10 +37,16 @@ def test_windows_wheels_for_every_dependency(bundle):
 
 
 def test_scripts_templates_and_addin(bundle, tmp_path):
-    for name in ("install.bat", "upgrade.bat", "uninstall.bat", "DOC-TRUOC-KHI-CAI.txt"):
+    for name in ("install.bat", "upgrade.bat", "uninstall.bat", "kiem-tra.bat", "xuat-file-nop.bat",
+                 "DOC-TRUOC-KHI-CAI.txt"):
         assert (bundle / name).is_file(), name
-    install = (bundle / "install.bat").read_text(encoding="utf-8")
+        data = (bundle / name).read_bytes()
+        assert b"\n" not in data.replace(b"\r\n", b""), f"{name} has line endings other than CRLF"
+    install = (bundle / "install.bat").read_bytes().decode("ascii")
     assert "--no-index" in install and "addin install --file" in install and "chcp 65001" in install
+    tail = install.split("\r\n:end\r\n", 1)[1].split("\r\n")
+    assert tail[:3] == ["if defined OLDCP chcp %OLDCP% >nul", "if not defined QUIET pause", "exit /b %RC%"]
+    assert (bundle / "thong-bao" / "bat_python_32bit.txt").read_text(encoding="utf-8").startswith("Python")
     assert (bundle / "workbook_templates" / "cchc" / "sections.yaml").is_file()
     r = run_cli("--help")
     assert r.returncode == 0

@@ -98,3 +98,15 @@ def test_export_takes_the_same_pick_and_open_options(folder):
     [sent] = (folder / "bản nộp").iterdir()
     assert zipfile.is_zipfile(sent)
     shutil.rmtree(folder / "bản nộp")
+
+
+def test_a_workbook_dropped_on_kiem_tra_bat_with_an_ampersand_and_no_space(tmp_path):
+    """Explorer leaves such a path unquoted and cmd splits it at «&»: the batch file passes its own
+    command line (%cmdcmdline%) and cchc reads the path from it."""
+    folder = tmp_path / "BaoCao&SoLieu"
+    folder.mkdir()
+    src = filled_workbook(folder, CLEAN, name="XaDucTho.xlsx")
+    line = f'C:\\WINDOWS\\system32\\cmd.exe /c ""C:\\cchc\\kiem-tra.bat" {src}"'
+    r = run_cli("check", "--dropped", "kiem-tra.bat", str(tmp_path / "BaoCao"), env={"CCHC_CMDLINE": line})
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert (folder / "XaDucTho_kiem-tra.xlsx").is_file() and (folder / "XaDucTho_bao-cao.docx").is_file()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import sys
 from functools import wraps
 from pathlib import Path
@@ -260,6 +261,7 @@ def check(
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Thư mục ghi kết quả (mặc định: cạnh sổ tính)"),
     pick: bool = typer.Option(False, "--pick", help="Chọn sổ tính trong hộp thoại (khi không nêu FILE)"),
     open_after: bool = typer.Option(False, "--open", help="Mở hai tệp kết quả sau khi ghi"),
+    dropped: Optional[str] = typer.Option(None, "--dropped", hidden=True),
 ) -> None:
     """Kiểm tra không cần add-in: ghi <tên>_kiem-tra.xlsx (trang Kiểm tra, Tỷ lệ, ô sai tô màu) và
     <tên>_bao-cao.docx cạnh sổ tính; không sửa sổ tính. Mã thoát như validate: 0 không lỗi, 1 có lỗi,
@@ -267,7 +269,7 @@ def check(
     from .check import run_check
     from .desktop import open_files
 
-    path = _chosen(file, pick)
+    path = _chosen(file, pick, dropped)
     result = run_check(path, out_dir)
     _print_findings({"file": str(path), "error": None, "findings": [f.to_dict() for f in result.findings]})
     out.print(render("check_done", xlsx=result.xlsx, docx=result.docx))
@@ -276,7 +278,15 @@ def check(
     raise typer.Exit(1 if result.errors else 0)
 
 
-def _chosen(file: Optional[Path], pick: bool) -> Path:
+def _chosen(file: Optional[Path], pick: bool, dropped: Optional[str] = None) -> Path:
+    """The workbook to work on: given, dropped on a batch file (``--dropped NAME.bat``: read from
+    %CCHC_CMDLINE%, the batch file's own command line) or picked in a dialog."""
+    if dropped:
+        from .desktop import dropped_file
+
+        found = dropped_file(os.environ.get("CCHC_CMDLINE", ""), dropped)
+        if found is not None:
+            return found
     if file is not None:
         return file
     if not pick:
@@ -319,12 +329,13 @@ def export(
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Thư mục ghi bản nộp (mặc định: cạnh tệp gốc)"),
     pick: bool = typer.Option(False, "--pick", help="Chọn sổ tính trong hộp thoại (khi không nêu FILE)"),
     open_after: bool = typer.Option(False, "--open", help="Mở thư mục có bản nộp, chọn sẵn tệp"),
+    dropped: Optional[str] = typer.Option(None, "--dropped", hidden=True),
 ) -> None:
     """Xuất file nộp: bản sạch (bỏ đánh dấu kiểm tra), ghi thời điểm xuất và số lần nộp."""
     from .desktop import reveal
     from .rules.export import export_file
 
-    target, info = export_file(_chosen(file, pick), out_dir)
+    target, info = export_file(_chosen(file, pick, dropped), out_dir)
     out.print(render("export_done", file=target, **info))
     if open_after:
         reveal(target)

@@ -60,3 +60,22 @@ def reveal(path: Path) -> None:
             subprocess.Popen(["xdg-open", str(path.parent)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except OSError:
         pass
+
+
+def dropped_file(cmdline: str, script: str) -> Path | None:
+    """The workbook Explorer dropped on a batch file, read from cmd's own command line (%cmdcmdline%).
+
+    Explorer quotes a dropped path only when it holds spaces; an ``&`` in a path without spaces then
+    splits what cmd runs and the batch file's ``%1`` holds only its start, but the line is whole::
+
+        C:\\WINDOWS\\system32\\cmd.exe /c ""C:\\cchc\\kiem-tra.bat" D:\\Bao&cao\\x.xlsx"
+
+    None when the line does not name the batch file (run from an open console)."""
+    at = cmdline.lower().rfind(script.lower())
+    if at < 0 or not script:
+        return None
+    rest = cmdline[at + len(script):].lstrip('"').strip()
+    if rest.endswith('"'):  # the quote closing the whole /c command
+        rest = rest[:-1].rstrip()
+    rest = rest.strip('"').strip()
+    return Path(rest) if rest else None

@@ -88,6 +88,42 @@ def download_windows_wheels(folder: Path, project: Path = REPO_ROOT) -> list[Pat
     return sorted(folder.glob("*.whl"))
 
 
+BATCH_SUFFIXES = (".bat",)
+TEXT_SUFFIXES = (".txt",)
+MESSAGES_FOLDER = "thong-bao"
+
+
+def _crlf(text: str) -> bytes:
+    return text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
+
+
+def write_scripts(out: Path) -> list[str]:
+    """The batch files (ASCII, CRLF whatever the checkout did), the readme (UTF-8, CRLF) and the
+    scripts' messages from the catalogue: ``thong-bao/<code>.txt`` (UTF-8 without BOM, CRLF)."""
+    from .errors import catalogue, render
+
+    out.mkdir(parents=True, exist_ok=True)
+    names = []
+    for script in sorted(SCRIPTS.iterdir()):
+        if script.suffix.lower() not in BATCH_SUFFIXES + TEXT_SUFFIXES:
+            continue  # messages.yaml: rendered below
+        text = script.read_text(encoding="utf-8")
+        if script.suffix.lower() in BATCH_SUFFIXES and not text.isascii():
+            raise ValueError(f"{script.name} must be ASCII: cmd reads it in the console's code page")
+        (out / script.name).write_bytes(_crlf(text))
+        names.append(script.name)
+    folder = out / MESSAGES_FOLDER
+    folder.mkdir(exist_ok=True)
+    for code, entry in catalogue().items():
+        if not code.startswith("bat_"):
+            continue
+        text = render(code)
+        if not code.startswith("bat_step_"):
+            text += "\n→ " + " ".join(entry["action"].split())
+        (folder / f"{code}.txt").write_bytes(_crlf(text + "\n"))
+    return names
+
+
 def build_bundle(out: Path) -> dict:
     from .addin import build_addin
 
@@ -100,10 +136,9 @@ def build_bundle(out: Path) -> dict:
     if templates.exists():
         shutil.rmtree(templates)
     shutil.copytree(templates_root(), templates, ignore=shutil.ignore_patterns("__pycache__"))
-    for script in SCRIPTS.iterdir():
-        shutil.copy(script, out / script.name)
+    scripts = write_scripts(out)
     wheels = download_windows_wheels(out / "wheels")
-    return {"addin": addin, "wheels": wheels, "scripts": sorted(p.name for p in SCRIPTS.iterdir())}
+    return {"addin": addin, "wheels": wheels, "scripts": scripts}
 
 
 def build_addin_file(out: Path, home: str | None = None) -> Path:
