@@ -20,6 +20,7 @@ from conftest import filled_workbook, needs_soffice, run_soffice
 
 from xl_addin.definition.loader import load_definition
 from xl_addin.definition.models import FieldDef
+from xl_addin.definition.units import Unit
 from xl_addin.rules.engine import validate
 from xl_addin.workbook import live
 from xl_addin.workbook.fill import fill_workbook
@@ -45,6 +46,9 @@ PLANTED = {
         "nhan_su_hop_dong": 2, "bien_che_giao": 30, "bien_che_co_mat": 31,
         "thu_ns_thuc_hien": 1000, "thu_ns_ke_hoach": 310, "giai_ngan_thuc_hien": 500, "giai_ngan_ke_hoach": 146.25,
         "pbgdpl_so_nguoi": 600000,  # above its plausible bound: orange
+        "ngay_bao_cao": "2026-06-03",  # signed before the data window closes (14/06)
+        "thu_ns_ty_le_bao_cao": 322.5,  # 322,58 % cut to one decimal: a rounding slip
+        "giai_ngan_ty_le_bao_cao": 341.9,  # 341,88 % rounded to one decimal: agrees
     },
     "tables": {
         "bieu_06a": [{"linh_vuc": "Hộ tịch", "tiep_nhan_tong": 10, "truc_tuyen": 7, "truc_tiep": 2, "ky_truoc": 0,
@@ -52,13 +56,14 @@ PLANTED = {
                       "trong_han": 1, "dang_qua_han": 1},
                      {"linh_vuc": "Chứng thực", "tiep_nhan_tong": 1, "truc_tuyen": 1, "dang_gq_tong": 1,
                       "trong_han": 1}],
-        "phu_luc_5": [{"linh_vuc": "Đất đai", "chua_gq_truoc_ky": 1, "nhan_tong": 5, "truoc_hen": 1, "dung_hen": 1,
-                       "tre_hen": 1, "dang_thu_ly": 1, "da_qua_han": 1}],
     },
 }
 PAIRS = {"values": {"giai_ngan_thuc_hien": 54.02, "thu_ns_ke_hoach": 310,
-                    "tthc_da_gq_truoc_han": 7, "tthc_da_gq_dung_han": 0, "tthc_da_gq_qua_han": 0,
-                    "tthc_da_gq_tong": 7, "tthc_ty_le_dung_han_phan_mem": 99.9}}  # typed 99,9 % ≠ 100 %
+                    "tthc_da_gq_truoc_han": 8, "tthc_da_gq_dung_han": 0, "tthc_da_gq_qua_han": 0,
+                    "tthc_da_gq_tong": 7, "tthc_ty_le_dung_han_phan_mem": 99.9}}  # 114 % of a share; typed ≠
+HUE = {"tables": {"phu_luc_5": [{"linh_vuc": "Đất đai", "chua_gq_truoc_ky": 1, "nhan_tong": 5, "nhan_thu_7": 6,
+                                 "truoc_hen": 1, "dung_hen": 1, "tre_hen": 1, "dang_thu_ly": 1, "da_qua_han": 1}]}}
+HA_TINH = {"values": {"dn_dong_gop_ns": 2.5, "thu_ns_tien_dat": 12, "thu_ns_thuc_hien": 10, "thu_ns_ke_hoach": 9}}
 BALANCED = {
     "values": {
         "tthc_ky_truoc": 1, "tthc_moi_truc_tuyen": 1049, "tthc_moi_truc_tiep": 9, "tthc_tiep_nhan_tong": 1059,
@@ -68,6 +73,7 @@ BALANCED = {
         "hai_long_khong": 0, "hai_long_tong": 145, "giai_ngan_thuc_hien": 54.02, "giai_ngan_ke_hoach": 146.25,
         "thu_ns_thuc_hien": 1.845655, "thu_ns_ke_hoach": 4.369, "kh_cchc_nhiem_vu_tong": 60,
         "kh_cchc_nhiem_vu_hoan_thanh": 16, "kh_cchc_ty_le_bao_cao": 26.67, "tthc_ty_le_dung_han_phan_mem": 100,
+        "ngay_bao_cao": "2026-06-16",
     },
     "tables": {"bieu_06a": [{"linh_vuc": "Hộ tịch", "tiep_nhan_tong": 1059, "truc_tuyen": 1049, "truc_tiep": 9,
                              "ky_truoc": 1, "da_gq_tong": 1059, "truoc_han": 1054, "dung_han": 5, "qua_han": 0,
@@ -117,68 +123,91 @@ def _probe(src: Path, dst: Path, layout) -> dict[tuple[str, str], tuple[str, int
     return probes
 
 
+BOOKS = {  # name: (payload, unit, profile)
+    "planted": (PLANTED, None, None), "pairs": (PAIRS, None, None), "balanced": (BALANCED, None, None),
+    "hue": (HUE, Unit("19744", "Phường Thuận Hóa", "phuong", "46", "QD19_2025"), "hue"),
+    "ha-tinh": (HA_TINH, Unit("18229", "Xã Đức Thọ", "xa", "42", "QD19_2025"), "ha-tinh"),
+}
+
+
 @pytest.fixture(scope="module")
 def recalculated(tmp_path_factory):
-    """The planted, pairs and balanced workbooks (with probes), recalculated by LibreOffice in a
-    folder whose path holds Vietnamese letters, spaces and «&»."""
+    """Each book (with probes) recalculated by LibreOffice in a folder whose path holds Vietnamese
+    letters, spaces and «&»: name -> (filled file, its layout, probes, recalculated file)."""
     if shutil.which("soffice") is None and shutil.which("libreoffice") is None:
         pytest.skip("LibreOffice (soffice) is not installed")
     base = tmp_path_factory.mktemp("live")
     folder = base / "Báo cáo & kiểm tra"
     folder.mkdir()
-    layout = compute_layout(load_definition())
     books = {}
-    for name, payload in (("planted", PLANTED), ("pairs", PAIRS), ("balanced", BALANCED)):
-        filled = filled_workbook(base, payload, name=f"{name}.xlsx")
-        probes = _probe(filled, folder / f"{name}.xlsx", layout)
-        books[name] = (filled, probes)
+    for name, (payload, unit, profile) in BOOKS.items():
+        filled = filled_workbook(base, payload, unit=unit, profile=profile, name=f"{name}.xlsx")
+        layout = read_workbook(filled).layout
+        books[name] = (filled, layout, _probe(filled, folder / f"{name}.xlsx", layout))
     shutil.copy(books["planted"][0], folder / "planted-view.xlsx")  # without probes: what a clerk sees
     out = folder / "lo"
+    names = [*books, "planted-view"]
     result = run_soffice(["--calc", "--convert-to", "xlsx", "--outdir", str(out),
-                          *[str(folder / f"{n}.xlsx") for n in [*books, "planted-view"]]], base)
-    for name in [*books, "planted-view"]:
+                          *[str(folder / f"{n}.xlsx") for n in names]], base)
+    for name in names:
         assert (out / f"{name}.xlsx").exists(), result.stderr
-    found = {name: (filled, probes, out / f"{name}.xlsx") for name, (filled, probes) in books.items()}
-    found["planted-view"] = (books["planted"][0], {}, out / "planted-view.xlsx")
-    return found, layout
+    found = {name: (filled, layout, probes, out / f"{name}.xlsx") for name, (filled, layout, probes) in books.items()}
+    found["planted-view"] = (books["planted"][0], books["planted"][1], {}, out / "planted-view.xlsx")
+    return found
+
+
+def _engine_ids(filled: Path) -> set[str]:
+    """The rule engine's finding ids, with a typed ratio's two verdicts under the check's row id."""
+    ids = set()
+    for f in validate(read_workbook(filled)):
+        ids.add(re.sub(r"_(ty_le_nhap_sai|sai_so_lam_tron)$", "_ty_le_nhap", f.rule))
+    return ids
 
 
 @needs_soffice
 def test_every_planted_gap_is_nonzero_under_a_red_format(recalculated):
-    books, layout = recalculated
-    definition = layout.definition
-    rules = live.live_rules(definition)
-    assert len(rules) >= 20 and len(live.manual_rules(definition)) == 4  # the list checks of Văn bản
     failed: set[str] = set()
-    for name, (filled, _probes, calc) in books.items():
+    expected: set[str] = set()
+    for name, (filled, layout, _probes, calc) in recalculated.items():
         if name == "planted-view":
             continue
-        engine = {f.rule for f in validate(read_workbook(filled))}
+        definition = layout.definition
+        rules = live.live_rules(definition)
+        checks = rules + [r for r, _ratio, _kind in live.ratio_checks(definition)]
+        assert len(live.manual_rules(definition)) == 6  # the register checks of Văn bản
+        expected |= {r.id for r in rules}
+        engine = _engine_ids(filled)
         wb = openpyxl.load_workbook(calc, data_only=True)
-        for rule in rules:
+        statuses = []
+        for rule in checks:
             pos = layout.checks[rule.id]
             ws = wb[pos.sheet]
             gap, status = ws.cell(row=pos.row, column=K_GAP).value, ws.cell(row=pos.row, column=K_STATUS).value
             bad = _violated(rule, gap)
             assert bad == (rule.id in engine), (name, rule.id, gap, status)
+            statuses.append(status)
             if bad:
                 failed.add(rule.id)
                 assert status.startswith(("Lỗi", "Cảnh báo")), (name, rule.id, status)
             else:
                 assert status in ("Đạt", "Chưa đủ số liệu"), (name, rule.id, status)
         if name == "balanced":
-            statuses = [wb[layout.checks[r.id].sheet].cell(row=layout.checks[r.id].row, column=K_STATUS).value
-                        for r in rules]
-            assert statuses.count("Đạt") >= 10 and not any(s.startswith(("Lỗi", "Cảnh")) for s in statuses)
-    assert failed == {r.id for r in rules}, "a live rule was never planted"
+            bad = [(c.id, st) for c, st in zip(checks, statuses) if st.startswith(("Lỗi", "Cảnh"))]
+            assert statuses.count("Đạt") >= 12 and not bad, bad
+        if name == "planted":
+            assert statuses[[c.id for c in checks].index("ty_le_thu_ns_ty_le_nhap")].startswith("Cảnh báo: cắt bớt")
+            assert statuses[[c.id for c in checks].index("ty_le_giai_ngan_ty_le_nhap")] == "Đạt"
+    assert expected <= failed, f"live rules never planted: {sorted(expected - failed)}"
+    assert {"ty_le_kh_cchc_tren_100", "ty_le_gq_dung_han_tren_100", "ty_le_kh_cchc_ty_le_nhap",
+            "ty_le_gq_dung_han_ty_le_nhap", "ty_le_thu_ns_ty_le_nhap"} <= failed
     # each failed gap sits under a red conditional format, in the file LibreOffice wrote back
-    wb = openpyxl.load_workbook(books["planted"][2])
-    sheet = next(s.name for s in definition.sheets if s.kind == "checks")
+    _filled, layout, _probes, calc = recalculated["planted"]
+    wb = openpyxl.load_workbook(calc)
+    sheet = next(s.name for s in layout.definition.sheets if s.kind == "checks")
     formats = [(cf.sqref, rule) for cf in wb[sheet].conditional_formatting for rule in cf.rules]
-    for rule in rules:
-        ref = f"E{layout.checks[rule.id].row}"
-        reds = [r for sqref, r in formats if ref in sqref and _fill(r) == live.RED]
-        assert reds, rule.id
+    for check in failed & set(layout.checks):
+        ref = f"E{layout.checks[check].row}"
+        assert [r for sqref, r in formats if ref in sqref and _fill(r) == live.RED], check
 
 
 def _fill(cf_rule) -> str | None:
@@ -193,21 +222,18 @@ def _fill(cf_rule) -> str | None:
 def test_red_cells_are_the_cells_the_rule_engine_marks(recalculated):
     """Every red condition, computed by LibreOffice, marks exactly the cells the rule engine names
     in its findings of live rules and ratio checks (and no other)."""
-    books, layout = recalculated
-    ids = {r.id for r in live.live_rules(layout.definition)}
-    ratio_ids = {f"{r.code}_tren_100" for r in layout.definition.ratios} | {
-        f"{r.code}_ty_le_nhap_sai" for r in layout.definition.ratios}
-    for name, (filled, probes, calc) in books.items():
+    for name, (filled, layout, probes, calc) in recalculated.items():
         if name == "planted-view":
             continue
+        ids = set(layout.checks)
         engine = set()
         for f in validate(read_workbook(filled)):
-            if f.rule in ids or f.rule in ratio_ids:
+            if re.sub(r"_(ty_le_nhap_sai|sai_so_lam_tron)$", "_ty_le_nhap", f.rule) in ids:
                 engine.update(f.cells)
         wb = openpyxl.load_workbook(calc, data_only=True)
-        red = {target for (sheet, ref), (target, _row) in probes.items() if wb[sheet][ref].value == 1}
         odd = {(s, r, probes[(s, r)][0]): wb[s][r].value for s, r in probes if wb[s][r].value not in (0, 1)}
         assert not odd, (name, odd)
+        red = {target for (sheet, ref), (target, _row) in probes.items() if wb[sheet][ref].value == 1}
         assert red == engine, (name, sorted(red ^ engine))
         if name == "planted":
             assert len(red) >= 40
@@ -275,8 +301,7 @@ def _pixels(ppm: Path) -> list[tuple[int, int, int]]:
 
 @needs_soffice
 def test_rendered_checks_page_shows_red_and_the_fields_page_orange(recalculated, tmp_path):
-    books, layout = recalculated
-    calc = books["planted-view"][2]
+    calc = recalculated["planted-view"][3]
     src = tmp_path / "Báo cáo lệch & thử.xlsx"
     shutil.copy(calc, src)  # already recalculated: rendered as Excel would paint it
     result = run_soffice(["--convert-to", "pdf", "--outdir", str(tmp_path), str(src)], tmp_path)

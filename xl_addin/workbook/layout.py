@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from openpyxl.utils import get_column_letter
 
 from ..definition.models import Column, FieldDef, ListDef, ReportDefinition, Section, TableDef
-from .live import live_rules
+from .live import check_ids
 
 META_SHEET = "_meta"
 LISTS_SHEET = "_lists"
@@ -358,8 +358,8 @@ def _build_layout(definition: ReportDefinition) -> Layout:
         elif sheet.kind == "instructions":
             text_stamps.append((sheet.name, "A2", UNIT_LINE))
         elif sheet.kind == "checks":
-            for i, rule in enumerate(live_rules(definition)):
-                checks[rule.id] = FieldCell(rule.id, sheet.name, CHECKS_HEADER_ROW + 1 + i, K_GAP)
+            for i, check in enumerate(check_ids(definition)):
+                checks[check] = FieldCell(check, sheet.name, CHECKS_HEADER_ROW + 1 + i, K_GAP)
             text_stamps.append((sheet.name, "A2", UNIT_LINE))
     choice_ranges = {}
     for i, cl in enumerate(definition.choice_lists):

@@ -33,7 +33,8 @@ from openpyxl.styles import PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..definition import expr
-from ..definition.models import Column, FieldDef, ReportDefinition, Rule
+from ..definition.models import Column, FieldDef, Ratio, ReportDefinition, Rule
+from ..errors import catalogue
 from ..memo import per_object
 from ..ui import ui
 
@@ -75,6 +76,32 @@ def live_rules(definition: ReportDefinition) -> list[Rule]:
 def manual_rules(definition: ReportDefinition) -> list[Rule]:
     """The rules only the rule engine checks (the add-in's Kiểm tra số liệu, cchc check)."""
     return [r for r in definition.rules_for(None) if not_live_reason(r, definition) is not None]
+
+
+def ratio_checks(definition: ReportDefinition) -> list[tuple[Rule, Ratio, str]]:
+    """The ratio catalogue's checks as rows of the checks sheet, in the rule engine's terms: a share
+    above 100 % (``<code>_tren_100``) and a typed ratio against the computed one (``<code>_ty_le_nhap``:
+    the engine's ``_ty_le_nhap_sai`` or ``_sai_so_lam_tron``). Each comes as (record, ratio, kind)."""
+    def build() -> list[tuple[Rule, Ratio, str]]:
+        texts = ui("live")
+        out = []
+        for ratio in definition.ratios:
+            if ratio.share:
+                out.append((Rule(id=f"{ratio.code}_tren_100", name=texts["share_name"].format(label=ratio.label),
+                                 instruction=texts["share_help"], importance="error", left=ratio.code,
+                                 operator="<=", right="100"), ratio, "share"))
+            if ratio.typed:
+                out.append((Rule(id=f"{ratio.code}_ty_le_nhap", name=texts["typed_name"].format(label=ratio.label),
+                                 instruction=catalogue()["finding_ratio_mismatch"]["action"], importance="error",
+                                 left=ratio.typed, operator="==", right=ratio.code), ratio, "typed"))
+        return out
+
+    return per_object(definition, "live_ratio_checks", build)
+
+
+def check_ids(definition: ReportDefinition) -> list[str]:
+    """Every row of the checks sheet, in order: the live rules, then the ratio checks."""
+    return [r.id for r in live_rules(definition)] + [r.id for r, _ratio, _kind in ratio_checks(definition)]
 
 
 def level_field(definition: ReportDefinition) -> FieldDef | None:
@@ -423,12 +450,15 @@ def _plan(layout: Layout) -> LivePlan:
     from .layout import K_GAP, a1, quote_sheet
 
     definition = layout.definition
-    scalar, rows = _Scalar(layout), _Rows(layout)
+    scalar, rows, ratios = _Scalar(layout), _Rows(layout), _Ratios(layout)
     p = LivePlan([], {}, [], {}, {}, {}, {})
-    for rule in live_rules(definition):
+    for rule, ratio, kind in [(r, None, "") for r in live_rules(definition)] + ratio_checks(definition):
         pos = layout.checks[rule.id]
         gap_ref = a1(pos.row, K_GAP)
-        c = (rows if rule.table else scalar).check(rule, pos.row, gap_ref)
+        if ratio is not None:
+            c = ratios.check(rule, ratio, kind, pos.row)
+        else:
+            c = (rows if rule.table else scalar).check(rule, pos.row, gap_ref)
         p.checks.append(c)
         outside = f"{quote_sheet(pos.sheet)}!{a1(pos.row, K_GAP, True)}"
         condition = violated(rule, outside)
@@ -441,7 +471,6 @@ def _plan(layout: Layout) -> LivePlan:
         if rule.table:
             for code in _ordered_refs(expr.parse(rule.left), expr.parse(rule.right)):
                 p.legend_columns.setdefault((rule.table, code), set()).add("red")
-    _ratio_checks(layout, p)
     for cell in p.red:
         sheet, ref = cell.split("!", 1)
         code = _field_at(layout, sheet, ref)
@@ -474,26 +503,48 @@ def _field_at(layout: Layout, sheet: str, ref: str) -> str | None:
     return index.get((sheet, ref))
 
 
-def _ratio_checks(layout: Layout, p: LivePlan) -> None:
-    """The ratio catalogue's checks: a share above 100 %, a typed ratio off the computed one."""
-    from .layout import a1, quote_sheet
+class _Ratios:
+    """The ratio checks' rows, mirroring ``Validator.ratio_checks`` and ``typed_verdict``."""
 
-    def ref(cell, seen_from: str) -> str:  # an absolute reference to ``cell`` from a sheet
-        here = a1(cell.row, cell.col, True)
-        return here if cell.sheet == seen_from else f"{quote_sheet(cell.sheet)}!{here}"
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self.scalar = _Scalar(layout)
 
-    for ratio in layout.definition.ratios:
-        pos = layout.ratios[ratio.code]
-        if ratio.share:  # the engine names the ratio and its parts
+    def check(self, rule: Rule, ratio: Ratio, kind: str, row: int) -> Check:
+        from .layout import K_GAP, K_LEFT, K_RIGHT, a1
+
+        c = Check(rule, row)
+        left, right, gap = a1(row, K_LEFT), a1(row, K_RIGHT), a1(row, K_GAP)
+        layout = self.layout
+        if kind == "share":  # the ratio cell holds the fraction rounded to 2 places of a percent
+            c.left = f'=IF(ISNUMBER({ratio.code}),ROUND({ratio.code}*100,2),"")'
+            c.right = "=100"
+            c.gap = f'=IF(ISNUMBER({left}),ROUND({left}-100,{GAP_DECIMALS}),"")'
+            c.status = _status(rule, gap, violated(rule, gap))
             parts = expr.field_refs(expr.parse(ratio.numerator)) | expr.field_refs(expr.parse(ratio.denominator))
-            for cell in [pos] + [layout.fields[c] for c in sorted(parts)]:
-                p.red.setdefault(cell.address, []).append(f"N({ref(pos, cell.sheet)})>1")
-        if ratio.typed:
-            typed = layout.fields[ratio.typed]
-            for cell in (typed, pos):
-                mine, here = ref(typed, cell.sheet), ref(pos, cell.sheet)
-                p.red.setdefault(cell.address, []).append(
-                    f"AND(ISNUMBER({mine}),ISNUMBER({here}),ROUND(ABS(N({mine})*100-ROUND(N({here})*100,2)),6)>0.01)")
+            c.red_cells = [layout.ratios[ratio.code].address] + [layout.fields[p].address for p in sorted(parts)]
+            c.number_format = c.gap_format = "0.00"
+            return c
+        num, den = expr.parse(ratio.numerator), expr.parse(ratio.denominator)
+        typed = self.scalar.value_ref(ratio.typed)
+        exact = f"ROUND(({self.scalar.value(num)})*100/({self.scalar.value(den)}),10)"
+        known = _and([self.scalar.present(num), self.scalar.present(den), f"N({self.scalar.value(den)})<>0"])
+        places = left  # the typed decimals (at most 4), from the typed percent in the left cell
+        for k in (3, 2, 1, 0):
+            places = f"IF(ABS({left}-ROUND({left},{k}))<1E-9,{k},{places if k < 3 else 4})"
+        typed_at = f"ROUND({left},{places})"
+        c.left = f'=IF(ISNUMBER({ratio.typed}),ROUND({typed},10),"")'
+        c.right = (f'=IF(AND(ISNUMBER({left}),{known}),'
+                   f'IF(OR({typed_at}=0,{typed_at}=100),{exact},ROUND({exact},{places})),"")')
+        c.gap = f'=IF(AND(ISNUMBER({left}),ISNUMBER({right})),ROUND({typed_at}-{right},{GAP_DECIMALS}),"")'
+        texts = ui("live")
+        cut = texts["truncated"].format(importance=ui("importance.warning"))
+        wrong = texts["bad"].format(importance=ui(f"importance.{rule.importance}"))
+        c.status = (f'=IF({gap}="",{_text(texts["missing"])},IF({gap}=0,{_text(texts["ok"])},'
+                    f'IF({typed_at}=ROUNDDOWN({exact},{places}),{_text(cut)},{_text(wrong)})))')
+        c.red_cells = [layout.fields[ratio.typed].address, layout.ratios[ratio.code].address]
+        c.number_format = c.gap_format = "General"
+        return c
 
 
 def legend(kinds: set[str], layout: Layout) -> str:
