@@ -192,7 +192,7 @@ def test_every_planted_gap_is_nonzero_under_a_red_format(recalculated):
             else:
                 assert status in ("Đạt", "Chưa đủ số liệu"), (name, rule.id, status)
         if name == "balanced":
-            bad = [(c.id, st) for c, st in zip(checks, statuses) if st.startswith(("Lỗi", "Cảnh"))]
+            bad = [(c.id, st) for c, st in zip(checks, statuses, strict=True) if st.startswith(("Lỗi", "Cảnh"))]
             assert statuses.count("Đạt") >= 12 and not bad, bad
         if name == "planted":
             assert statuses[[c.id for c in checks].index("ty_le_thu_ns_ty_le_nhap")].startswith("Cảnh báo: cắt bớt")

@@ -267,7 +267,8 @@ class _Scalar:
             conds = [level]
             if rule.missing == "skip_if_any_missing":
                 conds += [f"ISNUMBER({code})" for code in _ordered_refs(left, right)]
-                conds += [self.col_present(t, col) for t, col in sorted(expr.column_refs(left) | expr.column_refs(right))]
+                columns = sorted(expr.column_refs(left) | expr.column_refs(right))
+                conds += [self.col_present(t, col) for t, col in columns]
             else:
                 conds.append(self.any_present(left, right))  # nothing typed: nothing to check
             if rule.missing == "never_skip":

@@ -850,7 +850,7 @@ def _checks_sheet(ws: Worksheet, sheet_code: str, layout: Layout) -> None:
     note = ui("live.note")
     _title(ws, 3, note, K_HELP, size=10, bold=False, italic=True, align="left")
     ws.row_dimensions[3].height = _fit_height([(note, sum(widths[c] for c in range(K_NUM, K_HELP + 1)))], 10)
-    for col, text in zip(range(K_NUM, K_CODE + 1), ui("live.columns")):
+    for col, text in zip(range(K_NUM, K_CODE + 1), ui("live.columns"), strict=True):
         _header_cell(ws, CHECKS_HEADER_ROW, col, text)
     last = CHECKS_HEADER_ROW
     for i, check in enumerate(live.plan(layout).checks, start=1):
