@@ -36,7 +36,12 @@ assert len(data["fields"]) > 50 and data["template"]["id"] == "cchc"
 print(f"wheel: {len(data['fields'])} fields from {where}")
 PY
 "$CCHC" demo --out "$WORK/demo" > demo.log 2>&1 || { cat demo.log; exit 1; }
-test -n "$(find "$WORK/demo" -name '*.xlsx' -print -quit)"
+BOOK="$(find "$WORK/demo/2-so-tinh-da-dien" -name '*.xlsx' -print -quit)"
+test -n "$BOOK"
+# the no-add-in route from the wheel alone: exit 0 or 1 (rule errors), both outputs written
+"$CCHC" check "$BOOK" --out "$WORK/kiem tra & bao cao" > check.log 2>&1 || [ $? -eq 1 ] || { cat check.log; exit 1; }
+test -f "$WORK/kiem tra & bao cao/$(basename "$BOOK" .xlsx)_kiem-tra.xlsx"
+test -f "$WORK/kiem tra & bao cao/$(basename "$BOOK" .xlsx)_bao-cao.docx"
 "$CCHC" addin build -o "$WORK/cchc.xlam" >/dev/null
 cmp "$WORK/cchc.xlam" "$WORK/dist/cchc.xlam"
-echo "wheel: cchc fields, cchc demo and cchc addin build (same bytes as dist/cchc.xlam) from the installed wheel"
+echo "wheel: cchc fields, cchc demo, cchc check and cchc addin build (same bytes as dist/cchc.xlam) from the installed wheel"

@@ -203,3 +203,13 @@ def test_wheel_check_script_is_run_by_ci():
     assert "bash scripts/check_wheel.sh" in (ROOT / "scripts" / "test.sh").read_text(encoding="utf-8")
     for step in ("pip wheel", "-m venv", "fields --json", "demo --out", "addin build -o", "cmp "):
         assert step in script, step
+
+
+def test_bundle_from_an_installed_wheel_says_it_needs_the_source(tmp_path, monkeypatch):
+    from xl_addin import install
+    from xl_addin.errors import CchcError
+
+    monkeypatch.setattr(install, "REPO_ROOT", tmp_path / "site-packages")
+    with pytest.raises(CchcError) as info:
+        install.build_bundle(tmp_path / "bundle")
+    assert info.value.code == "bundle_needs_source" and not (tmp_path / "bundle").exists()

@@ -73,6 +73,8 @@ def missing_for_windows(folder: Path) -> list[Requirement]:
 
 
 def download_windows_wheels(folder: Path, project: Path = REPO_ROOT) -> list[Path]:
+    if not (project / "pyproject.toml").is_file():  # an installed wheel: nothing to build ours from
+        raise CchcError("bundle_needs_source", file=project)
     folder.mkdir(parents=True, exist_ok=True)
     _pip("wheel", "--no-deps", "--quiet", "-w", str(folder), str(project))
     target = ["--only-binary=:all:", "--platform", WINDOWS_PLATFORM, "--python-version", PYTHON_VERSION,
@@ -125,11 +127,11 @@ def write_scripts(out: Path) -> list[str]:
 
 
 def build_bundle(out: Path) -> dict:
-    from .addin import build_addin
-
+    if not (REPO_ROOT / "pyproject.toml").is_file():  # said before anything is written
+        raise CchcError("bundle_needs_source", file=REPO_ROOT)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    addin = build_addin(out / "cchc.xlam")
+    addin = build_addin_file(out / "cchc.xlam")
     from .definition.loader import templates_root
 
     templates = out / "workbook_templates"

@@ -5,11 +5,11 @@ the workbook still shows what is wrong as the clerk types:
 
 * every rule of the definition whose two sides are expressions — over fields, or over the columns
   of a table row by row — is a row of the checks sheet (``kind: checks`` in report.yaml): its two
-  sides, their gap and a verdict, all formulas;
+  sides, their gap and a verdict, all formulas; so are the ratio catalogue's checks (a share above
+  100 %, a typed ratio against the computed one; the ratios themselves are live cells already);
 * conditional formatting turns a failed check red (FFC7CE): its gap on the checks sheet and the
   cells the rule engine would mark (the rule's fields, a table's total row, each table row that
-  does not balance); a share ratio above 100 % and a typed ratio that disagrees with the computed
-  one turn red too (the ratios themselves are live cells of the fields sheet);
+  does not balance, a ratio and its parts);
 * an entry above the definition's plausible bound for the unit's level turns orange (F4B084);
 * each such cell's input message says what red and orange mean.
 

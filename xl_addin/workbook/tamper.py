@@ -246,7 +246,10 @@ def structure_of_template(definition: ReportDefinition, template: bytes) -> Stru
     pre = Preflight.from_bytes(template)
     parts = pre.parts()
     order = [n for n, _ in parts.sheets]
-    sheets = template_sheets(order)
+    # the live-checks sheet is only formulas over the others: its place in the workbook counts, its
+    # content is not read (what ``reader.sheets_read`` reads of a returned file, too)
+    checks = {s.name for s in definition.sheets if s.kind == "checks"}
+    sheets = [n for n in template_sheets(order) if n not in checks]
     scans = pre.scan_sheets(sheets)
     book = CalamineWorkbook.from_filelike(io.BytesIO(template))
     grids = {n: book.get_sheet_by_name(n).to_python(skip_empty_area=False) for n in sheets}
@@ -485,12 +488,14 @@ def file_digest(path) -> str:
     Its first half (names, validation, protection, sheets) is what a past-version workbook is
     checked against; the second half covers only the formulas here (no template to say which
     cells are labels)."""
+    from ..definition.loader import load_definition
     from .safety import preflight
 
+    checks = {s.name for s in load_definition().sheets if s.kind == "checks"}  # as the reader: not read
     pre = preflight(path)
     try:
         order = [n for n, _ in pre.parts().sheets]
-        scans = pre.scan_sheets(template_sheets(order))
+        scans = pre.scan_sheets([n for n in template_sheets(order) if n not in checks])
     finally:
         pre.close()
     return found_structure(pre, scans, {}, None, None).digest()
