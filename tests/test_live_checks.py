@@ -19,14 +19,12 @@ import pytest
 from conftest import filled_workbook, needs_soffice, run_soffice
 
 from xl_addin.definition.loader import load_definition
-from xl_addin.definition.models import FieldDef
 from xl_addin.definition.units import Unit
 from xl_addin.rules.engine import validate
 from xl_addin.workbook import live
 from xl_addin.workbook.fill import fill_workbook
 from xl_addin.workbook.layout import K_GAP, K_STATUS, compute_layout
 from xl_addin.workbook.reader import read_workbook
-from xl_addin.workbook.template import build_template_bytes
 
 PROBE_COL = 30  # a column far right of every printed area: the probes never show
 
@@ -61,6 +59,19 @@ PLANTED = {
 PAIRS = {"values": {"giai_ngan_thuc_hien": 54.02, "thu_ns_ke_hoach": 310,
                     "tthc_da_gq_truoc_han": 8, "tthc_da_gq_dung_han": 0, "tthc_da_gq_qua_han": 0,
                     "tthc_da_gq_tong": 7, "tthc_ty_le_dung_han_phan_mem": 99.9}}  # 114 % of a share; typed ≠
+# issue 13's indicators: a second planted book (money typed in đồng by the ward, read in tỷ đồng)
+PLANTED_2 = {"values": {
+    "tthc_moi_tong": 100, "tthc_moi_truc_tuyen": 60, "tthc_moi_truc_tiep": 30, "tthc_toan_trinh": 40,
+    "tthc_mot_phan": 30, "tthc_da_gq_dung_va_truoc_han": 50, "tthc_da_gq_truoc_han": 30, "tthc_da_gq_dung_han": 10,
+    "tthc_da_gq_tong": 80, "tthc_tra_kq_bcci": 90, "tthc_ket_qua_dien_tu": 85, "tthc_thanh_toan_truc_tuyen": 81,
+    "tthc_tiep_nhan_tong": 100, "tthc_phi_dia_gioi": 120, "don_thu_da_gq": 10, "don_thu_ky_truoc": 2,
+    "don_thu_tiep_nhan": 5, "tiep_cong_dan_luot": 10, "tiep_cong_dan_dinh_ky": 3, "tiep_cong_dan_thuong_xuyen": 3,
+    "tiep_cong_dan_dot_xuat": 3, "bo_nhiem": 5, "bo_nhiem_moi": 2, "bo_nhiem_lai": 2, "dvsn_tu_chu": 10,
+    "dvsn_tu_chu_hoan_toan": 6, "dvsn_tu_chu_mot_phan": 6, "dvsn_tu_chu_truong_hoc": 11, "doi_du_can_bo": 1,
+    "doi_du_cong_chuc": 1, "bien_che_cap_xa_co_mat": 25, "bien_che_cap_xa_giao": 22, "vien_chuc_co_mat": 12,
+    "vien_chuc_giao": 10, "giai_ngan_cap_minh_thuc_hien": 30, "giai_ngan_cap_xa_thuc_hien": 30.5,
+    "giai_ngan_thuc_hien": 50, "kinh_phi_cntt_da_chi": 6, "kinh_phi_cntt_phan_bo": 4.25,
+    "thu_ns_thuc_hien": 1845.655, "thu_ns_ke_hoach": 1000}}  # 1.845,655 tỷ: above a ward's bound
 HUE = {"tables": {"phu_luc_5": [{"linh_vuc": "Đất đai", "chua_gq_truoc_ky": 1, "nhan_tong": 5, "nhan_thu_7": 6,
                                  "truoc_hen": 1, "dung_hen": 1, "tre_hen": 1, "dang_thu_ly": 1, "da_qua_han": 1}]}}
 HA_TINH = {"values": {"dn_dong_gop_ns": 2.5, "thu_ns_tien_dat": 12, "thu_ns_thuc_hien": 10, "thu_ns_ke_hoach": 9}}
@@ -93,40 +104,52 @@ def _violated(rule, gap) -> bool:
             ">": gap <= 0}[rule.operator]
 
 
-def _probe(src: Path, dst: Path, layout) -> dict[tuple[str, str], tuple[str, int]]:
-    """Copy ``src`` with every red condition written into a probe cell LibreOffice will compute.
-
-    Returns (sheet, probe cell) -> (the marked cell, its row) for single cells; table rows get one
-    probe per row and rule (the row-relative formula moved down to that row)."""
+def _probe(src: Path, dst: Path, layout) -> dict[tuple[str, str], tuple[str, str]]:
+    """Copy ``src`` with every red and orange condition written into a probe cell LibreOffice will
+    compute: (sheet, probe cell) -> (the cell it colours, "red" or "orange"). A condition over a
+    range (a table's rows) gets one probe per row, its row-relative references moved down."""
     wb = openpyxl.load_workbook(src)
     plan = live.plan(layout)
-    probes: dict[tuple[str, str], tuple[str, int]] = {}
+    probes: dict[tuple[str, str], tuple[str, str]] = {}
     used: dict[str, int] = {}
 
-    def put(sheet: str, formula: str, target: str) -> None:
+    def put(sheet: str, formula: str, target: str, colour: str) -> None:
         row = used[sheet] = used.get(sheet, 0) + 1
         ref = f"{openpyxl.utils.get_column_letter(PROBE_COL)}{row}"
         wb[sheet][ref] = f"=IF({formula},1,0)"
-        probes[(sheet, ref)] = (target, row)
+        probes[(sheet, ref)] = (target, colour)
+
+    def put_range(sheet: str, cells: str, formula: str, colour: str) -> None:
+        if ":" not in cells:
+            put(sheet, formula, f"{sheet}!{cells}", colour)
+            return
+        first, last = (int(re.sub(r"[A-Z$]", "", part)) for part in cells.split(":"))
+        column = re.sub(r"[0-9]", "", cells.split(":")[0])
+        for row in range(first, last + 1):
+            moved = re.sub(rf"(\$?)([A-Z]+){first}\b", rf"\g<1>\g<2>{row}", formula)
+            put(sheet, moved, f"{sheet}!{column}{row}", colour)
 
     for cell, conditions in plan.red.items():
         sheet, ref = cell.split("!", 1)
         if ":" not in ref:
-            put(sheet, live._or(conditions), cell)
+            put(sheet, live._or(conditions), cell, "red")
     for sheet, cells, formula in plan.red_ranges:
-        first, last = (int(re.sub(r"[A-Z$]", "", part)) for part in cells.split(":"))
-        column = re.sub(r"[0-9]", "", cells.split(":")[0])
-        for row in range(first, last + 1):
-            moved = re.sub(rf"\$([A-Z]+){first}\b", rf"$\g<1>{row}", formula)
-            put(sheet, moved, f"{sheet}!{column}{row}")
+        put_range(sheet, cells, formula, "red")
+    for cell, formula in plan.orange.items():
+        sheet, ref = cell.split("!", 1)
+        put_range(sheet, ref, formula, "orange")
     wb.save(dst)
     return probes
 
 
-BOOKS = {  # name: (payload, unit, profile)
-    "planted": (PLANTED, None, None), "pairs": (PAIRS, None, None), "balanced": (BALANCED, None, None),
-    "hue": (HUE, Unit("19744", "Phường Thuận Hóa", "phuong", "46", "QD19_2025"), "hue"),
-    "ha-tinh": (HA_TINH, Unit("18229", "Xã Đức Thọ", "xa", "42", "QD19_2025"), "ha-tinh"),
+BOOKS = {  # name: (payload, unit, profile, period)
+    "planted": (PLANTED, None, None, "6T-2026"), "pairs": (PAIRS, None, None, "6T-2026"),
+    "balanced": (BALANCED, None, None, "6T-2026"), "planted-2": (PLANTED_2, None, None, "6T-2026"),
+    "hue": (HUE, Unit("19744", "Phường Thuận Hóa", "phuong", "46", "QD19_2025"), "hue", "6T-2026"),
+    "ha-tinh": (HA_TINH, Unit("18229", "Xã Đức Thọ", "xa", "42", "QD19_2025"), "ha-tinh", "6T-2026"),
+    # a district (before 1/7/2025), typing tỷ đồng: the same 1.845,655 tỷ is within its level's bound
+    "district": ({"values": {"thu_ns_thuc_hien": 1845.655, "thu_ns_ke_hoach": 1000}},
+                 Unit("436", "Huyện Đức Thọ", "huyen", "42", "QD124_2004"), None, "6T-2025"),
 }
 
 
@@ -140,8 +163,8 @@ def recalculated(tmp_path_factory):
     folder = base / "Báo cáo & kiểm tra"
     folder.mkdir()
     books = {}
-    for name, (payload, unit, profile) in BOOKS.items():
-        filled = filled_workbook(base, payload, unit=unit, profile=profile, name=f"{name}.xlsx")
+    for name, (payload, unit, profile, period) in BOOKS.items():
+        filled = filled_workbook(base, payload, unit=unit, profile=profile, period=period, name=f"{name}.xlsx")
         layout = read_workbook(filled).layout
         books[name] = (filled, layout, _probe(filled, folder / f"{name}.xlsx", layout))
     shutil.copy(books["planted"][0], folder / "planted-view.xlsx")  # without probes: what a clerk sees
@@ -219,76 +242,33 @@ def _fill(cf_rule) -> str | None:
 
 
 @needs_soffice
-def test_red_cells_are_the_cells_the_rule_engine_marks(recalculated):
-    """Every red condition, computed by LibreOffice, marks exactly the cells the rule engine names
-    in its findings of live rules and ratio checks (and no other)."""
+def test_red_and_orange_cells_are_the_cells_the_checks_name(recalculated):
+    """Every red condition, computed by LibreOffice, marks exactly the cells the rule engine names in
+    its findings of live rules and ratio checks; every orange one exactly the cells the reader finds
+    implausible for the unit's level (in the contract unit, whatever money unit the clerk typed in)."""
     for name, (filled, layout, probes, calc) in recalculated.items():
         if name == "planted-view":
             continue
         ids = set(layout.checks)
+        data = read_workbook(filled)
         engine = set()
-        for f in validate(read_workbook(filled)):
+        for f in validate(data):
             if re.sub(r"_(ty_le_nhap_sai|sai_so_lam_tron)$", "_ty_le_nhap", f.rule) in ids:
                 engine.update(f.cells)
+        implausible = {p.cell for p in data.problems if p.code == "value_implausible"}
         wb = openpyxl.load_workbook(calc, data_only=True)
         odd = {(s, r, probes[(s, r)][0]): wb[s][r].value for s, r in probes if wb[s][r].value not in (0, 1)}
         assert not odd, (name, odd)
-        red = {target for (sheet, ref), (target, _row) in probes.items() if wb[sheet][ref].value == 1}
-        assert red == engine, (name, sorted(red ^ engine))
+        lit = {colour: {t for (s, r), (t, c) in probes.items() if c == colour and wb[s][r].value == 1}
+               for colour in ("red", "orange")}
+        assert lit["red"] == engine, (name, sorted(lit["red"] ^ engine))
+        assert lit["orange"] == implausible, (name, sorted(lit["orange"] ^ implausible))
         if name == "planted":
-            assert len(red) >= 40
-
-
-@needs_soffice
-def test_orange_marks_an_entry_above_the_bound_of_the_units_level(tmp_path, monkeypatch):
-    """The bound is read through ``plausible_bound(level)``: a per-level bound colours a commune's
-    entry that a district's identical entry does not."""
-    bound = FieldDef.plausible_bound
-
-    def per_level(self, level=None):
-        if self.code == "tthc_cong_khai" and level in ("xa", "phuong", "thi_tran"):
-            return Decimal(100)
-        return bound(self, level)
-
-    monkeypatch.setattr(FieldDef, "plausible_bound", per_level)
-    definition = load_definition().model_copy(deep=True)  # a new object: its own layout and live plan
-    layout = compute_layout(definition)
-    template = tmp_path / "template.xlsx"
-    template.write_bytes(build_template_bytes(definition))  # built here, never through the shared cache
-    cond = live.plan(layout).orange
-    pos = layout.fields["tthc_cong_khai"]
-    assert 'don_vi_cap="Xã"' in cond[pos.address] and "3000" in cond[pos.address]
-    level_cell = layout.fields["don_vi_cap"]
-    books = {}
-    for level, value in (("Xã", 150), ("Huyện, thị xã, thành phố thuộc tỉnh", 150), ("Phường", 99)):
-        wb = openpyxl.load_workbook(template)
-        wb[level_cell.sheet][level_cell.ref] = level
-        wb[pos.sheet][pos.ref] = value
-        big = layout.fields["pbgdpl_so_nguoi"]
-        wb[big.sheet][big.ref] = 600000
-        for i, (cell, formula) in enumerate(sorted(cond.items()), start=1):
-            sheet, ref = cell.split("!", 1)
-            if ":" not in ref:
-                wb[sheet].cell(row=i, column=PROBE_COL, value=f"=IF({formula},1,0)")
-        name = f"level-{len(books)}.xlsx"
-        wb.save(tmp_path / name)
-        books[name] = level
-    result = run_soffice(["--calc", "--convert-to", "xlsx", "--outdir", str(tmp_path / "lo"),
-                          *[str(tmp_path / n) for n in books]], tmp_path)
-    seen = {}
-    for name, level in books.items():
-        assert (tmp_path / "lo" / name).exists(), result.stderr
-        wb = openpyxl.load_workbook(tmp_path / "lo" / name, data_only=True)
-        orange = set()
-        for i, (cell, _formula) in enumerate(sorted(cond.items()), start=1):
-            sheet, ref = cell.split("!", 1)
-            if ":" not in ref and wb[sheet].cell(row=i, column=PROBE_COL).value == 1:
-                orange.add(cell.split("!")[1])
-        seen[level] = orange
-    big = layout.fields["pbgdpl_so_nguoi"].ref
-    assert seen["Xã"] == {pos.ref, big}
-    assert seen["Huyện, thị xã, thành phố thuộc tỉnh"] == {big}
-    assert seen["Phường"] == {big}
+            assert len(lit["red"]) >= 40 and lit["orange"]
+        if name == "planted-2":  # a ward types đồng: 1.845.655.000.000 đồng is 1.845,655 tỷ, above its bound
+            assert layout.fields["thu_ns_thuc_hien"].address in lit["orange"]
+        if name == "district":  # the same amount in tỷ đồng, within a district's bound
+            assert layout.fields["thu_ns_thuc_hien"].address not in lit["orange"]
 
 
 def _pixels(ppm: Path) -> list[tuple[int, int, int]]:
@@ -377,5 +357,6 @@ def test_fill_keeps_the_live_formats(tmp_path, unit_books):
     expected = len(plan.red_ranges) + len(plan.orange) + sum(len(live._chunks(c)) for c in plan.red.values())
     for path in (unit_books[0].path, out):
         wb = openpyxl.load_workbook(path)
-        found = sum(len(cf.rules) for ws in wb.worksheets for cf in ws.conditional_formatting)
+        found = sum(1 for ws in wb.worksheets for cf in ws.conditional_formatting for rule in cf.rules
+                    if _fill(rule) in (live.RED, live.ORANGE))
         assert found == expected, path

@@ -32,7 +32,7 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..definition import expr
+from ..definition import expr, money
 from ..definition.models import Column, FieldDef, Ratio, ReportDefinition, Rule
 from ..errors import catalogue
 from ..memo import per_object
@@ -119,11 +119,17 @@ def contract_value(ref: str, item: FieldDef | Column, layout: Layout) -> str:
     """What the cell (or range) ``ref`` holds as an Excel expression in the item's contract unit.
 
     Percent cells hold fractions (0.9995 shown as 99,95 %); the rule engine sees percent numbers.
-    This is the one place where the workbook's money unit enters the live checks: when a workbook
-    states the unit its amounts are typed in, a money cell is divided here by that unit's factor
-    (and every rule, tolerance and bound stays in the contract unit)."""
+    This is the one place where the workbook's money unit enters the live checks: a money cell is
+    typed in the unit chosen in ``don_vi_tien`` (đồng for a commune), so it is multiplied by the đồng
+    of that unit (worked out live, ``money.excel_dong_per_unit``) and divided by the đồng of the
+    field's contract unit: every rule, tolerance and ``plausible_bound`` stays in the contract unit,
+    as ``cchc read`` and the rule engine see it, whichever unit the clerk picks."""
     if item.type == "percent":
         return f"({ref}*100)"
+    definition = layout.definition
+    if money.is_money(definition, item):
+        contract = _num(money.contract_dong(definition, item))
+        return f"({ref}*{money.excel_dong_per_unit(definition)}/{contract})"
     return ref
 
 
@@ -240,6 +246,12 @@ class _Scalar:
             parts.append(self.any_present(node))  # all its inputs blank: blank, not 0
         return _and(parts)
 
+    def complete(self, node: expr.Node) -> str:
+        """TRUE where ``expr.complete`` holds: every part filled (of ``max``/``min`` one alternative)."""
+        empty = expr.excel_incomplete(node, column_range=self.layout.column_range_for_excel,
+                                      list_range=self.layout.list_range_for_excel)
+        return "TRUE" if empty is None else f"NOT({empty})"
+
     def any_present(self, *nodes: expr.Node) -> str:
         refs = [f"ISNUMBER({c})" for node in nodes for c in _ordered_refs(node)]
         cols = [self.col_present(t, c) for node in nodes for t, c in sorted(expr.column_refs(node))]
@@ -265,10 +277,8 @@ class _Scalar:
             c.number_format, c.gap_format = _format(self.layout, left, right), "0"
         else:
             conds = [level]
-            if rule.missing == "skip_if_any_missing":
-                conds += [f"ISNUMBER({code})" for code in _ordered_refs(left, right)]
-                columns = sorted(expr.column_refs(left) | expr.column_refs(right))
-                conds += [self.col_present(t, col) for t, col in columns]
+            if rule.missing == "skip_if_any_missing":  # a part left empty: the engine skips the rule
+                conds += [self.complete(left), self.complete(right), self.any_present(left, right)]
             else:
                 conds.append(self.any_present(left, right))  # nothing typed: nothing to check
             if rule.missing == "never_skip":
@@ -529,7 +539,8 @@ class _Ratios:
         num, den = expr.parse(ratio.numerator), expr.parse(ratio.denominator)
         typed = self.scalar.value_ref(ratio.typed)
         exact = f"ROUND(({self.scalar.value(num)})*100/({self.scalar.value(den)}),10)"
-        known = _and([self.scalar.present(num), self.scalar.present(den), f"N({self.scalar.value(den)})<>0"])
+        known = _and([self.scalar.complete(num), self.scalar.complete(den), self.scalar.present(num),
+                      self.scalar.present(den), f"N({self.scalar.value(den)})<>0"])
         places = left  # the typed decimals (at most 4), from the typed percent in the left cell
         for k in (3, 2, 1, 0):
             places = f"IF(ABS({left}-ROUND({left},{k}))<1E-9,{k},{places if k < 3 else 4})"
