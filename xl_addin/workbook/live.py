@@ -197,6 +197,8 @@ class Check:
     status: str = ""
     number_format: str = "General"  # of the two sides
     gap_format: str = "General"
+    money: bool = False  # sides and gap in the workbook's money unit (shown as its amounts are)
+    scale: str | None = None  # contract unit -> the workbook's money unit (for a tolerance)
     red_cells: list[str] = field(default_factory=list)  # "Sheet!A1" cells red when the gap fails
     row_rules: list[tuple[str, str, str]] = field(default_factory=list)  # (sheet, range, formula) per table row
 
@@ -264,11 +266,32 @@ class _Scalar:
         level = level_field(self.layout.definition).code
         return _or([f'{level}="{_quote(labels[lv])}"' for lv in rule.levels if lv in labels])
 
+    def money_scale(self, *nodes: expr.Node) -> str | None:
+        """For a rule over amounts only (one contract unit, no table column): the Excel factor from the
+        contract unit to the workbook's money unit. Such a rule is shown and judged in the unit the clerk
+        typed (the same verdict: both sides scale alike, a tolerance is scaled here)."""
+        definition = self.layout.definition
+        codes = _ordered_refs(*nodes)
+        items = [self.fields[c] for c in codes]
+        columns = any(expr.column_refs(n) for n in nodes)
+        if not items or columns or not all(money.is_money(definition, f) for f in items):
+            return None
+        units = {money.contract_dong(definition, f) for f in items}
+        if len(units) != 1:
+            return None
+        return f"{_num(units.pop())}/({money.excel_dong_per_unit(definition)})"
+
+    def raw_value(self, node: expr.Node) -> str:
+        return expr.to_excel(node, column_range=self.layout.column_range_for_excel,
+                             list_range=self.layout.list_range_for_excel)
+
     def check(self, rule: Rule, row: int, gap_ref: str) -> Check:
         left, right = expr.parse(rule.left), expr.parse(rule.right)
         c = Check(rule, row)
         pl, pr = self.present(left), self.present(right)
-        lv, rv = self.value(left), self.value(right)
+        c.scale = self.money_scale(left, right)
+        c.money = c.scale is not None
+        lv, rv = (self.raw_value(left), self.raw_value(right)) if c.money else (self.value(left), self.value(right))
         c.left, c.right = f"=IF({pl},{lv},\"\")", f"=IF({pr},{rv},\"\")"
         level = self.level_test(rule)
         if rule.operator in _PAIRS:
@@ -287,7 +310,9 @@ class _Scalar:
                 conds += [pl, pr]
             c.gap = f"=IF({_and(conds)},ROUND({lv}-({rv}),{GAP_DECIMALS}),\"\")"
             c.number_format = c.gap_format = _format(self.layout, left, right)
-        c.status = _status(rule, gap_ref, violated(rule, gap_ref))
+            if c.number_format == "dd/mm/yyyy":
+                c.gap_format = "0"
+        c.status = _status(rule, gap_ref, violated(rule, gap_ref, c.scale))
         c.red_cells = self.marked_cells(left, right)
         return c
 
@@ -314,13 +339,18 @@ def _ordered_refs(*nodes: expr.Node) -> list[str]:
 def _format(layout: Layout, *nodes: expr.Node) -> str:
     fields = layout.definition.field_map()
     codes = _ordered_refs(*nodes)
+    if codes and all(fields[c].type == "date" for c in codes):
+        return "dd/mm/yyyy"  # two dates: the gap is in days
     integers = all(fields[c].type == "integer" for c in codes) and not any(expr.column_refs(n) for n in nodes)
     return "#,##0" if integers else "General"
 
 
-def violated(rule: Rule, g: str) -> str:
-    """TRUE when the gap cell ``g`` (left − right, or the count of failing pairs or rows) fails the rule."""
+def violated(rule: Rule, g: str, scale: str | None = None) -> str:
+    """TRUE when the gap cell ``g`` (left − right, or the count of failing pairs or rows) fails the rule.
+    ``scale``: the gap is in the workbook's money unit, the tolerance (contract unit) is scaled to it."""
     tol = _num(rule.tolerance)
+    if scale and rule.tolerance:
+        tol = f"({tol}*{scale})"
     if rule.operator in _PAIRS or rule.table:
         return f"N({g})>0"
     return {
@@ -472,12 +502,12 @@ def _plan(layout: Layout) -> LivePlan:
             c = (rows if rule.table else scalar).check(rule, pos.row, gap_ref)
         p.checks.append(c)
         outside = f"{quote_sheet(pos.sheet)}!{a1(pos.row, K_GAP, True)}"
-        condition = violated(rule, outside)
+        condition = violated(rule, outside, c.scale)
         for cell in c.red_cells:
             p.red.setdefault(cell, []).append(condition)
         p.red_ranges.extend(c.row_rules)
         p.red.setdefault(f"{pos.sheet}!{a1(pos.row, K_GAP)}:{a1(pos.row, K_GAP + 1)}", []).append(
-            violated(rule, a1(pos.row, K_GAP, True)))
+            violated(rule, a1(pos.row, K_GAP, True), c.scale))
         p.computed_notes.setdefault(f"{pos.sheet}!{a1(pos.row, K_GAP)}:{a1(pos.row, K_GAP + 1)}", set()).add("red")
         if rule.table:
             for code in _ordered_refs(expr.parse(rule.left), expr.parse(rule.right)):

@@ -842,7 +842,7 @@ def _table_sheet(ws: Worksheet, table_code: str, layout: Layout, validations: _V
 def _checks_sheet(ws: Worksheet, sheet_code: str, layout: Layout) -> None:
     """The live checks (``live.plan``): one row per rule, its two sides, gap and verdict as formulas."""
     sheet = layout.definition.sheet(sheet_code)
-    widths = {K_NUM: 5, K_NAME: 44, K_LEFT: 12, K_RIGHT: 12, K_GAP: 12, K_STATUS: 22, K_HELP: 56, K_CODE: 28}
+    widths = {K_NUM: 5, K_NAME: 42, K_LEFT: 17, K_RIGHT: 17, K_GAP: 17, K_STATUS: 21, K_HELP: 48, K_CODE: 28}
     for col, width in widths.items():
         ws.column_dimensions[a1(1, col)[:-1]].width = width
     _title(ws, 1, sheet.title or sheet.name.upper(), K_HELP)
@@ -863,7 +863,12 @@ def _checks_sheet(ws: Worksheet, sheet_code: str, layout: Layout) -> None:
             cell.font = _font(11)
             cell.alignment = Alignment(vertical="center", wrap_text=col in (K_NAME, K_STATUS, K_HELP))
             if col in (K_LEFT, K_RIGHT, K_GAP):
-                cell.number_format = check.gap_format if col == K_GAP else check.number_format
+                if check.money:  # amounts in the workbook's money unit, shown as the clerk's own are
+                    cell.number_format = MONEY_FORMAT
+                    ws.conditional_formatting.add(cell.coordinate, Rule(
+                        type="expression", dxf=_DXF_WHOLE, formula=[f"MOD({cell.coordinate},1)=0"]))
+                else:
+                    cell.number_format = check.gap_format if col == K_GAP else check.number_format
                 cell.fill = COMPUTED_FILL
                 cell.alignment = Alignment(horizontal="right", vertical="center")
             elif col == K_STATUS:
