@@ -248,6 +248,51 @@ def test_report_hand_edit_report_asks(clerk, tmp_path):
     no_surprises(excel)
 
 
+# ----------------------------------------------------------------------------- Xuất Word
+def test_export_word_asks_before_overwriting_an_edited_docx(clerk, tmp_path):
+    """Issue 15, defect: Xuất Word overwrote a hand-edited .docx without asking."""
+    import docx
+
+    excel, book, path = clerk("r002")
+    written = Path(ribbon.report(book, docx=True))
+    assert written == path.with_suffix(".docx") and written.exists()
+    assert [a.buttons for a in excel.alerts] == ["ok"]  # «Đã lưu báo cáo Word»
+    assert Path(ribbon.report(book, docx=True)) == written  # its own file, unchanged: no question
+    assert [a.buttons for a in excel.alerts] == ["ok", "ok"]
+    doc = docx.Document(str(written))
+    doc.add_paragraph("Ý kiến của Chủ tịch: đề nghị bổ sung số liệu quý II.")
+    doc.save(str(written))
+    edited = written.read_bytes()
+    excel.answers.append("no")
+    assert ribbon.report(book, docx=True) is None
+    assert excel.alerts[-1].buttons == "yes_no" and written.name in excel.alerts[-1].text
+    assert written.read_bytes() == edited  # the clerk kept the chairman's edit
+    excel.answers.append("yes")
+    assert Path(ribbon.report(book, docx=True)) == written
+    assert "Ý kiến của Chủ tịch" not in "\n".join(p.text for p in docx.Document(str(written)).paragraphs)
+    assert_as_template(snapshot(book, tmp_path), path)
+    no_surprises(excel)
+
+
+def test_export_word_from_a_hand_edited_report_sheet_uses_the_edit(clerk, tmp_path):
+    """Issue 15: Xuất Word with a Báo cáo sheet edited by hand keeps the sheet and writes the .docx from it."""
+    import docx
+
+    excel, book, path = clerk("r002")
+    assert ribbon.report(book)
+    sheet = book.sheets[ui("sheets.report")]
+    row = next(r for r in range(1, 200) if str(sheet.range(f"A{r}").value or "").startswith("Trên đây là báo cáo"))
+    sheet.range(f"A{row}").value = "Trên đây là báo cáo đã được Chủ tịch duyệt"
+    written = Path(ribbon.report(book, docx=True))
+    assert "sửa tay" in excel.alerts[-1].text and excel.alerts[-1].buttons == "ok"
+    assert "Trên đây là báo cáo đã được Chủ tịch duyệt./." in [p.text for p in docx.Document(str(written)).paragraphs]
+    wb = snapshot(book, tmp_path)
+    assert "Trên đây là báo cáo đã được Chủ tịch duyệt" in [c.value for r in wb[ui("sheets.report")].iter_rows()
+                                                            for c in r]
+    assert_as_template(wb, path)
+    no_surprises(excel)
+
+
 # ----------------------------------------------------------------------------- Xuất file nộp
 def test_export_then_keep_working(clerk, tmp_path, definition):
     excel, book, path = clerk("r003")
