@@ -33,6 +33,37 @@ class Header:
 
 
 @dataclass
+class HeaderCell:
+    """A header cell of an appendix table: its text and where it sits (0-based), with its spans."""
+
+    text: str
+    row: int
+    col: int
+    rowspan: int = 1
+    colspan: int = 1
+
+
+@dataclass
+class Appendix:
+    """An official form the report cites («Số liệu chi tiết tại Biểu số II.06a/VPCP/KSTT kèm theo»),
+    laid out as the form is: printed after the signature on landscape pages."""
+
+    code: str
+    form_number: str | None
+    title: str
+    subtitle: str | None
+    lines: list[str]  # «(Kèm theo Báo cáo số …)», «Đơn vị báo cáo: …», «Kỳ báo cáo: …»
+    unit_label: str | None
+    header: list[HeaderCell]  # the form's column headings (groups merged), then the column numbers
+    header_rows: int
+    widths: list[float]  # relative column widths
+    numeric: list[bool]  # per column: figures (right-aligned) or text
+    rows: list[list[str]]  # the filled rows, as printed
+    total: list[str] | None  # the total row (bold), when the form has one
+    note: str | None
+
+
+@dataclass
 class Report:
     header: Header
     title: str  # "BÁO CÁO"
@@ -50,6 +81,8 @@ class Report:
     unit_code: str = ""
     unit_name: str = ""
     sections: list[str] = field(default_factory=list)  # outline sections present, in order
+    appendices: list[Appendix] = field(default_factory=list)  # the forms the body cites, in order
+    from_sheet: bool = False  # read back from a Báo cáo sheet edited by hand (not written from the values)
 
     @property
     def warnings(self) -> list[Block]:

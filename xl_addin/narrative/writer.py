@@ -33,7 +33,7 @@ from jinja2 import (Environment, FileSystemLoader, StrictUndefined, TemplateErro
 
 from ..definition import expr
 from ..definition.loader import templates_root
-from ..definition.models import NUMERIC_TYPES, FieldDef, ReportDefinition, Section
+from ..definition.models import NUMERIC_TYPES, FieldDef, ReportDefinition, Section, TableDef
 from ..definition.periods import Period, is_same_period_last_year, parse_period
 from ..errors import CchcError
 from ..rules.engine import validate
@@ -42,7 +42,7 @@ from ..workbook.layout import section_numbers
 from ..workbook.reader import WorkbookData, implausible_fields, read_workbook
 from ..yamlio import SafeLoader
 from . import fmt
-from .model import Block, Header, Report
+from .model import Appendix, Block, Header, HeaderCell, Report
 
 _BUILTIN = Path(__file__).resolve().parents[2] / "workbook_templates" / "cchc" / "narrative"
 
@@ -190,6 +190,7 @@ class Narrative:
         # values validation found implausible, and what is computed from them: always marked
         self.suspect = implausible_fields(data)
         self.seen: set[str] = set()
+        self.cited: list[str] = []  # the forms (tables) the body cites, in order: appended to the document
         self.period = _period(data)
         self.previous = previous
         self.prev_ratios = compute_ratios(previous) if previous is not None else {}
@@ -781,7 +782,93 @@ def _generic(nc: Narrative, section: Section) -> list[Block]:
             if name.isupper():
                 name = name[:1] + name[1:].lower()
             text.append(nc.render("chung/bang.j2", ten=name) or "")
+            nc.cited.append(table.code)
     return parse_blocks("\n\n".join(text), code)
+
+
+# --------------------------------------------------------------------------- appendices
+def _header_cells(table: TableDef) -> tuple[list[HeaderCell], int, int]:
+    """The form's column headings as merged cells (groups over their columns, a column's own label
+    down to the last heading row), then the row of column numbers (1) (2) (3)…"""
+    depth = max((len(c.groups) for c in table.columns), default=0) + 1
+    leading = ([""] if not table.fixed else []) + [table.label_column.label]
+    cells = [HeaderCell(text, 0, i, rowspan=depth) for i, text in enumerate(leading)]
+    if not table.fixed:
+        cells[0].text = "STT"
+    first = len(leading)
+    cols = table.columns
+    for level in range(depth):
+        i = 0
+        while i < len(cols):
+            groups = cols[i].groups
+            if level < len(groups):
+                j = i
+                while j + 1 < len(cols) and cols[j + 1].groups[: level + 1] == groups[: level + 1]:
+                    j += 1
+                cells.append(HeaderCell(groups[level], level, first + i, colspan=j - i + 1))
+                i = j + 1
+            else:
+                if level == len(groups):
+                    cells.append(HeaderCell(cols[i].label, level, first + i, rowspan=depth - level))
+                i += 1
+    n = first + len(cols)
+    cells += [HeaderCell(f"({k + 1})", depth, k) for k in range(n)]
+    return cells, depth + 1, n
+
+
+def _cell_text(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return fmt.plain(value)
+    return tidy(str(value))
+
+
+def _appendix(nc: Narrative, table: TableDef) -> Appendix:
+    p = nc.phrases["phu_luc"]
+    values = nc.data.values
+    rows = nc.data.tables.get(table.code) or []
+    header, header_rows, _n = _header_cells(table)
+    body: list[list[str]] = []
+    if table.fixed:
+        by_code = {row.get("row"): row for row in rows}
+        for row_def in table.rows:
+            row = by_code.get(row_def.code, {})
+            body.append([row_def.label] + [_cell_text(row.get(c.code)) for c in table.columns])
+    else:
+        for i, row in enumerate(rows, start=1):
+            body.append([str(i), _cell_text(row.get(table.label_column.code))]
+                        + [_cell_text(row.get(c.code)) for c in table.columns])
+    total = None
+    if table.total_row:
+        sums = nc.data.table_totals.get(table.code) or {}
+        total = ([""] if not table.fixed else []) + [table.total_row] + [_cell_text(sums.get(c.code))
+                                                                          for c in table.columns]
+    number = tidy(values.get("so_ky_hieu") or nc.unit["cfg"].get("ky_hieu") or "")
+    so = (p["so_chua_cap"] + number) if number.startswith("/") else number
+    signed = fmt.as_date(values.get("ngay_bao_cao"))
+    kem = (p["kem_theo_ngay"] if signed else p["kem_theo"]).format(so=so, ngay=fmt.date_short(signed), ten=nc.unit["ten"])
+    lines = [kem, p["don_vi"].format(ten=nc.unit["ten"])]
+    if nc.period:
+        start, end = nc.data.values.get("tu_ngay") or nc.period.start, nc.data.values.get("den_ngay") or nc.period.end
+        lines.append(p["ky"].format(ky=upper_first(nc.period.label), tu=fmt.date_short(start), den=fmt.date_short(end)))
+    widths = ([9.0] if not table.fixed else []) + [float(table.label_column.width or 34)]
+    widths += [float(c.width or 11) for c in table.columns]
+    numeric = ([False] if not table.fixed else []) + [False] + [c.numeric for c in table.columns]
+    if not table.fixed:
+        numeric[0] = True
+    return Appendix(table.code, table.form_number, table.title, table.subtitle, lines, table.unit_label, header,
+                    header_rows, widths, numeric, body, total, table.note)
+
+
+def appendices(nc: Narrative) -> list[Appendix]:
+    """The forms the body cites, in the order it cites them, each once."""
+    tables = nc.definition.table_map()
+    seen: list[str] = []
+    for code in nc.cited:
+        if code in tables and code not in seen:
+            seen.append(code)
+    return [_appendix(nc, tables[code]) for code in seen]
 
 
 # --------------------------------------------------------------------------- the report
@@ -834,4 +921,4 @@ def build_report(data: WorkbookData | str | Path, previous: WorkbookData | str |
         kinh_gui_label=p["kinh_gui"], blocks=blocks, closing=closing, recipients_label=p["noi_nhan"],
         recipients=_recipients(nc), signature=_signature(nc), signer=tidy(data.values.get("nguoi_ky") or ""),
         errors=len(errors), period_code=data.period.get("code") or "", unit_code=data.unit["code"],
-        unit_name=data.unit["name"], sections=outline)
+        unit_name=data.unit["name"], sections=outline, appendices=appendices(nc))
