@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-DEBS="libreoffice-calc-nogui libreoffice-writer-nogui poppler-utils fonts-liberation fonts-dejavu-core python3-venv"
+DEBS="libreoffice-calc-nogui libreoffice-writer-nogui poppler-utils fonts-liberation fonts-liberation2 fonts-dejavu-core python3-venv"
 missing=""
 for pkg in $DEBS; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"

@@ -3,13 +3,13 @@
 The ribbon runs ``xl_addin.ribbon`` → ``XlwingsPort`` → an xlwings ``Book`` → COM. This double
 keeps the two lower layers apart as Windows does:
 
-* **xlwings layer** (``App``, ``Book``, ``Sheets``, ``Sheet``, ``Range``, ``Font``, ``Note``):
+* **xlwings layer** (``App``, ``Book``, ``Sheets``, ``Sheet``, ``Range``, ``Font``, ``Characters``, ``Note``):
   the methods of xlwings 0.37.8 the add-in uses, each making the COM calls that
   ``xlwings/_xlwindows.py`` makes (named in its docstring), with ``main.py``'s value conversion
   (a scalar for one cell, a list for a row, ``options(ndim=2)``, a 2-D block resizes the range,
   ``None`` written as ``""``).
 * **COM layer** (``Application``, ``Workbook``, ``Worksheets``, ``Worksheet``, ``ComRange``,
-  ``Comment``, ``Hyperlinks``, ``PageSetup``, ``Interior``, ``ComFont``): backed by a real .xlsx
+  ``Comment``, ``Hyperlinks``, ``PageSetup``, ``Interior``, ``ComFont``, ``ComCharacters``): backed by a real .xlsx
   file loaded with openpyxl, so protection, locked cells, the structure lock and very hidden sheets
   are those the template builder wrote. It refuses what Excel refuses:
 
@@ -41,6 +41,7 @@ recalculate (a formula cell reads the value cached in the file, ``None`` when th
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import io
 import re
@@ -51,6 +52,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import openpyxl
+from openpyxl.cell.rich_text import CellRichText, TextBlock
+from openpyxl.cell.text import InlineFont
 from openpyxl.comments import Comment as XlComment
 from openpyxl.styles import Alignment, Border, Font as XlFont, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -822,6 +825,17 @@ class ComRange:
     def Font(self) -> ComFont:  # noqa: N802
         return ComFont(self)
 
+    def GetCharacters(self, Start: int | None = None, Length: int | None = None) -> ComCharacters:  # noqa: N802, N803
+        """``Range.Characters``: part of one cell's text (formatting a part of a formula or a number is
+        not something the add-in does: refused as not modelled)."""
+        r1, c1, r2, c2 = self._one_area("Characters")
+        if (r1, c1) != (r2, c2):
+            raise DoubleError("Characters over several cells is not modelled")
+        cell = self._ws.cell(row=r1, column=c1)
+        if cell.data_type == "f" or not isinstance(cell.value, (str, CellRichText)):
+            raise DoubleError("Characters of a formula or a number is not modelled")
+        return ComCharacters(self, cell, Start or 1, Length)
+
     @property
     def NumberFormat(self) -> str:  # noqa: N802
         r1, c1, _, _ = self._areas[0]
@@ -1017,6 +1031,68 @@ class ComFont:
     Name = property(lambda self: self._get("name"), lambda self, v: self._set("name", v))
     Color = property(lambda self: _rgb_to_bgr(str(self._get("color").rgb)[-6:]) if self._get("color") else 0,
                      lambda self, v: self._set("color", "FF" + _bgr_to_rgb(int(v))))
+
+
+class ComCharacters:
+    """``Excel.Characters``: ``Start`` is 1-based; without ``Length`` it runs to the end of the text."""
+
+    def __init__(self, rng: ComRange, cell, start: int, length: int | None) -> None:
+        self._rng = rng
+        self._cell = cell
+        self._start = start
+        self._length = length
+
+    @property
+    def _text(self) -> str:
+        return str(self._cell.value or "")
+
+    @property
+    def Count(self) -> int:  # noqa: N802
+        return len(self._text) - self._start + 1 if self._length is None else self._length
+
+    @property
+    def Text(self) -> str:  # noqa: N802
+        return self._text[self._start - 1: self._start - 1 + self.Count]
+
+    @property
+    def Font(self) -> ComCharFont:  # noqa: N802
+        return ComCharFont(self)
+
+
+class ComCharFont:
+    """The font of part of a cell's text: the cell becomes rich text (as Excel keeps it)."""
+
+    def __init__(self, chars: ComCharacters) -> None:
+        self._chars = chars
+
+    def _set(self, attr: str, value: bool) -> None:
+        rng, cell = self._chars._rng, self._chars._cell
+        rng._sheet._guard_format("cells", f"Characters.Font.{attr}")
+        base = cell.font
+        text = self._chars._text
+        if isinstance(cell.value, CellRichText):
+            pieces = [(b.text, b.font) if isinstance(b, TextBlock) else (str(b), None) for b in cell.value]
+        else:
+            pieces = [(text, None)]
+        plain = InlineFont(rFont=base.name, sz=base.size, b=base.bold, i=base.italic)
+        chars: list[tuple[str, InlineFont]] = [(ch, font or plain) for piece, font in pieces for ch in piece]
+        first, last = self._chars._start - 1, self._chars._start - 1 + self._chars.Count
+        for k in range(first, min(last, len(chars))):
+            ch, font = chars[k]
+            font = copy.copy(font)
+            setattr(font, "b" if attr == "Bold" else "i", bool(value))
+            chars[k] = (ch, font)
+        blocks: list[TextBlock] = []
+        for ch, font in chars:
+            if blocks and blocks[-1].font == font:
+                blocks[-1] = TextBlock(font, blocks[-1].text + ch)
+            else:
+                blocks.append(TextBlock(font, ch))
+        cell.value = CellRichText(blocks)
+        rng._sheet._book.Saved = False
+
+    Bold = property(lambda self: None, lambda self, v: self._set("Bold", v))
+    Italic = property(lambda self: None, lambda self, v: self._set("Italic", v))
 
 
 class Comment:
@@ -1487,6 +1563,11 @@ class Range:
         return Font(self._com.Font)
 
     @property
+    def characters(self) -> Characters:
+        """``_xlwindows.Range.characters``: ``Characters(parent, xl=Range.GetCharacters)``."""
+        return Characters(self._com.GetCharacters)
+
+    @property
     def column_width(self) -> float:
         return self._com.ColumnWidth
 
@@ -1534,6 +1615,39 @@ class Range:
         link = self._com.Worksheet.Hyperlinks.Add(Anchor=self._com, Address=address)
         link.TextToDisplay = text_to_display
         link.ScreenTip = screen_tip
+
+
+class Characters:
+    """``xlwings.Characters`` (``_xlwindows.Characters``): slicing as xlwings does (``[a:b]`` is Start a + 1,
+    Length b − a); the length of an unsliced object comes from ``GetCharacters().Count``."""
+
+    def __init__(self, getter: Any, start: int | None = None, length: int | None = None) -> None:
+        self._get = getter
+        self.start = start if start else 1
+        self.length = length if length else getter().Count
+
+    @property
+    def api(self) -> ComCharacters:
+        return self._get(self.start, self.length)
+
+    @property
+    def text(self) -> str:
+        return self._get(self.start, self.length).Text
+
+    @property
+    def font(self) -> Font:
+        return Font(self._get(self.start, self.length).Font)
+
+    def __getitem__(self, item: slice | int) -> Characters:
+        if isinstance(item, slice):
+            if (item.start and item.start < 0) or (item.stop and item.stop < 0):
+                raise ValueError("Characters object does not support slicing with negative indexes")
+            start = item.start + 1 if item.start else 1
+            length = item.stop + 1 - start if item.stop else self.length + 1 - start
+            return Characters(self._get, start, length)
+        if item >= 0:
+            return Characters(self._get, item + 1, 1)
+        return Characters(self._get, len(self.text) + 1 + item, 1)
 
 
 class Font:

@@ -487,7 +487,7 @@ def test_a_values_only_port_gets_the_text_and_the_digest(books):
     cells = [c for row in port.sheets[REPORT_SHEET] for c in row if c]
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in cells and any(str(c).endswith("./.") for c in cells)
     assert digest in [v for row in port.sheets["_meta"] for v in row] and not needs_confirmation(port)
-    port.sheets[REPORT_SHEET][40][0] = "sửa tay"
+    port.sheets[REPORT_SHEET][-2][0] = "sửa tay"
     assert needs_confirmation(port)
     assert port.calls <= 16
 
@@ -571,7 +571,8 @@ def test_sheet_layout_round_trip_and_meta_digest(books, reports, tmp_path):
     joined = "\n".join(cells)
     assert unicodedata.is_normalized("NFC", joined)
     for line in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "ỦY BAN NHÂN DÂN\nHUYỆN ĐỨC THỌ",
-                 "BÁO CÁO", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH", "Hoàng Xuân Hùng", "Đức Thọ, ngày 20 tháng 6 năm 2023"):
+                 "BÁO CÁO", "TM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\n\n\n\n\nHoàng Xuân Hùng",
+                 "Đức Thọ, ngày 20 tháng 6 năm 2023"):
         assert line in cells
     assert "54,02 tỷ đồng/146,25 tỷ đồng, đạt 36,94%" in joined and "16/60 nhiệm vụ, đạt 26,67%" in joined
     assert "Nơi nhận:\n- UBND tỉnh Hà Tĩnh;" in joined and reports["002"].closing in joined
@@ -585,15 +586,18 @@ def test_sheet_layout_round_trip_and_meta_digest(books, reports, tmp_path):
     assert ws.print_area == f"'{REPORT_SHEET}'!$A$1:${last}${ws.max_row}"
     assert ws.HeaderFooter.differentFirst and "&P" in ws.oddHeader.center.text
     assert ws["A1"].font.name == "Times New Roman" and ws.sheet_view.showGridLines is False
-    body_rows = [r for r in range(1, ws.max_row + 1) if isinstance(ws.cell(r, 1).value, str)
-                 and ws.cell(r, 1).value.startswith("\u00a0")]
+    first = next(r for r in range(1, ws.max_row + 1) if str(ws.cell(r, 1).value or "").startswith("Thực hiện"))
+    body_rows = [r for r in range(first, ws.max_row) if isinstance(ws.cell(r, 1).value, str)]
     merged = {(rng.min_row, rng.min_col, rng.max_col) for rng in ws.merged_cells.ranges}
     assert body_rows and all((r, 1, ws.max_column) in merged for r in body_rows)
     assert all(ws.cell(r, 1).alignment.wrap_text for r in body_rows)
-    heading = next(r for r in body_rows if ws.cell(r, 1).value.strip().startswith("I. CÔNG TÁC"))
-    assert ws.cell(heading, 1).font.b and ws.cell(heading, 1).font.sz == 13
+    rich = openpyxl.load_workbook(out, rich_text=True)[REPORT_SHEET]
+    heading = next(r for r in body_rows if ws.cell(r, 1).value.startswith("I. CÔNG TÁC"))
+    blocks = rich.cell(heading, 1).value  # the headings bold, the paragraph after them plain, in one cell
+    assert blocks[0].text.startswith("I. CÔNG TÁC") and blocks[0].font.b and blocks[0].font.sz == 13
+    assert not blocks[-1].font.b and "\n" not in blocks[-1].text
     paragraph = next(r for r in body_rows if "16/60 nhiệm vụ" in ws.cell(r, 1).value)
-    assert ws.cell(paragraph, 1).alignment.horizontal == "justify" and not ws.cell(paragraph, 1).font.b
+    assert ws.cell(paragraph, 1).alignment.horizontal == "justify"
     # every row is tall enough for its text (estimated lines × line height)
     layout = build_layout(reports["002"])
     for r, row in enumerate(layout.rows, start=1):

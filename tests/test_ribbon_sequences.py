@@ -282,12 +282,12 @@ def test_export_word_from_a_hand_edited_report_sheet_uses_the_edit(clerk, tmp_pa
     assert ribbon.report(book)
     sheet = book.sheets[ui("sheets.report")]
     row = next(r for r in range(1, 200) if str(sheet.range(f"A{r}").value or "").startswith("Trên đây là báo cáo"))
-    sheet.range(f"A{row}").value = "Trên đây là báo cáo đã được Chủ tịch duyệt"
+    sheet.range(f"A{row}").value = "Trên đây là báo cáo đã được Chủ tịch duyệt./."
     written = Path(ribbon.report(book, docx=True))
     assert "sửa tay" in excel.alerts[-1].text and excel.alerts[-1].buttons == "ok"
     assert "Trên đây là báo cáo đã được Chủ tịch duyệt./." in [p.text for p in docx.Document(str(written)).paragraphs]
     wb = snapshot(book, tmp_path)
-    assert "Trên đây là báo cáo đã được Chủ tịch duyệt" in [c.value for r in wb[ui("sheets.report")].iter_rows()
+    assert "Trên đây là báo cáo đã được Chủ tịch duyệt./." in [c.value for r in wb[ui("sheets.report")].iter_rows()
                                                             for c in r]
     assert_as_template(wb, path)
     no_surprises(excel)

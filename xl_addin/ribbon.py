@@ -306,10 +306,12 @@ def help(book: Any = None, open_browser: bool = True) -> str:  # noqa: A001 - th
 def report(book: Any = None, docx: bool = False, force: bool = False) -> str | None:
     """Lập báo cáo (and Xuất Word with ``docx=True``): the Báo cáo sheet from the workbook's values.
 
-    If the Báo cáo sheet was edited by hand since it was generated, Excel asks before overwriting.
+    Lập báo cáo asks before overwriting a Báo cáo sheet edited by hand. Xuất Word asks before
+    overwriting a .docx edited by hand (or not written by the tool), and writes the .docx from a
+    Báo cáo sheet edited by hand, leaving the sheet as the clerk made it (and says so).
     """
-    from .narrative import build_report, write_docx, write_report_sheet
-    from .narrative.sheet import needs_confirmation
+    from .narrative import build_report, docx_state, report_from_sheet, write_docx, write_report_sheet
+    from .narrative.sheet import needs_confirmation, report_sheet_name
     from .workbook.reader import read_port
 
     port = _open(book, "report")
@@ -319,16 +321,26 @@ def report(book: Any = None, docx: bool = False, force: bool = False) -> str | N
     with _guard(port, "report"):
         data = read_port(port)
         built = build_report(data)
-        if not force and needs_confirmation(port):
+        edited = not force and needs_confirmation(port)
+        if docx:
+            target = _beside(port, ".docx")
+            if not force and docx_state(target) in ("edited", "foreign"):
+                if not _confirm(port, render("report_docx_overwrite_question", file=target.name)):
+                    return None
+            if edited:
+                write_docx(report_from_sheet(port, built), target)
+                _alert(port, render("report_docx_from_sheet", file=target, sheet=report_sheet_name()))
+                return str(target)
+            write_report_sheet(port, data, built, force=True)
+            write_docx(built, target)
+            written = str(target)
+            _alert(port, render("report_docx_done", file=target))
+            return written
+        if edited:
             if not _confirm(port, render("report_overwrite_question")):
                 return None
             force = True
         written = write_report_sheet(port, data, built, force=force)
-        if docx:
-            target = _beside(port, ".docx")
-            write_docx(built, target)
-            written = str(target)
-            _alert(port, render("report_docx_done", file=target))
     return written
 
 

@@ -9,9 +9,16 @@ Public API (the CLI verb ``cchc report`` and the ribbon's Lập báo cáo / Xu�
 - ``write_report_sheet(port, data, report, force=False) -> str``: the Báo cáo sheet through a
   workbook port; refuses (``report_edited_by_hand``) if the sheet was edited by hand, unless
   ``force``; ``needs_confirmation(port)`` tells beforehand (the ribbon asks the clerk).
-- ``write_docx(report, path)``, ``write_pdf(xlsx_path, pdf_path)``.
+- ``report_from_sheet(port, report) -> Report``: the report as a Báo cáo sheet edited by hand says it.
+- ``write_docx(report, path)``: the .docx (with the cited forms and the digest of its body);
+  ``docx_state(path)`` / ``check_overwrite(path)``: a .docx edited by hand, or not the tool's, is
+  never overwritten without ``--force`` (CLI) or the clerk's yes (ribbon).
+- ``docx_to_pdf(docx, pdf)``: the report's PDF, made from its .docx by LibreOffice; ``font_warning``
+  when no Times New Roman twin with Vietnamese letters is installed. ``write_pdf(xlsx, pdf)``: the
+  Báo cáo sheet as Excel would print it.
 - ``run_report(...)``: ``cchc report FILE (-o OUT.xlsx | --in-place) [--text] [--docx OUT.docx]
-  [--pdf OUT.pdf] [--previous EARLIER.xlsx] [--force]``.
+  [--pdf OUT.pdf] [--previous EARLIER.xlsx] [--force]``. ``--docx``/``--pdf`` of a workbook whose
+  Báo cáo sheet was edited by hand are made from that sheet (a notice says so) unless ``--force``.
 
 The words live in ``workbook_templates/<id>/narrative/`` (phrases.yaml and Jinja templates).
 """
@@ -22,15 +29,16 @@ import tempfile
 from pathlib import Path
 
 from ..errors import CchcError
-from .docx_writer import write_docx
-from .model import Block, Header, Report
-from .pdf import write_pdf
-from .sheet import needs_confirmation, write_report_sheet
+from .docx_writer import check_overwrite, docx_state, write_docx
+from .model import Appendix, Block, Header, Report
+from .pdf import docx_to_pdf, font_warning, write_pdf
+from .sheet import needs_confirmation, report_from_sheet, write_report_sheet
 from .text import render_text
 from .writer import build_report
 
-__all__ = ["Block", "Header", "Report", "build_report", "needs_confirmation", "render_text", "run_report",
-           "write_docx", "write_pdf", "write_report_sheet"]
+__all__ = ["Appendix", "Block", "Header", "Report", "build_report", "check_overwrite", "docx_state", "docx_to_pdf",
+           "font_warning", "needs_confirmation", "render_text", "report_from_sheet", "run_report", "write_docx",
+           "write_pdf", "write_report_sheet"]
 
 
 def run_report(path_in: Path | str, out: Path | str | None = None, in_place: bool = False, text: bool = False,
@@ -38,12 +46,16 @@ def run_report(path_in: Path | str, out: Path | str | None = None, in_place: boo
                force: bool = False) -> dict:
     """``cchc report``: write the report of one workbook where asked; never touch the input unless ``in_place``.
 
-    Returns ``{"file", "text", "xlsx", "docx", "pdf", "errors", "warnings", "digest"}``: ``text`` is the
-    plain text when ``text`` was asked (the caller prints it; ``--text`` alone writes nothing),
-    ``errors`` the number of validation errors (the report then starts with a warning block).
+    Returns ``{"file", "text", "xlsx", "docx", "pdf", "errors", "warnings", "digest", "notices"}``:
+    ``text`` is the plain text when ``text`` was asked (the caller prints it; ``--text`` alone writes
+    nothing), ``errors`` the number of validation errors (the report then starts with a warning
+    block), ``notices`` what the user should know (the .docx made from a hand-edited sheet, a PDF
+    without a Vietnamese Times New Roman). Every refusal comes before anything is written.
     """
+    from ..errors import render
     from ..workbook.port import OpenpyxlPort
     from ..workbook.reader import read_workbook
+    from .sheet import report_sheet_name
 
     src = Path(path_in)
     if out is not None and in_place:
@@ -57,24 +69,33 @@ def run_report(path_in: Path | str, out: Path | str | None = None, in_place: boo
     report = build_report(data, earlier)
     result: dict = {"file": str(src), "text": render_text(report) if text else None, "xlsx": None, "docx": None,
                     "pdf": None, "errors": report.errors, "warnings": [b.text for b in report.warnings],
-                    "digest": None}
+                    "digest": None, "notices": []}
     target = src if in_place else (Path(out) if out is not None else None)
+    edited = needs_confirmation(OpenpyxlPort(src)) if (target is not None or docx or pdf) else False
+    if target is not None and edited and not force:
+        raise CchcError("report_edited_by_hand", file=src, sheet=report_sheet_name())
+    if docx and not force:
+        check_overwrite(docx)
+    document = report
+    if edited and not force and (docx or pdf):
+        document = report_from_sheet(OpenpyxlPort(src), report)
+        result["notices"].append(render("report_sheet_used", file=src, sheet=report_sheet_name()))
     if target is not None:
         port = OpenpyxlPort(src)
         result["digest"] = write_report_sheet(port, data, report, force=force)
         port.save(target)
         result["xlsx"] = str(target)
-    if pdf:
-        if target is not None:
-            write_pdf(target, pdf)
-        else:  # no workbook asked for: render from a throw-away copy
-            with tempfile.TemporaryDirectory(prefix="cchc-report-") as tmp:
-                copy = Path(tmp) / src.name
-                port = OpenpyxlPort(src)
-                write_report_sheet(port, data, report, force=True)
-                port.save(copy)
-                write_pdf(copy, pdf)
-        result["pdf"] = str(pdf)
     if docx:
-        result["docx"] = str(write_docx(report, docx))
+        result["docx"] = str(write_docx(document, docx))
+    if pdf:
+        warning = font_warning(render_text(document) + "".join(
+            "".join(a.lines) + a.title + "".join(c.text for c in a.header) for a in document.appendices))
+        if warning:
+            result["notices"].append(warning)
+        if docx:
+            docx_to_pdf(docx, pdf)
+        else:
+            with tempfile.TemporaryDirectory(prefix="cchc-report-") as tmp:
+                docx_to_pdf(write_docx(document, Path(tmp) / "bao-cao.docx"), pdf)
+        result["pdf"] = str(pdf)
     return result

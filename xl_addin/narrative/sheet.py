@@ -4,10 +4,15 @@ The 16,5 cm line is cut into columns at every edge the layout needs (``Geometry`
 left block (issuing body, one cell over the header rows) and right block (quốc hiệu, tiêu ngữ),
 and the short rules under the body's name, the tiêu ngữ and the subject, drawn as top borders of
 the cells they span so that each is centred where it belongs. Body paragraphs are merged across
-the line, wrapped and justified, with a first-line indent; every row gets the height its text
-needs (neither Excel nor LibreOffice grows a merged cell), A4 portrait, NĐ 30 margins, page
-numbers from page 2, manual page breaks so that a heading never ends a page and the closing
-stays with the signature.
+the line, wrapped and justified (Excel has no first-line indent: the .docx has it); every row gets
+the height its text needs (neither Excel nor LibreOffice grows a merged cell), A4 portrait, NĐ 30
+margins, page numbers from page 2.
+
+Page breaks are left to Excel (no manual break: a break placed from estimated heights lands
+elsewhere on another printer and leaves half-empty pages). Excel never splits a row across pages
+and has no "keep with next", so what must stay together shares a row: a heading (or a run of
+headings) and the block after it are one cell, the headings bold (rich text); Nơi nhận and the
+signature with the signer's name are one row.
 
 Values go through the workbook port in one ``write_sheet``; the openpyxl adapter then gets
 the rich formatting on ``port.book``; the xlwings adapter a few grouped formatting calls.
@@ -20,8 +25,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from openpyxl.utils import get_column_letter
@@ -32,7 +38,7 @@ from ..workbook.layout import META_KEYS, META_SHEET
 from ..workbook.port import WorkbookPort, activate, com_page_setup, ranges
 from ..workbook.reader import WorkbookData, read_meta_grid
 from .. import metrics
-from .model import Report
+from .model import Block, Report
 from .text import kinh_gui_lines
 
 log = logging.getLogger("cchc.narrative")
@@ -40,17 +46,13 @@ log = logging.getLogger("cchc.narrative")
 MAX_COLS = 12  # the layout cuts at most 10 columns; readers look a little further
 LEFT_CM = 6.0  # issuing body's column of the header table (at least)
 TEXT_CM = 16.5  # A4 210 mm − 30 mm − 15 mm
-PAGE_PT = 724.0  # printable height of an A4 page with 20 mm top and bottom margins (728,5 pt), less a margin
-INDENT = "\u00a0" * 10  # first-line indent of body paragraphs (≈ 1,15 cm at 13 pt)
 LINE = 1.17  # line height as a multiple of the font size
 PAD = 3.0  # points added to a row beyond its lines
 AFTER = 4.0  # points after a body paragraph (NĐ 30: at least 6 pt; rows add their own padding)
 RULE_GAP = 5.0  # points between a line of text and the rule drawn under it
 # Share of a row's width the text may fill when rows are sized. Excel lays text out in whole
-# screen pixels (Times New Roman letters round up by 3–4 %), so the workbook keeps a margin; the
-# PDF copy rendered by LibreOffice (exact metrics) is tightened to FIT_EXACT.
+# screen pixels (Times New Roman letters round up by 3–4 %), so the workbook keeps a margin.
 FIT_EXCEL = 0.95
-FIT_EXACT = 0.997
 LO_PT_PER_CHAR = 5.5  # LibreOffice: a width unit is one Times New Roman digit at 11 pt (7,33 px), no padding
 FONT = "Times New Roman"
 DIGEST_VERSION = "v1"
@@ -85,7 +87,8 @@ class Part:
     last: int  # last column
     text: str
     style: str
-    down: int = 0  # rows merged below this one (the Nơi nhận block)
+    down: int = 0  # rows merged below this one
+    lines: list[str] | None = None  # a style per line of ``text`` (headings sharing a cell with a paragraph)
 
 
 @dataclass
@@ -94,16 +97,13 @@ class Row:
     rules: list[int] = field(default_factory=list)  # columns whose top border is drawn
     height: float = 0.0
     space: float = 0.0  # extra points below the text
-    heading: bool = False  # never the last row of a page
     fixed: bool = False  # height set by the layout, not by its parts
-    tail: bool = False  # closing + signature: kept on one page
 
 
 @dataclass
 class SheetLayout:
     rows: list[Row]
     widths_cm: list[float]
-    breaks: list[int]  # page break after these (1-based) rows
     chu_quan: bool = False  # the header's first line is the superior body (not bold)
 
     @property
@@ -199,9 +199,35 @@ def _text_height(text: str, width_pt: float, size: float, bold: bool, fit: float
 
 
 def _part_lines(part: Part, widths_pt: list[float]) -> float:
-    style = STYLES[part.style]
     width = sum(widths_pt[part.first - 1: part.last])
+    if part.lines:  # the lines follow one another in the cell: one padding for the whole cell
+        return PAD + sum(_text_height(text, width, STYLES[st]["size"], STYLES[st].get("bold", False), FIT_EXCEL) - PAD
+                         for text, st in zip(part.text.split("\n"), part.lines, strict=True))
+    style = STYLES[part.style]
     return _text_height(part.text, width, style["size"], style.get("bold", False), FIT_EXCEL)
+
+
+def _groups(blocks: list) -> list[list]:
+    """The body in cells: a run of headings with the block after it share one cell (Excel keeps a
+    row on one page, so a heading never ends a page); every other block has its own."""
+    out: list[list] = []
+    i = 0
+    while i < len(blocks):
+        group = [blocks[i]]
+        i += 1
+        if group[0].kind == "heading":
+            while i < len(blocks) and blocks[i].kind == "heading":
+                group.append(blocks[i])
+                i += 1
+            if i < len(blocks):
+                group.append(blocks[i])
+                i += 1
+        out.append(group)
+    return out
+
+
+def _style_of(block) -> str:
+    return {"heading": f"h{min(block.level, 3)}", "list_item": "li"}.get(block.kind, "p")
 
 
 def build_layout(report: Report) -> SheetLayout:
@@ -262,65 +288,44 @@ def build_layout(report: Report) -> SheetLayout:
                 row.parts.insert(0, Part(*label_at, kg[0] + "\u00a0", "kinh_gui_label"))
             rows.append(row)
     spacer(8)
-    for block in report.body:
-        style = {"heading": f"h{min(block.level, 3)}", "list_item": "li"}.get(block.kind, "p")
-        rows.append(Row([Part(*full, INDENT + block.text, style)], space=AFTER, heading=block.kind == "heading"))
-    rows.append(Row([Part(*full, INDENT + report.closing, "p")], space=AFTER + 4, tail=True))
+    for group in _groups(report.body):
+        styles = [_style_of(b) for b in group]
+        last = "p" if styles[-1] == "li" else styles[-1]
+        part = Part(*full, "\n".join(b.text for b in group), last, lines=styles if len(group) > 1 else None)
+        rows.append(Row([part], space=AFTER))
+    rows.append(Row([Part(*full, report.closing, "p")], space=AFTER + 4))
     for row in rows:
         if row.parts and not row.fixed:
             row.height = max(_part_lines(p, widths_pt) for p in row.parts) + row.space
-    rows += _tail_rows(report, widths_pt, geo)
+    rows.append(_tail_row(report, widths_pt, geo))
     for row in rows:
         row.height = to_pixels(row.height)
-    return SheetLayout(rows, widths, _page_breaks(rows), chu_quan=bool(h.co_quan_chu_quan))
+    return SheetLayout(rows, widths, chu_quan=bool(h.co_quan_chu_quan))
 
 
-def _tail_rows(report: Report, widths_pt: list[float], geo: Geometry) -> list[Row]:
-    """Nơi nhận on the left (one cell over all rows: label, then the entries), the signature on the right."""
+SIGN_SPACE = 4  # empty lines left for the signature and seal
+
+
+def signature_text(report: Report) -> str:
+    """The signature cell: authority and title, room to sign, the signer's name."""
+    return "\n".join(list(report.signature) + [""] * SIGN_SPACE + ([report.signer] if report.signer else []))
+
+
+def _tail_row(report: Report, widths_pt: list[float], geo: Geometry) -> Row:
+    """Nơi nhận on the left (label, then the entries), the signature on the right: one row, which
+    Excel never splits across pages."""
     sig = STYLES["sig"]
-    line_height = sig["size"] * LINE + PAD
     left_first, left_last = geo.span(0, geo.sign)
     right_first, right_last = geo.span(geo.sign, TEXT_CM)
-    right: list[str | None] = list(report.signature) + [None] * 4 + [report.signer or None]
-    rows = [Row([Part(right_first, right_last, text, "sig")] if text else [], height=line_height, tail=True)
-            for text in right]
     block = "\n".join([report.recipients_label] + report.recipients)
     width = sum(widths_pt[left_first - 1: left_last])
     label = STYLES["noi_nhan_label"]
     entry = STYLES["noi_nhan"]
-    needed = label["size"] * LINE + PAD + sum(
+    left = label["size"] * LINE + PAD + sum(
         metrics.wrap_lines(x, (width - 5) * FIT_EXCEL, entry["size"]) * entry["size"] * LINE for x in report.recipients)
-    while sum(r.height for r in rows) < needed:
-        rows.append(Row(height=line_height, tail=True))
-    rows[0].parts.insert(0, Part(left_first, left_last, block, "noi_nhan", down=len(rows) - 1))
-    return rows
-
-
-def _page_breaks(rows: list[Row]) -> list[int]:
-    """Manual breaks: a heading (or a run of headings) never ends a page; the closing stays with the signature."""
-    breaks: list[int] = []
-    used = 0.0
-    tail_start = next((i for i, r in enumerate(rows) if r.tail), len(rows))
-    tail_height = sum(r.height for r in rows[tail_start:])
-    for i, row in enumerate(rows):
-        need = row.height
-        if row.heading:
-            j = i + 1
-            while j < len(rows) and rows[j].heading:
-                need += rows[j].height
-                j += 1
-            if j < len(rows):
-                need += rows[j].height
-        if i == tail_start and tail_height <= PAGE_PT:
-            need = tail_height
-        starts_group = (row.heading and not (i > 0 and rows[i - 1].heading)) or i == tail_start
-        if used > 0 and used + need > PAGE_PT and starts_group and need <= PAGE_PT:
-            breaks.append(i)  # break after the previous row (1-based index i)
-            used = 0.0
-        elif used + row.height > PAGE_PT:
-            used = 0.0  # the page is full: Excel moves the row to the next page itself
-        used += row.height
-    return breaks
+    right = (len(report.signature) + SIGN_SPACE + 1) * sig["size"] * LINE + PAD
+    return Row([Part(left_first, left_last, block, "noi_nhan"), Part(right_first, right_last, signature_text(report), "sig")],
+               height=max(left, right), fixed=True)
 
 
 # --------------------------------------------------------------------------- digest
@@ -365,6 +370,117 @@ def needs_confirmation(port: WorkbookPort) -> bool:
     return _hash(grid) != parts[2]
 
 
+def _stored_rows(port: WorkbookPort) -> int:
+    meta = read_meta_grid(port.read_sheet(META_SHEET, len(META_KEYS), 2))
+    parts = str(meta.get("report_digest") or "").split(":")
+    return int(parts[1]) if len(parts) == 3 and parts[0] == DIGEST_VERSION and parts[1].isdigit() else 0
+
+
+# --------------------------------------------------------------------------- reading back
+_NUMBERED = re.compile(r"^(?:(?P<roman>[IVXL]+)|(?P<arabic>\d+(?:\.\d+)*))\.\s+\S")
+
+
+def _guess(text: str) -> tuple[str, int]:
+    """The kind and level of a line the clerk added: a numbered line without closing punctuation is a
+    heading (I. → 1, 1. → 2, 1.1. → 3), a line starting with - or + a list item, else a paragraph."""
+    m = _NUMBERED.match(text)
+    if m and not text.rstrip().endswith((".", ";", ":", ",")) and len(text) <= 200:
+        return "heading", 1 if m.group("roman") else min(2 + m.group("arabic").count("."), 3)
+    if text.startswith(("- ", "+ ")):
+        return "list_item", 1 if text[0] == "-" else 2
+    return "paragraph", 1
+
+
+def _body_blocks(lines: list[str], report: Report) -> list[Block]:
+    """Lines of the body as blocks: a line the tool wrote keeps its kind and section; a line the
+    clerk added or changed is guessed (``_guess``) and belongs to the section before it."""
+    known: dict[str, list[Block]] = {}
+    for block in report.body:
+        known.setdefault(block.text, []).append(block)
+    out: list[Block] = []
+    section: str | None = None
+    for line in lines:
+        same = known.get(line)
+        if same:
+            b = same.pop(0)
+            section = b.section
+            out.append(Block(b.kind, b.level, line, b.section))
+        else:
+            kind, level = _guess(line)
+            out.append(Block(kind, level, line, section))
+    return out
+
+
+def _names(items: list[str]) -> list[str]:
+    out = []
+    for item in items:
+        text = item.strip()
+        if text.startswith("- "):
+            text = text[2:]
+        out.append(text.rstrip(";.").strip())
+    return [x for x in out if x]
+
+
+def report_from_sheet(port: WorkbookPort, report: Report) -> Report:
+    """The report as the Báo cáo sheet says it now (edited by hand): header, warnings, body, closing,
+    Nơi nhận and signature read from the sheet's cells (values only, through the port), each part
+    found by what it starts with, so rows the clerk inserted or deleted do not matter. ``report`` is
+    the report written from the values: what the sheet did not change keeps its structure (the kind
+    and section of each block, the header's lines), and the appendices are its own."""
+    name = report_sheet_name()
+    grid = port.read_sheet(name, max(_stored_rows(port), 200) + 100, MAX_COLS)
+    rows = [[(c, t) for c, v in enumerate(row or [], start=1) if (t := _cell_text(v))] for row in grid]
+    expected = {(p.style, p.text) for row in build_layout(report).rows for p in row.parts}
+    h = report.header
+    top = next((i for i, row in enumerate(rows) if any(t == h.quoc_hieu for _c, t in row)), None)
+    tail = next((i for i in range(len(rows) - 1, -1, -1)
+                 if any(t.startswith(report.recipients_label) for _c, t in rows[i])), None)
+    if top is None or tail is None or tail <= top:  # the layout is gone: every text is body
+        lines = [ln for row in rows for _c, t in row for ln in t.split("\n") if ln.strip()]
+        return replace(report, blocks=_body_blocks(lines, report), from_sheet=True)
+    warnings = [Block("warning", 1, t, None) for row in rows[:top] for _c, t in row]
+    left = rows[top][0][1] if rows[top][0][0] == 1 else ""
+    chu_quan, co_quan = h.co_quan_chu_quan, list(h.co_quan)
+    if ("co_quan", left) not in expected and left:
+        parts = left.split("\n")
+        chu_quan, co_quan = (parts[0], parts[1:]) if h.co_quan_chu_quan and len(parts) > 1 else (None, parts)
+    so_prefix = h.so_ky_hieu.split(":")[0] + ":"
+    so_row = next((i for i in range(top + 1, tail) if any(t.startswith(so_prefix) for _c, t in rows[i])), None)
+    if so_row is None:
+        so_row = top
+    between = [t for row in rows[top + 1:so_row] for _c, t in row]
+    so = next((t for _c, t in rows[so_row] if t.startswith(so_prefix)), h.so_ky_hieu)
+    place = next((t for _c, t in rows[so_row] if not t.startswith(so_prefix)), h.dia_danh_ngay)
+    header = replace(h, co_quan_chu_quan=chu_quan, co_quan=co_quan, so_ky_hieu=so, dia_danh_ngay=place,
+                     tieu_ngu=between[0] if between else h.tieu_ngu)
+    rest = [row for row in rows[so_row + 1:tail] if row]
+    title = rest[0][0][1] if rest else report.title
+    subject = rest[1][0][1] if len(rest) > 1 else report.trich_yeu
+    rest = rest[2:]
+    kinh_gui = []
+    while rest and (rest[0][0][0] > 1 or rest[0][0][1].startswith(report.kinh_gui_label)):
+        kinh_gui += [t for _c, t in rest.pop(0)]
+    if kinh_gui:
+        first = kinh_gui[0].replace("\u00a0", " ").strip()
+        items = kinh_gui[1:] if first == report.kinh_gui_label else [first[len(report.kinh_gui_label):]] + kinh_gui[1:]
+        kinh_gui = _names(items)
+    closing = rest.pop()[0][1] if rest else report.closing
+    lines = [ln for row in rest for _c, t in row for ln in t.split("\n") if ln.strip()]
+    noi_nhan = next(t for _c, t in rows[tail] if t.startswith(report.recipients_label)).split("\n")
+    sign = next((t for c, t in rows[tail] if c > 1 and not t.startswith(report.recipients_label)), "")
+    signature, signer = list(report.signature), report.signer
+    if sign != signature_text(report):
+        sign_lines = sign.split("\n")
+        blank = next((i for i, x in enumerate(sign_lines) if not x.strip()), len(sign_lines))
+        signature = [x for x in sign_lines[:blank] if x.strip()]
+        signer = next((x.strip() for x in reversed(sign_lines[blank:]) if x.strip()), "")
+    return replace(report, header=header, title=title, trich_yeu=subject,
+                   kinh_gui=kinh_gui,
+                   blocks=warnings + _body_blocks(lines, report), closing=closing,
+                   recipients=[x for x in noi_nhan[1:] if x.strip()], signature=signature, signer=signer,
+                   from_sheet=True)
+
+
 # --------------------------------------------------------------------------- writing
 def write_report_sheet(port: WorkbookPort, data: WorkbookData, report: Report, force: bool = False) -> str:
     """Write (or rewrite) the Báo cáo sheet through the port; returns the digest stored in the meta sheet.
@@ -404,7 +520,7 @@ def _openpyxl_book(port: Any):
 def _format_openpyxl(book, name: str, layout: SheetLayout) -> None:
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.worksheet.page import PageMargins
-    from openpyxl.worksheet.pagebreak import Break, RowBreak
+    from openpyxl.worksheet.pagebreak import RowBreak
 
     ws = book[name]
     ws.freeze_panes = None
@@ -431,6 +547,8 @@ def _format_openpyxl(book, name: str, layout: SheetLayout) -> None:
                 cell.value = _noi_nhan_rich(part.text)
             elif part.style == "co_quan" and "\n" in part.text and layout.chu_quan:
                 cell.value = _two_styles(part.text, "chu_quan", "co_quan")
+            elif part.lines:
+                cell.value = _rich_lines(part.text, part.lines)
             if s.get("fill"):
                 for c in range(part.first, part.last + 1):
                     ws.cell(row=r, column=c).fill = PatternFill("solid", fgColor="FF" + s["fill"])
@@ -451,12 +569,35 @@ def _format_openpyxl(book, name: str, layout: SheetLayout) -> None:
     ws.oddHeader.center.text = "&P"
     ws.oddHeader.center.font = f"{FONT},Regular"
     ws.oddHeader.center.size = 13
-    ws.row_breaks = RowBreak()
-    for r in layout.breaks:
-        ws.row_breaks.append(Break(id=r))
+    ws.row_breaks = RowBreak()  # Excel places the page breaks
     book.active = book.sheetnames.index(name)
     for other in book.worksheets:
         other.sheet_view.tabSelected = other.title == name
+
+
+def _inline(key: str):
+    from openpyxl.cell.text import InlineFont
+
+    s = STYLES[key]
+    return InlineFont(rFont=FONT, sz=s["size"], b=s.get("bold", False), i=s.get("italic", False))
+
+
+def _rich_lines(text: str, styles: list[str]):
+    """Rich text with a style per line (headings bold, the paragraph after them plain)."""
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+
+    lines = text.split("\n")
+    return CellRichText([TextBlock(_inline(st), line + ("\n" if i < len(lines) - 1 else ""))
+                         for i, (line, st) in enumerate(zip(lines, styles, strict=True))])
+
+
+def line_spans(text: str, styles: list[str]) -> list[tuple[int, int, str]]:
+    """(start, length, style) of each line of ``text`` that is not in the cell's own style (0-based)."""
+    spans, start = [], 0
+    for line, style in zip(text.split("\n"), styles, strict=True):
+        spans.append((start, len(line), style))
+        start += len(line) + 1
+    return spans
 
 
 def _two_styles(text: str, first: str, rest: str):
@@ -524,48 +665,37 @@ def _format_xlwings(port: Any, name: str, layout: SheetLayout) -> None:
                                                  ("PrintArea", f"$A$1:${get_column_letter(layout.ncols)}${n}")])
     except Exception:  # formatting is a nicety on a live book; never lose the written values over it
         log.warning("định dạng trang Báo cáo qua xlwings không đầy đủ", exc_info=True)
+        return
+    _headings_xlwings(port, book.sheets[name], layout)
 
 
-def tighten_rows(ws) -> None:
-    """Shrink rows sized with Excel's margin (FIT_EXCEL) to exact metrics (FIT_EXACT), keeping their spacing,
-    and place the page breaks again for the new heights.
+def _headings_xlwings(port: Any, sheet: Any, layout: SheetLayout) -> None:
+    """Headings sharing a cell with the paragraph after them, bold (italic at level 3): a
+    Characters call per heading line (the calls grow with the outline's headings, not with fields)."""
+    try:
+        for r, row in enumerate(layout.rows, start=1):
+            for part in row.parts:
+                if not part.lines:
+                    continue
+                cell = sheet.range((r, part.first))
+                for start, length, style in line_spans(part.text, part.lines):
+                    s = STYLES[style]
+                    if style == part.style or not length:
+                        continue
+                    font = cell.characters[start:start + length].font
+                    font.bold = bool(s.get("bold"))
+                    port.calls += 1
+                    if s.get("italic"):
+                        font.italic = True
+                        port.calls += 1
+    except Exception:  # an engine without Characters (the remote one) shows the headings plain
+        log.warning("không in đậm được đề mục trên trang Báo cáo", exc_info=True)
 
-    For the PDF copy rendered by LibreOffice, whose text metrics are those of the width tables.
-    """
-    from openpyxl.worksheet.pagebreak import Break, RowBreak
 
-    ncols = ws.max_column
-    chars = [ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(1, ncols + 1)]
-    widths = [chars_to_pt(w) for w in chars]
-    exact = widths
-    for c, width in enumerate(widths, start=1):  # LibreOffice counts no padding per column: same cm as in Excel
-        ws.column_dimensions[get_column_letter(c)].width = round(width / LO_PT_PER_CHAR, 2)
-    spans = {(rng.min_row, rng.min_col): (rng.max_col, rng.max_row) for rng in ws.merged_cells.ranges}
-    rows: list[Row] = []
-    tail = False
-    for r in range(1, ws.max_row + 1):
-        old, new = [], []
-        heading = False
-        for c in range(1, ncols + 1):
-            cell = ws.cell(row=r, column=c)
-            text = str(cell.value) if cell.value is not None else ""
-            if not text.strip():
-                continue
-            last, bottom = spans.get((r, c), (c, r))
-            if c == 1 and last == ncols and text.strip().endswith("./."):
-                tail = True
-            if bottom > r:
-                continue  # a block over several rows keeps its rows
-            size, bold = float(cell.font.sz or 11), bool(cell.font.b)
-            heading = heading or (c == 1 and last == ncols and bold and cell.alignment.horizontal == "left"
-                                  and cell.fill.fill_type is None)
-            old.append(_text_height(text, sum(widths[c - 1: last]), size, bold, FIT_EXCEL))
-            new.append(_text_height(text, sum(exact[c - 1: last]), size, bold, FIT_EXACT))
-        height = ws.row_dimensions[r].height or 15.0
-        if old:
-            height = max(to_pixels(height - (max(old) - max(new))), 6.0)
-            ws.row_dimensions[r].height = height
-        rows.append(Row(height=height, heading=heading, tail=tail))
-    ws.row_breaks = RowBreak()
-    for r in _page_breaks(rows):
-        ws.row_breaks.append(Break(id=r))
+def libreoffice_widths(ws) -> None:
+    """Column widths for LibreOffice, which counts no padding per column: the same centimetres as in
+    Excel (the rows keep the heights sized for Excel, a little roomy in LibreOffice, never clipped)."""
+    for c in range(1, ws.max_column + 1):
+        letter = get_column_letter(c)
+        ws.column_dimensions[letter].width = round(chars_to_pt(ws.column_dimensions[letter].width or 8.43)
+                                                   / LO_PT_PER_CHAR, 2)
