@@ -394,7 +394,7 @@ def test_empty_workbook_gives_a_skeleton(tmp_path):
     assert len(empty) == 13 and {f.importance for f in empty} == {"info"}
     assert "Mục 6.2 «Áp dụng hệ thống quản lý chất lượng TCVN ISO 9001:2015»" in empty[-1].message
     assert report.signature == ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"] and report.recipients == ["- Lưu: VT."]
-    assert report.header.dia_danh_ngay.startswith("Phường Thành Sen, ngày\u00a0") and report.warnings
+    assert report.header.dia_danh_ngay.startswith("Thành Sen, ngày\u00a0") and report.warnings  # NĐ 30: no type word
     result = run_report(blank.path, out=tmp_path / "skeleton.xlsx", docx=tmp_path / "skeleton.docx")
     assert Path(result["xlsx"]).exists() and Path(result["docx"]).exists()
 

@@ -213,6 +213,32 @@ def to_excel(node: Node, column_range: Callable[[str, str], str], list_range: Ca
     return go(node)
 
 
+def to_text(node: Node, name: Callable[[str], str]) -> str:
+    """The expression as a reader sees it: each field or column by ``name`` (its label), the
+    operators spaced («Trực tuyến (4) + Trực tiếp, dịch vụ bưu chính (5) + Từ kỳ trước (6)»)."""
+
+    def go(n: Node, parent: int = 0) -> str:
+        if isinstance(n, Num):
+            return format(n.value.normalize(), "f")
+        if isinstance(n, Ref):
+            return name(n.code)
+        if isinstance(n, Col):
+            return name(n.column)
+        if isinstance(n, Count):
+            return name(n.list_code)
+        if isinstance(n, Neg):
+            return f"-{go(n.operand, 3)}"
+        if isinstance(n, Bin):
+            prec = _PRECEDENCE[n.op]
+            text = f"{go(n.left, prec)} {n.op} {go(n.right, prec + 1 if n.op in '-/' else prec)}"
+            return f"({text})" if prec < parent else text
+        if isinstance(n, Call):
+            return f"{n.func}({', '.join(go(a) for a in n.args)})"
+        raise TypeError(n)
+
+    return go(node)
+
+
 def excel_inputs(node: Node, column_range: Callable[[str, str], str], list_range: Callable[[str], str],
                  field_ref: Callable[[str], str] = lambda code: code) -> list[str]:
     """The references whose emptiness decides whether the formula shows a blank."""

@@ -601,12 +601,24 @@ def _unit_names(data: WorkbookData, phrases: dict) -> dict[str, Any]:
     return {"level": level, "cfg": cfg, "name": name, "ten": full, "chu_the": short, "body": body}
 
 
+def _place(unit: dict[str, Any], phrases: dict) -> str:
+    """NĐ 30's place name: the unit's name without its type word («Huyện Đức Thọ» → «Đức Thọ»); a name
+    that is a number keeps it («Phường 12», «Quận 1»). A name that is a person's or an event's
+    («Phường Trần Hưng Đạo») cannot be told from the others: the clerk types it (dia_danh)."""
+    name = unit["name"]
+    for word in phrases.get("loai_ten", []):
+        if name.casefold().startswith(word.casefold() + " "):
+            rest = name[len(word):].strip()
+            return name if rest.replace(" ", "").isdigit() else rest
+    return name
+
+
 def _header(nc: Narrative) -> Header:
     p, values = nc.phrases, nc.data.values
     unit = nc.unit
     number = tidy(values.get("so_ky_hieu") or unit["cfg"].get("ky_hieu") or "/BC-")
     so = (p["so_chua_cap"] if number.startswith("/") else p["so"]).format(so=number)
-    place = tidy(values.get("dia_danh") or "") or (unit["name"] if unit["cfg"].get("goi") else p["dia_danh_thieu"])
+    place = tidy(values.get("dia_danh") or "") or (_place(unit, p) if unit["cfg"].get("goi") else p["dia_danh_thieu"])
     parts = fmt.date_parts(values.get("ngay_bao_cao"))
     if parts:
         line = p["dia_danh_ngay"].format(dia_danh=place, **parts)

@@ -183,8 +183,8 @@ class Validator:
             return
         gap = left - right
         name_of = (lambda c: (labels or {}).get(c, self.label(c)))
-        left_label = rule.left_label or (name_of(left_node.code) if isinstance(left_node, expr.Ref) else rule.left)
-        right_label = rule.right_label or (name_of(right_node.code) if isinstance(right_node, expr.Ref) else rule.right)
+        left_label = rule.left_label or expr.to_text(left_node, name_of)  # in words: labels, never codes
+        right_label = rule.right_label or expr.to_text(right_node, name_of)
         if row_label is None and self.is_date(left_node) and self.is_date(right_node):
             # two dates: told as dates, the gap in days
             message = render("finding_date_rule", name=rule.name, left=left_label.lower(),
