@@ -253,20 +253,33 @@ def _section_text(report, code: str) -> str:
     return "\n".join(b.text for b in report.body if b.section == code)
 
 
+def _zero_changes(definition, base: dict, code: str, section: str) -> bool:
+    without = {k: v for k, v in base.items() if k != code}
+    a = _section_text(build_report(_data(definition, without)), section)
+    b = _section_text(build_report(_data(definition, {**without, code: Decimal(0)})), section)
+    return a != b
+
+
 def test_every_typed_zero_is_told():
-    """Defect: zeros dropped («tuyển dụng 0», «trả lại 0»): a field typed 0 changes what its section says."""
+    """Defect: zeros dropped («tuyển dụng 0», «trả lại 0»): a field typed 0 changes what its section says,
+    by itself or, when a total it is part of is 0 too («Không còn hồ sơ đang giải quyết»), once that
+    total is left empty."""
     definition = load_definition()
     base = _numbers(CLEAN["values"])
+    fields = definition.field_map()
     untold = []
     for f in definition.fields():
         if not (f.is_input and f.type in ("integer", "decimal", "money")) or not f.section or f.section == "TT":
             continue
-        without = {k: v for k, v in base.items() if k != f.code}
-        a = _section_text(build_report(_data(definition, without)), f.section)
-        b = _section_text(build_report(_data(definition, {**without, f.code: Decimal(0)})), f.section)
-        if a == b:
+        if _zero_changes(definition, base, f.code, f.section):
+            continue
+        alone = {k: v for k, v in base.items() if not (v == 0 and fields.get(k) and fields[k].section == f.section)}
+        if not _zero_changes(definition, alone, f.code, f.section):
             untold.append(f.code)
     assert not untold
+    # an alternative to trước hạn + đúng hạn: told when those are not typed
+    alone = {k: v for k, v in base.items() if k not in ("tthc_da_gq_truoc_han", "tthc_da_gq_dung_han")}
+    assert _zero_changes(definition, alone, "tthc_da_gq_dung_va_truoc_han", "II.2")
 
 
 def test_zero_recruitment_and_zero_returned_dossiers_read_as_zero():
@@ -274,7 +287,7 @@ def test_zero_recruitment_and_zero_returned_dossiers_read_as_zero():
     body = _body(build_report(_data(definition, _numbers({**CLEAN["values"], "tuyen_dung": 0, "tthc_tra_lai": 0,
                                                           "tthc_cho_bo_sung": 0}))))
     assert "không thực hiện tuyển dụng" in body
-    assert "không có hồ sơ chờ bổ sung, hồ sơ trả lại, rút" in body
+    assert "+ Không có hồ sơ chờ bổ sung, hồ sơ trả lại, rút;" in body
 
 
 def test_qualifiers_are_told():

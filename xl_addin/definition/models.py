@@ -207,6 +207,10 @@ class FieldDef(_PerLevel):
     default: Union[LevelMap, str, Decimal, None] = None
     sheet: Optional[Code] = None  # the sheet, when not the section's (the section texts)
     since: Optional[str] = None  # the template version that added it (None: every version)
+    # a figure a unit may state approximately («khoảng 10 tỷ đồng», «trên 90%»): the definition adds a
+    # companion choice right after it (``qualifiers`` in report.yaml), told in the report before the figure
+    qualifier: bool = False
+    qualifies: Code | None = None  # set on that companion: the figure it qualifies
     # filled by the loader: the section this field belongs to
     section: Optional[str] = None
 
@@ -569,6 +573,18 @@ class SectionTexts(Model):
     draft_from_previous: bool = True
 
 
+class QualifierSettings(Model):
+    """The companion of each field declaring ``qualifier: true``: a choice (``choices``: khoảng, trên,
+    dưới, ước, dự kiến) placed right after the figure, coded ``code`` ({field}: the figure's code),
+    labelled ``label`` ({label}: the figure's label). Empty: the figure is exact."""
+
+    code: str = "{field}_uoc_tinh"
+    choices: Code
+    label: Text
+    help: Text | None = None
+    since: str | None = None
+
+
 class ReportDefinition(Model):
     id: Code
     version: str
@@ -591,6 +607,7 @@ class ReportDefinition(Model):
     level_groups: list[LevelGroup] = []
     money: Optional[MoneySettings] = None
     section_texts: Optional[SectionTexts] = None
+    qualifiers: QualifierSettings | None = None
     # filled by the loader
     profile: Optional[str] = None
     profile_name: Optional[Text] = None
@@ -721,6 +738,7 @@ class ReportDefinition(Model):
             _inherit_sheet(section, None, sheet_codes)
         if self.section_texts is not None:
             _add_section_texts(self, sheet_codes)
+        _add_qualifiers(self, choice_codes)
         groups = _check_level_groups(self.level_groups)
         all_names = _check_fields(self, groups, choice_codes, sheet_codes)
         for lst in self.lists:
@@ -844,6 +862,41 @@ def _add_section_texts(definition: ReportDefinition, sheet_codes: list[str]) -> 
             code=cfg.code.format(**params), label=cfg.label.format(**params), type="long_text",
             help=cfg.help.format(**params) if cfg.help else None, max_length=cfg.max_length, aggregate="none",
             sheet=cfg.sheet, since=cfg.since, draft_from_previous=cfg.draft_from_previous))
+
+
+def _later(a: str | None, b: str | None) -> str | None:
+    from packaging.version import InvalidVersion, Version
+
+    if a is None or b is None:
+        return a or b
+    try:
+        return a if Version(a) >= Version(b) else b
+    except InvalidVersion:
+        return a  # reported by _check_versions
+
+
+def _add_qualifiers(definition: ReportDefinition, choice_codes: set[str]) -> None:
+    """Right after each field declaring ``qualifier: true``, its companion choice (``qualifiers``)."""
+    cfg = definition.qualifiers
+    for section in definition.walk_sections():
+        if not any(f.qualifier for f in section.fields):
+            continue
+        if cfg is None:
+            raise ValueError(f"mục «{section.code}»: có trường qualifier: true nhưng chưa khai báo qualifiers")
+        if cfg.choices not in choice_codes:
+            raise ValueError(f"qualifiers: danh mục «{cfg.choices}» không tồn tại")
+        fields: list[FieldDef] = []
+        for f in section.fields:
+            fields.append(f)
+            if not f.qualifier:
+                continue
+            if f.type not in NUMERIC_TYPES or f.computed:
+                raise ValueError(f"trường «{f.code}»: chỉ trường số nhập tay mới có qualifier")
+            fields.append(FieldDef(
+                code=cfg.code.format(field=f.code), label=cfg.label.format(label=f.label), type="choice",
+                choices=cfg.choices, help=cfg.help, aggregate="none", since=_later(f.since, cfg.since),
+                qualifies=f.code, sheet=f.sheet))
+        section.fields = fields
 
 
 def _check_level_groups(groups: list[LevelGroup]) -> dict[str, list[str]]:

@@ -43,6 +43,53 @@ def is_suspect(value: Any) -> bool:
     return isinstance(value, Suspect)
 
 
+class Qualified(Decimal):
+    """A figure the unit stated approximately («khoảng», «trên», «dự kiến»…): ``word`` goes before it
+    wherever it is told, and what a template works out from it keeps the word."""
+
+    __slots__ = ("word",)
+
+
+class QualifiedSuspect(Qualified, Suspect):
+    """Both: stated approximately and found implausible."""
+
+    __slots__ = ()
+
+
+def qualified(value: Decimal, word: str, suspect: bool = False) -> Qualified:
+    out = (QualifiedSuspect if suspect else Qualified)(value)
+    out.word = word
+    return out
+
+
+def _qualifying(name: str):
+    method = getattr(Decimal, name)
+
+    def op(self, *args):
+        result = method(self, *args)
+        if not (isinstance(result, Decimal) and result.is_finite()):
+            return result
+        return qualified(result, self.word, is_suspect(self) or any(is_suspect(a) for a in args))
+
+    op.__name__ = name
+    return op
+
+
+for _name in ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__", "__rtruediv__",
+              "__neg__", "__pos__", "__abs__"):
+    setattr(Qualified, _name, _qualifying(_name))
+
+
+def word_of(value: Any) -> str:
+    """The word a figure stated approximately is told with («khoảng»), or ""."""
+    return getattr(value, "word", "") if isinstance(value, Qualified) else ""
+
+
+def with_word(text: str, value: Any) -> str:
+    word = word_of(value)
+    return f"{word} {text}" if word and text and text != MISSING else text
+
+
 def to_decimal(value: Any) -> Decimal | None:
     if value is None or isinstance(value, bool):
         return None

@@ -206,6 +206,12 @@ class Narrative:
                 self.ratios[code].suspect = True
         self.values = {k: fmt.Suspect(v) if k in self.suspect and isinstance(v, Decimal) else v
                        for k, v in data.values.items()}
+        words = self.phrases.get("uoc_tinh", {})
+        for f in self.fields.values():  # a figure stated approximately carries its word («khoảng»)
+            word = words.get(str(data.values.get(f.code) or "")) if f.qualifies else None
+            value = self.values.get(f.qualifies or "")
+            if word and isinstance(value, Decimal):
+                self.values[f.qualifies] = fmt.qualified(value, word, fmt.is_suspect(value))
 
     # ---------------------------------------------------------------- context
     def context(self, **extra: Any) -> dict[str, Any]:
@@ -322,7 +328,7 @@ class Narrative:
     def field_text(self, f: FieldDef, value: Any) -> str:
         if f.type in NUMERIC_TYPES and f.type != "percent" and fmt.to_decimal(value) == 0:
             return self.mark(self.phrases["khong_co"], f.code in self.suspect)  # a typed 0, told as zero
-        return self.mark(self._field_text(f, value), f.code in self.suspect)
+        return self.mark(fmt.with_word(self._field_text(f, value), self.values.get(f.code)), f.code in self.suspect)
 
     def _field_text(self, f: FieldDef, value: Any) -> str:
         if f.type == "integer":
@@ -416,7 +422,7 @@ def _money(context, code: str) -> str:
     f = nc.fields.get(code)
     value = nc.data.values.get(code)
     text = nc.money.one(value, f.unit if f else None) if value is not None else fmt.MISSING
-    return nc.mark(text, code in nc.suspect)
+    return nc.mark(fmt.with_word(text, nc.values.get(code)), code in nc.suspect)
 
 
 @pass_context
@@ -426,7 +432,7 @@ def _money_pair(context, first: str, second: str, sep: str = "/") -> str:
     f = nc.fields.get(first)
     a, b = nc.data.values.get(first), nc.data.values.get(second)
     shown = nc.money.format([a, b], f.unit if f else None)
-    return nc.mark(sep.join(shown), first in nc.suspect or second in nc.suspect)
+    return nc.mark(fmt.with_word(sep.join(shown), nc.values.get(first)), first in nc.suspect or second in nc.suspect)
 
 
 @pass_context
@@ -507,7 +513,7 @@ def _marked(format_number):
     """A number filter that marks a value found implausible (or built on one)."""
     @pass_context
     def marked(context, value: Any, *args: Any) -> str:
-        return _nc(context).mark(format_number(value, *args), fmt.is_suspect(value))
+        return _nc(context).mark(fmt.with_word(format_number(value, *args), value), fmt.is_suspect(value))
 
     return marked
 
@@ -728,8 +734,8 @@ def _generic_fields(nc: Narrative, section: Section) -> list[str]:
     written = nc.definition.text_field_of(section.code)
     typed_for = {r.typed: r.code for r in nc.definition.ratios if r.typed}
     for f in section.fields:
-        if f.code in nc.seen or f.computed or f is written:
-            continue
+        if f.code in nc.seen or f.computed or f is written or f.qualifies:
+            continue  # a figure's qualifier is told with the figure
         if f.code in typed_for and nc.ratios[typed_for[f.code]].value is not None:
             continue  # a typed ratio is told only when the tool cannot compute it from its parts
         value = nc.data.values.get(f.code)

@@ -15,6 +15,7 @@ import functools
 import json
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
@@ -235,7 +236,9 @@ class Validator:
         rows = self.data.tables.get(rule.table, [])
         positions = self.data.table_rows.get(rule.table, [])
         numbers = {c.code: f"({block.columns[c.code]})" for c in table.columns}
-        labels = {c.code: f"{c.label} {numbers[c.code]}" for c in table.columns}
+        same = Counter(c.label for c in table.columns)  # «Tổng số» of three groups: said with its group
+        labels = {c.code: (f"{c.groups[-1]}, {c.label[:1].lower()}{c.label[1:]}" if same[c.label] > 1 and c.groups
+                           else c.label) + f" {numbers[c.code]}" for c in table.columns}
         row_labels = {x.code: x.label for x in table.rows}
         for row, r in zip(rows, positions):
             numeric = {k: v for k, v in row.items() if k in block.columns}
