@@ -388,3 +388,24 @@ def test_the_edited_sheet_is_read_back_as_the_report(commune, tmp_path):
     assert render_text(again) == render_text(report)
     assert [(b.kind, b.level) for b in again.body] == [(b.kind, b.level) for b in report.body]
 
+
+
+def test_no_total_across_levels_unless_reported_as_such():
+    """Defect: totals adding up different levels stated as if reported. A district's disbursement by
+    budget level (002: cấp huyện 39,278 + cấp xã 14,742 tỷ đồng) is told by level; the total 54,02 only
+    when the district typed it; a summary never calls the units' own levels the receiver's («cấp tỉnh»)."""
+    definition = load_definition()
+    parts = _numbers({"giai_ngan_cap_minh_thuc_hien": 39.278, "giai_ngan_cap_minh_ke_hoach": 80.5,
+                      "giai_ngan_cap_xa_thuc_hien": 14.742, "giai_ngan_cap_xa_ke_hoach": 65.75})
+    by_level = _section_text(build_report(_data(definition, {**parts, "don_vi_ten": "Huyện Đức Thọ"}, level="huyen")),
+                             "II.5")
+    assert "vốn ngân sách cấp huyện 39,278 tỷ đồng/80,5 tỷ đồng, đạt 48,79%" in by_level
+    assert "vốn ngân sách cấp xã 14,742 tỷ đồng/65,75 tỷ đồng, đạt 22,42%" in by_level
+    assert "54,02" not in by_level and "146,25" not in by_level
+    typed = _numbers({**parts, "giai_ngan_thuc_hien": 54.02, "giai_ngan_ke_hoach": 146.25})
+    told = _section_text(build_report(_data(definition, {**typed, "don_vi_ten": "Huyện Đức Thọ"}, level="huyen")), "II.5")
+    assert "54,02 tỷ đồng/146,25 tỷ đồng, đạt 36,94% kế hoạch vốn được giao; trong đó: vốn ngân sách cấp huyện" in told
+    summary = _data(definition, {**typed, "don_vi_ten": "Tỉnh Hà Tĩnh"}, level="tinh")
+    summary.meta["kind"] = "summary"
+    merged = _section_text(build_report(summary), "II.5")
+    assert "cấp tỉnh" not in merged and "vốn ngân sách cấp của từng đơn vị (cộng lại) 39,278 tỷ đồng" in merged

@@ -197,6 +197,7 @@ class Narrative:
         self.prev_period = _period(previous) if previous is not None else None
         self.sections = {s.code for s in self.definition.walk_sections()}
         self.unit = _unit_names(data, self.phrases)
+        self.summary = str(data.meta.get("kind") or "unit") == "summary"
         self.typed_fields = {r.typed for r in self.definition.ratios if r.typed}
         # a template that tells a ratio tells its numerator and denominator too
         self.ratio_fields = {r.code: expr.field_refs(expr.parse(r.numerator)) | expr.field_refs(expr.parse(r.denominator))
@@ -235,6 +236,9 @@ class Narrative:
             "ten": self.unit["ten"],
             "chu_the": self.unit["chu_the"],
             "loai_don_vi": self.unit["cfg"].get("loai", ""),
+            # the unit's own level («cấp huyện»); in a summary the units' own levels, whatever they are
+            "cap_minh": self.phrases["cap_minh_tong_hop" if self.summary else "cap_minh"].format(
+                loai=self.unit["cfg"].get("loai", "")),
             "can_cu": _one_line(values.get("can_cu")),
             "co_so_sanh": self.previous is not None,
         }
