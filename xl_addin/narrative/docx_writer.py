@@ -340,7 +340,7 @@ def setup_styles(doc) -> None:
         fmt.space_after = Pt(6)
         fmt.first_line_indent = Cm(INDENT_CM)
         fmt.line_spacing = BODY_LINE
-        fmt.alignment = 3  # justified, as the body: a long heading wraps like the paragraphs
+        fmt.alignment = 0  # left: a long heading in capitals justified would gape
     settings = doc.settings.element
     lang = settings.find(qn("w:themeFontLang"))
     if lang is None:
