@@ -246,8 +246,9 @@ def test_every_new_field_filled_is_found_in_the_report_text(tmp_path):
         n += 1
         if f.type == "long_text":
             values[f.code] = expected[f.code] = f"Phần viết số {n} của mục {f.section}."
-        elif f.type == "choice":
-            values[f.code] = "ty_dong"
+        elif f.type == "choice":  # the money unit: tỷ đồng; a qualifier or a status: its first option
+            values[f.code] = "ty_dong" if f.code == definition.money.field else \
+                definition.choice_list(f.choices).options[0].code
         elif f.type == "percent":
             values[f.code] = 10 + n / 4
             expected[f.code] = f"{Decimal(str(10 + n / 4)).normalize():f}".replace(".", ",") + "%"
