@@ -15,16 +15,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import needs_soffice, run_cli
+from test_narrative import CLEAN, EXAMPLES, SEN, _body, _book, _data
 
 from xl_addin.definition.loader import load_definition
-from xl_addin.definition.units import Unit
 from xl_addin.errors import CchcError
 from xl_addin.narrative import build_report, render_text, run_report, write_docx
 from xl_addin.workbook.port import OpenpyxlPort
-from xl_addin.workbook.reader import read_workbook
-
-from conftest import needs_soffice, run_cli
-from test_narrative import CLEAN, EXAMPLES, SEN, _book, _body, _data
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 REPORT_SHEET = "Báo cáo"
@@ -246,7 +243,8 @@ def test_docx_from_a_hand_edited_report_sheet_uses_the_edit(commune, tmp_path):
 
 # --------------------------------------------------------------------------- 5. Narrative details
 def _numbers(values: dict) -> dict:
-    return {k: (Decimal(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v) for k, v in values.items()}
+    return {k: (Decimal(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v)
+            for k, v in values.items()}
 
 
 def _section_text(report, code: str) -> str:
@@ -403,7 +401,8 @@ def test_no_total_across_levels_unless_reported_as_such():
     assert "vốn ngân sách cấp xã 14,742 tỷ đồng/65,75 tỷ đồng, đạt 22,42%" in by_level
     assert "54,02" not in by_level and "146,25" not in by_level
     typed = _numbers({**parts, "giai_ngan_thuc_hien": 54.02, "giai_ngan_ke_hoach": 146.25})
-    told = _section_text(build_report(_data(definition, {**typed, "don_vi_ten": "Huyện Đức Thọ"}, level="huyen")), "II.5")
+    district = _data(definition, {**typed, "don_vi_ten": "Huyện Đức Thọ"}, level="huyen")
+    told = _section_text(build_report(district), "II.5")
     assert "54,02 tỷ đồng/146,25 tỷ đồng, đạt 36,94% kế hoạch vốn được giao; trong đó: vốn ngân sách cấp huyện" in told
     summary = _data(definition, {**typed, "don_vi_ten": "Tỉnh Hà Tĩnh"}, level="tinh")
     summary.meta["kind"] = "summary"

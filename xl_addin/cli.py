@@ -352,7 +352,8 @@ def report(
     docx: Optional[Path] = typer.Option(None, "--docx", help="Ghi báo cáo Word (.docx)"),
     pdf: Optional[Path] = typer.Option(None, "--pdf", help="Ghi PDF (qua LibreOffice)"),
     previous: Optional[Path] = typer.Option(None, "--previous", help="Sổ tính kỳ trước hoặc cùng kỳ năm trước, để so sánh"),
-    force: bool = typer.Option(False, "--force", help="Lập lại từ số liệu: ghi đè trang Báo cáo, tệp Word dù đã sửa tay"),
+    force: bool = typer.Option(False, "--force",
+                               help="Lập lại từ số liệu: ghi đè trang Báo cáo, tệp Word dù đã sửa tay"),
 ) -> None:
     """Lập báo cáo theo đề cương I–V, thể thức Nghị định 30/2020, từ số liệu của sổ tính."""
     from .narrative import run_report

@@ -67,7 +67,8 @@ def font_warning(text: str) -> str | None:
             return None  # fontconfig unusable: nothing to say for sure
         if found.stdout.strip():
             return None
-    return f"{render('report_font_missing', fonts=', '.join(TIMES_TWINS))} {catalogue()['report_font_missing']['action']}"
+    advice = catalogue()["report_font_missing"]["action"]
+    return f"{render('report_font_missing', fonts=', '.join(TIMES_TWINS))} {advice}"
 
 
 def docx_to_pdf(docx_path: Path | str, pdf_path: Path | str) -> Path:

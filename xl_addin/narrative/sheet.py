@@ -324,8 +324,8 @@ def _tail_row(report: Report, widths_pt: list[float], geo: Geometry) -> Row:
     left = label["size"] * LINE + PAD + sum(
         metrics.wrap_lines(x, (width - 5) * FIT_EXCEL, entry["size"]) * entry["size"] * LINE for x in report.recipients)
     right = (len(report.signature) + SIGN_SPACE + 1) * sig["size"] * LINE + PAD
-    return Row([Part(left_first, left_last, block, "noi_nhan"), Part(right_first, right_last, signature_text(report), "sig")],
-               height=max(left, right), fixed=True)
+    return Row([Part(left_first, left_last, block, "noi_nhan"),
+                Part(right_first, right_last, signature_text(report), "sig")], height=max(left, right), fixed=True)
 
 
 # --------------------------------------------------------------------------- digest
