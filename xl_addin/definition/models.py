@@ -507,6 +507,53 @@ class LevelEra(Model):
         return self.receivers.get(level)
 
 
+class PeerOutliers(Model):
+    """A value far from the values of the other units of its level: modified z-score
+    0.6745·(x − median)/MAD above ``z`` (Iglewicz and Hoaglin), on ratios and on the log of
+    positive amounts, with at least ``min_units`` units of the level; skipped when MAD = 0.
+
+    Where the units agree closely (a MAD of a tenth of a point on a rate near 100 %), a z-score
+    says little: a rate is also at least ``rate_points`` points from the median, an amount at
+    least ``factor`` times (or 1/``factor``) the median, and the larger of the two ``min_value``."""
+
+    z: Decimal = Decimal("3.5")
+    min_units: int = PField(default=8, ge=3)
+    rate_points: Decimal = Decimal(0)
+    factor: Decimal = Decimal(1)
+    min_value: Decimal = Decimal(0)
+    importance: Literal["error", "warning", "info"] = "warning"
+
+
+class JumpOutliers(Model):
+    """A value against the same unit's previous period (``cchc merge --previous``): an amount
+    multiplied or divided by ``factor`` or more when both values are at least ``min_value``, a
+    rate moved by more than ``rate_points`` points."""
+
+    factor: Decimal = Decimal(10)
+    min_value: Decimal = Decimal(10)
+    rate_points: Decimal = Decimal(20)
+    importance: Literal["error", "warning", "info"] = "warning"
+
+
+class ImplausibleOutliers(Model):
+    """A value above the bound for the unit's level (``plausible_bound``: ``value_implausible``)."""
+
+    importance: Literal["error", "warning", "info"] = "error"
+
+
+class OutlierSettings(Model):
+    implausible: ImplausibleOutliers = ImplausibleOutliers()
+    jump: JumpOutliers = JumpOutliers()
+    far_from_peers: PeerOutliers = PeerOutliers()
+
+
+class MergeSettings(Model):
+    """How the receiving office's merge presents what it found (report.yaml ``merge:``)."""
+
+    chart_ratio: Optional[Code] = None  # the ratio of the Biểu đồ sheet, one bar per unit
+    outliers: OutlierSettings = OutlierSettings()
+
+
 class Profile(Model):
     id: str
     name: Text
@@ -603,6 +650,7 @@ class ReportDefinition(Model):
     instructions: list[Text] = []
     deadline_working_days: int = 2
     level_eras: list[LevelEra] = []  # local government by period (report.yaml)
+    merge: MergeSettings = MergeSettings()  # the merge's chart and outlier thresholds (report.yaml)
     versions: list[TemplateVersion] = []  # past versions a workbook may still come from (versions.yaml)
     level_groups: list[LevelGroup] = []
     money: Optional[MoneySettings] = None
@@ -781,6 +829,8 @@ class ReportDefinition(Model):
                 raise ValueError(f"tỷ lệ «{ratio.code}»: typed «{ratio.typed}» phải là một trường kiểu percent")
         _unique([r.id for r in self.rules], "mã luật kiểm tra")
         _check_eras(self.level_eras)
+        if self.merge.chart_ratio and self.merge.chart_ratio not in {r.code for r in self.ratios}:
+            raise ValueError(f"merge.chart_ratio «{self.merge.chart_ratio}» không phải mã một tỷ lệ")
         _check_forms(self, fields, tables)
         _check_versions(self, fields)
         _check_money(self, fields)

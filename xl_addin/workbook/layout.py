@@ -32,7 +32,7 @@ META_KEYS = (
     "template_id", "template_version", "definition_hash", "profile", "unit_code", "unit_name", "unit_level",
     "unit_parent_code", "code_list", "period_code", "period_from", "period_to", "tool_version", "generated_at",
     "validated_at", "validation_errors", "exported_at", "submission_counter", "kind", "report_digest",
-    "marked_cells", "structure_digest", "suspect_fields", "carried_texts",
+    "marked_cells", "structure_digest", "suspect_fields", "carried_texts", "summary_layout",
 )
 
 

@@ -18,6 +18,8 @@ from decimal import Decimal
 from xml.sax.saxutils import escape
 
 _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+# number formats every spreadsheet knows by id (ECMA-376 §18.8.30)
+_BUILTIN_FORMATS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10}
 _EPOCH = dt.date(1899, 12, 30)
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -131,10 +133,12 @@ class PackageWriter:
             part = package.sheet_parts[sheet]
             self.parts[part] = patch_sheet_xml(self.parts[part].decode("utf-8"), values).encode("utf-8")
         self._sheets = len(package.sheet_parts)
+        self.last_sheet_part = ""
 
     # ---------------------------------------------------------------- styles
     def add_styles(self, fonts: list[str], fills: list[str], xfs: list[dict]) -> list[int]:
-        """Append fonts, fills and cell formats; ``xfs`` items name font/fill by index in the given lists."""
+        """Append fonts, fills and cell formats; ``xfs`` items name font/fill by index in the given
+        lists and may carry a number ``format`` (a built-in one by its id, another added once)."""
         xml = self.parts["xl/styles.xml"].decode("utf-8")
 
         def append(tag: str, items: list[str], text: str) -> tuple[str, int]:
@@ -144,24 +148,29 @@ class PackageWriter:
             end = text.index(f"</{tag}>")
             return text[:end] + "".join(items) + text[end:], base
 
-        numfmt_id = None
-        if any(x.get("format") for x in xfs):
-            m = re.search(r'<numFmts count="(\d+)">', xml)
-            ids = [int(i) for i in re.findall(r'numFmtId="(\d+)"', xml[m.start(): xml.index("</numFmts>")])] if m else []
-            numfmt_id = max(ids + [163]) + 1
-            fmt = next(x["format"] for x in xfs if x.get("format"))
-            entry = f'<numFmt numFmtId="{numfmt_id}" formatCode="{escape(fmt, {chr(34): "&quot;"})}"/>'
-            if m:
-                xml, _ = append("numFmts", [entry], xml)
-            else:
-                xml = xml.replace("<fonts", f'<numFmts count="1">{entry}</numFmts><fonts', 1)
+        ids: dict[str, int] = dict(_BUILTIN_FORMATS)
+        m = re.search(r'<numFmts count="(\d+)">', xml)
+        block = xml[m.start(): xml.index("</numFmts>")] if m else ""
+        for num, code in re.findall(r'<numFmt numFmtId="(\d+)" formatCode="([^"]*)"/>', block):
+            ids.setdefault(_unescape(code), int(num))
+        new = []
+        next_id = max([int(i) for i in re.findall(r'numFmtId="(\d+)"', block)] + [163]) + 1
+        for fmt in dict.fromkeys(x["format"] for x in xfs if x.get("format")):
+            if fmt not in ids:
+                ids[fmt] = next_id
+                new.append(f'<numFmt numFmtId="{next_id}" formatCode="{escape(fmt, {chr(34): "&quot;"})}"/>')
+                next_id += 1
+        if new and m:
+            xml, _ = append("numFmts", new, xml)
+        elif new:
+            xml = xml.replace("<fonts", f'<numFmts count="{len(new)}">{"".join(new)}</numFmts><fonts', 1)
         xml, font_base = append("fonts", fonts, xml)
         xml, fill_base = append("fills", fills, xml)
         entries = []
         for x in xfs:
             font = font_base + x["font"] if x.get("font") is not None else 0
             fill = fill_base + x["fill"] if x.get("fill") is not None else 0
-            num = numfmt_id if x.get("format") else 0
+            num = ids[x["format"]] if x.get("format") else 0
             align = x.get("align", "")
             attrs = f'numFmtId="{num}" fontId="{font}" fillId="{fill}" borderId="0" xfId="0" applyFont="1" applyFill="1"'
             if num:
@@ -193,6 +202,7 @@ class PackageWriter:
         while f"xl/worksheets/sheet{number}.xml" in self.parts:
             number += 1
         path = f"xl/worksheets/sheet{number}.xml"
+        self.last_sheet_part = path
         self.add_part(path, xml if isinstance(xml, Packed) else xml.encode("utf-8"), _SHEET_TYPE)
         if rels:
             self.add_part(f"xl/worksheets/_rels/sheet{number}.xml.rels", rels.encode("utf-8"))
@@ -209,6 +219,28 @@ class PackageWriter:
         workbook = workbook.replace("</sheets>", entry + "</sheets>", 1)
         self.parts["xl/workbook.xml"] = workbook.encode("utf-8")
         return len(re.findall(r"<sheet ", workbook)) - 1
+
+    def add_default_type(self, extension: str, content_type: str) -> None:
+        types = self.parts["[Content_Types].xml"].decode("utf-8")
+        if f'Extension="{extension}"' not in types:
+            entry = f'<Default Extension="{extension}" ContentType="{content_type}"/>'
+            types = types.replace("<Override", entry + "<Override", 1) if "<Override" in types else \
+                types.replace("</Types>", entry + "</Types>")
+            self.parts["[Content_Types].xml"] = types.encode("utf-8")
+
+    def add_defined_name(self, name: str, value: str, local_sheet: int | None = None, hidden: bool = False) -> None:
+        """A defined name (``_xlnm.Print_Titles``, ``_xlnm._FilterDatabase``…), local to a sheet by position."""
+        workbook = self.parts["xl/workbook.xml"].decode("utf-8")
+        attrs = f' localSheetId="{local_sheet}"' if local_sheet is not None else ""
+        attrs += ' hidden="1"' if hidden else ""
+        entry = f'<definedName name="{name}"{attrs}>{escape(value)}</definedName>'
+        if "</definedNames>" in workbook:
+            workbook = workbook.replace("</definedNames>", entry + "</definedNames>", 1)
+        elif "<definedNames/>" in workbook:
+            workbook = workbook.replace("<definedNames/>", f"<definedNames>{entry}</definedNames>", 1)
+        else:
+            workbook = workbook.replace("</sheets>", f"</sheets><definedNames>{entry}</definedNames>", 1)
+        self.parts["xl/workbook.xml"] = workbook.encode("utf-8")
 
     def set_active(self, position: int) -> None:
         workbook = self.parts["xl/workbook.xml"].decode("utf-8")
@@ -268,8 +300,13 @@ def sheet_xml(rows: list[list[object]], *, widths: dict[int, float] | None = Non
               column_styles: dict[int, int] | None = None, freeze: str | None = None,
               protection_hash: str | None = None, landscape: bool = True, fit_width: int = 1,
               drawing_rid: str | None = None, merges: list[str] | None = None,
-              heights: dict[int, float] | None = None) -> str:
-    """A worksheet part: values (strings inline, numbers, ``("=", formula)``), styles by row/cell/column."""
+              heights: dict[int, float] | None = None, hidden_rows: set[int] | frozenset[int] = frozenset(),
+              hidden_cols: set[int] | frozenset[int] = frozenset(), autofilter: str | None = None,
+              legacy_drawing_rid: str | None = None, header: str | None = None, footer: str | None = None,
+              fit_height: int = 0) -> str:
+    """A worksheet part: values (strings inline, numbers, ``("=", formula)``), styles by row/cell/column.
+
+    ``header``/``footer``: the printed page's (Excel header codes such as ``&C`` and ``&P``, escaped here)."""
     row_styles = row_styles or {}
     cell_styles = cell_styles or {}
     column_styles = column_styles or {}
@@ -284,9 +321,11 @@ def sheet_xml(rows: list[list[object]], *, widths: dict[int, float] | None = Non
         active = "bottomRight" if col and row else ("bottomLeft" if row else "topRight")
         out.append(f'<sheetViews><sheetView workbookViewId="0"><pane {" ".join(p for p in pane if p)}'
                    f' topLeftCell="{freeze}" activePane="{active}" state="frozen"/></sheetView></sheetViews>')
-    if widths:
-        out.append("<cols>" + "".join(f'<col min="{c}" max="{c}" width="{w}" customWidth="1"/>'
-                                      for c, w in sorted(widths.items())) + "</cols>")
+    if widths or hidden_cols:
+        cols = {**{c: 9.0 for c in hidden_cols}, **(widths or {})}
+        out.append("<cols>" + "".join(f'<col min="{c}" max="{c}" width="{w}" customWidth="1"'
+                                      + (' hidden="1"' if c in hidden_cols else "") + "/>"
+                                      for c, w in sorted(cols.items())) + "</cols>")
     out.append("<sheetData>")
     width = max((len(r) for r in rows), default=0)
     letters = [_col_letter(c) for c in range(1, width + 1)]
@@ -329,19 +368,28 @@ def sheet_xml(rows: list[list[object]], *, widths: dict[int, float] | None = Non
                 text = escape(_ILLEGAL_XML.sub("", str(value)))
                 cells.append(f'<c r="{ref}"{s_attr} t="inlineStr"><is><t>{text}</t></is></c>')
         ht = f' ht="{heights[r]}" customHeight="1"' if r in heights else ""
+        if r in hidden_rows:
+            ht += ' hidden="1"'
         out.append(f'<row r="{r}"{ht}>' + "".join(cells) + "</row>")
     out.append("</sheetData>")
     if protection_hash:
         out.append(f'<sheetProtection password="{protection_hash}" sheet="1" objects="1" scenarios="1"'
                    f' formatColumns="0" formatRows="0" autoFilter="0" sort="0"/>')
+    if autofilter:
+        out.append(f'<autoFilter ref="{autofilter}"/>')
     if merges:
         out.append(f'<mergeCells count="{len(merges)}">' + "".join(f'<mergeCell ref="{m}"/>' for m in merges)
                    + "</mergeCells>")
     out.append('<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
     out.append(f'<pageSetup paperSize="9" orientation="{"landscape" if landscape else "portrait"}"'
-               f' fitToWidth="{fit_width}" fitToHeight="0"/>')
+               f' fitToWidth="{fit_width}" fitToHeight="{fit_height}"/>')
+    if header or footer:
+        out.append("<headerFooter>" + (f"<oddHeader>{escape(header)}</oddHeader>" if header else "")
+                   + (f"<oddFooter>{escape(footer)}</oddFooter>" if footer else "") + "</headerFooter>")
     if drawing_rid:
         out.append(f'<drawing r:id="{drawing_rid}"/>')
+    if legacy_drawing_rid:
+        out.append(f'<legacyDrawing r:id="{legacy_drawing_rid}"/>')
     out.append("</worksheet>")
     return "".join(out)
 
