@@ -21,6 +21,7 @@ from ..rules.ratios import RatioResult, compute_ratio
 from ..workbook.layout import compute_layout
 from ..workbook.reader import _computed_in_order
 from .collect import Submission
+from .summary_layout import value_columns
 
 OVERFLOW_LABEL = "Khác"
 
@@ -32,7 +33,7 @@ class Aggregate:
     lists: dict[str, list[dict]] = field(default_factory=dict)
     ratios: dict[str, RatioResult] = field(default_factory=dict)
     flags: list[str] = field(default_factory=list)
-    units: list[dict] = field(default_factory=list)  # one row per contributing unit (Tổng hợp)
+    units: list = field(default_factory=list)  # Tổng hợp's rows (summary_layout.UnitRow), by unit code
     # field code -> the units whose implausible value (value_implausible) is inside the total
     suspect: dict[str, list[str]] = field(default_factory=dict)
 
@@ -47,23 +48,19 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def unit_rows(definition: ReportDefinition, sub: Submission) -> list[dict]:
-    """The Tổng hợp rows a submission contributes: itself (with the ratios of its own workbook,
-    worked out by the worker that read it), or the units of a lower-level summary."""
-    if sub.kind == "summary" and sub.summary_units:
-        return [dict(row, _file=sub.rel, _via=sub.unit.get("code")) for row in sub.summary_units]
-    row = {"don_vi_ma": sub.unit.get("code"), "don_vi_ten": sub.unit.get("name"), "_file": sub.rel, "_via": None}
-    for f in definition.fields():
-        if f.type in ("integer", "decimal", "money", "percent") and f.aggregate in ("sum", "same", "max"):
-            row[f.code] = sub.values.get(f.code)
+def unit_values(definition: ReportDefinition, sub: Submission) -> dict[str, Any]:
+    """A submission's Tổng hợp values: the fields added up by the merge and the ratios of its own
+    workbook (worked out by the worker that read it). A lower-level summary's are its totals."""
+    values = {c.key: sub.values.get(c.key) for c in value_columns(definition) if c.key in sub.values}
     for ratio in definition.ratios:
-        row[ratio.code] = sub.ratios.get(ratio.code)
-    return [row]
+        values[ratio.code] = sub.ratios.get(ratio.code)
+    return values
 
 
-def _suspect_totals(definition: ReportDefinition, subs: list[Submission]) -> dict[str, list[str]]:
+def _suspect_totals(definition: ReportDefinition, subs: list[Submission],
+                    excluded: dict[str, set[str]]) -> dict[str, list[str]]:
     """Field code -> the units whose implausible value (``value_implausible``, or a lower-level
-    summary's ``value_implausible_units``) goes into the total of that field."""
+    summary's ``value_implausible_units``) goes into the total of that field (not those left out)."""
     from ..workbook.reader import IMPLAUSIBLE
 
     out: dict[str, list[str]] = {}
@@ -74,20 +71,27 @@ def _suspect_totals(definition: ReportDefinition, subs: list[Submission]) -> dic
             for code in f.get("fields") or ():
                 field_def = definition.field_map().get(code)
                 if field_def is not None and field_def.aggregate in ("sum", "max", "same") \
-                        and s.values.get(code) is not None and str(s.unit.get("name")) not in out.get(code, []):
+                        and s.values.get(code) is not None and str(s.unit.get("code")) not in excluded.get(code, ()) \
+                        and str(s.unit.get("name")) not in out.get(code, []):
                     out.setdefault(code, []).append(str(s.unit.get("name")))
     return out
 
 
-def aggregate(definition: ReportDefinition, subs: list[Submission]) -> Aggregate:
+def aggregate(definition: ReportDefinition, subs: list[Submission],
+              excluded: dict[str, set[str]] | None = None) -> Aggregate:
+    """``excluded``: field code -> the unit codes whose value of that field stays out of the total
+    (``cchc merge --exclude-implausible``)."""
     layout = compute_layout(definition)
     agg = Aggregate()
     fmap = definition.field_map()
-    agg.suspect = _suspect_totals(definition, subs)
+    excluded = excluded or {}
+    agg.suspect = _suspect_totals(definition, subs, excluded)
     for code, f in fmap.items():
         if not f.is_input or f.aggregate == "none":
             continue
-        contributions = [(s, s.values.get(code)) for s in subs if s.values.get(code) is not None]
+        left_out = excluded.get(code, ())
+        contributions = [(s, s.values.get(code)) for s in subs
+                         if s.values.get(code) is not None and str(s.unit.get("code")) not in left_out]
         values = [v for _s, v in contributions]
         if not values:
             agg.values[code] = None

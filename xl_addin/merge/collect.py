@@ -42,7 +42,9 @@ class Submission:
     findings: list = field(default_factory=list)
     errors: int = 0
     warnings: int = 0
-    summary_units: list = field(default_factory=list)  # rows of a lower-level summary's Tổng hợp sheet
+    summary_units: list = field(default_factory=list)  # a lower-level summary's Tổng hợp rows (UnitRow)
+    params: dict = field(default_factory=dict)  # the parameters of ``reason`` (re-worded for the unit's feedback)
+    blank: bool = False  # nothing typed in: no input value, list row or table value
     lineage: bytes = b""  # its rows of the lineage sheet, as UTF-8 sheet XML (see lineage.py)
     ratios: dict = field(default_factory=dict)  # ratio code -> value (Decimal or None), from the file's own numbers
 
@@ -85,24 +87,29 @@ def discover(folder: Path) -> tuple[list[Path], list[Submission]]:
     return files, skipped
 
 
-def _summary_rows(path: Path, raw: bytes | None = None) -> list[dict]:
-    from ..workbook.reader import open_calamine
+def summary_rows(path: Path, raw: bytes | None = None) -> list:
+    """The unit rows of a lower-level summary's Tổng hợp (``summary_layout.read_file``)."""
+    from .summary_layout import read_file
 
-    book = open_calamine(path, raw)  # the same size and zip limits as every other read
-    if SUMMARY_SHEET not in book.sheet_names:
-        return []
-    rows = book.get_sheet_by_name(SUMMARY_SHEET).to_python(skip_empty_area=False)
-    # row 3 holds the codes of the columns; data rows follow until the totals row
-    if len(rows) < 4:
-        return []
-    codes = [str(c) for c in rows[2]]
-    out = []
-    for row in rows[3:]:
-        record = {c: v for c, v in zip(codes, row) if c}
-        if not record.get("don_vi_ma") or record.get("don_vi_ma") == "TONG":
-            continue
-        out.append(record)
-    return out
+    return read_file(path, raw).rows
+
+
+def has_input(data) -> bool:
+    """Whether anything was typed into a workbook: a value of an input field, a list row or a
+    table value. What ``cchc build`` fills in (stamps, standing entries and values carried over
+    from the previous period) does not count."""
+    definition = data.definition
+    for f in definition.fields():
+        if f.is_input and not f.standing and not f.carry_from and data.values.get(f.code) not in (None, ""):
+            return True
+    for lst in definition.lists:
+        if not lst.standing and data.lists.get(lst.code):
+            return True
+    for table in definition.tables:
+        inputs = [c.code for c in table.columns if not c.computed]
+        if any(row.get(c) not in (None, "") for row in data.tables.get(table.code, []) for c in inputs):
+            return True
+    return False
 
 
 def inspect_file(path_text: str, rel: str) -> Submission:
@@ -163,7 +170,11 @@ def _inspect(path_text: str, rel: str) -> Submission:
         if exc.code == "file_not_found":  # listed a moment ago, gone now
             sub.status, sub.code, sub.reason = "rejected", "merge_file_vanished", render("merge_file_vanished", file=rel)
         else:
-            sub.status, sub.code, sub.reason = "rejected", exc.code, exc.message
+            # named by its place in the folder, as every other reason of the merge
+            sub.params = {k: v if isinstance(v, (int, float)) else str(v) for k, v in exc.params.items()}
+            if "file" in sub.params:
+                sub.params["file"] = rel
+            sub.status, sub.code, sub.reason = "rejected", exc.code, render(exc.code, **sub.params)
         return sub
     sub.kind = str(data.meta.get("kind") or "unit")
     sub.template = data.template
@@ -181,9 +192,10 @@ def _inspect(path_text: str, rel: str) -> Submission:
     counts = summary(findings)
     sub.errors, sub.warnings = counts["error"], counts["warning"]
     sub.findings = [{"rule": f.rule, "importance": f.importance, "message": f.message, "cells": f.cells,
-                     "instruction": f.instruction, "fields": f.fields} for f in findings]
+                     "instruction": f.instruction, "fields": f.fields, "values": f.values} for f in findings]
+    sub.blank = not has_input(data)
     if sub.kind == "summary":
-        sub.summary_units = _summary_rows(path, raw)
+        sub.summary_units = summary_rows(path, raw)
     from .lineage import rows_xml
 
     # encoded here, in parallel: the main process only joins and compresses the bytes

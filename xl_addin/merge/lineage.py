@@ -57,3 +57,16 @@ def rows_xml(definition: ReportDefinition, unit_code: str, unit_name: str, file:
         if value is not None:
             out.append(f"<row>{head}{unit}{_inline(cells.get(code))}{_value(value)}</row>")
     return "".join(out)
+
+
+def without_fields(definition: ReportDefinition, rows: bytes, codes: list[str]) -> bytes:
+    """A unit's lineage rows without those of ``codes`` (values the summary leaves out)."""
+    heads = dict(_plan(definition))
+    for code in codes:
+        if code not in heads:
+            continue
+        start = rows.find(("<row>" + heads[code]).encode("utf-8"))
+        if start >= 0:
+            end = rows.index(b"</row>", start) + len(b"</row>")
+            rows = rows[:start] + rows[end:]
+    return rows

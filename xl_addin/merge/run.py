@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+from decimal import Decimal
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from .. import vnnum
 from ..definition.loader import load_definition
 from ..definition.models import ReportDefinition
 from ..definition.periods import Period, parse_period, submission_deadline
@@ -20,8 +22,11 @@ from ..definition.units import Unit, load_units
 from ..errors import CchcError, render
 from ..rules.ratios import NO_DATA
 from ..workbook.reader import to_jsonable
-from .aggregate import Aggregate, aggregate, unit_rows
+from .aggregate import Aggregate, aggregate, unit_values
 from .collect import Submission, discover, read_all
+from .outliers import Outlier, far_from_peers, implausible, jumps
+from .status import REPORTED, UnitStatus, unit_statuses
+from .summary_layout import UnitRow
 
 
 @dataclass
@@ -47,14 +52,32 @@ class MergeResult:
     aggregate: Aggregate = field(default_factory=Aggregate)
     carry_over: list[str] = field(default_factory=list)
     output: Path | None = None
+    units_listed: bool = False  # whether the office named the units it expects (--units)
+    units: list[UnitStatus] = field(default_factory=list)  # one per expected unit and per other unit found
+    outliers: list[Outlier] = field(default_factory=list)
+    excluded: list[Outlier] = field(default_factory=list)  # left out of the totals (--exclude-implausible)
+    resubmit_by: dt.date | None = None
+    feedback: list[Path] = field(default_factory=list)
+    folder: Path | None = None
 
     @property
     def missing(self) -> list[Unit]:
+        """Expected units whose data is not in the summary (``missing_units``): no file merged, and
+        not reported inside a merged lower-level summary (a unit that summary lists as missing or
+        rejected is not reported). Their status (``units``) tells missing from rejected."""
         covered = set()
         for s in self.merged:
             covered.add(str(s.unit.get("code")))
-            covered.update(str(r.get("don_vi_ma")) for r in s.summary_units)
+            covered.update(row.code for row in s.summary_units if row.reported)
         return [u for u in self.expected if u.code not in covered]
+
+    @property
+    def completeness(self) -> str:
+        """unknown (no unit list), complete (every expected unit reported) or incomplete."""
+        if not self.units_listed:
+            return "unknown"
+        reported = {e.code for e in self.units if e.status in REPORTED}
+        return "complete" if all(u.code in reported for u in self.expected) else "incomplete"
 
     def to_json(self) -> dict:
         agg = self.aggregate
@@ -74,11 +97,18 @@ class MergeResult:
             "period": self.period.to_dict(),
             "deadline": self.deadline.isoformat(),
             "output": str(self.output) if self.output else None,
+            "units": [e.to_json() for e in self.units],
+            "outliers": [o.to_json() for o in self.outliers],
+            "excluded": [o.to_json() for o in self.excluded],
+            "completeness": self.completeness,
+            "resubmit_by": self.resubmit_by.isoformat() if self.resubmit_by else None,
+            "feedback": [str(p) for p in self.feedback],
         }
 
 
 def _reject(sub: Submission, code: str, /, **params: Any) -> Submission:
     sub.status, sub.code, sub.reason = "rejected", code, render(code, file=sub.rel, **params)
+    sub.params = {"file": sub.rel, **params}
     return sub
 
 
@@ -109,6 +139,7 @@ def resolve_duplicates(subs: list[Submission], result: MergeResult) -> list[Subm
                 first = by_hash[s.sha256]
                 s.status, s.code = "superseded", "merge_identical_copy"
                 s.reason = render("merge_identical_copy", file=s.rel, kept=first.rel)
+                s.params = {"file": s.rel, "kept": first.rel}
                 result.superseded.append(s)
                 superseded.append(s.rel)
             else:
@@ -126,6 +157,7 @@ def resolve_duplicates(subs: list[Submission], result: MergeResult) -> list[Subm
             for _k, s in keys[1:]:
                 s.status, s.code = "superseded", "merge_superseded"
                 s.reason = render("merge_superseded", file=s.rel, code=code, kept=best.rel)
+                s.params = {"file": s.rel, "code": code, "kept": best.rel}
                 result.superseded.append(s)
                 superseded.append(s.rel)
             result.duplicates.append(Duplicate(code, best.rel, superseded, False))
@@ -200,7 +232,13 @@ def _is_period(code: Any, definition) -> bool:
 def run_merge(folder: Path, output: Path | None = None, units_path: Path | None = None, period_code: str | None = None,
               deadline: dt.date | None = None, previous: Path | None = None, feedback: Path | None = None,
               reject_errors: bool = False, receiver_code: str | None = None, workers: int | None = None,
-              progress: Callable[[int], Callable[[Submission], None]] | None = None) -> MergeResult:
+              progress: Callable[[int], Callable[[Submission], None]] | None = None,
+              exclude_implausible: bool = False, resubmit_by: dt.date | None = None) -> MergeResult:
+    """Merge every returned workbook of ``folder``.
+
+    ``output``: the summary file, or a folder to write ``tong-hop_<period>.xlsx`` into (an existing
+    file of that name is replaced only when it is a summary of the same period). No summary is
+    written when no file was merged (``result.merged`` empty, ``result.output`` None)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise CchcError("file_not_found", file=folder)
@@ -218,52 +256,92 @@ def run_merge(folder: Path, output: Path | None = None, units_path: Path | None 
         reasons = "\n".join(f"✗ {s.reason}" for s in away[:10])
         if len(away) > 10:
             reasons += f"\n… (+{len(away) - 10})"
-        raise CchcError("merge_nothing_readable", folder=folder, rejected=len(rejected), skipped=len(skipped),
+        exc = CchcError("merge_nothing_readable", folder=folder, rejected=len(rejected), skipped=len(skipped),
                         reasons=reasons)
+        exc.entries = away  # type: ignore[attr-defined]  # still listed by --json
+        raise exc
     templates = collections.Counter((s.template.get("id"), s.template.get("version"), s.template.get("profile"))
                                     for s in readable)
-    template_id, version, profile = templates.most_common(1)[0][0] if templates else ("cchc", None, None)
-    definition = load_definition(template_id or "cchc", profile=profile)
-    if period_code:
-        period = parse_period(period_code, definition)
-    else:
-        # the period most files are of; a file whose period code is not a period (an edited meta
-        # sheet) does not get to choose: it is rejected below as being of another period
-        periods = collections.Counter()
-        for s in readable:
-            code = s.period.get("code")
-            if code in periods or _is_period(code, definition):
-                periods[code] += 1
-        if not periods:
-            raise CchcError("merge_no_period")
-        period = parse_period(periods.most_common(1)[0][0], definition)
+    template = templates.most_common(1)[0][0] if templates else ("cchc", None, None)
+    definition = load_definition(template[0] or "cchc", profile=template[2])
+    period = _period(period_code, readable, definition, rejected + skipped)
     definition = definition.for_period(period)  # the summary carries the forms of the merged period
     _check_straddle(readable, definition, period, units)
     receiver, expected = _receiver(units, receiver_code, readable)
     days = definition.deadline_working_days
     result = MergeResult(definition, period, receiver, deadline or submission_deadline(period, days),
-                         skipped=skipped, rejected=rejected, expected=expected)
-    candidates = []
-    expected_codes = {u.code for u in expected}
+                         skipped=skipped, rejected=rejected, expected=expected, units_listed=units is not None,
+                         resubmit_by=resubmit_by, folder=folder)
+    candidates = _classify(result, readable, template, units is not None, reject_errors)
+    result.merged = _without_hierarchy_conflicts(result, resolve_duplicates(candidates, result))
+    excluded: dict[str, set[str]] = {}
+    if exclude_implausible:
+        result.excluded = implausible(definition, result.merged)
+        for o in result.excluded:
+            excluded.setdefault(o.field, set()).add(o.unit)
+    target = summary_path(output, period) if output and result.merged else None
+    lineage = None
+    if target:
+        from .summary import LineageJob
+
+        lineage = LineageJob(result, excluded)  # the lineage sheet is built alongside what follows
+    try:
+        return _finish(result, excluded, previous, target, feedback, lineage)
+    finally:
+        if lineage is not None:
+            lineage.close()
+
+
+def _period(period_code: str | None, readable: list[Submission], definition: ReportDefinition,
+            unreadable: list[Submission]) -> Period:
+    if period_code:
+        return parse_period(period_code, definition)
+    # the period most files are of; a file whose period code is not a period (an edited meta
+    # sheet) does not get to choose: it is rejected later as being of another period
+    periods: collections.Counter = collections.Counter()
     for s in readable:
-        if (s.template.get("id"), s.template.get("version"), s.template.get("profile")) != (template_id, version, profile):
+        code = s.period.get("code")
+        if code in periods or _is_period(code, definition):
+            periods[code] += 1
+    if not periods:
+        exc = CchcError("merge_no_period")
+        exc.entries = unreadable  # type: ignore[attr-defined]  # still listed by --json
+        raise exc
+    return parse_period(periods.most_common(1)[0][0], definition)
+
+
+def _classify(result: MergeResult, readable: list[Submission], template: tuple, listed: bool,
+              reject_errors: bool) -> list[Submission]:
+    """The readable files that may be merged; the others rejected with their reason."""
+    period = result.period
+    expected_codes = {u.code for u in result.expected}
+    candidates = []
+    for s in readable:
+        if (s.template.get("id"), s.template.get("version"), s.template.get("profile")) != template:
             result.rejected.append(_reject(s, "template_unknown", template=s.template.get("id"),
                                            version=f"{s.template.get('version')} ({s.template.get('profile') or 'chung'})"))
         elif s.period.get("code") != period.code:
             result.rejected.append(_reject(s, "merge_period_mismatch", found=s.period.get("code"), expected=period.code))
-        elif units is not None and str(s.unit.get("code")) not in expected_codes:
+        elif listed and str(s.unit.get("code")) not in expected_codes:
             result.rejected.append(_reject(s, "merge_unit_unknown", code=s.unit.get("code"), name=s.unit.get("name")))
+        elif s.blank:
+            result.rejected.append(_reject(s, "merge_blank_workbook", code=s.unit.get("code"), name=s.unit.get("name")))
         elif reject_errors and s.errors:
             first = next((f["message"] for f in s.findings if f["importance"] == "error"), "")
             result.rejected.append(_reject(s, "merge_validation_errors", count=s.errors, first=first[:160]))
         else:
             candidates.append(s)
-    accepted = resolve_duplicates(candidates, result)
-    # a unit inside a lower-level summary and also sent on its own is a conflict
+    return candidates
+
+
+def _without_hierarchy_conflicts(result: MergeResult, accepted: list[Submission]) -> list[Submission]:
+    """A unit reported inside a lower-level summary and also sent on its own is a conflict (a unit
+    that summary lists as missing or rejected is not in its totals: no conflict)."""
     inside = {}
     for s in accepted:
         for row in s.summary_units:
-            inside[str(row.get("don_vi_ma"))] = s.rel
+            if row.reported:
+                inside[row.code] = s.rel
     merged = []
     for s in accepted:
         code = str(s.unit.get("code"))
@@ -271,58 +349,105 @@ def run_merge(folder: Path, output: Path | None = None, units_path: Path | None 
             result.rejected.append(_reject(s, "merge_hierarchy_conflict", code=code, summary=inside[code]))
         else:
             merged.append(s)
-    result.merged = merged
-    lineage = None
-    if output:
-        from .summary import LineageJob
+    return merged
 
-        lineage = LineageJob(result)  # the lineage sheet is built alongside what follows
+
+def summary_path(output: Path, period: Period) -> Path:
+    """Where the summary goes. A folder: ``tong-hop_<period>.xlsx`` inside it, replacing an existing
+    file of that name only when it is a summary of the same period (else ``merge_output_exists``)."""
+    output = Path(output)
+    if not output.is_dir():
+        return output
+    target = output / f"tong-hop_{period.code}.xlsx"
+    if target.exists() and not _is_summary_of(target, period):
+        raise CchcError("merge_output_exists", file=target, period=period.code)
+    return target
+
+
+def _is_summary_of(path: Path, period: Period) -> bool:
+    from ..workbook.layout import META_SHEET
+    from ..workbook.reader import open_calamine, read_meta_grid, sheet_grid
+
     try:
-        return _finish(result, definition, merged, previous, output, feedback, lineage)
-    finally:
-        if lineage is not None:
-            lineage.close()
+        book = open_calamine(path)
+        if META_SHEET not in book.sheet_names:
+            return False
+        meta = read_meta_grid(sheet_grid(book, META_SHEET))
+    except (CchcError, OSError, ValueError):
+        return False
+    return str(meta.get("kind") or "") == "summary" and str(meta.get("period_code") or "") == period.code
 
 
-def _finish(result: MergeResult, definition, merged: list[Submission], previous: Path | None, output: Path | None,
+def _finish(result: MergeResult, excluded: dict[str, set[str]], previous: Path | None, target: Path | None,
             feedback: Path | None, lineage) -> MergeResult:
-    period = result.period
-    result.aggregate = aggregate(definition, merged)
-    for s in merged:
-        result.aggregate.units.extend(unit_rows(definition, s))
+    definition = result.definition
+    result.aggregate = aggregate(definition, result.merged, excluded)
+    result.units = unit_statuses(result)
+    rows = []
+    for e in result.units:
+        if e.via is not None:
+            continue  # shown inside its summary's own Tổng hợp; here it is that summary's unit
+        values = unit_values(definition, e.submission) if e.status in REPORTED and e.submission else {}
+        rows.append(UnitRow(e.code, e.name, e.status, e.days_late, e.level, e.errors if e.reported else None, values))
+    result.aggregate.units = rows
+    files = {e.code: e.submission.rel for e in result.units if e.submission is not None}
+    before: dict[str, UnitRow] = {}
     if previous:
-        result.carry_over = carry_over_checks(previous, result)
-    if output:
+        before = previous_rows(Path(previous))
+        result.carry_over = carry_over_checks(before, result)
+    outliers = implausible(definition, result.merged) + jumps(definition, rows, before, files) \
+        + far_from_peers(definition, rows, files)
+    result.outliers = sorted(outliers, key=lambda o: (o.unit, o.field, o.kind))
+    if target:
         from .summary import write_summary
 
-        output = Path(output)
-        if output.is_dir():
-            output = output / f"tong-hop_{period.code}.xlsx"
-        result.output = write_summary(result, output, lineage)
+        result.output = write_summary(result, target, lineage, excluded)
     if feedback:
         from .summary import write_feedback
 
-        write_feedback(result, Path(feedback))
+        result.feedback = write_feedback(result, Path(feedback))
     return result
 
 
-def carry_over_checks(previous: Path, result: MergeResult) -> list[str]:
-    """Soft rule (domain.md §6.2): this period's carry-over equals last period's in-progress total."""
-    from .collect import _summary_rows
-    from ..workbook.reader import check_is_xlsx
+UNIT_LIST_NAMES = ("danh-sach-don-vi.xlsx", "danh-sach-don-vi.csv")  # the ribbon's unit list, beside the folder
 
-    check_is_xlsx(Path(previous))
-    prev_rows = {str(r.get("don_vi_ma")): r for r in _summary_rows(Path(previous))}
+
+def units_beside(folder: Path) -> Path | None:
+    """The unit list kept beside a folder of returned files (the ribbon's merge has no --units)."""
+    for name in UNIT_LIST_NAMES:
+        candidate = Path(folder).resolve().parent / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def previous_rows(path: Path) -> dict[str, UnitRow]:
+    """The unit rows of the previous period's summary (``--previous``), by unit code."""
+    from ..workbook.reader import check_is_xlsx
+    from .summary_layout import read_file
+
+    check_is_xlsx(path)
+    return {row.code: row for row in read_file(path).rows}
+
+
+def carry_over_checks(before: dict[str, UnitRow], result: MergeResult) -> list[str]:
+    """Soft rule (domain.md §6.2): a value carried from the previous period (``carry_from``, e.g.
+    this period's carry-over) equals what the previous period's summary holds for that unit."""
+    fmap = result.definition.field_map()
+    carried = [f for f in fmap.values() if f.carry_from]
     flags = []
     for row in result.aggregate.units:
-        before = prev_rows.get(str(row.get("don_vi_ma")))
-        if not before:
+        last_row = before.get(row.code)
+        if not last_row or not row.reported or not last_row.reported:
             continue
-        current, last = row.get("tthc_ky_truoc"), before.get("tthc_dang_gq_tong")
-        if current is None or last in (None, ""):
-            continue
-        if float(current) != float(last):
-            flags.append(render("merge_carry_over", unit=row.get("don_vi_ten"), current=int(current), previous=int(float(last))))
+        for f in carried:
+            current, last = row.values.get(f.code), last_row.values.get(f.carry_from)
+            if current is None or last is None or Decimal(str(current)) == Decimal(str(last)):
+                continue
+            source = fmap.get(f.carry_from)
+            flags.append(render("merge_carry_over", unit=row.name, label=f.label,
+                                source=source.label if source else f.carry_from,
+                                current=vnnum.number(Decimal(str(current))), previous=vnnum.number(Decimal(str(last)))))
     return flags
 
 

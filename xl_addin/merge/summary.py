@@ -2,10 +2,10 @@
 
 The summary is itself a workbook of the same template, stamped for the receiving unit with
 ``kind = summary`` and filled with the aggregated values, so ``cchc report`` writes its
-narrative and a higher level can merge it again. Extra sheets: Tổng hợp (one row per unit,
-codes in row 3 for machines), Tình hình nộp báo cáo, Nguồn, Nguồn gốc số liệu, Biểu đồ.
-Written atomically; protected like the templates; the receiving unit's own Thông tin chung
-and Đánh giá stay unlocked.
+narrative and a higher level can merge it again. Extra sheets: Tổng hợp (the specialist's
+dashboard, written by ``summary_layout``), Biểu đồ, Tình hình nộp báo cáo, Nguồn, Nguồn gốc số
+liệu. Written atomically; protected like the templates; the receiving unit's own Thông tin chung
+and Đánh giá stay unlocked. The per-unit feedback workbooks are ``feedback.py``'s.
 """
 
 from __future__ import annotations
@@ -21,41 +21,43 @@ from typing import Any
 
 import openpyxl
 from openpyxl.chart import BarChart, Reference
-from openpyxl.utils import get_column_letter
 from openpyxl.utils.protection import hash_password
 
-from ..definition.units import ascii_name
 from ..ui import ui
 from ..definition import money
 from ..workbook.build import UnitStamper, cell_values_for_display, write_atomic
 from ..workbook.layout import META_SHEET, a1, compute_layout
 from ..workbook.protection import PASSWORD
 from ..workbook.xlsxpatch import Packed, PackageWriter, sheet_xml
+from .lineage import without_fields
 from .run import MergeResult
 
-NUMERIC = ("integer", "decimal", "money", "percent")
 _FONTS = [
     '<font><b val="1"/><sz val="11"/><name val="Times New Roman"/></font>',
     '<font><b val="1"/><sz val="13"/><name val="Times New Roman"/></font>',
     '<font><sz val="8"/><color rgb="FF808080"/><name val="Consolas"/></font>',
     '<font><sz val="11"/><name val="Times New Roman"/></font>',
 ]
-_FILLS = [
-    '<fill><patternFill patternType="solid"><fgColor rgb="FFF2F2F2"/><bgColor indexed="64"/></patternFill></fill>',
-    '<fill><patternFill patternType="solid"><fgColor rgb="FFFFEB9C"/><bgColor indexed="64"/></patternFill></fill>',
-]
+# a colour for every status of the submission sheet (the fills follow _FILLS' order)
+STATUS_FILLS = {"missing": "FFC7CE", "rejected": "F4B084", "late": "FFEB9C", "unknown_time": "DDEBF7",
+                "on_time": "C6EFCE"}
+_FILLS = [f'<fill><patternFill patternType="solid"><fgColor rgb="FF{c}"/><bgColor indexed="64"/></patternFill></fill>'
+          for c in ("F2F2F2", "FFEB9C", *STATUS_FILLS.values())]
 _WRAP = '<alignment horizontal="center" vertical="center" wrapText="1"/>'
 _TOP = '<alignment vertical="top" wrapText="1"/>'
+WHEN = "dd/mm/yyyy hh:mm"
 _XFS = {
     "header": {"font": 0, "fill": 0, "align": _WRAP},
     "title": {"font": 1},
     "code": {"font": 2},
     "text": {"font": 3, "align": _TOP},
     "flag": {"font": 3, "fill": 1, "align": _TOP},
-    "number": {"font": 3, "format": "#,##0.###"},
-    "total": {"font": 0, "format": "#,##0.###"},
+    "when": {"font": 3, "format": WHEN, "align": _TOP},
+    **{f"status_{k}": {"font": 3, "fill": i, "align": _TOP} for i, k in enumerate(STATUS_FILLS, start=2)},
+    "chart_data": {"font": 3, "format": "0.00"},
 }
 _DRAWING_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/drawing"
+_EPOCH = dt.datetime(1899, 12, 30)
 
 
 def _num(value: Any) -> Any:
@@ -64,15 +66,12 @@ def _num(value: Any) -> Any:
     return value
 
 
-def _timing(result: MergeResult, sub) -> str:
-    exported = sub.meta.get("exported_at")
-    if not exported:
-        return "unknown"
-    try:
-        when = dt.datetime.fromisoformat(str(exported)).date()
-    except ValueError:
-        return "unknown"
-    return "on_time" if when <= result.deadline else "late"
+def excel_time(value: dt.datetime | None) -> float | None:
+    """A time as Excel stores it (days since 30/12/1899), shown with a Vietnamese date format."""
+    if value is None:
+        return None
+    delta = value - _EPOCH
+    return round(delta.days + delta.seconds / 86400, 6)
 
 
 def _aggregate_cells(result: MergeResult) -> dict[str, dict[str, Any]]:
@@ -112,90 +111,88 @@ def _aggregate_cells(result: MergeResult) -> dict[str, dict[str, Any]]:
     return cells
 
 
-def _summary_rows(result: MergeResult, st: dict[str, int]) -> tuple[dict, list[str], int]:
-    definition = result.definition
-    fields = [f for f in definition.fields() if f.type in NUMERIC and f.aggregate in ("sum", "same", "max")]
-    ratios = definition.ratios
-    codes = ["don_vi_ma", "don_vi_ten"] + [f.code for f in fields] + [r.code for r in ratios]
-    labels = [ui("merge.unit_code"), ui("merge.unit_name")] + [f.label for f in fields] + [r.label + " (%)" for r in ratios]
-    rows: list[list[Any]] = [[ui("merge.summary_title").format(period=result.period.label, receiver=result.receiver.name)],
-                             labels, codes]
-    units = sorted(result.aggregate.units, key=lambda r: str(r.get("don_vi_ma")))
-    for row in units:
-        rows.append([_num(row.get(c)) if not (isinstance(row.get(c), str) and row.get(c) == "" and i > 1) else None
-                     for i, c in enumerate(codes)])
-    total_row = len(rows) + 1
-    totals: list[Any] = ["TONG", ui("merge.totals_label")]
-    for col, f in enumerate(fields, start=3):
-        if f.aggregate == "sum" and units:
-            letter = get_column_letter(col)
-            totals.append(("=", f"SUM({letter}4:{letter}{total_row - 1})"))
-        else:
-            totals.append(_num(result.aggregate.values.get(f.code)))
-    totals += [_num(result.aggregate.ratios[r.code].value) for r in ratios]
-    rows.append(totals)
-    flags = result.aggregate.flags + result.carry_over
-    cell_styles = {}
-    if flags:
-        rows.append([])
-        rows.append([ui("merge.flags_title")])
-        for text in flags:
-            rows.append([text])
-            cell_styles[(len(rows), 1)] = st["flag"]
-    widths = {c: (30 if c == 2 else 14) for c in range(1, len(codes) + 1)}
-    xml = sheet_xml(rows, widths=widths, row_styles={1: st["title"], 2: st["header"], 3: st["code"],
-                                                     total_row: st["total"]},
-                    cell_styles=cell_styles, column_styles={c: st["number"] for c in range(3, len(codes) + 1)},
-                    freeze="C4", protection_hash=hash_password(PASSWORD), fit_width=max(1, (len(codes) + 11) // 12),
-                    heights={2: 90})
-    return {"xml": xml}, codes, total_row
+def _tong_hop(result: MergeResult, writer: PackageWriter, excluded: dict[str, set[str]]) -> int:
+    """Tổng hợp through the summary-layout module: one row per unit of ``result.units`` that
+    reports here directly, statuses, totals, notes on the outliers and the totals holding them."""
+    from .summary_layout import Note, write
+
+    agg = result.aggregate
+    notes: dict[tuple[str, str], list[Note]] = {}
+    for o in result.outliers:
+        notes.setdefault((o.unit, o.field), []).append(Note(o.importance, o.reason))
+    total_notes: dict[str, list[Note]] = {}
+    names = {e.code: e.name for e in result.units}
+    for o in result.outliers:
+        if o.kind != "implausible":
+            continue
+        key = "merge.total_excludes" if o.unit in excluded.get(o.field, ()) else "merge.total_includes"
+        total_notes.setdefault(o.field, []).append(
+            Note("info" if key.endswith("excludes") else o.importance,
+                 ui(key).format(name=names.get(o.unit, o.unit), value=o.reason.split(": ", 1)[-1])))
+    from ..definition import expr
+
+    fmap = result.definition.field_map()
+    for ratio in result.definition.ratios:  # a total ratio built on such a total is marked with it
+        parts = expr.field_refs(expr.parse(ratio.numerator)) | expr.field_refs(expr.parse(ratio.denominator))
+        marked = sorted(p for p in parts if any(n.importance == "error" for n in total_notes.get(p, [])))
+        if marked:
+            total_notes.setdefault(ratio.code, []).append(
+                Note("error", ui("merge.total_built_on").format(labels=", ".join(fmap[p].label for p in marked))))
+    totals = {k: v for k, v in agg.values.items()}
+    totals.update({k: r.value for k, r in agg.ratios.items()})
+    title = ui("merge.summary_title").format(period=result.period.label, receiver=result.receiver.name)
+    flags = agg.flags + result.carry_over + [ui("merge.excluded_flag").format(reason=o.reason) for o in result.excluded]
+    return write(writer, result.definition, agg.units, title=title, state=_state_line(result), totals=totals,
+                 notes=notes, total_notes=total_notes, excluded=excluded, flags=flags,
+                 protection_hash=hash_password(PASSWORD))
+
+
+def _counts(result: MergeResult) -> dict[str, int]:
+    counts = dict.fromkeys(("on_time", "late", "unknown_time", "missing", "rejected"), 0)
+    for e in result.units:
+        if e.via is None:
+            counts[e.status] += 1
+    return counts
+
+
+def _state_line(result: MergeResult) -> str:
+    """The state of the submissions in one sentence (completeness unknown without a unit list)."""
+    counts = _counts(result)
+    params = dict(counts, deadline=result.deadline.strftime("%d/%m/%Y"), expected=len(result.expected),
+                  files=len(result.merged), units=sum(1 for e in result.units if e.via is None))
+    if not result.units_listed:
+        return ui("merge.state_unknown").format(**params)
+    return ui("merge.state_known").format(**params)
 
 
 def _status_xml(result: MergeResult, st: dict[str, int]) -> str:
-    labels = ui("merge.status")
-    timing = ui("merge.timing")
-    by_code: dict[str, list] = {}
-    for s in result.merged:
-        by_code.setdefault(str(s.unit.get("code")), []).append(("merged_flag" if s.errors else "merged", s))
-        for row in s.summary_units:
-            by_code.setdefault(str(row.get("don_vi_ma")), []).append(("merged", s))
-    for s in result.rejected:
-        if s.unit.get("code"):
-            by_code.setdefault(str(s.unit.get("code")), []).append(
-                ("conflict" if s.code in ("merge_conflict", "merge_hierarchy_conflict") else "rejected", s))
-    for s in result.superseded:
-        by_code.setdefault(str(s.unit.get("code")), []).append(("superseded", s))
-    expected = [(u.code, u.name) for u in result.expected] or \
-        [(code, entries[0][1].unit.get("name")) for code, entries in by_code.items()]
-    counts = {"on_time": 0, "late": 0, "unknown": 0}
-    body: list[list[Any]] = []
-    flagged_rows = []
-    for code, name in expected:
-        entries = by_code.get(code, [])
-        if not entries:
-            body.append([code, name, labels["missing"]])
-            flagged_rows.append(len(body))
-            continue
-        for status, s in entries:
-            when = _timing(result, s) if status.startswith("merged") else None
-            if status.startswith("merged") and str(s.unit.get("code")) == code:
-                counts[when] += 1
-            body.append([code, name, labels[status], s.meta.get("exported_at"), timing[when] if when else None,
-                         s.errors, s.warnings, s.rel, s.reason if status not in ("merged", "merged_flag") else None])
-            if status in ("rejected", "conflict"):
-                flagged_rows.append(len(body))
+    """Tình hình nộp báo cáo: one row per unit, problems first, a colour per status, a filter."""
+    from .status import PROBLEM_ORDER
+
+    labels = ui("merge.unit_status")
+    outcome = ui("merge.outcome")
+    entries = sorted(result.units, key=lambda e: (PROBLEM_ORDER[e.status], 0 if e.errors else 1, e.code))
     title = ui("merge.status_title").format(period=result.period.label, deadline=result.deadline.strftime("%d/%m/%Y"))
-    summary = ui("merge.status_counts").format(
-        expected=len(result.expected), merged=len(result.merged), on_time=counts["on_time"], late=counts["late"],
-        unknown=counts["unknown"], missing=len(result.missing), rejected=len(result.rejected),
-        duplicates=len(result.duplicates))
-    rows = [[title], [summary], [], list(ui("merge.status_columns"))]
-    rows += [[i, *row] for i, row in enumerate(body, start=1)]
-    row_styles = {1: st["title"], 2: st["text"], 4: st["header"]}
-    row_styles.update({4 + r: st["flag"] for r in flagged_rows})
-    widths = dict(enumerate((5, 10, 28, 24, 20, 14, 8, 10, 36, 50), start=1))
-    return sheet_xml(rows, widths=widths, row_styles=row_styles, freeze="A5", protection_hash=hash_password(PASSWORD),
-                     merges=["A2:J2"], heights={2: 32})
+    rows: list[list[Any]] = [[title], [_state_line(result)], [], list(ui("merge.status_columns"))]
+    cell_styles: dict[tuple[int, int], int] = {}
+    heights: dict[int, float] = {2: 48, 4: 45}
+    for i, e in enumerate(entries, start=1):
+        files = "\n".join(f"{f['file']} ({outcome[f['outcome']]})" for f in e.files)
+        lines = max(len(e.files), -(-len(e.reason or "") // 95), 1)
+        if lines > 1:
+            heights[len(rows) + 1] = 15 * lines
+        rows.append([i, e.code, e.name, labels[e.status], e.days_late if e.status == "late" else None,
+                     excel_time(e.exported_at), excel_time(e.arrived_at), e.errors if e.reported else None,
+                     e.warnings if e.reported else None, files or None, e.via, e.reason])
+        r = len(rows)
+        cell_styles[(r, 4)] = st[f"status_{e.status}"]
+        cell_styles[(r, 6)] = cell_styles[(r, 7)] = st["when"]
+    last = max(len(rows), 5)
+    widths = dict(enumerate((5, 9, 26, 16, 8, 16, 16, 7, 9, 40, 24, 60), start=1))
+    return sheet_xml(rows, widths=widths, row_styles={1: st["title"], 2: st["text"], 4: st["header"]},
+                     column_styles={c: st["text"] for c in range(1, 13)}, cell_styles=cell_styles, freeze="D5",
+                     protection_hash=hash_password(PASSWORD), merges=["A2:L2"], heights=heights,
+                     autofilter=f"A4:L{last}", footer="&C" + ui("merge.page_footer"))
 
 
 def _sources_xml(result: MergeResult, st: dict[str, int]) -> str:
@@ -207,14 +204,15 @@ def _sources_xml(result: MergeResult, st: dict[str, int]) -> str:
         modified = dt.datetime.fromtimestamp(s.mtime).replace(microsecond=0) if s.mtime else None
         template = (f"{s.template.get('id')} {s.template.get('source_version') or s.template.get('version')}"
                     if s.template else None)
-        rows.append([i, s.rel, s.sha256 or None, s.unit.get("code"), s.unit.get("name"), template, modified,
-                     outcome[kind], s.reason or None])
-    widths = dict(enumerate((5, 45, 66, 10, 28, 12, 19, 12, 80), start=1))
-    return sheet_xml(rows, widths=widths, row_styles={1: st["header"]}, freeze="A2",
-                     protection_hash=hash_password(PASSWORD))
+        rows.append([i, s.rel, s.sha256 or None, s.unit.get("code"), s.unit.get("name"), template,
+                     excel_time(modified), outcome[kind], s.reason or None])
+    widths = dict(enumerate((5, 45, 66, 10, 28, 12, 16, 12, 80), start=1))
+    return sheet_xml(rows, widths=widths, row_styles={1: st["header"]}, column_styles={7: st["when"]}, freeze="A2",
+                     protection_hash=hash_password(PASSWORD), autofilter=f"A1:I{max(len(rows), 2)}")
 
 
-def _lineage_part(result: MergeResult, st: dict[str, int], compresslevel: int = 1) -> Packed:
+def _lineage_part(result: MergeResult, st: dict[str, int], excluded: dict[str, set[str]] | None = None,
+                  compresslevel: int = 1) -> Packed:
     """The lineage sheet (one row per summary value and contributing unit), compressed as it is
     joined: the workers rendered each unit's rows already (``lineage.rows_xml``), so the 30 MB of
     XML of a 1,000-commune merge never sits in memory whole."""
@@ -234,40 +232,102 @@ def _lineage_part(result: MergeResult, st: dict[str, int], compresslevel: int = 
         out.append(packer.compress(raw))
 
     put(shell[:start] + header[header.index("<row "): header.index("</sheetData>")])
+    by_unit: dict[str, list[str]] = {}
+    for code, units in (excluded or {}).items():
+        for unit in units:
+            by_unit.setdefault(unit, []).append(code)
     for sub in result.merged:  # rows without references follow row 1
-        put(sub.lineage)
+        left_out = by_unit.get(str(sub.unit.get("code")))
+        put(without_fields(result.definition, sub.lineage, left_out) if left_out else sub.lineage)
     put(shell[end:])
     out.append(packer.flush())
     return Packed(crc, size, b"".join(out))
 
 
-def _chart_parts(summary_name: str, codes: list[str], total_row: int) -> dict[str, bytes] | None:
-    """The drawing and chart parts of the on-time-rate bar chart, written by openpyxl once."""
-    if "ty_le_gq_dung_han" not in codes or total_row <= 4:
+def _chart_data(result: MergeResult) -> list[tuple[str, float]]:
+    """(unit name, value) of the chart's ratio for every unit that reported it, lowest first (a
+    horizontal bar chart draws the first category at the bottom: the highest comes on top)."""
+    code = result.definition.merge.chart_ratio
+    if not code:
+        return []
+    points = [(row.name, float(row.values[code])) for row in result.aggregate.units
+              if row.reported and row.values.get(code) is not None]
+    return sorted(points, key=lambda p: (p[1], p[0]))
+
+
+def _chart_title(text: str):
+    """A chart title in 12 pt bold (openpyxl's default is a size that takes a third of a small chart)."""
+    from openpyxl.chart.text import RichText, Text
+    from openpyxl.chart.title import Title
+    from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun
+
+    props = CharacterProperties(sz=1200, b=True)
+    return Title(tx=Text(rich=RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=props),
+                                                    r=[RegularTextRun(rPr=props, t=text)])])), overlay=False)
+
+
+def _chart_sheet(result: MergeResult, st: dict[str, int]) -> tuple[str, dict[str, bytes]] | None:
+    """Biểu đồ: the chart's data (hidden columns A:B, sorted) and its drawing, written by openpyxl
+    once: sorted bars with data labels, the axis from near the lowest value, the period in the
+    title, sized to print on one page."""
+    import math
+
+    from openpyxl.chart.label import DataLabelList
+    from openpyxl.chart.text import RichText
+    from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties
+
+    points = _chart_data(result)
+    if not points:
         return None
+    ratio = result.definition.ratio_map()[result.definition.merge.chart_ratio]
     wb = openpyxl.Workbook()
-    data_ws = wb.active
-    data_ws.title = summary_name
-    chart_ws = wb.create_sheet("chart")
-    col = codes.index("ty_le_gq_dung_han") + 1
+    ws = wb.active
+    ws.title = ui("merge.chart_sheet")
+    ws.append([ui("merge.unit_name"), ratio.label])
+    for name, value in points:
+        ws.append([name, value])
+    n = len(points)
     chart = BarChart()
     chart.type = "bar"
     chart.style = 10
-    chart.title = ui("merge.chart_title")
-    chart.y_axis.title = "%"
-    chart.y_axis.scaling.min = 0
-    chart.y_axis.scaling.max = 100
-    chart.add_data(Reference(data_ws, min_col=col, min_row=3, max_row=total_row - 1), titles_from_data=True)
-    chart.set_categories(Reference(data_ws, min_col=2, min_row=4, max_row=total_row - 1))
+    chart.title = _chart_title(ui("merge.chart_title").format(label=ratio.label, period=result.period.label))
+    chart.add_data(Reference(ws, min_col=2, min_row=1, max_row=n + 1), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=n + 1))
     chart.legend = None
-    chart.height = max(8, 0.6 * (total_row - 4) + 3)
-    chart.width = 22
-    chart_ws.add_chart(chart, "A1")
+    chart.visible_cells_only = False  # the data sits in hidden columns
+    low, high = points[0][1], points[-1][1]
+    step = 1 if high - low < 5 else (5 if high - low < 30 else 10)
+    chart.x_axis.scaling.orientation = "minMax"
+    chart.y_axis.scaling.min = max(0.0, math.floor((low - max(0.5, (high - low) * 0.1)) / step) * step)
+    if high <= 100:
+        chart.y_axis.scaling.max = 100
+    chart.y_axis.majorUnit = step
+    chart.y_axis.title = "%"
+    chart.y_axis.number_format = "0"
+    chart.x_axis.tickLblSkip = 1  # every unit named
+    chart.y_axis.delete = False
+    chart.x_axis.delete = False
+    size = 700 if n > 40 else 900  # font size in hundredths of a point
+    text = RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=CharacterProperties(sz=size)), endParaRPr=
+                                 CharacterProperties(sz=size))])
+    chart.x_axis.txPr = text
+    chart.dataLabels = DataLabelList(showVal=True, showSerName=False, showCatName=False, showLegendKey=False,
+                                     showPercent=False, showLeaderLines=False)
+    chart.dataLabels.numFmt = "0.00"
+    chart.dataLabels.txPr = text
+    chart.gapWidth = 40
+    chart.height = min(26.0, max(9.0, 0.6 * n + 4))  # cm: one A4 page, portrait
+    chart.width = 17.5
+    ws.add_chart(chart, "C1")
     buf = io.BytesIO()
     wb.save(buf)
     with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as zf:
-        return {name: zf.read(name) for name in ("xl/charts/chart1.xml", "xl/drawings/drawing1.xml",
-                                                 "xl/drawings/_rels/drawing1.xml.rels")}
+        parts = {name: zf.read(name) for name in ("xl/charts/chart1.xml", "xl/drawings/drawing1.xml",
+                                                  "xl/drawings/_rels/drawing1.xml.rels")}
+    rows = [[ui("merge.unit_name"), ratio.label]] + [[name, value] for name, value in points]
+    xml = sheet_xml(rows, widths={1: 28, 2: 10}, hidden_cols={1, 2}, column_styles={2: st["chart_data"]},
+                    protection_hash=hash_password(PASSWORD), drawing_rid="rIdD1", landscape=False, fit_height=1)
+    return xml, parts
 
 
 def _styles(writer: PackageWriter) -> dict[str, int]:
@@ -285,10 +345,11 @@ class LineageJob:
     TIMEOUT = 600  # seconds: a lineage process that has not answered by then is given up on
     MIN_UNITS = 50  # below this the sheet is quicker to build than a process to start
 
-    def __init__(self, result: MergeResult) -> None:
+    def __init__(self, result: MergeResult, excluded: dict[str, set[str]] | None = None) -> None:
         import multiprocessing
 
         self.result = result
+        self.excluded = excluded or {}
         self._conn = None
         self._proc = None
         if len(result.merged) < self.MIN_UNITS or multiprocessing.get_start_method() != "fork":
@@ -305,7 +366,7 @@ class LineageJob:
 
         try:
             st = _styles(PackageWriter(UnitStamper(self.result.definition).package))
-            part = _lineage_part(self.result, st)
+            part = _lineage_part(self.result, st, self.excluded)
             conn.send((st, part.crc, part.size))
             conn.send_bytes(part.data)
         except BaseException:  # noqa: BLE001 - the parent builds the sheet itself
@@ -327,7 +388,7 @@ class LineageJob:
                 pass
             finally:
                 self.close()
-        return _lineage_part(self.result, st)
+        return _lineage_part(self.result, st, self.excluded)
 
     def close(self) -> None:
         if self._conn is not None:
@@ -340,12 +401,17 @@ class LineageJob:
             self._proc = None
 
 
-def write_summary(result: MergeResult, output: Path, lineage: LineageJob | None = None) -> Path:
+def write_summary(result: MergeResult, output: Path, lineage: LineageJob | None = None,
+                  excluded: dict[str, set[str]] | None = None) -> Path:
+    from .summary_layout import LAYOUT_VERSION, META_KEY
+
     definition = result.definition
+    excluded = excluded or {}
     layout = compute_layout(definition)
     stamper = UnitStamper(definition)
     cells = stamper.cells_for(result.receiver, result.period)
     cells[META_SHEET][f"B{layout.meta_rows['kind']}"] = "summary"
+    cells[META_SHEET][f"B{layout.meta_rows[META_KEY]}"] = LAYOUT_VERSION
     if result.aggregate.suspect:  # totals holding a unit's implausible value: the summary's report marks them
         cells[META_SHEET][f"B{layout.meta_rows['suspect_fields']}"] = json.dumps(
             result.aggregate.suspect, ensure_ascii=False, sort_keys=True)
@@ -353,10 +419,10 @@ def write_summary(result: MergeResult, output: Path, lineage: LineageJob | None 
         cells.setdefault(sheet, {}).update(values)
     writer = PackageWriter(stamper.package, cells)
     st = _styles(writer)
-    summary, codes, total_row = _summary_rows(result, st)
-    position = writer.add_sheet(ui("merge.summary_sheet"), summary["xml"])
-    parts = _chart_parts(ui("merge.summary_sheet"), codes, total_row)
-    if parts:
+    position = _tong_hop(result, writer, excluded)
+    chart = _chart_sheet(result, st)
+    if chart:
+        xml, parts = chart
         writer.add_part("xl/charts/chart1.xml", parts["xl/charts/chart1.xml"],
                         "application/vnd.openxmlformats-officedocument.drawingml.chart+xml")
         writer.add_part("xl/drawings/drawing1.xml", parts["xl/drawings/drawing1.xml"],
@@ -365,48 +431,17 @@ def write_summary(result: MergeResult, output: Path, lineage: LineageJob | None 
         rels = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns='
                 '"http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rIdD1" '
                 f'Type="{_DRAWING_REL}" Target="/xl/drawings/drawing1.xml"/></Relationships>')
-        writer.add_sheet(ui("merge.chart_sheet"), sheet_xml([], protection_hash=hash_password(PASSWORD),
-                                                             drawing_rid="rIdD1"), rels)
+        writer.add_sheet(ui("merge.chart_sheet"), xml, rels)
     writer.add_sheet(ui("merge.status_sheet"), _status_xml(result, st))
     writer.add_sheet(ui("merge.sources_sheet"), _sources_xml(result, st))
-    writer.add_sheet(ui("merge.lineage_sheet"), lineage.part(st) if lineage else _lineage_part(result, st))
+    writer.add_sheet(ui("merge.lineage_sheet"),
+                     lineage.part(st) if lineage else _lineage_part(result, st, excluded))
     writer.set_active(position)
     write_atomic(output, writer.to_bytes(compresslevel=1))
     return output
 
 
 def write_feedback(result: MergeResult, folder: Path) -> list[Path]:
-    """One small workbook per unit with its outcome and findings, ready to send back."""
-    import xlsxwriter
+    from .feedback import write_feedback as write
 
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    outcome = ui("merge.outcome")
-    entries = [(s, "merged") for s in result.merged if s.kind != "summary"] + \
-              [(s, "rejected") for s in result.rejected if s.unit.get("code")] + \
-              [(s, "superseded") for s in result.superseded if s.unit.get("code")]
-    for s, kind in entries:
-        name = f"{s.unit.get('code')}_{ascii_name(str(s.unit.get('name')))}_{result.period.code}_phan-hoi.xlsx"
-        buf = io.BytesIO()
-        wb = xlsxwriter.Workbook(buf, {"in_memory": True})
-        ws = wb.add_worksheet(ui("merge.feedback_sheet"))
-        bold = wb.add_format({"bold": True, "font_name": "Times New Roman", "font_size": 12})
-        wrap = wb.add_format({"text_wrap": True, "valign": "top", "font_name": "Times New Roman", "font_size": 11})
-        head = wb.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1, "text_wrap": True,
-                              "font_name": "Times New Roman"})
-        ws.write_string(0, 0, ui("merge.feedback_title").format(period=result.period.label), bold)
-        ws.write_string(1, 0, f"{s.unit.get('code')} — {s.unit.get('name')}: {outcome[kind]}", bold)
-        ws.write_string(2, 0, s.reason or "", wrap)
-        ws.write_row(4, 0, list(ui("merge.feedback_columns")), head)
-        for i, f in enumerate(s.findings, start=1):
-            ws.write_number(4 + i, 0, i, wrap)
-            for col, text in enumerate((ui(f"importance.{f['importance']}"), ", ".join(f["cells"]), f["message"],
-                                        f["instruction"]), start=1):
-                ws.write_string(4 + i, col, str(text or ""), wrap)  # never a formula, whatever the text
-        for col, width in enumerate((5, 10, 22, 80, 60)):
-            ws.set_column(col, col, width)
-        wb.close()
-        path = folder / name
-        write_atomic(path, buf.getvalue())
-        written.append(path)
-    return written
+    return write(result, folder)
