@@ -119,17 +119,27 @@ def test_two_communes_q3_2025_built_filled_exported_and_merged(tmp_path):
     assert "(cần kiểm tra lại)" in line and "54.074,02 tỷ đồng" in line
 
 
+def _typed_in(path: Path, payload: dict | None = None) -> Path:
+    """The workbook with a value typed in (a merge rejects a workbook nobody filled in)."""
+    staged = path.with_name(".~" + path.name)
+    fill_workbook(path, payload or {"values": {"van_ban_chi_dao": 3}}, staged)
+    staged.replace(path)
+    return path
+
+
 def _district_era_file(tmp_path: Path, definition, period_code: str) -> Path:
     """A Q3-2025 workbook of a district-era phường, as an earlier version of the tool built them."""
     period = parse_period(period_code, definition)
     path = tmp_path / f"18085_Ha-Huy-Tap_{period_code}.xlsx"
     path.write_bytes(UnitStamper(definition).workbook_bytes(HA_HUY_TAP, period))
-    return path
+    return _typed_in(path)
 
 
 def test_straddling_merge_refuses_district_era_files_only(tmp_path, definition):
     new = tmp_path / "moi"
     built = build_unit_workbooks(definition, [THANH_SEN, DUC_THO], parse_period("Q3-2025", definition), new)
+    for b in built:
+        _typed_in(b.path)
     merged = run_merge(new)
     assert len(merged.merged) == 2 and merged.period.code == "Q3-2025"
     mixed = tmp_path / "lan"
@@ -243,6 +253,7 @@ def test_a_new_circulars_form_is_a_data_change(new_circular, tmp_path):
     fill_workbook(books["6T-2026"], {"tables": {"bieu_thu_moi": [{"linh_vuc": "Hộ tịch", "tiep_nhan": 9,
                                                                    "phi_dia_gioi": 2}]}}, filled)
     assert read_workbook(filled).table_totals["bieu_thu_moi"]["tiep_nhan"] == 9
+    shutil.copy(filled, books["6T-2026"])  # what the unit sends back (a blank workbook is not merged)
     with pytest.raises(CchcError) as info:
         fill_workbook(books["6T-2026"], {"tables": {"bieu_06a": [{"linh_vuc": "Hộ tịch", "tiep_nhan_tong": 1}]}},
                       tmp_path / "x.xlsx")
