@@ -70,12 +70,24 @@ def _progress() -> Progress:
 
 
 def _date(value: Optional[str], what: str) -> Optional[dt.date]:
+    """A date typed on the command line: ``YYYY-MM-DD`` or ``DD/MM/YYYY``; an error names the option."""
     if value is None:
         return None
+    text = value.strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise CchcError("option_date_invalid", option=what, value=value)
+
+
+def _option(option: str, check: Callable[[], object]) -> object:
+    """Run ``check`` (reading what an option names); a failure names the option typed."""
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CchcError("period_dates_invalid", detail=f"{what} «{value}» không phải ngày dạng YYYY-MM-DD") from None
+        return check()
+    except CchcError as exc:
+        raise CchcError("option_invalid", option=option, detail=f"{exc.message} {exc.action}") from None
 
 
 def _print_json(data) -> None:
@@ -377,42 +389,118 @@ def report(
 @handled(exit_code=1)
 def merge(
     folder: Path = typer.Argument(..., help="Thư mục chứa các sổ tính đơn vị gửi về (đọc cả thư mục con)"),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Sổ tính tổng hợp sẽ ghi"),
+    output: Optional[Path] = typer.Option(None, "-o", "--output",
+                                          help="Sổ tính tổng hợp sẽ ghi (mặc định: tong-hop_<kỳ>.xlsx cạnh thư mục)"),
     units: Optional[Path] = typer.Option(None, "--units", help="Danh sách đơn vị phải báo cáo (CSV hoặc .xlsx)"),
     period: Optional[str] = typer.Option(None, "--period", help="Kỳ tổng hợp, ví dụ 6T-2026 (mặc định: kỳ của đa số tệp)"),
-    deadline: Optional[str] = typer.Option(None, "--deadline", help="Hạn nộp YYYY-MM-DD (mặc định: theo kỳ và quy định)"),
-    previous: Optional[Path] = typer.Option(None, "--previous", help="Sổ tổng hợp kỳ trước (để đối chiếu số chuyển kỳ)"),
-    feedback: Optional[Path] = typer.Option(None, "--feedback", help="Thư mục ghi phiếu phản hồi cho từng đơn vị"),
+    deadline: Optional[str] = typer.Option(None, "--deadline",
+                                           help="Hạn nộp, dạng 2026-06-16 hoặc 16/06/2026 (mặc định: theo kỳ và quy định)"),
+    previous: Optional[Path] = typer.Option(None, "--previous",
+                                            help="Sổ tổng hợp kỳ trước (đối chiếu số chuyển kỳ, số liệu thay đổi đột biến)"),
+    feedback: Optional[Path] = typer.Option(None, "--feedback", help="Thư mục ghi phiếu phản hồi cho từng tệp nộp"),
+    resubmit_by: Optional[str] = typer.Option(None, "--resubmit-by",
+                                              help="Hạn gửi lại ghi trong phiếu phản hồi (2026-06-25 hoặc 25/06/2026)"),
     reject_errors: bool = typer.Option(False, "--reject-errors", help="Từ chối tệp có lỗi kiểm tra (mặc định: tổng hợp có đánh dấu)"),
+    exclude_implausible: bool = typer.Option(False, "--exclude-implausible",
+                                             help="Không cộng vào tổng các số liệu lớn bất thường (liệt kê riêng)"),
     receiver: Optional[str] = typer.Option(None, "--receiver", help="Mã đơn vị tổng hợp trong danh sách"),
     as_json: bool = typer.Option(False, "--json", help="Chỉ in JSON ra stdout (tiến trình ra stderr)"),
 ) -> None:
-    """Tổng hợp các sổ tính gửi về: kiểm tra, phân loại, cộng dồn, ghi sổ tổng hợp."""
+    """Tổng hợp các sổ tính gửi về: kiểm tra, phân loại, cộng dồn, ghi sổ tổng hợp.
+
+    Mã thoát: 0 đã tổng hợp; 1 không tổng hợp được tệp nào (không ghi sổ tổng hợp) hoặc tùy chọn sai."""
+    from .definition.loader import load_definition
+    from .definition.periods import parse_period
+    from .definition.units import load_units
     from .merge.run import run_merge
 
+    dates = {"--deadline": _date(deadline, "--deadline"), "--resubmit-by": _date(resubmit_by, "--resubmit-by")}
+    if period:
+        _option("--period", lambda: parse_period(period, load_definition()))
+    if units:
+        _option("--units", lambda: load_units(units))
+    if previous and not previous.is_file():
+        _option("--previous", lambda: (_ for _ in ()).throw(CchcError("file_not_found", file=previous)))
     progress_box = _progress()
 
     def start(total: int):
         task = progress_box.add_task("Đọc tệp", total=total)
         return lambda _sub: progress_box.advance(task)
 
-    with progress_box:
-        result = run_merge(folder, output=output, units_path=units, period_code=period,
-                           deadline=_date(deadline, "--deadline"), previous=previous, feedback=feedback,
-                           reject_errors=reject_errors, receiver_code=receiver, progress=start)
-    payload = result.to_json()
+    try:
+        with progress_box:
+            result = run_merge(folder, output=output or Path(folder).resolve().parent, units_path=units,
+                               period_code=period, deadline=dates["--deadline"], previous=previous, feedback=feedback,
+                               reject_errors=reject_errors, receiver_code=receiver, progress=start,
+                               exclude_implausible=exclude_implausible, resubmit_by=dates["--resubmit-by"])
+    except CchcError as exc:
+        if as_json:
+            _print_json(_merge_error_json(exc))
+        raise
     if as_json:
-        _print_json(payload)
-        return
-    out.print(f"Kỳ {result.period.label}; hạn nộp {result.deadline:%d/%m/%Y}.")
-    out.print(f"Tổng hợp {len(result.merged)} tệp; từ chối {len(result.rejected)}; bỏ qua {len(result.skipped)}; "
-              f"bị thay thế {len(result.superseded)}; đơn vị chưa nộp {len(result.missing)}.")
+        _print_json(result.to_json())
+    else:
+        _print_merge(result)
+    if not result.merged:
+        raise typer.Exit(1)
+
+
+def _merge_error_json(exc: CchcError) -> dict:
+    """What --json prints when the merge could not run at all (no period, no files…)."""
+    entries = getattr(exc, "entries", [])
+    return {"output": None, "error": {"code": exc.code, "message": exc.message, "action": exc.action},
+            "merged": [], "units": [], "outliers": [], "missing_units": [],
+            "rejected": [{"file": s.rel, "reason": s.reason, "code": s.code} for s in entries if s.status == "rejected"],
+            "skipped": [{"file": s.rel, "reason": s.reason, "code": s.code} for s in entries if s.status == "skipped"]}
+
+
+def _print_merge(result) -> None:
+    """The console's account of a merge: who is missing, late, rejected or faulty (the first
+    twenty of each and a count), the reasons grouped, where the summary and the feedback went."""
+    from .ui import ui
+
+    words = ui("console")
+    out.print(words["period"].format(period=result.period.label, deadline=f"{result.deadline:%d/%m/%Y}"))
+    out.print(words["files"].format(merged=len(result.merged), rejected=len(result.rejected),
+                                    skipped=len(result.skipped), superseded=len(result.superseded)))
+    direct = [e for e in result.units if e.via is None]
+    counts = {k: sum(1 for e in direct if e.status == k) for k in ("on_time", "late", "unknown_time", "missing",
+                                                                    "rejected")}
+    key = "state_known" if result.units_listed else "state_unknown"
+    out.print(words[key].format(expected=len(result.expected), units=len(direct), **counts))
+    groups = words["group"]
+    for status in ("missing", "rejected", "late", "unknown_time"):
+        names = [words["late_unit"].format(code=e.code, name=e.name, days=e.days_late) if status == "late"
+                 else f"{e.code} {e.name}" for e in direct if e.status == status]
+        _print_group(groups[status], names, words)
+    faulty = [words["faulty_unit"].format(code=e.code, name=e.name, errors=e.errors) for e in direct
+              if e.reported and e.errors]
+    _print_group(groups["faulty"], faulty, words)
+    _print_group(groups["outliers"], [o.reason for o in result.outliers if o.importance != "info"], words)
+    by_code: dict[str, list] = {}
     for s in result.rejected + result.skipped:
-        err.print(f"  ✗ {s.reason}")
-    for flag in payload["flags"]:
+        by_code.setdefault(s.code, []).append(s)
+    for code, subs in by_code.items():
+        err.print("  ✗ " + words["reason_group"].format(count=len(subs), reason=subs[0].reason))
+        if len(subs) > 1:
+            rest = [s.rel for s in subs[1:]]
+            err.print(words["reason_more"].format(count=len(rest), files=", ".join(rest[:5]) + (" …" if len(rest) > 5
+                                                                                             else "")))
+    for flag in result.aggregate.flags + result.carry_over:
         err.print(f"  ! {flag}")
     if result.output:
-        out.print(f"Sổ tổng hợp: {result.output}")
+        out.print(words["summary"].format(file=result.output))
+    elif not result.merged:
+        err.print(words["nothing_merged"])
+    if result.feedback:
+        out.print(words["feedback"].format(count=len(result.feedback), folder=result.feedback[0].parents[0]))
+
+
+def _print_group(title: str, names: list[str], words: dict) -> None:
+    if not names:
+        return
+    shown = ", ".join(names[:20]) + (" " + words["more"].format(count=len(names) - 20) if len(names) > 20 else "")
+    out.print(f"{title} ({len(names)}): {shown}")
 
 
 # --------------------------------------------------------------------------- demo
@@ -478,9 +566,25 @@ def version() -> None:
     out.print(f"cchc {__version__}")
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        out.print(f"cchc {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    show_version: bool = typer.Option(False, "--version", is_eager=True, callback=_show_version,
+                                      help="In phiên bản công cụ rồi thoát."),
+) -> None:
+    """CCHC Report Kit: mẫu báo cáo cải cách hành chính, kiểm tra, tổng hợp."""
+
+
 def main() -> None:
+    from .cli_vi import run
+
     logging.basicConfig(level=logging.WARNING)
-    app()
+    sys.exit(run(app))
 
 
 if __name__ == "__main__":
