@@ -100,3 +100,28 @@ def test_report_through_files_and_refusal_after_hand_edit(tmp_path):
     port = OpenpyxlPort(path)
     assert ribbon.report(port) is None  # no screen to ask on: the hand edit is kept
     assert ribbon.report(OpenpyxlPort(path), force=True)
+
+
+def test_merge_button_uses_the_unit_list_beside_the_folder(tmp_path, caplog):
+    import logging
+
+    from xl_addin.definition.units import Unit
+    from xl_addin.merge import summary_layout
+
+    folder = tmp_path / "nop"
+    folder.mkdir()
+    for i, payload in enumerate((R001, R003)):
+        unit = Unit(f"1800{i}", f"Xã Thử {i}", "xa", "42")
+        shutil.copy(filled_workbook(tmp_path, payload, unit=unit, name=f"u{i}.xlsx"), folder / f"u{i}.xlsx")
+    with caplog.at_level(logging.WARNING, logger="cchc.ribbon"):  # without Excel the message box is logged
+        ribbon.merge(folder=folder)
+    assert "không có danh sách đơn vị" in caplog.text and "danh-sach-don-vi.xlsx" in caplog.text
+    (tmp_path / "danh-sach-don-vi.csv").write_text(
+        "code,name,level,parent_code\n42,Tỉnh Thử,tinh,\n18000,Xã Thử 0,xa,42\n18001,Xã Thử 1,xa,42\n"
+        "18002,Xã Chưa Nộp,xa,42\n", encoding="utf-8")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="cchc.ribbon"):
+        summary = Path(ribbon.merge(folder=folder))
+    assert "danh-sach-don-vi.csv" in caplog.text
+    rows = {r.code: r.status for r in summary_layout.read_file(summary).rows}
+    assert rows["18002"] == "missing" and rows["18000"] in ("on_time", "unknown_time")

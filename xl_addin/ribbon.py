@@ -228,10 +228,11 @@ def com_save_copy(book: Any, target: Path) -> None:
 
 
 def merge(book: Any = None, folder: str | Path | None = None) -> str | None:
-    """Tổng hợp thư mục: ask for the folder, merge it, write the summary as a new workbook and open it.
+    """Tổng hợp thư mục: ask for the folder, merge it (with the unit list found beside it, if any),
+    write the summary beside the folder and open it; say which unit list was used.
 
     Works with no workbook open: every message goes to the active Excel."""
-    from .merge.run import run_merge
+    from .merge.run import UNIT_LIST_NAMES, run_merge, units_beside
 
     port = _optional_port(book)
     target = None
@@ -239,11 +240,17 @@ def merge(book: Any = None, folder: str | Path | None = None) -> str | None:
         chosen = Path(folder) if folder else com_pick_folder(_app_of(port))
         if chosen is None:
             return None
-        result = run_merge(chosen, output=chosen.parent)
+        units = units_beside(chosen)
+        result = run_merge(chosen, output=chosen.parent, units_path=units)
+        if result.output is None:
+            raise CchcError("merge_nothing_merged", folder=chosen.name,
+                            detail=", ".join(dict.fromkeys(s.code for s in result.rejected + result.skipped)))
         target = str(result.output)
+        which = render("merge_units_beside", folder=chosen.name, units=units.name) if units else \
+            render("merge_units_none", folder=chosen.name, names=" / ".join(UNIT_LIST_NAMES))
         if folder is None:
             com_open_book(result.output)
-        _alert(port, merge_message(result))
+        _alert(port, which + "\n" + merge_message(result))
     return target
 
 
