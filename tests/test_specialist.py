@@ -19,6 +19,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import run_cli
 
 from xl_addin.definition.loader import load_definition, read_yaml
 from xl_addin.definition.periods import parse_period
@@ -28,8 +29,6 @@ from xl_addin.merge.run import run_merge
 from xl_addin.rules.export import export_file
 from xl_addin.workbook.build import build_unit_workbooks
 from xl_addin.workbook.fill import fill_workbook
-
-from conftest import run_cli
 
 SAMPLE = dict(read_yaml(demo_dir() / "sample.yaml"), mistakes={})
 N = 24
@@ -315,8 +314,9 @@ ENGLISH = ("Usage", "Options", "Error:", "Missing option", "Missing argument", "
 
 
 def _commands() -> list[list[str]]:
-    from xl_addin.cli import app
     import typer
+
+    from xl_addin.cli import app
 
     root = typer.main.get_command(app)
     out = [[]]
@@ -518,3 +518,26 @@ def test_feedback_without_a_resubmit_date(case, tmp_path):
     text = " ".join(str(c.value) for row in openpyxl.load_workbook(path).worksheets[0].iter_rows() for c in row
                     if c.value)
     assert "gửi lại sớm nhất có thể" in text.lower()
+
+
+def test_previous_summary_gives_jumps(case, tmp_path):
+    """--previous: the same unit's values against the previous period's summary (read through the
+    summary-layout module): an amount ten times last period's is pointed out."""
+    from xl_addin.workbook.layout import compute_layout
+
+    earlier = tmp_path / "ky-truoc"
+    shutil.copytree(case["folder"], earlier)
+    pos = compute_layout(load_definition()).fields["pbgdpl_so_nguoi"]
+    book = next(earlier.glob("71002_*.xlsx"))
+    wb = openpyxl.load_workbook(book)
+    now = wb[pos.sheet][pos.ref].value
+    wb[pos.sheet][pos.ref].value = now // 10  # this period: ten times that or more
+    wb.save(book)
+    run_merge(earlier, output=tmp_path / "tong-hop-truoc.xlsx", units_path=case["units_csv"])
+    r = run_cli("merge", str(case["folder"]), "--units", str(case["units_csv"]), "--previous",
+                str(tmp_path / "tong-hop-truoc.xlsx"), "-o", str(tmp_path / "th.xlsx"), "--json")
+    assert r.returncode == 0, r.stderr
+    jumps = [o for o in json.loads(r.stdout)["outliers"] if o["kind"] == "jump"]
+    assert [(o["unit"], o["field"], o["code"]) for o in jumps if o["field"] == "pbgdpl_so_nguoi"] == \
+        [("71002", "pbgdpl_so_nguoi", "merge_outlier_jump_up")]
+    assert all(o["importance"] == "warning" for o in jumps)

@@ -8,11 +8,11 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+from test_merge import _units, make_returns
+
 from xl_addin.merge import summary_layout
 from xl_addin.merge.run import run_merge
 from xl_addin.rules.export import export_file
-
-from test_merge import _units, make_returns
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -215,7 +215,7 @@ def _write_one(result: MergeResult, sub: Submission, outcome: str, unit: UnitSta
             ws.write_string(8 + i, 1, ui(f"importance.{f['importance']}"), tag.get(f["importance"], cell))
             for col, text in enumerate(texts, start=2):
                 ws.write_string(8 + i, col, text or "", cell)  # never a formula, whatever the text
-            ws.set_row(8 + i, 15 * max(_lines(t or "", w) for t, w in zip(texts, _WIDTHS[2:])))
+            ws.set_row(8 + i, 15 * max(_lines(t or "", w) for t, w in zip(texts, _WIDTHS[2:], strict=True)))
     for col, width in enumerate(_WIDTHS):
         ws.set_column(col, col, width)
     ws.set_landscape()

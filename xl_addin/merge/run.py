@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
-from decimal import Decimal
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
 

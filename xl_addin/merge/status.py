@@ -153,8 +153,8 @@ def unit_statuses(result: MergeResult) -> list[UnitStatus]:
             if row.code in files:
                 continue  # sent on its own as well: that file decided (a conflict is rejected)
             e = entry(row.code, row.name)
-            if e.via is not None or e.status != "missing" and not e.expected:
-                continue
+            if e.via is not None:
+                continue  # in two merged summaries: the first one's status stands
             e.via, e.level = s.rel, row.level or e.level
             if row.status is None:  # a summary of the earlier layout: the summary's own time
                 e.status, e.days_late = own_status, own_days

@@ -28,7 +28,7 @@ from ..definition import money
 from ..workbook.build import UnitStamper, cell_values_for_display, write_atomic
 from ..workbook.layout import META_SHEET, a1, compute_layout
 from ..workbook.protection import PASSWORD
-from ..workbook.xlsxpatch import Packed, PackageWriter, sheet_xml
+from ..workbook.xlsxpatch import PackageWriter, Packed, sheet_xml
 from .lineage import without_fields
 from .run import MergeResult
 
@@ -259,7 +259,12 @@ def _chart_title(text: str):
     """A chart title in 12 pt bold (openpyxl's default is a size that takes a third of a small chart)."""
     from openpyxl.chart.text import RichText, Text
     from openpyxl.chart.title import Title
-    from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun
+    from openpyxl.drawing.text import (
+        CharacterProperties,
+        Paragraph,
+        ParagraphProperties,
+        RegularTextRun,
+    )
 
     props = CharacterProperties(sz=1200, b=True)
     return Title(tx=Text(rich=RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=props),
@@ -274,7 +279,11 @@ def _chart_sheet(result: MergeResult, st: dict[str, int]) -> tuple[str, dict[str
 
     from openpyxl.chart.label import DataLabelList
     from openpyxl.chart.text import RichText
-    from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties
+    from openpyxl.drawing.text import (
+        CharacterProperties,
+        Paragraph,
+        ParagraphProperties,
+    )
 
     points = _chart_data(result)
     if not points:
@@ -307,7 +316,7 @@ def _chart_sheet(result: MergeResult, st: dict[str, int]) -> tuple[str, dict[str
     chart.x_axis.tickLblSkip = 1  # every unit named
     chart.y_axis.delete = False
     chart.x_axis.delete = False
-    size = 700 if n > 40 else 900  # font size in hundredths of a point
+    size = 600 if n > 70 else (700 if n > 40 else 900)  # font size in hundredths of a point
     text = RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=CharacterProperties(sz=size)), endParaRPr=
                                  CharacterProperties(sz=size))])
     chart.x_axis.txPr = text

@@ -145,7 +145,7 @@ def _style_table() -> dict[str, dict]:
 
 def add_styles(writer: PackageWriter) -> dict[str, int]:
     table = _style_table()
-    return dict(zip(table, writer.add_styles(_FONTS, _FILLS, list(table.values()))))
+    return dict(zip(table, writer.add_styles(_FONTS, _FILLS, list(table.values())), strict=True))
 
 
 # --------------------------------------------------------------------------- writing
@@ -325,7 +325,7 @@ def read_rows(book) -> SummaryTable:
     codes = [_text(c) for c in grid[CODES_ROW - 1]]
     rows = []
     for line in grid[first - 1:]:
-        record = {c: v for c, v in zip(codes, line) if c}
+        record = {c: v for c, v in zip(codes, line, strict=False) if c}
         code = _text(record.get(CODE_KEY))
         if not code or (layout == 1 and code == LAYOUT1_TOTAL):
             break
@@ -336,9 +336,9 @@ def read_rows(book) -> SummaryTable:
         values = {k: _number(v) for k, v in record.items() if k not in (CODE_KEY, NAME_KEY) and not k.startswith("_")}
         if status in ("missing", "rejected"):
             values = {k: None for k in values}
-        rows.append(UnitRow(code, _text(record.get(NAME_KEY)), status,
-                            int(days) if days is not None and status == "late" else (0 if status == "on_time" else None),
-                            _text(record.get(LEVEL_KEY)) or None, int(errors) if errors is not None else None, values))
+        late = int(days) if days is not None and status == "late" else (0 if status == "on_time" else None)
+        rows.append(UnitRow(code, _text(record.get(NAME_KEY)), status, late, _text(record.get(LEVEL_KEY)) or None,
+                            int(errors) if errors is not None else None, values))
     return SummaryTable(layout, rows)
 
 

@@ -372,6 +372,17 @@ def sheet_xml(rows: list[list[object]], *, widths: dict[int, float] | None = Non
             ht += ' hidden="1"'
         out.append(f'<row r="{r}"{ht}>' + "".join(cells) + "</row>")
     out.append("</sheetData>")
+    out += _sheet_tail(protection_hash, autofilter, merges, landscape, fit_width, fit_height, header, footer,
+                       drawing_rid, legacy_drawing_rid)
+    out.append("</worksheet>")
+    return "".join(out)
+
+
+def _sheet_tail(protection_hash: str | None, autofilter: str | None, merges: list[str] | None, landscape: bool,
+                fit_width: int, fit_height: int, header: str | None, footer: str | None, drawing_rid: str | None,
+                legacy_drawing_rid: str | None) -> list[str]:
+    """What follows a worksheet's cells, in the order ECMA-376 gives (§18.3.1.99)."""
+    out = []
     if protection_hash:
         out.append(f'<sheetProtection password="{protection_hash}" sheet="1" objects="1" scenarios="1"'
                    f' formatColumns="0" formatRows="0" autoFilter="0" sort="0"/>')
@@ -390,8 +401,7 @@ def sheet_xml(rows: list[list[object]], *, widths: dict[int, float] | None = Non
         out.append(f'<drawing r:id="{drawing_rid}"/>')
     if legacy_drawing_rid:
         out.append(f'<legacyDrawing r:id="{legacy_drawing_rid}"/>')
-    out.append("</worksheet>")
-    return "".join(out)
+    return out
 
 
 def free_row_heights(data: bytes, rows: dict[str, set[int]], compresslevel: int = 6) -> bytes:
