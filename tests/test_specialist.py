@@ -29,6 +29,7 @@ from xl_addin.merge.run import run_merge
 from xl_addin.rules.export import export_file
 from xl_addin.workbook.build import build_unit_workbooks
 from xl_addin.workbook.fill import fill_workbook
+from xl_addin.workbook.layout import compute_layout
 
 SAMPLE = dict(read_yaml(demo_dir() / "sample.yaml"), mistakes={})
 N = 24
@@ -97,7 +98,8 @@ def build_folder(tmp: Path, n_units: int = N) -> dict:
     resend = send(RESENT, "2026-06-16 20:00:00", target=tmp / "gui-lai")
     shutil.copy(resend, batch / f"{RESENT}_gui-lai (1).xlsx")
     wb = openpyxl.load_workbook(folder / built[FAULTY].name)
-    wb["Số liệu"]["D41"].value = wb["Số liệu"]["D41"].value + 1  # tthc_tiep_nhan_tong off by one
+    total = compute_layout(definition).fields["tthc_tiep_nhan_tong"]
+    wb[total.sheet][total.ref].value = wb[total.sheet][total.ref].value + 1  # off by one
     wb.save(folder / built[FAULTY].name)
     stranger = build_unit_workbooks(definition, [Unit("79999", "Xã Lạ", "xa", "71", "")], period, tmp / "la")[0].path
     fill_workbook(stranger, to_fill_payload(definition, sample_data(SAMPLE, "79999", "Xã Lạ")), tmp / "la.xlsx")
@@ -523,8 +525,6 @@ def test_feedback_without_a_resubmit_date(case, tmp_path):
 def test_previous_summary_gives_jumps(case, tmp_path):
     """--previous: the same unit's values against the previous period's summary (read through the
     summary-layout module): an amount ten times last period's is pointed out."""
-    from xl_addin.workbook.layout import compute_layout
-
     earlier = tmp_path / "ky-truoc"
     shutil.copytree(case["folder"], earlier)
     pos = compute_layout(load_definition()).fields["pbgdpl_so_nguoi"]
