@@ -541,3 +541,17 @@ def test_previous_summary_gives_jumps(case, tmp_path):
     assert [(o["unit"], o["field"], o["code"]) for o in jumps if o["field"] == "pbgdpl_so_nguoi"] == \
         [("71002", "pbgdpl_so_nguoi", "merge_outlier_jump_up")]
     assert all(o["importance"] == "warning" for o in jumps)
+
+
+def test_a_folder_of_unreadable_files_exits_1_with_the_reasons_grouped(tmp_path):
+    folder = tmp_path / "nop"
+    folder.mkdir()
+    for i in range(4):
+        (folder / f"7100{i}_bao-cao.xlsx").write_text("Báo cáo gõ bằng Notepad", encoding="utf-8")
+    (folder / "ghi-chu.pdf").write_bytes(b"%PDF-1.4")
+    r = run_cli("merge", str(folder), "--json")
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    payload = json.loads(r.stdout)
+    assert payload["output"] is None and len(payload["rejected"]) == 4 and len(payload["skipped"]) == 1
+    assert r.stderr.count("văn bản thuần") == 1 and "4 tệp" in r.stderr  # one line for the four
+    assert not list(tmp_path.glob("tong-hop*"))

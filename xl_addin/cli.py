@@ -457,17 +457,19 @@ def _merge_error_json(exc: CchcError) -> dict:
 def _print_merge(result) -> None:
     """The console's account of a merge: who is missing, late, rejected or faulty (the first
     twenty of each and a count), the reasons grouped, where the summary and the feedback went."""
+    from .merge.run import grouped_reasons
     from .ui import ui
 
     words = ui("console")
-    out.print(words["period"].format(period=result.period.label, deadline=f"{result.deadline:%d/%m/%Y}"))
+    out.print(words["period"].format(period=result.period.label, deadline=f"{result.deadline:%d/%m/%Y}"),
+              markup=False)
     out.print(words["files"].format(merged=len(result.merged), rejected=len(result.rejected),
-                                    skipped=len(result.skipped), superseded=len(result.superseded)))
+                                    skipped=len(result.skipped), superseded=len(result.superseded)), markup=False)
     direct = [e for e in result.units if e.via is None]
     counts = {k: sum(1 for e in direct if e.status == k) for k in ("on_time", "late", "unknown_time", "missing",
                                                                     "rejected")}
     key = "state_known" if result.units_listed else "state_unknown"
-    out.print(words[key].format(expected=len(result.expected), units=len(direct), **counts))
+    out.print(words[key].format(expected=len(result.expected), units=len(direct), **counts), markup=False)
     groups = words["group"]
     for status in ("missing", "rejected", "late", "unknown_time"):
         names = [words["late_unit"].format(code=e.code, name=e.name, days=e.days_late) if status == "late"
@@ -477,30 +479,24 @@ def _print_merge(result) -> None:
               if e.reported and e.errors]
     _print_group(groups["faulty"], faulty, words)
     _print_group(groups["outliers"], [o.reason for o in result.outliers if o.importance != "info"], words)
-    by_code: dict[str, list] = {}
-    for s in result.rejected + result.skipped:
-        by_code.setdefault(s.code, []).append(s)
-    for code, subs in by_code.items():
-        err.print("  ✗ " + words["reason_group"].format(count=len(subs), reason=subs[0].reason))
-        if len(subs) > 1:
-            rest = [s.rel for s in subs[1:]]
-            err.print(words["reason_more"].format(count=len(rest), files=", ".join(rest[:5]) + (" …" if len(rest) > 5
-                                                                                             else "")))
+    for line in grouped_reasons(result.rejected + result.skipped):
+        err.print("  " + line, markup=False)
     for flag in result.aggregate.flags + result.carry_over:
-        err.print(f"  ! {flag}")
+        err.print(f"  ! {flag}", markup=False)
     if result.output:
-        out.print(words["summary"].format(file=result.output))
+        out.print(words["summary"].format(file=result.output), markup=False)
     elif not result.merged:
-        err.print(words["nothing_merged"])
+        err.print(words["nothing_merged"], markup=False)
     if result.feedback:
-        out.print(words["feedback"].format(count=len(result.feedback), folder=result.feedback[0].parents[0]))
+        root = os.path.commonpath([str(p.parent) for p in result.feedback])
+        out.print(words["feedback"].format(count=len(result.feedback), folder=root), markup=False)
 
 
 def _print_group(title: str, names: list[str], words: dict) -> None:
     if not names:
         return
     shown = ", ".join(names[:20]) + (" " + words["more"].format(count=len(names) - 20) if len(names) > 20 else "")
-    out.print(f"{title} ({len(names)}): {shown}")
+    out.print(f"{title} ({len(names)}): {shown}", markup=False)
 
 
 # --------------------------------------------------------------------------- demo

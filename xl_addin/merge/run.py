@@ -253,9 +253,7 @@ def run_merge(folder: Path, output: Path | None = None, units_path: Path | None 
         if not files and not skipped:
             raise CchcError("merge_no_files", folder=folder)
         away = [*rejected, *skipped]
-        reasons = "\n".join(f"✗ {s.reason}" for s in away[:10])
-        if len(away) > 10:
-            reasons += f"\n… (+{len(away) - 10})"
+        reasons = "\n".join(grouped_reasons(away))
         exc = CchcError("merge_nothing_readable", folder=folder, rejected=len(rejected), skipped=len(skipped),
                         reasons=reasons)
         exc.entries = away  # type: ignore[attr-defined]  # still listed by --json
@@ -290,6 +288,25 @@ def run_merge(folder: Path, output: Path | None = None, units_path: Path | None 
     finally:
         if lineage is not None:
             lineage.close()
+
+
+def grouped_reasons(subs: list[Submission], files_shown: int = 5) -> list[str]:
+    """The reasons files were turned away, one line per reason code: how many files, the first
+    file's reason, the other files named (the first few)."""
+    from ..ui import ui
+
+    words = ui("console")
+    by_code: dict[str, list[Submission]] = {}
+    for s in subs:
+        by_code.setdefault(s.code, []).append(s)
+    lines = []
+    for group in by_code.values():
+        lines.append("✗ " + words["reason_group"].format(count=len(group), reason=group[0].reason))
+        rest = [s.rel for s in group[1:]]
+        if rest:
+            shown = ", ".join(rest[:files_shown]) + (" …" if len(rest) > files_shown else "")
+            lines.append(words["reason_more"].format(count=len(rest), files=shown))
+    return lines
 
 
 def _period(period_code: str | None, readable: list[Submission], definition: ReportDefinition,

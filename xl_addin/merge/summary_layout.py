@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ..definition.models import ReportDefinition
+from ..memo import per_object
 from ..ui import ui
 from ..workbook.xlsxpatch import PackageWriter, sheet_xml
 
@@ -92,7 +93,12 @@ class Note:
 
 
 def value_columns(definition: ReportDefinition) -> list[Column]:
-    """The fields added up by the merge and the ratios, in the definition's order."""
+    """The fields added up by the merge and the ratios, in the definition's order (worked out
+    once per definition: asked for every unit of a merge)."""
+    return per_object(definition, "summary_value_columns", lambda: _value_columns(definition))
+
+
+def _value_columns(definition: ReportDefinition) -> list[Column]:
     cols = [Column(f.code, f"{f.label} ({f.unit})" if f.unit else f.label, _KINDS[f.type], f.aggregate)
             for f in definition.fields() if f.type in _KINDS and f.aggregate in ("sum", "same", "max")]
     cols += [Column(r.code, f"{r.label} (%)", "percent") for r in definition.ratios]
@@ -183,6 +189,10 @@ def write(writer: PackageWriter, definition: ReportDefinition, rows: list[UnitRo
     index = {c.key: i for i, c in enumerate(cols, start=1)}
     status_labels = ui("merge.unit_status")
     grid: list[list[Any]] = [[title], [state], [c.key for c in cols], [c.label for c in cols]]
+    values = cols[5:-2]
+    # a style per column; a greyed row (missing, rejected) by its row style; exceptions per cell
+    column_styles = {1: st["text"], 2: st["text"], 3: st["text"], 4: st["whole"], 5: st["whole"]}
+    column_styles.update({index[c.key]: st[c.kind] for c in values})
     cell_styles: dict[tuple[int, int], int] = {}
     row_styles: dict[int, int] = {}
     comments: dict[str, str] = {}
@@ -193,23 +203,21 @@ def write(writer: PackageWriter, definition: ReportDefinition, rows: list[UnitRo
         line: list[Any] = [unit.code, unit.name, status_labels.get(unit.status or "", ""),
                            unit.days_late if unit.status == "late" else (0 if unit.status == "on_time" else None),
                            unit.errors if shown else None]
-        line += [_num(unit.values.get(c.key)) if shown else None for c in cols[5:-2]]
+        if shown:
+            got = unit.values
+            line += [_num(got.get(c.key)) for c in values]
+        else:
+            line += [None] * len(values)
+            row_styles[r] = st["grey"]
         line += [unit.status, unit.level]
         grid.append(line)
-        if not shown:
-            row_styles[r] = st["grey"]
-        if shown:
-            cell_styles[(r, 1)] = cell_styles[(r, 2)] = st["text"]
-        cell_styles[(r, 3)] = st[f"status_{unit.status}"] if unit.status in STATUSES else st["text"]
-        cell_styles[(r, 4)] = st["whole" if shown else "whole_grey"]
-        cell_styles[(r, 5)] = st["whole" if shown else "whole_grey"]
-        for c in cols[5:-2]:
-            cell_styles[(r, index[c.key])] = st[c.kind if shown else f"{c.kind}_grey"]
+        if unit.status in STATUSES and unit.status != "on_time":
+            cell_styles[(r, 3)] = st[f"status_{unit.status}"]
     last = FIRST_ROW + len(rows) - 1
     total_row = last + 1
     count = sum(1 for u in rows if u.status in REPORTED)
     total: list[Any] = [None, ui("merge.totals_label").format(count=count), None, None, None]
-    for c in cols[5:-2]:
+    for c in values:
         col = index[c.key]
         if c.aggregate == "sum" and rows:
             letter = _letter(col)
@@ -241,7 +249,8 @@ def write(writer: PackageWriter, definition: ReportDefinition, rows: list[UnitRo
     xml = sheet_xml(grid, widths=widths, hidden_cols=hidden, hidden_rows={CODES_ROW},
                     row_styles={TITLE_ROW: st["title"], STATE_ROW: st["state"], CODES_ROW: st["codes"],
                                 HEADER_ROW: st["header"], **row_styles},
-                    cell_styles=cell_styles, freeze=f"F{FIRST_ROW}", protection_hash=protection_hash,
+                    cell_styles=cell_styles, column_styles=column_styles, freeze=f"F{FIRST_ROW}",
+                    protection_hash=protection_hash,
                     fit_width=max(1, round(visible_width / 190)), heights={STATE_ROW: 32, HEADER_ROW: 105},
                     autofilter=f"A{HEADER_ROW}:{_letter(len(cols) - 2)}{max(last, HEADER_ROW)}",
                     merges=[f"A{STATE_ROW}:{_letter(min(12, len(cols)))}{STATE_ROW}"],
