@@ -179,8 +179,8 @@ def write(writer: PackageWriter, definition: ReportDefinition, rows: list[UnitRo
           flags: list[str] | None = None, protection_hash: str | None = None) -> int:
     """Add Tổng hợp to ``writer`` (after its other sheets); returns the sheet's position.
 
-    ``rows`` in the order shown (by code); ``totals``: the total of every column that is not
-    added up by a formula (``same``, ``max`` fields, ratios); ``notes``: by (unit code, column
+    ``rows`` in the order shown (by code); ``totals``: the total of every column (a ``sum`` column
+    is written as a formula over the rows, blank when its total is None); ``notes``: by (unit code, column
     key); ``total_notes``: by column key; ``excluded``: column key -> unit codes whose value the
     total leaves out (``--exclude-implausible``); ``flags``: remarks listed under the table."""
     notes, total_notes, excluded = notes or {}, total_notes or {}, excluded or {}
@@ -219,7 +219,7 @@ def write(writer: PackageWriter, definition: ReportDefinition, rows: list[UnitRo
     total: list[Any] = [None, ui("merge.totals_label").format(count=count), None, None, None]
     for c in values:
         col = index[c.key]
-        if c.aggregate == "sum" and rows:
+        if c.aggregate == "sum" and rows and totals.get(c.key) is not None:  # a column nobody filled stays blank
             letter = _letter(col)
             minus = "".join(f"-{letter}{row_of[code]}" for code in sorted(excluded.get(c.key, ())) if code in row_of)
             total.append(("=", f"SUM({letter}{FIRST_ROW}:{letter}{last}){minus}"))
