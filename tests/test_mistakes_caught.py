@@ -121,8 +121,8 @@ def test_a_same_field_the_units_disagree_on_is_left_empty_and_flagged(merged):
     wb = openpyxl.load_workbook(merged["out"])
     ws = wb[ui("merge.summary_sheet")]
     rows = list(ws.iter_rows(values_only=True))
-    codes = list(rows[2])
-    total = next(r for r in rows if r and r[0] == "TONG")
+    codes = list(rows[2])  # the hidden row of codes
+    total = next(r for r in rows[4:] if r and r[0] is None and r[1])  # the total row has no code
     assert total[codes.index("tthc_cong_khai")] is None
     assert total[codes.index("tthc_da_gq_truoc_han")] is not None  # the sums are there
     assert any(r and r[0] == flag for r in rows)
@@ -144,15 +144,17 @@ def test_the_whole_deadline_day_counts_as_on_time(merged):
     wb = openpyxl.load_workbook(merged["out"])
     ws = wb[ui("merge.status_sheet")]
     columns = list(ui("merge.status_columns"))
-    code_col, timing_col = columns.index("Mã đơn vị"), columns.index("Đúng hạn")
-    timing = {row[code_col]: row[timing_col] for row in ws.iter_rows(min_row=5, values_only=True) if row[code_col]}
-    words = ui("merge.timing")
+    code_col, status_col, days_col = columns.index("Mã đơn vị"), columns.index("Tình trạng"), columns.index(
+        "Số ngày muộn")
+    rows = {row[code_col]: row for row in ws.iter_rows(min_row=5, values_only=True) if row[code_col]}
+    words = ui("merge.unit_status")
     units = merged["units"]
-    assert timing[units["on_deadline"].code] == words["on_time"]  # exported at 23:59:59 on the deadline day
-    assert timing[units["early"].code] == words["on_time"]
-    assert timing[units["next_day"].code] == words["late"]  # one second after midnight
-    assert ws["A2"].value == ui("merge.status_counts").format(
-        expected=3, merged=3, on_time=2, late=1, unknown=0, missing=0, rejected=0, duplicates=0)
+    assert rows[units["on_deadline"].code][status_col] == words["on_time"]  # exported at 23:59:59 on the deadline day
+    assert rows[units["early"].code][status_col] == words["on_time"]
+    assert rows[units["next_day"].code][status_col] == words["late"]  # one second after midnight
+    assert rows[units["next_day"].code][days_col] == 1
+    statuses = {e.code: (e.status, e.days_late) for e in merged["result"].units}
+    assert statuses[units["on_deadline"].code] == ("on_time", 0) and statuses[units["next_day"].code] == ("late", 1)
     assert merged["deadline"].strftime("%d/%m/%Y") in ws["A1"].value
 
 
