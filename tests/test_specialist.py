@@ -303,6 +303,8 @@ def test_deadline_in_either_form_and_the_whole_day_counts(case, tmp_path, deadli
     (["--period", "Q5-2026"], "--period"),
     (["--units", "khong-co.csv"], "--units"),
     (["--resubmit-by", "mai"], "--resubmit-by"),
+    (["--previous", "khong-co.xlsx"], "--previous"),
+    (["--feedback", __file__], "--feedback"),
 ])
 def test_every_option_error_names_the_option(case, tmp_path, args, option):
     r = run_cli("merge", str(case["folder"]), "-o", str(tmp_path / "th.xlsx"), *args)

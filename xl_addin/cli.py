@@ -420,7 +420,9 @@ def merge(
     if units:
         _option("--units", lambda: load_units(units))
     if previous and not previous.is_file():
-        _option("--previous", lambda: (_ for _ in ()).throw(CchcError("file_not_found", file=previous)))
+        _option("--previous", lambda: _fail("file_not_found", file=previous))
+    if feedback and feedback.exists() and not feedback.is_dir():
+        _option("--feedback", lambda: _fail("folder_expected", file=feedback))
     progress_box = _progress()
 
     def start(total: int):
@@ -443,6 +445,10 @@ def merge(
         _print_merge(result)
     if not result.merged:
         raise typer.Exit(1)
+
+
+def _fail(code: str, **params: object) -> None:
+    raise CchcError(code, **params)
 
 
 def _merge_error_json(exc: CchcError) -> dict:
