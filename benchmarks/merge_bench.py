@@ -103,6 +103,34 @@ def ours(folder: Path, output: Path) -> float:
     return time.perf_counter() - t0
 
 
+def small_merges(folder: Path, tmp: Path, turns: int = 5) -> list[tuple[int, float, float]]:
+    """What reading every file in a worker process costs a small merge (1, 3 and 10 files): the
+    whole merge (summary written) against the same files read in the main process (the reads
+    the workers do, nothing else). Median of ``turns``."""
+    from xl_addin.merge.collect import inspect_file
+    from xl_addin.merge.run import run_merge
+
+    out = []
+    files = sorted(folder.glob("*.xlsx"))
+    for n in (1, 3, 10):
+        sub = tmp / f"small{n}"
+        sub.mkdir()
+        for path in files[:n]:
+            shutil.copy(path, sub / path.name)
+        run_merge(sub, output=tmp / f"small{n}.xlsx")  # warm: definition, template, structure loaded
+        merges, reads = [], []
+        for _ in range(turns):
+            t0 = time.perf_counter()
+            for path in sorted(sub.glob("*.xlsx")):
+                inspect_file(str(path), path.name)
+            reads.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            run_merge(sub, output=tmp / f"small{n}.xlsx")
+            merges.append(time.perf_counter() - t0)
+        out.append((n, sorted(merges)[turns // 2], sorted(reads)[turns // 2]))
+    return out
+
+
 def peak_memory(folder: Path, output: Path) -> float:
     code = ("import resource,sys; from pathlib import Path; from xl_addin.merge.run import run_merge; "
             f"run_merge(Path({str(folder)!r}), output=Path({str(output)!r})); "
@@ -144,6 +172,9 @@ def main() -> None:
         print(f"ratio to the floor: {ratio:.2f}x (goal <= 1.5x; each turn: "
               + ", ".join(f"{r:.2f}x ({m:.2f}/{f:.2f} s)" for r, f, m in pairs) + "); "
               f"speed-up over openpyxl: {base_per_file * args.units / merge:.1f}x (goal >= 10x)")
+        for n, merge_s, read_s in small_merges(big, tmp):
+            print(f"small merge of {n} file(s): {merge_s * 1000:.0f} ms in all (every file read in a worker process,"
+                  f" summary written); the same files read in the main process: {read_s * 1000:.0f} ms")
         print(f"peak memory, N=250: {peak_memory(small, tmp / 'm250.xlsx'):.0f} MiB; "
               f"N={args.units}: {peak_memory(big, tmp / 'mbig.xlsx'):.0f} MiB")
     finally:

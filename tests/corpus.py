@@ -89,8 +89,9 @@ class Base:
         self._serial += 1
         code = f"18{self._serial:03d}"
         stamp = {"_meta": {self.meta_ref("unit_code"): code, self.meta_ref("unit_name"): f"Phường Thử {code}"}}
-        sheet, ref = self.cell("don_vi_ma")
-        stamp.setdefault(sheet, {})[ref] = code
+        for field_code, value in (("don_vi_ma", code), ("don_vi_ten", f"Phường Thử {code}")):
+            sheet, ref = self.cell(field_code)  # the locked cells show what the meta sheet says
+            stamp.setdefault(sheet, {})[ref] = value
         for sheet, values in (cells or {}).items():
             stamp.setdefault(sheet, {}).update(values)
         return self.patched(stamp, data)
@@ -110,11 +111,55 @@ class Base:
         wb.save(buf)
         return buf.getvalue()
 
+    def summary_copy(self, rows: list[list], far_cell: bool = False, code: str | None = None,
+                     level: str | None = None) -> bytes:
+        """A unit's file claiming to be a lower-level summary (kind = summary in its meta sheet),
+        with a «Tổng hợp» sheet of ``rows`` (a far cell at XFD1048576 with ``far_cell``); ``code``
+        and ``level`` change the unit in the meta sheet and the locked cells alike."""
+        data = self.unit_copy({"_meta": {self.meta_ref("kind"): "summary"}})
+        for key, field_code, value in (("unit_code", "don_vi_ma", code), ("unit_level", "don_vi_cap", level)):
+            if value:
+                sheet, ref = self.cell(field_code)
+                data = self.patched({"_meta": {self.meta_ref(key): value}, sheet: {ref: value}}, data)
+        wb = openpyxl.load_workbook(io.BytesIO(data))
+        ws = wb.create_sheet("Tổng hợp")
+        for row in rows:
+            ws.append(row)
+        buf = io.BytesIO()
+        wb.save(buf)
+        data = buf.getvalue()
+        if far_cell:
+            data = insert_rows(self, "Tổng hợp", '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>', data)
+        return data
+
+    def with_cell_xml(self, sheet: str, ref: str, cell_xml: str, data: bytes | None = None) -> bytes:
+        """A unit copy whose cell ``ref`` is replaced by raw sheet XML (an error value, …)."""
+        import re
+
+        data = data or self.unit_copy()
+        part = self.sheet_part(sheet, data)
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            xml = zf.read(part).decode("utf-8")
+
+        def swap(m: re.Match) -> str:
+            style = re.search(r' s="\d+"', m.group(1))
+            return cell_xml.format(ref=ref, s=style.group(0) if style else "")
+
+        xml, n = re.subn(rf'<c r="{ref}"([^>]*?)(/>|>.*?</c>)', swap, xml, count=1, flags=re.S)
+        assert n == 1, ref
+        return rezip(data, replace={part: xml.encode("utf-8")})
+
     # ---------------------------------------------------------------- the zip
     def sheet_part(self, sheet: str, data: bytes | None = None) -> str:
         from xl_addin.workbook.xlsxpatch import XlsxPackage
 
         return XlsxPackage(data or self.data).sheet_parts[sheet]
+
+
+def summary_rows(codes: list[str], value: int = 999_999) -> list[list]:
+    """The «Tổng hợp» sheet of a summary: title, labels, codes (row 3), one row per unit, totals."""
+    return [["TỔNG HỢP"], ["Mã", "Tên", "Tiếp nhận"], ["don_vi_ma", "don_vi_ten", "tthc_tiep_nhan_tong"]] + \
+        [[c, f"Đơn vị {c}", value] for c in codes] + [["TONG", "Cộng", value * len(codes)]]
 
 
 def rezip(data: bytes, replace: dict[str, bytes] | None = None, drop: set[str] = frozenset(),
@@ -226,6 +271,12 @@ def minimal_zip(entries: dict[str, bytes]) -> bytes:
         for name, content in entries.items():
             zf.writestr(name, content)
     return buf.getvalue()
+
+
+def insert_two_rows(wb: openpyxl.Workbook) -> None:
+    """Rows inserted in Số liệu after its protection was removed: the numbers below move down."""
+    wb["Số liệu"].protection.sheet = False
+    wb["Số liệu"].insert_rows(20, 2)
 
 
 # --------------------------------------------------------------------------- the cases
@@ -418,7 +469,9 @@ def cases(base: Base) -> list[tuple[Case, Callable[[], bytes | None]]]:
          lambda: d.meta("template_version", "2.0")),
         (Case("unsupported_old_version", "mẫu phiên bản 0.5 (cũ, không khai báo)", "template_version_unsupported",
               "rejected"), lambda: d.meta("template_version", "0.5")),
-        (Case("old_version", "mẫu phiên bản 0.9 (đọc qua bảng chuyển đổi)", "template_old_version", "read"),
+        (Case("old_version", "mẫu phiên bản 0.9 (đọc qua bảng chuyển đổi)", "template_old_version", "read",
+              # a 1.1 workbook relabelled 0.9: its structure is not 0.9's, so the merge keeps it out
+              merge_code="merge_tampered_layout"),
          lambda: d.meta("template_version", "0.9")),
         (Case("unit_code_lost_zeros", "mã đơn vị 00004 mất số 0 thành số 4", "unit_code_format", "rejected"),
          lambda: d.patched({"_meta": {d.meta_ref("unit_code"): 4}})),
@@ -426,23 +479,30 @@ def cases(base: Base) -> list[tuple[Case, Callable[[], bytes | None]]]:
          openpyxl_edit(lambda wb: setattr(wb[so_lieu], "title", "So lieu"))),
         (Case("sheet_deleted", "trang «Biểu 06a» bị xóa", "sheet_missing", "rejected"),
          openpyxl_edit(lambda wb: wb.remove(wb["Biểu 06a"]))),
-        (Case("instructions_deleted", "trang «Hướng dẫn» bị xóa", "tamper_sheet_removed", "read"),
+        (Case("instructions_deleted", "trang «Hướng dẫn» bị xóa", "tamper_sheet_removed", "read",
+              merge_code="merge_tampered_layout"),
          openpyxl_edit(lambda wb: wb.remove(wb["Hướng dẫn"]))),
-        (Case("sheets_reordered", "thứ tự trang bị đảo", "tamper_sheet_order", "read"),
+        (Case("sheets_reordered", "thứ tự trang bị đảo", "tamper_sheet_order", "read",
+              merge_code="merge_tampered_layout"),
          openpyxl_edit(lambda wb: wb.move_sheet("Biểu 06a", offset=-3))),
         (Case("sheet_added", "thêm trang lạ «Nháp»", "tamper_sheet_added", "read"),
          openpyxl_edit(lambda wb: wb.create_sheet("Nháp"))),
-        (Case("name_deleted", "tên vùng tthc_tra_lai bị xóa", "tamper_name_missing", "read"),
+        (Case("name_deleted", "tên vùng tthc_tra_lai bị xóa", "tamper_name_missing", "read",
+              merge_code="merge_tampered_layout"),
          openpyxl_edit(lambda wb: wb.defined_names.pop("tthc_tra_lai"))),
-        (Case("name_repointed", "tên vùng tthc_tra_lai trỏ sang ô khác", "tamper_name_moved", "read"),
+        (Case("name_repointed", "tên vùng tthc_tra_lai trỏ sang ô khác", "tamper_name_moved", "read",
+              merge_code="merge_tampered_layout"),
          openpyxl_edit(_repoint)),
-        (Case("formula_overwritten", "ô tự tính (chênh lệch) bị gõ đè số 0", "tamper_formula_replaced", "read"),
+        (Case("formula_overwritten", "ô tự tính (chênh lệch) bị gõ đè số 0", "tamper_formula_replaced", "read",
+              merge_code="merge_tampered_layout"),
          openpyxl_edit(_set(*B("tthc_chenh_lech"), 0))),
-        (Case("formula_edited", "công thức ô tự tính bị sửa", "tamper_formula_changed", "read"),
+        (Case("formula_edited", "công thức ô tự tính bị sửa", "tamper_formula_changed", "read",
+              merge_code="merge_tampered_layout"),
          openpyxl_edit(_set(*B("tthc_chenh_lech"), "=0*1"))),
         (Case("protection_removed", "trang Số liệu bị gỡ khóa", "tamper_protection_removed", "read"),
          openpyxl_edit(_unprotect)),
-        (Case("label_changed", "gỡ khóa và sửa nhãn chỉ tiêu", "tamper_label_changed", "read"),
+        (Case("label_changed", "gỡ khóa và sửa nhãn chỉ tiêu", "tamper_label_changed", "read",
+              merge_code="merge_tampered_layout"),
          openpyxl_edit(_unprotect_and_label)),
         (Case("validation_removed", "ràng buộc nhập liệu bị xóa (dán đè định dạng)", "tamper_validation_changed",
               "read"), openpyxl_edit(_no_validation)),
@@ -470,6 +530,26 @@ def cases(base: Base) -> list[tuple[Case, Callable[[], bytes | None]]]:
         (Case("nfd_text", "chữ tiếng Việt dạng NFD (gõ trên máy Mac)", "value_not_nfc", "read"), nfd),
         (Case("text_too_long", "40.000 ký tự trong một ô", "value_text_too_long", "read"),
          lambda: d.value("kinh_gui", "Kính gửi " + "x" * 40_000)),
+        # ---- issue 18: hostile folders, round two
+        (Case("summary_far_cell", "tệp tự nhận là tổng hợp, trang «Tổng hợp» có ô XFD1048576", None, "merge",
+              merge_code="sheet_too_large"), lambda: d.summary_copy(summary_rows(["99001"]), far_cell=True)),
+        (Case("meta_claims_other_unit", "_meta ghi mã đơn vị khác với ô đã khóa", "meta_contradicts_cells",
+              "rejected"), lambda: d.unit_copy({"_meta": {d.meta_ref("unit_code"): "18999"}})),
+        (Case("meta_relabelled_period", "_meta đổi kỳ 6T-2026 thành Q1-2026, ô đã khóa vẫn 6T-2026",
+              "meta_contradicts_cells", "rejected"), lambda: d.meta("period_code", "Q1-2026")),
+        (Case("meta_digest_forged", "_meta: mã cấu trúc (structure_digest) bị sửa", "meta_contradicts_cells",
+              "rejected"), lambda: d.meta("structure_digest", "s1:0000:0000")),
+        (Case("error_value", "ô nhập chứa giá trị lỗi #N/A", "value_error", "read"),
+         lambda: d.with_cell_xml(*B("tthc_tiep_nhan_tong"), '<c r="{ref}"{s} t="e"><v>#N/A</v></c>')),
+        (Case("nbsp_only", "ô chữ chỉ có dấu cách không ngắt (dán từ web)", "value_nbsp", "read"),
+         lambda: d.value("co_quan_chu_quan", "\u00a0")),
+        (Case("date_holds_time", "ô ngày chứa giờ 08:30", "value_not_date", "read"),
+         openpyxl_edit(_set(*B("ngay_bao_cao"), __import__("datetime").time(8, 30)))),
+        (Case("rows_inserted", "gỡ khóa Số liệu và chèn 2 dòng (số bị lệch xuống)", "tamper_label_changed", "read",
+              merge_code="merge_tampered_layout"), openpyxl_edit(insert_two_rows)),
+        (Case("temp_file", "tệp tạm .~cchc-… do một lần ghi bị ngắt", "zip_truncated", "rejected",
+              name=".~cchc-1a2b3c.tmp", merge_code="merge_temp_file"),
+         lambda: d.unit_copy()[:2000]),
         # ---- the merge's own cases
         (Case("lock_file", "tệp khóa tạm của Excel (~$…)", "file_is_excel_lock", "rejected", name="~$bao-cao.xlsx",
               merge_code="merge_lock_file"),

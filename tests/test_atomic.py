@@ -39,14 +39,15 @@ def _folder(tmp: Path) -> Path:
     folder = tmp / "nop"
     folder.mkdir()
     code_cell = layout.fields["don_vi_ma"]
+    name_cell = layout.fields["don_vi_ten"]
     total = layout.fields["tthc_tiep_nhan_tong"]
     for i in range(UNITS):
         code = f"{18000 + i:05d}"
-        data = base.patched({
-            "_meta": {f"B{layout.meta_rows['unit_code']}": code, f"B{layout.meta_rows['unit_name']}": f"Xã Thử {code}"},
-            code_cell.sheet: {code_cell.ref: code},
-            total.sheet: {total.ref: 120 + i},
-        })
+        cells = {"_meta": {f"B{layout.meta_rows['unit_code']}": code,
+                           f"B{layout.meta_rows['unit_name']}": f"Xã Thử {code}"}}
+        for pos, value in ((code_cell, code), (name_cell, f"Xã Thử {code}"), (total, 120 + i)):
+            cells.setdefault(pos.sheet, {})[pos.ref] = value
+        data = base.patched(cells)
         (folder / f"{code}.xlsx").write_bytes(data)
     return folder
 

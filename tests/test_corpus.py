@@ -97,10 +97,12 @@ def test_cli_validate_and_read_name_the_file_and_never_show_a_traceback(corpus):
 
 
 def test_merge_accounts_for_every_case_with_its_code(corpus, tmp_path):
+    from test_hostile_folders import entries
+
     folder = corpus["folder"]
     result = run_merge(folder, output=tmp_path / "tong-hop.xlsx", workers=2)
-    entries = [p for p in folder.rglob("*") if p.is_file() or p.suffix == ".xlsx"]
-    assert len(result.merged) + len(result.rejected) + len(result.skipped) + len(result.superseded) == len(entries)
+    assert len(result.merged) + len(result.rejected) + len(result.skipped) + len(result.superseded) == \
+        len(entries(folder))
     codes = {Path(s.rel).name: s.code for s in result.rejected + result.skipped + result.superseded}
     merged = {Path(s.rel).name for s in result.merged}
     for case, path in corpus["made"]:
@@ -151,17 +153,23 @@ def test_formula_injection_stays_inert_text_in_summary_and_report(corpus, tmp_pa
     assert _formula_cells_with(tmp_path / "bao-cao.xlsx", needles) == []
 
 
-def test_a_file_that_vanishes_between_listing_and_reading(corpus, tmp_path):
+def test_a_file_that_vanishes_between_listing_and_reading(corpus, tmp_path, monkeypatch):
+    from xl_addin.merge import run
+
     made = dict((c.kind, p) for c, p in corpus["made"])
     folder = tmp_path / "nop"
     folder.mkdir()
     shutil.copy(made["negative"], folder / "a.xlsx")
     shutil.copy(made["fraction"], folder / "b.xlsx")
+    listed = run.discover
 
-    def progress(_total):
-        return lambda _sub: (folder / "b.xlsx").unlink(missing_ok=True)
+    def discover_then_delete(path):  # the folder is listed, then b.xlsx is deleted before it is read
+        found = listed(path)
+        (folder / "b.xlsx").unlink()
+        return found
 
-    result = run_merge(folder, workers=1, progress=progress)
+    monkeypatch.setattr(run, "discover", discover_then_delete)
+    result = run_merge(folder, workers=1)
     codes = {Path(s.rel).name: s.code for s in result.rejected}
     assert codes == {"b.xlsx": "merge_file_vanished"}
     assert [Path(s.rel).name for s in result.merged] == ["a.xlsx"]

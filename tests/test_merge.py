@@ -238,10 +238,13 @@ def test_hierarchy_two_districts_equal_all_communes(tmp_path):
     assert [r.code for r in province.aggregate.units] == ["401", "402"]
     via = {e.code: e.via for e in province.units if e.via}
     assert via == {**{u.code: "tong-hop-401.xlsx" for u in district_a}, **{u.code: "tong-hop-402.xlsx" for u in district_b}}
-    # a commune sent on its own as well as inside its district summary is a conflict
+    # a commune sent on its own as well as inside its district summary: the commune's own file wins,
+    # the district summary is set aside whole (its numbers cannot be split by commune), the conflict listed
     shutil.copy(files[district_a[0].code], summaries / files[district_a[0].code].name)
     again = run_merge(summaries)
-    assert "merge_hierarchy_conflict" in {s.code for s in again.rejected}
+    assert [s.rel for s in again.rejected if s.code == "merge_hierarchy_conflict"] == ["tong-hop-401.xlsx"]
+    assert {s.unit["code"] for s in again.merged} == {district_a[0].code, "402"}
+    assert [(d.unit, d.conflict) for d in again.duplicates] == [(district_a[0].code, True)]
 
 
 def test_lineage_built_in_a_forked_process_is_the_same_sheet(merge_case, tmp_path, monkeypatch):
@@ -300,7 +303,8 @@ def test_files_with_a_garbled_period_code_do_not_choose_the_period(tmp_path):
     result = run_merge(tmp_path / "nop", output=tmp_path / "th.xlsx")
     assert result.period.code == "6T-2026"
     assert [s.unit["code"] for s in result.merged] == [units[2].code]
-    assert sorted(s.code for s in result.rejected) == ["merge_period_mismatch"] * 2
+    # the meta sheet no longer agrees with the locked period cell: refused as such
+    assert sorted(s.code for s in result.rejected) == ["meta_contradicts_cells"] * 2
 
 
 def test_an_unforeseen_failure_rejects_that_file_and_the_merge_goes_on(tmp_path, monkeypatch):
@@ -311,10 +315,10 @@ def test_an_unforeseen_failure_rejects_that_file_and_the_merge_goes_on(tmp_path,
     monkeypatch.setenv("CCHC_LOG_DIR", str(tmp_path / "log"))
     real = collect._inspect
 
-    def flaky(path_text, rel):
+    def flaky(path_text, rel, *args):
         if rel.startswith(units[1].code):
             raise RuntimeError("a bug nobody foresaw")
-        return real(path_text, rel)
+        return real(path_text, rel, *args)
 
     monkeypatch.setattr(collect, "_inspect", flaky)
     result = run_merge(tmp_path / "nop", output=tmp_path / "th.xlsx", workers=1)

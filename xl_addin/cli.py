@@ -404,6 +404,8 @@ def merge(
     exclude_implausible: bool = typer.Option(False, "--exclude-implausible",
                                              help="Không cộng vào tổng các số liệu lớn bất thường (liệt kê riêng)"),
     receiver: Optional[str] = typer.Option(None, "--receiver", help="Mã đơn vị tổng hợp trong danh sách"),
+    accept_tampered: bool = typer.Option(False, "--accept-tampered",
+                                         help="Tổng hợp cả tệp bị đổi bố cục, đọc theo tên vùng của chính tệp"),
     as_json: bool = typer.Option(False, "--json", help="Chỉ in JSON ra stdout (tiến trình ra stderr)"),
 ) -> None:
     """Tổng hợp các sổ tính gửi về: kiểm tra, phân loại, cộng dồn, ghi sổ tổng hợp.
@@ -434,7 +436,8 @@ def merge(
             result = run_merge(folder, output=output or Path(folder).resolve().parent, units_path=units,
                                period_code=period, deadline=dates["--deadline"], previous=previous, feedback=feedback,
                                reject_errors=reject_errors, receiver_code=receiver, progress=start,
-                               exclude_implausible=exclude_implausible, resubmit_by=dates["--resubmit-by"])
+                               exclude_implausible=exclude_implausible, resubmit_by=dates["--resubmit-by"],
+                               accept_tampered=accept_tampered)
     except CchcError as exc:
         if as_json:
             _print_json(_merge_error_json(exc))

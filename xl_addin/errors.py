@@ -106,8 +106,23 @@ def log_exception(path: Path, context: str) -> Path:
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as fh:
+        with path.open("a", encoding="utf-8", errors="backslashreplace") as fh:
             fh.write(f"--- {dt.datetime.now().isoformat()} cchc {__version__} {context}\n{traceback.format_exc()}")
+    except OSError:
+        pass
+    return path
+
+
+def log_line(path: Path, text: str) -> Path:
+    """Append one line to the log (something went wrong where there is no traceback to keep)."""
+    import datetime as dt
+
+    from . import __version__
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8", errors="backslashreplace") as fh:
+            fh.write(f"--- {dt.datetime.now().isoformat()} cchc {__version__} {text}\n")
     except OSError:
         pass
     return path

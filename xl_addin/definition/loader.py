@@ -76,7 +76,13 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _co
 
 
 def read_yaml(path: Path) -> Any:
-    text = path.read_text(encoding="utf-8")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:  # saved in a Windows code page: say where, never a traceback
+        line = raw[: exc.start].count(b"\n") + 1
+        detail = f"tệp không ở bảng mã UTF-8 (byte 0x{raw[exc.start]:02X}); hãy lưu lại dạng UTF-8"
+        raise CchcError("definition_yaml", file=path, line=line, detail=detail) from None
     loader = _LineLoader(text)
     loader.name = str(path)  # type: ignore[attr-defined]
     try:

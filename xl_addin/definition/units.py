@@ -19,7 +19,7 @@ from ..errors import CchcError
 
 LEVELS = ("xa", "phuong", "thi_tran", "dac_khu", "huyen", "tinh", "so", "phong")
 _DIGITS = {"xa": 5, "phuong": 5, "thi_tran": 5, "dac_khu": 5, "huyen": 3, "tinh": 2}
-_OFFICE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,29}$")
+_OFFICE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,29}$", re.ASCII)
 REQUIRED_COLUMNS = ("code", "name", "level", "parent_code")
 
 
@@ -48,7 +48,7 @@ def check_code(code: str, level: str) -> str | None:
     """A Vietnamese explanation of what is wrong with ``code`` at ``level``, or None."""
     digits = _DIGITS.get(level)
     if digits:
-        if not code.isdigit():
+        if not (code.isascii() and code.isdigit()):  # full-width digits (１８０７３) are not a code
             return f"mã «{code}» phải gồm {digits} chữ số"
         if len(code) != digits:
             hint = " (có thể mất số 0 ở đầu khi lưu bằng Excel)" if len(code) < digits else ""
@@ -68,23 +68,40 @@ def _rows_from_csv(path: Path) -> list[dict[str, str]]:
     sample = text[:2048]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    return _normalise(path, reader.fieldnames or [], list(reader))
-
-
-def _rows_from_xlsx(path: Path) -> list[dict[str, str]]:
-    from python_calamine import CalamineWorkbook
-
+    rows = []
     try:
-        book = CalamineWorkbook.from_path(str(path))
-        rows = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
-    except Exception as exc:  # calamine raises several error types for damaged files
-        raise CchcError("units_unreadable", file=path, detail=str(exc).splitlines()[0][:200]) from None
+        for row in reader:
+            rows.append((reader.line_num, row))  # the line the row ends on (blank lines counted)
+    except csv.Error as exc:  # a field over the csv module's limit, a stray quote…
+        raise CchcError("units_unreadable", file=path, detail=f"dòng {reader.line_num}: {exc}") from None
+    return _normalise(path, reader.fieldnames or [], rows)
+
+
+def _rows_from_xlsx(path: Path) -> list[tuple[int, dict[str, str]]]:
+    # the same pre-flight and sheet limits as a returned workbook (a far cell would make
+    # python-calamine allocate its whole grid and abort the process)
+    from ..workbook import safety
+    from ..workbook.reader import _calamine, _grid
+
+    pre = safety.preflight(path)
+    try:
+        sheets = pre.parts().sheets
+        if not sheets:
+            raise CchcError("units_columns", file=path, missing=", ".join(REQUIRED_COLUMNS))
+        first = sheets[0][0]
+        pre.scan_sheet(first)
+        book = _calamine(pre)
+        if first not in book.sheet_names:
+            raise CchcError("units_unreadable", file=path, detail=f"không đọc được trang «{first}»")
+        rows = _grid(book, first, pre)
+    finally:
+        pre.close()
     if not rows:
         raise CchcError("units_columns", file=path, missing=", ".join(REQUIRED_COLUMNS))
     header = [str(h).strip() for h in rows[0]]
     out = []
-    for row in rows[1:]:
-        out.append({h: _cell_text(v) for h, v in zip(header, row)})
+    for line, row in enumerate(rows[1:], start=2):
+        out.append((line, {h: _cell_text(v) for h, v in zip(header, row)}))
     return _normalise(path, header, out)
 
 
@@ -96,17 +113,18 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _normalise(path: Path, header: list[str], rows: list[dict]) -> list[dict[str, str]]:
+def _normalise(path: Path, header: list[str], rows: list[tuple[int, dict]]) -> list[tuple[int, dict[str, str]]]:
+    """(line number in the file, row) of every row that is not blank."""
     header = [(h or "").strip().lower() for h in header]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise CchcError("units_columns", file=path, missing=", ".join(missing))
     out = []
-    for row in rows:
-        clean = {(k or "").strip().lower(): unicodedata.normalize("NFC", (v or "").strip()) for k, v in row.items()
-                 if k is not None}
+    for line, row in rows:
+        clean = {(k or "").strip().lower(): unicodedata.normalize("NFC", v.strip() if isinstance(v, str) else "")
+                 for k, v in row.items() if k is not None}
         if any(clean.values()):
-            out.append(clean)
+            out.append((line, clean))
     return out
 
 
@@ -118,8 +136,7 @@ def load_units(path: Path) -> list[Unit]:
     problems: list[str] = []
     units: list[Unit] = []
     seen: dict[tuple[str, str], int] = {}
-    first_data_line = 2
-    for i, row in enumerate(rows, start=first_data_line):
+    for i, row in rows:
         code, name, level = row.get("code", ""), row.get("name", ""), row.get("level", "").lower()
         parent, code_list = row.get("parent_code", ""), row.get("code_list", "")
         errs = []

@@ -13,12 +13,13 @@ page width, a page header with the sender and the period. Every text is written 
 from __future__ import annotations
 
 import io
+import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..definition.units import ascii_name
-from ..errors import catalogue, render
+from ..errors import CchcError, catalogue, render
+from ..names import safe_file_name, slug
 from ..ui import ui
 from ..workbook.build import write_atomic
 from ..workbook.layout import a1, compute_layout
@@ -40,12 +41,23 @@ def _lines(text: str, width: float) -> int:
 
 
 def feedback_name(sub: Submission) -> str:
-    """``<unit code>_<file stem, slugged>_phan-hoi.xlsx``; the code only when the file had a valid one."""
-    stem = ascii_name(Path(sub.rel).stem)[:MAX_STEM].strip("-_") or "tep"
-    code = str(sub.unit.get("code") or "")
+    """``<unit code>_<file stem, slugged>_phan-hoi.xlsx``; the code only when the file had one.
+    Every part is slugged (``names``): a code or name read from a file never becomes a path."""
+    stem = slug(Path(sub.rel).stem)[:MAX_STEM].strip("-_.") or "tep"
+    code = slug(sub.unit.get("code") or "")
     if code and not re.match(rf"^{re.escape(code)}(?:[_-]|$)", stem):
         stem = f"{code}_{stem}"
-    return f"{stem}_phan-hoi.xlsx"
+    return safe_file_name(f"{stem}_phan-hoi", ".xlsx")
+
+
+def _target(folder: Path, sub: Submission, name: str) -> Path:
+    """Where a file's feedback goes: the file's sub-folder (slugged) under ``folder``, never outside it."""
+    parts = [slug(p, "_") for p in Path(sub.rel).parent.parts if p not in ("", ".")]
+    target = folder.joinpath(*parts, name)
+    root = os.path.realpath(folder)
+    if not os.path.realpath(target).startswith(root.rstrip(os.sep) + os.sep):
+        raise CchcError("output_name_unsafe", file=name, folder=folder)
+    return target
 
 
 def _where(definition, cell: str) -> str:
@@ -262,10 +274,11 @@ def write_feedback(result: MergeResult, folder: Path) -> list[Path]:
     written: list[Path] = []
     used: set[Path] = set()
     for sub, outcome in sorted(entries, key=lambda p: p[0].rel):
-        target = folder / Path(sub.rel).parent / feedback_name(sub)
+        target = _target(folder, sub, feedback_name(sub))
         n = 2
         while target in used:
-            target = target.with_name(f"{Path(feedback_name(sub)).stem.removesuffix('_phan-hoi')}-{n}_phan-hoi.xlsx")
+            base = Path(feedback_name(sub)).stem.removesuffix("_phan-hoi")
+            target = _target(folder, sub, safe_file_name(f"{base}-{n}_phan-hoi", ".xlsx"))
             n += 1
         used.add(target)
         _write_one(result, sub, outcome, units.get(sub.rel), target)

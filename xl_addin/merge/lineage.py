@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
-from xml.sax.saxutils import escape
 
 from ..definition.models import ReportDefinition
 from ..memo import per_object
 from ..workbook.layout import compute_layout
+from ..xmlescape import xml_text
 
 AGGREGATED = ("sum", "same", "max", "list")
 
 
 def _inline(text: Any) -> str:
-    value = "" if text is None else escape(str(text))
+    value = "" if text is None else xml_text(text)
     return f'<c t="inlineStr"><is><t>{value}</t></is></c>'
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -51,6 +52,7 @@ class MergeResult:
     expected: list[Unit] = field(default_factory=list)
     aggregate: Aggregate = field(default_factory=Aggregate)
     carry_over: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # files merged with a caveat (--accept-tampered)
     output: Path | None = None
     units_listed: bool = False  # whether the office named the units it expects (--units)
     units: list[UnitStatus] = field(default_factory=list)  # one per expected unit and per other unit found
@@ -79,6 +81,10 @@ class MergeResult:
         reported = {e.code for e in self.units if e.status in REPORTED}
         return "complete" if all(u.code in reported for u in self.expected) else "incomplete"
 
+    @property
+    def flags(self) -> list[str]:
+        return self.aggregate.flags + self.carry_over + self.notes
+
     def to_json(self) -> dict:
         agg = self.aggregate
         return {
@@ -93,7 +99,7 @@ class MergeResult:
             "totals": {k: to_jsonable(v) for k, v in agg.values.items() if v is not None},
             "ratios": {k: to_jsonable(r.value) for k, r in agg.ratios.items()},
             "formatted": {k: r.formatted for k, r in agg.ratios.items()},
-            "flags": agg.flags + self.carry_over,
+            "flags": self.flags,
             "period": self.period.to_dict(),
             "deadline": self.deadline.isoformat(),
             "output": str(self.output) if self.output else None,
@@ -221,6 +227,161 @@ def _of_earlier_era(sub: Submission, definition: ReportDefinition, period: Perio
     return bool(code_list) and code_list != era.code_list
 
 
+TAMPER_REJECTED = frozenset({
+    # changes that can move or replace a value: rows or columns inserted or deleted (the locked
+    # labels and formulas move), a name re-pointed or deleted, a sheet removed or reordered, a
+    # formula replaced; a past version's structure changed
+    "tamper_label_changed", "tamper_formula_replaced", "tamper_formula_changed", "tamper_name_moved",
+    "tamper_name_missing", "tamper_sheet_removed", "tamper_sheet_order", "tamper_structure_changed"})
+# merged and flagged: tamper_protection_removed, tamper_workbook_unlocked, tamper_validation_changed,
+# tamper_sheet_added, workbook_resaved (LibreOffice, WPS)
+
+
+CELL_KINDS = frozenset({"tamper_label_changed", "tamper_formula_replaced", "tamper_formula_changed"})
+
+
+def _value_sheets(sub: Submission) -> set[str]:
+    """The sheets that hold values in the file's template (a label changed on the instructions
+    sheet moves nothing)."""
+    from ..workbook.layout import compute_layout
+    from ..workbook.reader import data_sheets
+
+    key = (sub.template.get("id") or "cchc", sub.template.get("profile"))
+    hit = _VALUE_SHEETS.get(key)
+    if hit is None:
+        try:
+            hit = set(data_sheets(compute_layout(load_definition(key[0], profile=key[1]))))
+        except CchcError:
+            hit = set()
+        _VALUE_SHEETS[key] = hit
+    return hit
+
+
+_VALUE_SHEETS: dict[tuple, set[str]] = {}
+
+
+def tampered_kinds(sub: Submission) -> list[str]:
+    """The changes found in a file that can move or replace a value (cell-level ones count on the
+    sheets that hold values; a sheet renamed, removed or reordered, a name moved anywhere)."""
+    kinds = set()
+    for f in sub.findings:
+        rule = f["rule"]
+        if rule not in TAMPER_REJECTED:
+            continue
+        if rule in CELL_KINDS and not any(c.split("!", 1)[0] in _value_sheets(sub) for c in f["cells"]):
+            continue
+        kinds.add(rule)
+    return sorted(kinds)
+
+
+def _tamper_policy(readable: list[Submission], rejected: list[Submission], accept: bool) -> list[Submission]:
+    """A file whose layout was changed in a way that can move or replace a value is rejected
+    (``merge_tampered_layout``), unless ``--accept-tampered``: then it was read through its own
+    defined names (``read_workbook(by_names=True)`` in the worker) and is merged, flagged."""
+    kept = []
+    for s in readable:
+        kinds = tampered_kinds(s)
+        if not kinds:
+            kept.append(s)
+            continue
+        first = next(f["message"] for f in s.findings if f["rule"] in kinds)
+        detail = f"{', '.join(kinds)}; {first[:200]}"
+        other_build = any(f["rule"] == "template_build_differs" for f in s.findings)
+        if accept:
+            s.notes.append(render("merge_tampered_accepted", file=s.rel, detail=detail))
+            kept.append(s)
+        elif other_build:  # intact as its own build made it: the template changed, not the file
+            rejected.append(_reject(s, "merge_template_build_differs", detail=detail))
+        else:
+            rejected.append(_reject(s, "merge_tampered_layout", detail=detail))
+    return kept
+
+
+def can_receive(level: str | None, period: Period, definition: ReportDefinition) -> bool:
+    """Whether a unit of ``level`` may send a lower-level summary for ``period``: its level is one
+    that others report to in the period's era (the definition's ``level_eras`` receivers: a district
+    until 30/6/2025, only the province from 1/7/2025). A commune that sets kind = summary in its
+    meta sheet is refused here. A definition without eras judges no level."""
+    era = definition.level_era(period)
+    if era is None or not era.receivers:
+        return True
+    return str(level or "") in set(era.receivers.values())
+
+
+def _descendants(units: list[Unit], code: str) -> set[str]:
+    children: dict[str, list[str]] = {}
+    for u in units:
+        children.setdefault(u.parent_code, []).append(u.code)
+    out, todo = set(), [code]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in out:
+                out.add(child)
+                todo.append(child)
+    return out
+
+
+def _summaries_in_scope(candidates: list[Submission], result: MergeResult,
+                        units: list[Unit] | None) -> list[Submission]:
+    """A lower-level summary is accepted only from a unit that can receive in the period and, with
+    a unit list, only for units under it."""
+    kept = []
+    for s in candidates:
+        if s.kind != "summary":
+            kept.append(s)
+            continue
+        code = str(s.unit.get("code"))
+        if not can_receive(s.unit.get("level"), result.period, result.definition):
+            result.rejected.append(_reject(s, "merge_summary_level", code=code, level=s.unit.get("level"),
+                                           period=result.period.code))
+            continue
+        if units is not None:
+            # a listed unit must be under the summary's unit; units the list does not name (a
+            # province's list of districts does not name their communes) cannot be judged by it
+            under, listed = _descendants(units, code), {u.code for u in units}
+            outside = [r.code for r in s.summary_units if r.code in listed and r.code not in under]
+            if outside:
+                shown = ", ".join(outside[:10]) + ("…" if len(outside) > 10 else "")
+                result.rejected.append(_reject(s, "merge_summary_units_outside", code=code, outside=shown))
+                continue
+        kept.append(s)
+    return kept
+
+
+def _direct_wins(accepted: list[Submission], result: MergeResult) -> list[Submission]:
+    """A unit's own file always wins over a lower-level summary's row for it. A summary's totals
+    cannot be split by unit (its tables and lists are sums already), so a summary holding a unit
+    that also sent its own file is set aside whole (``merge_hierarchy_conflict``, the conflict
+    listed per unit); its other units then show as not covered. A unit in two summaries: the
+    second summary is set aside the same way."""
+    direct = {str(s.unit.get("code")): s for s in accepted if s.kind != "summary"}
+    merged = [s for s in accepted if s.kind != "summary"]
+    covered: dict[str, Submission] = {}
+    for s in sorted((s for s in accepted if s.kind == "summary"), key=lambda s: s.rel):
+        # a unit the summary lists as missing or rejected is not in its totals: no conflict
+        codes = [r.code for r in s.summary_units if r.reported]
+        clash = {c: direct[c] for c in codes if c in direct}
+        clash.update({c: covered[c] for c in codes if c in covered and c not in clash})
+        if clash:
+            shown = ", ".join(sorted(clash)[:10]) + ("…" if len(clash) > 10 else "")
+            sources = ", ".join(sorted({w.rel for w in clash.values()})[:5])
+            result.rejected.append(_reject(s, "merge_hierarchy_conflict", code=shown, direct=sources))
+            for c, winner in sorted(clash.items()):
+                result.duplicates.append(Duplicate(c, winner.rel, [s.rel], True))
+            continue
+        covered.update({c: s for c in codes})
+        merged.append(s)
+    order = {id(s): i for i, s in enumerate(accepted)}
+    return sorted(merged, key=lambda s: order[id(s)])
+
+
+def check_previous_file(previous: Path) -> None:
+    """``--previous`` must be a readable workbook within the limits (its period is checked later)."""
+    from ..workbook.reader import check_is_xlsx
+
+    check_is_xlsx(previous).close()
+
+
 def _is_period(code: Any, definition) -> bool:
     try:
         parse_period(str(code or ""), definition)
@@ -229,11 +390,32 @@ def _is_period(code: Any, definition) -> bool:
     return True
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    """``path`` is ``folder`` or lies under it (links and ``..`` resolved)."""
+    path, folder = Path(os.path.realpath(path)), Path(os.path.realpath(folder))
+    return path == folder or folder in path.parents
+
+
+def check_outputs(folder: Path, output: Path | None, feedback: Path | None) -> None:
+    """Refuse, before anything is read, outputs that could land on or among the inputs: ``-o``
+    equal to or inside the input folder, ``--feedback`` inside it (or holding it), ``-o`` inside
+    ``--feedback``; and a summary that is not an .xlsx."""
+    if output is not None and not Path(output).is_dir() and Path(output).suffix.lower() != ".xlsx":
+        raise CchcError("merge_output_not_xlsx", output=output)
+    if output is not None and _inside(output, folder):
+        raise CchcError("merge_output_inside_input", output=output, inside=folder)
+    if feedback is not None and (_inside(feedback, folder) or _inside(folder, feedback)):
+        raise CchcError("merge_output_inside_input", output=feedback, inside=folder)
+    if output is not None and feedback is not None and _inside(output, feedback):
+        raise CchcError("merge_output_inside_input", output=output, inside=feedback)
+
+
 def run_merge(folder: Path, output: Path | None = None, units_path: Path | None = None, period_code: str | None = None,
               deadline: dt.date | None = None, previous: Path | None = None, feedback: Path | None = None,
               reject_errors: bool = False, receiver_code: str | None = None, workers: int | None = None,
               progress: Callable[[int], Callable[[Submission], None]] | None = None,
-              exclude_implausible: bool = False, resubmit_by: dt.date | None = None) -> MergeResult:
+              exclude_implausible: bool = False, resubmit_by: dt.date | None = None,
+              accept_tampered: bool = False) -> MergeResult:
     """Merge every returned workbook of ``folder``.
 
     ``output``: the summary file, or a folder to write ``tong-hop_<period>.xlsx`` into (an existing
@@ -242,12 +424,16 @@ def run_merge(folder: Path, output: Path | None = None, units_path: Path | None 
     folder = Path(folder)
     if not folder.is_dir():
         raise CchcError("file_not_found", file=folder)
+    check_outputs(folder, output, feedback)
+    if previous is not None:
+        check_previous_file(Path(previous))
     files, skipped = discover(folder)
     units = load_units(units_path) if units_path else None
     tick = progress(len(files)) if progress else None
-    subs = read_all(folder, files, workers=workers, progress=tick)
+    subs = read_all(folder, files, workers=workers, progress=tick, by_names=accept_tampered)
     readable = [s for s in subs if s.status == "read"]
     rejected = [s for s in subs if s.status == "rejected"]
+    readable = _tamper_policy(readable, rejected, accept_tampered)
     # which template and period this merge is about
     if not readable and not period_code:
         if not files and not skipped:
@@ -271,7 +457,9 @@ def run_merge(folder: Path, output: Path | None = None, units_path: Path | None 
                          skipped=skipped, rejected=rejected, expected=expected, units_listed=units is not None,
                          resubmit_by=resubmit_by, folder=folder)
     candidates = _classify(result, readable, template, units is not None, reject_errors)
-    result.merged = _without_hierarchy_conflicts(result, resolve_duplicates(candidates, result))
+    candidates = _summaries_in_scope(candidates, result, units)
+    result.merged = _direct_wins(resolve_duplicates(candidates, result), result)
+    result.notes = [note for s in result.merged for note in s.notes]
     excluded: dict[str, set[str]] = {}
     if exclude_implausible:
         result.excluded = implausible(definition, result.merged)
@@ -351,24 +539,6 @@ def _classify(result: MergeResult, readable: list[Submission], template: tuple, 
     return candidates
 
 
-def _without_hierarchy_conflicts(result: MergeResult, accepted: list[Submission]) -> list[Submission]:
-    """A unit reported inside a lower-level summary and also sent on its own is a conflict (a unit
-    that summary lists as missing or rejected is not in its totals: no conflict)."""
-    inside = {}
-    for s in accepted:
-        for row in s.summary_units:
-            if row.reported:
-                inside[row.code] = s.rel
-    merged = []
-    for s in accepted:
-        code = str(s.unit.get("code"))
-        if s.kind != "summary" and code in inside:
-            result.rejected.append(_reject(s, "merge_hierarchy_conflict", code=code, summary=inside[code]))
-        else:
-            merged.append(s)
-    return merged
-
-
 def summary_path(output: Path, period: Period) -> Path:
     """Where the summary goes. A folder: ``tong-hop_<period>.xlsx`` inside it, replacing an existing
     file of that name only when it is a summary of the same period (else ``merge_output_exists``)."""
@@ -410,6 +580,7 @@ def _finish(result: MergeResult, excluded: dict[str, set[str]], previous: Path |
     files = {e.code: e.submission.rel for e in result.units if e.submission is not None}
     before: dict[str, UnitRow] = {}
     if previous:
+        check_previous(Path(previous), result)
         before = previous_rows(Path(previous))
         result.carry_over = carry_over_checks(before, result)
     outliers = implausible(definition, result.merged) + jumps(definition, rows, before, files) \
@@ -436,6 +607,23 @@ def units_beside(folder: Path) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
+
+
+def check_previous(previous: Path, result: MergeResult) -> None:
+    """``--previous`` must be a summary (kind = summary) of a period that ended before this one began."""
+    from ..workbook.reader import read_workbook
+
+    data = read_workbook(previous)  # the pre-flight and every sheet's limits, like any other file
+    kind = str(data.meta.get("kind") or "unit")
+    if kind != "summary":
+        raise CchcError("merge_previous_not_summary", file=previous, kind=kind)
+    code = str(data.period.get("code") or "")
+    try:
+        before = parse_period(code, result.definition)
+    except CchcError:
+        before = None
+    if before is None or before.end >= result.period.start:
+        raise CchcError("merge_previous_period", file=previous, found=code or "?", period=result.period.code)
 
 
 def previous_rows(path: Path) -> dict[str, UnitRow]:

@@ -23,6 +23,8 @@ import openpyxl
 from openpyxl.chart import BarChart, Reference
 from openpyxl.utils.protection import hash_password
 
+from ..errors import CchcError
+from ..names import file_name, inside
 from ..ui import ui
 from ..definition import money
 from ..workbook.build import UnitStamper, cell_values_for_display, write_atomic
@@ -141,7 +143,7 @@ def _tong_hop(result: MergeResult, writer: PackageWriter, excluded: dict[str, se
     totals = {k: v for k, v in agg.values.items()}
     totals.update({k: r.value for k, r in agg.ratios.items()})
     title = ui("merge.summary_title").format(period=result.period.label, receiver=result.receiver.name)
-    flags = agg.flags + result.carry_over + [ui("merge.excluded_flag").format(reason=o.reason) for o in result.excluded]
+    flags = result.flags + [ui("merge.excluded_flag").format(reason=o.reason) for o in result.excluded]
     return write(writer, result.definition, agg.units, title=title, state=_state_line(result), totals=totals,
                  notes=notes, total_notes=total_notes, excluded=excluded, flags=flags,
                  protection_hash=hash_password(PASSWORD))
@@ -373,6 +375,9 @@ class LineageJob:
     def _child(self, conn) -> None:
         import os
 
+        from .collect import die_with_parent
+
+        die_with_parent()  # a merge killed with kill -9 leaves no process behind
         try:
             st = _styles(PackageWriter(UnitStamper(self.result.definition).package))
             part = _lineage_part(self.result, st, self.excluded)

@@ -352,7 +352,26 @@ def read_rows(book) -> SummaryTable:
 
 
 def read_file(path: Path, raw: bytes | None = None) -> SummaryTable:
-    """``read_rows`` of a summary file (through the same pre-flight and limits as every read)."""
-    from ..workbook.reader import open_calamine
+    """``read_rows`` of a summary file, through the same pre-flight and limits as every read: the
+    meta sheet's and the Tổng hợp sheet's extent is checked before python-calamine builds their
+    grids (a far cell would make it allocate the whole grid and abort the process)."""
+    from ..errors import CchcError
+    from ..workbook import safety
+    from ..workbook.layout import META_SHEET
+    from ..workbook.reader import _calamine
 
-    return read_rows(open_calamine(Path(path), raw))
+    path = Path(path)
+    pre = safety.preflight(path, raw)
+    try:
+        sheets = (META_SHEET, ui("merge.summary_sheet"))
+        for name in sheets:
+            if pre.sheet_part(name) is not None:
+                pre.scan_sheet(name)
+        book = _calamine(pre)
+        unseen = [n for n in sheets if n in book.sheet_names and pre.sheet_part(n) is None]
+        if unseen:  # never parse a sheet that was not checked first
+            raise CchcError("workbook_xml_damaged", file=path, where="phần sổ tính",
+                            detail=f"không xác định được trang «{unseen[0]}» trong xl/workbook.xml")
+        return read_rows(book)
+    finally:
+        pre.close()

@@ -46,11 +46,13 @@ def run_report(path_in: Path | str, out: Path | str | None = None, in_place: boo
                force: bool = False) -> dict:
     """``cchc report``: write the report of one workbook where asked; never touch the input unless ``in_place``.
 
-    Returns ``{"file", "text", "xlsx", "docx", "pdf", "errors", "warnings", "digest", "notices"}``:
-    ``text`` is the plain text when ``text`` was asked (the caller prints it; ``--text`` alone writes
-    nothing), ``errors`` the number of validation errors (the report then starts with a warning
-    block), ``notices`` what the user should know (the .docx made from a hand-edited sheet, a PDF
-    without a Vietnamese Times New Roman). Every refusal comes before anything is written.
+    Returns ``{"file", "text", "xlsx", "docx", "pdf", "errors", "warnings", "digest", "notices",
+    "dropped_control_characters"}``: ``text`` is the plain text when ``text`` was asked (the caller
+    prints it; ``--text`` alone writes nothing), ``errors`` the number of validation errors (the
+    report then starts with a warning block), ``notices`` what the user should know (the .docx made
+    from a hand-edited sheet, a PDF without a Vietnamese Times New Roman, control characters from the
+    file's text left out: Word, PDF and the sheet cannot show them, ``dropped_control_characters``
+    how many). Every refusal comes before anything is written.
     """
     from ..errors import render
     from ..workbook.port import OpenpyxlPort
@@ -67,9 +69,12 @@ def run_report(path_in: Path | str, out: Path | str | None = None, in_place: boo
         raise CchcError("report_output_is_input", file=out)
     earlier = read_workbook(Path(previous)) if previous else None
     report = build_report(data, earlier)
+    dropped = report.dropped_control_characters
     result: dict = {"file": str(src), "text": render_text(report) if text else None, "xlsx": None, "docx": None,
                     "pdf": None, "errors": report.errors, "warnings": [b.text for b in report.warnings],
-                    "digest": None, "notices": []}
+                    "digest": None, "notices": [], "dropped_control_characters": dropped}
+    if dropped:
+        result["notices"].append(render("report_control_characters", file=src, count=dropped))
     target = src if in_place else (Path(out) if out is not None else None)
     edited = needs_confirmation(OpenpyxlPort(src)) if (target is not None or docx or pdf) else False
     if target is not None and edited and not force:

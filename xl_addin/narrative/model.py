@@ -6,8 +6,10 @@ three can never say different things.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Literal
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from typing import Any, Literal
+
+from ..xmlescape import plain_text
 
 BlockKind = Literal["heading", "paragraph", "list_item", "warning"]
 
@@ -83,6 +85,8 @@ class Report:
     sections: list[str] = field(default_factory=list)  # outline sections present, in order
     appendices: list[Appendix] = field(default_factory=list)  # the forms the body cites, in order
     from_sheet: bool = False  # read back from a Báo cáo sheet edited by hand (not written from the values)
+    # control characters found in the workbook's text and left out of the report (drop_control_characters)
+    dropped_control_characters: int = 0
 
     @property
     def warnings(self) -> list[Block]:
@@ -94,3 +98,26 @@ class Report:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def drop_control_characters(report: Report) -> int:
+    """Remove, in place, every control character from the report's text (a unit name or a list
+    entry copied from a returned file may hold one: Word, PDF and the sheet cannot show it).
+    Returns how many were dropped, for the caller to report."""
+    dropped = 0
+
+    def clean(value: Any) -> Any:
+        nonlocal dropped
+        if isinstance(value, str):
+            text, count = plain_text(value)
+            dropped += count
+            return text
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        if is_dataclass(value) and not isinstance(value, type):
+            for f in fields(value):
+                setattr(value, f.name, clean(getattr(value, f.name)))
+        return value
+
+    clean(report)
+    return dropped

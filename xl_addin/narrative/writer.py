@@ -42,7 +42,7 @@ from ..workbook.layout import section_numbers
 from ..workbook.reader import WorkbookData, implausible_fields, read_workbook
 from ..yamlio import SafeLoader
 from . import fmt
-from .model import Appendix, Block, Header, HeaderCell, Report
+from .model import Appendix, Block, Header, HeaderCell, Report, drop_control_characters
 
 _BUILTIN = Path(__file__).resolve().parents[2] / "workbook_templates" / "cchc" / "narrative"
 
@@ -938,9 +938,11 @@ def build_report(data: WorkbookData | str | Path, previous: WorkbookData | str |
         subject = p["trich_yeu"].format(ky=period.label, ky_toi=period.next_label)
     else:
         subject = p["trich_yeu_khong_ky"]
-    return Report(
+    report = Report(
         header=_header(nc), title=nc.definition.kind_label, trich_yeu=subject, kinh_gui=_kinh_gui(data.values),
         kinh_gui_label=p["kinh_gui"], blocks=blocks, closing=closing, recipients_label=p["noi_nhan"],
         recipients=_recipients(nc), signature=_signature(nc), signer=tidy(data.values.get("nguoi_ky") or ""),
         errors=len(errors), period_code=data.period.get("code") or "", unit_code=data.unit["code"],
         unit_name=data.unit["name"], sections=outline, appendices=appendices(nc))
+    report.dropped_control_characters = drop_control_characters(report)
+    return report

@@ -14,10 +14,12 @@ command line's export (``clean_copy`` through the openpyxl adapter): the two pat
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..definition.units import ascii_name
+from ..errors import CchcError
+from ..names import file_name, inside
 from ..ui import ui
 from ..workbook.layout import META_SHEET
 from ..workbook.port import WorkbookPort, unlocked
@@ -27,8 +29,10 @@ from .sheets import _meta_ref, _parse_marks, clear_marks
 
 
 def export_name(data: WorkbookData) -> str:
+    """``<code>_<ASCII name>_<period>.xlsx`` from the file's own meta sheet, slugged (``names``):
+    a code or period read from the file never becomes a path."""
     unit = data.unit
-    return f"{unit['code']}_{ascii_name(unit['name'])}_{data.period['code']}.xlsx"
+    return file_name(unit["code"], unit["name"], data.period["code"])
 
 
 @dataclass
@@ -101,21 +105,44 @@ def clean_file(source: Path, target: Path, data: WorkbookData, export: Export) -
 
 
 def export_target(folder: Path, data: WorkbookData, own: Path | None = None) -> Path:
-    target = Path(folder) / export_name(data)
-    if own is not None and target.resolve() == Path(own).resolve():
-        target = target.with_name(target.stem + "_nop.xlsx")
+    """Where the copy goes: inside ``folder`` (a name from the file never leaves it), never the
+    input itself."""
+    target = inside(Path(folder), export_name(data))
+    if own is not None and os.path.realpath(target) == os.path.realpath(own):
+        target = inside(Path(folder), Path(export_name(data)).stem + "_nop.xlsx")
     return target
 
 
 def export_file(path: Path, out_dir: Path | None = None, at: dt.datetime | None = None) -> tuple[Path, dict]:
     """Command-line export: the input file is never modified; the clean copy goes to ``out_dir``."""
-    from ..workbook.port import OpenpyxlPort
-    from ..workbook.reader import check_is_xlsx
-
     path = Path(path)
-    check_is_xlsx(path)
-    port = OpenpyxlPort(path)
+    check_export_input(path)
+    port = open_for_export(path)
     data, info = prepare_export(port, at)
     target = export_target(out_dir or path.parent, data, own=path)
-    port.save(target)
+    port.save(target)  # through a temporary file, renamed: never a half-written copy
     return target, info
+
+
+def check_export_input(path: Path) -> None:
+    """The same pre-flight as every read, and every sheet within the size limits (an extra sheet of
+    millions of cells would otherwise make openpyxl take minutes and gigabytes)."""
+    from ..workbook.reader import check_is_xlsx
+
+    pre = check_is_xlsx(path)
+    try:
+        pre.scan_sheets([name for name, _part in pre.parts().sheets])
+    finally:
+        pre.close()
+
+
+def open_for_export(path: Path):
+    from ..workbook.port import OpenpyxlPort
+    from ..workbook.safety import ZIP_ERRORS, detail
+
+    try:
+        return OpenpyxlPort(path)
+    except CchcError:
+        raise
+    except ZIP_ERRORS + (SyntaxError, TypeError, AttributeError) as exc:  # openpyxl on damaged XML
+        raise CchcError("workbook_xml_damaged", file=path, where="sổ tính", detail=detail(exc)) from None

@@ -10,6 +10,7 @@ text left unchanged.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import functools
 import hashlib
@@ -27,8 +28,9 @@ from .. import __version__
 from ..definition import money
 from ..definition.models import ReportDefinition
 from ..definition.periods import Period
-from ..definition.units import Unit, ascii_name
+from ..definition.units import Unit
 from ..errors import CchcError, render
+from ..names import file_name, inside
 from .layout import META_KEYS, META_SHEET, Layout, a1, compute_layout
 from .reader import WorkbookData, read_workbook
 from .template import build_template_bytes, fit_text_rows, text_rows
@@ -269,32 +271,113 @@ def carried_lists(definition: ReportDefinition, previous: WorkbookData) -> dict[
 
 
 def unit_file_name(unit: Unit, period: Period) -> str:
-    return f"{unit.code}_{ascii_name(unit.name)}_{period.code}.xlsx"
+    """``<code>_<ASCII name>_<period>.xlsx``, built by ``names.file_name`` (at most 120 characters)."""
+    return file_name(unit.code, unit.name, period.code)
+
+
+def _unique_names(units: list[Unit], period: Period) -> list[str]:
+    """One file per unit: units whose names would be the same file (one code in two code lists,
+    or names equal once slugged and cut, on a case-insensitive disk) get their code list, then a
+    number, in the name."""
+    names = [unit_file_name(u, period) for u in units]
+    counts = collections.Counter(n.lower() for n in names)
+    out, used = [], set()
+    for unit, name in zip(units, names, strict=True):
+        if counts[name.lower()] > 1:
+            name = file_name(unit.code, unit.name, period.code, unit.code_list)
+            n = 2
+            while name.lower() in used:
+                name = file_name(unit.code, unit.name, period.code, unit.code_list, n)
+                n += 1
+        used.add(name.lower())
+        out.append(name)
+    return out
+
+
+STALE_TEMP_SECONDS = 600  # a temporary file older than this was left by a write that was killed
 
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write to a temporary file in the same folder, then rename: never a partial file.
 
-    A target open in Excel on Windows (or a folder that refuses writing) is a clear message, not a crash."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    A target open in Excel on Windows (a permission refused on the file) is ``output_locked``; a
+    folder that cannot be written otherwise (read-only disk, full disk, missing folder) is
+    ``output_unwritable``, naming the file and the folder: a clear message, not a crash.
+    Temporary files (``.~cchc-<pid>-….tmp``) left in that folder by a write that was killed are
+    removed first (see ``remove_stale_temp``)."""
+    path = Path(path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".~cchc-", suffix=".tmp", dir=path.parent)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temp(path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".~cchc-{os.getpid()}-", suffix=".tmp", dir=path.parent)
     except PermissionError:
         raise CchcError("output_locked", file=path) from None
+    except OSError as exc:
+        raise CchcError("output_unwritable", file=path.name, folder=path.parent, detail=_os_detail(exc)) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except PermissionError:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
-        raise CchcError("output_locked", file=path) from None
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        if isinstance(exc, (PermissionError, IsADirectoryError)):  # the target cannot be replaced
+            raise CchcError("output_locked", file=path) from None
+        if isinstance(exc, OSError):
+            raise CchcError("output_unwritable", file=path.name, folder=path.parent, detail=_os_detail(exc)) from None
         raise
+
+
+def _os_detail(exc: OSError) -> str:
+    import errno
+
+    known = {errno.ENOSPC: "ổ đĩa đã đầy", errno.EACCES: "không có quyền ghi", errno.EPERM: "không có quyền ghi",
+             errno.EROFS: "ổ đĩa chỉ đọc", errno.ENAMETOOLONG: "tên tệp quá dài", errno.ENOENT: "thư mục không tồn tại",
+             errno.EISDIR: "đã có thư mục trùng tên", errno.EDQUOT: "hết hạn mức dung lượng"}
+    return known.get(exc.errno or 0, exc.strerror or type(exc).__name__)
+
+
+def remove_stale_temp(folder: Path) -> list[Path]:
+    """Remove the tool's temporary files (``.~cchc-<pid>-….tmp``) left in ``folder`` by a write
+    that was killed: its process is gone, or it is older than ``STALE_TEMP_SECONDS``."""
+    import time
+
+    removed = []
+    now = time.time()
+    try:
+        candidates = list(Path(folder).glob(".~cchc-*.tmp"))
+    except OSError:
+        return removed
+    for tmp in candidates:
+        try:
+            if not tmp.is_file() or tmp.is_symlink():
+                continue
+            if now - tmp.stat().st_mtime > STALE_TEMP_SECONDS or not _writer_alive(tmp.name):
+                tmp.unlink()
+                removed.append(tmp)
+        except OSError:
+            continue
+    return removed
+
+
+def _writer_alive(name: str) -> bool:
+    """Whether the process that named a temporary file ``.~cchc-<pid>-….tmp`` still runs (unknown:
+    assumed alive, so only age removes it)."""
+    m = re.match(r"^\.~cchc-(\d+)-", name)
+    if not m:
+        return True
+    pid = int(m.group(1))
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError, OverflowError):
+        return True
+    return True
 
 
 def index_previous(folder: Path, definition: ReportDefinition) -> dict[str, WorkbookData]:
@@ -360,13 +443,14 @@ def build_unit_workbooks(definition: ReportDefinition, units: Iterable[Unit], pe
     if refused:
         raise CchcError("build_units_out_of_era", period=period.code, start=f"{period.start:%d/%m/%Y}",
                         end=f"{period.end:%d/%m/%Y}", rows="\n".join(f"  {r}" for r in refused))
+    names = _unique_names(units, period)
     stamper = UnitStamper(definition)
     previous = index_previous(previous_dir, definition) if previous_dir else {}
     generated_at = dt.datetime.now()
     results = []
-    for unit in units:
+    for unit, name in zip(units, names, strict=True):
         prev = previous.get(unit.code)
-        path = out_dir / unit_file_name(unit, period)
+        path = inside(Path(out_dir), name)
         write_atomic(path, stamper.workbook_bytes(unit, period, prev, generated_at))
         texts = len(carried_texts(definition, prev)) if prev is not None else 0
         results.append(BuildResult(unit, path, prev is not None, texts))

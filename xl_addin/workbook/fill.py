@@ -33,6 +33,8 @@ from .safety import set_inert_text
 from .template import fit_text_rows, text_limit, text_rows
 from .xlsxpatch import free_row_heights
 
+FIRST_EXCEL_DATE = dt.date(1900, 1, 1)  # the first day an Excel date serial can hold
+
 
 def _bad(code: str, item: FieldDef | Column, detail: str) -> CchcError:
     return CchcError("fill_bad_value", code=code, label=item.label, detail=detail)
@@ -70,11 +72,16 @@ def coerce(definition: ReportDefinition, item: FieldDef | Column, code: str, val
         return cell_value(definition, t, None, number) if t == "percent" else float(number)
     if t == "date":
         if isinstance(value, dt.date):
-            return value
-        try:
-            return dt.date.fromisoformat(str(value))
-        except ValueError:
-            raise _bad(code, item, f"«{value}» không phải ngày dạng YYYY-MM-DD") from None
+            day = value
+        else:
+            try:
+                day = dt.date.fromisoformat(str(value))
+            except ValueError:
+                raise _bad(code, item, f"«{value}» không phải ngày dạng YYYY-MM-DD") from None
+        if not FIRST_EXCEL_DATE <= (day.date() if isinstance(day, dt.datetime) else day):
+            # Excel stores no date before 1900 (a year typed 201 for 2021 would become text)
+            raise _bad(code, item, f"«{value}» trước ngày 01/01/1900, Excel không lưu được ngày này")
+        return day
     if t == "choice":
         options = definition.choice_list(item.choices).options
         for opt in options:

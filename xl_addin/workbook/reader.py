@@ -84,12 +84,12 @@ class WorkbookData:
 
     @property
     def unit(self) -> dict:
-        return {"code": str(self.meta.get("unit_code") or self.values.get("don_vi_ma") or ""),
-                "name": str(self.meta.get("unit_name") or self.values.get("don_vi_ten") or "")}
+        return {"code": _meta_text(self.meta.get("unit_code")) or str(self.values.get("don_vi_ma") or ""),
+                "name": _meta_text(self.meta.get("unit_name")) or str(self.values.get("don_vi_ten") or "")}
 
     @property
     def period(self) -> dict:
-        return {"code": str(self.meta.get("period_code") or self.values.get("ky_bao_cao") or ""),
+        return {"code": _meta_text(self.meta.get("period_code")) or str(self.values.get("ky_bao_cao") or ""),
                 "from": _iso(self.meta.get("period_from") or self.values.get("tu_ngay")),
                 "to": _iso(self.meta.get("period_to") or self.values.get("den_ngay"))}
 
@@ -122,8 +122,10 @@ def to_jsonable(value: Any) -> Any:
         return float(value)
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
-    if isinstance(value, dt.date):
+    if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
     return value
 
 
@@ -209,14 +211,17 @@ class Converter:
     def convert(self, item: FieldDef | Column, raw: Any, sheet: str, ref: str | tuple[int, int],
                 field_code: str | None) -> Any:
         if _blank(raw):
+            if isinstance(raw, str) and "\u00a0" in raw:  # a lone non-breaking space: looks empty, is not
+                self.problem("value_nbsp", sheet, ref, raw, item, field_code)
             return None
         t = item.type
         if t in NUMERIC_TYPES:
             return self._number(item, raw, sheet, ref, field_code)
         if t == "date":
             value = _as_date(raw)
-            if value is None:  # a date typed as text is reported, never used
-                self.problem("value_not_date", sheet, ref, raw, item, field_code)
+            if value is None:  # a date typed as text (or a time, a serial before 1900) is reported, never used
+                shown = raw.isoformat() if isinstance(raw, (dt.time, dt.datetime)) else raw
+                self.problem("value_not_date", sheet, ref, shown, item, field_code)
             return value
         if t == "choice":
             text = unicodedata.normalize("NFC", str(raw)).strip()
@@ -342,8 +347,8 @@ def extract(definition: ReportDefinition, grids: dict[str, Grid], file_label: st
             if segment.count("") + segment.count(None) == len(segment):  # an empty row, checked in C
                 continue
             raws = {c.code: _cell(grid, r, block.columns[c.code]) for c in block.definition.columns}
-            row = {c.code: None if _blank(raws[c.code]) else
-                   conv.convert(c, raws[c.code], block.sheet, (r, block.columns[c.code]), code)
+            # convert() takes blanks too: a lone non-breaking space is reported there, never dropped
+            row = {c.code: conv.convert(c, raws[c.code], block.sheet, (r, block.columns[c.code]), code)
                    for c in block.definition.columns}
             if all(v is None for v in row.values()) and all(_blank(v) for v in raws.values()):
                 continue  # only spaces
@@ -373,12 +378,11 @@ def extract(definition: ReportDefinition, grids: dict[str, Grid], file_label: st
                 out["row"] = row_def.code
             else:
                 raw = _cell(grid, r, block.label_col)
-                out[table.label_column.code] = None if _blank(raw) else conv.convert(
-                    table.label_column, raw, block.sheet, (r, block.label_col), code)
+                out[table.label_column.code] = conv.convert(table.label_column, raw, block.sheet,
+                                                            (r, block.label_col), code)
             for col in inputs:
                 raw = _cell(grid, r, block.columns[col.code])
-                out[col.code] = None if _blank(raw) else conv.convert(col, raw, block.sheet,
-                                                                      (r, block.columns[col.code]), code)
+                out[col.code] = conv.convert(col, raw, block.sheet, (r, block.columns[col.code]), code)
             for col in computed:
                 out[col.code] = expr.evaluate(expr.parse(col.formula), expr.Env(out))
             if row_def is None and all(v is None for k, v in out.items()):
@@ -742,13 +746,117 @@ def _check_sheets(needed: list[str], names: list[str], layout: Layout, path: Pat
     raise CchcError("sheet_missing", file=path, sheet=missing[0])
 
 
-def read_workbook(path: Path | str, raw: bytes | None = None) -> WorkbookData:
+# the meta sheet's identity keys and the stamp (definition) of the locked cell that shows each one
+META_STAMPS = {"unit_code": "unit.code", "unit_name": "unit.name", "unit_level": "unit.level",
+               "period_code": "period.code", "period_from": "period.from", "period_to": "period.to"}
+
+
+def _shown(raw: Any) -> str:
+    if isinstance(raw, (dt.datetime, dt.date)):
+        return raw.isoformat()[:10]
+    return _meta_text(unicodedata.normalize("NFC", raw) if isinstance(raw, str) else raw)
+
+
+def check_meta_against_cells(definition: ReportDefinition, layout: Layout, meta: dict[str, Any],
+                             grids: dict[str, Grid], path: Path | str, past: TemplateVersion | None) -> None:
+    """The unit and period the meta sheet claims must be the ones the stamped, locked cells show
+    (``meta_contradicts_cells``; docs/identity.md lists the fields; the structure digest is
+    compared by ``tamper.check``). Codes read as numbers are compared as text (99004.0 is 99004)."""
+    fmap = definition.field_map()
+    by_stamp = {fmap[code].stamp: (code, pos) for code, pos in layout.fields.items() if fmap[code].stamp}
+    for key, stamp in META_STAMPS.items():
+        if stamp not in by_stamp:
+            continue
+        code, pos = by_stamp[stamp]
+        claimed = _shown(meta.get(key))
+        if claimed[:10] and stamp in ("period.from", "period.to"):
+            claimed = claimed[:10]
+        shown = _shown(_cell(grids.get(pos.sheet), pos.row, pos.col))
+        if claimed == shown:
+            continue
+        f = fmap[code]
+        if f.type == "choice" and f.choices:
+            labels = {o.label: o.code for o in definition.choice_list(f.choices).options}
+            if labels.get(shown) == claimed:
+                continue
+        raise CchcError("meta_contradicts_cells", file=path, field=key, meta=claimed or "(trống)", cell=pos.address,
+                        cell_value=shown or "(trống)")
+
+
+def error_cell_problems(layout: Layout, scans: dict[str, safety.SheetScan], file: str) -> list[Problem]:
+    """An error value (#N/A, #DIV/0!…) in an input cell: python-calamine reads it as empty, so it
+    is named here, never taken for a blank."""
+    kinds = layout._kinds()
+    labels = None
+    out = []
+    for sheet, scan in scans.items():
+        for ref, value in scan.errors.items():
+            if kinds.get((sheet, ref)) != "input":
+                continue
+            if labels is None:
+                from .tamper import cell_labels
+
+                labels = cell_labels(layout)
+            label = labels.get((sheet, ref), ref)
+            out.append(Problem("value_error", f"{sheet}!{ref}", value,
+                               render("value_error", file=file, sheet=sheet, cell=ref, label=label, value=value),
+                               None, problem_importance("value_error")))
+    return out
+
+
+def _name_position(target: str | None) -> tuple[str, int, int, int, int] | None:
+    """(sheet, first row, first column, last row, last column) of a defined name's reference."""
+    m = re.match(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Za-z]{1,3})\$?([0-9]{1,7})"
+                 r"(?::\$?([A-Za-z]{1,3})\$?([0-9]{1,7}))?$", target or "")
+    if not m:
+        return None
+    sheet = (m.group(1) or "").replace("''", "'") or m.group(2)
+    r1, c1 = int(m.group(4)), safety.col_number(m.group(3))
+    r2, c2 = (int(m.group(6)), safety.col_number(m.group(5))) if m.group(5) else (r1, c1)
+    return sheet, r1, c1, r2, c2
+
+
+def layout_by_names(layout: Layout, names: dict[str, str]) -> Layout:
+    """Where the fields, lists and tables are according to the file's own defined names (each
+    field is a name equal to its code; each list and table a name over its data block): how
+    ``--accept-tampered`` reads a workbook whose rows or columns were inserted or deleted (Excel
+    and LibreOffice move the names with the cells). What has no usable name stays where the
+    template has it."""
+    fields = dict(layout.fields)
+    for code, pos in layout.fields.items():
+        found = _name_position(names.get(code))
+        if found and found[0] == pos.sheet and found[1:3] == found[3:5]:
+            fields[code] = FieldCell(code, pos.sheet, found[1], found[2])
+    lists = dict(layout.lists)
+    for code, block in layout.lists.items():
+        found = _name_position(names.get(code))
+        if found and found[0] == block.sheet and found[3] - found[1] == block.last_row - block.first_row:
+            shift = found[2] - block.first_col
+            lists[code] = dataclasses.replace(block, first_row=found[1],
+                                              columns={k: v + shift for k, v in block.columns.items()})
+    tables = dict(layout.tables)
+    for code, block in layout.tables.items():
+        found = _name_position(names.get(code))
+        if found and found[0] == block.sheet and found[3] - found[1] == block.last_row - block.first_row:
+            shift = found[2] - block.label_col
+            tables[code] = dataclasses.replace(block, first_row=found[1], label_col=found[2],
+                                               columns={k: v + shift for k, v in block.columns.items()},
+                                               total_row=block.total_row + found[1] - block.first_row
+                                               if block.total_row else None)
+    return dataclasses.replace(layout, fields=fields, lists=lists, tables=tables)
+
+
+def read_workbook(path: Path | str, raw: bytes | None = None, by_names: bool = False) -> WorkbookData:
     """Read a filled workbook from a file (fast path: python-calamine).
 
     Every read starts with the pre-flight (``safety.preflight``: what the file is, the zip and
-    size limits); each sheet's extent is checked before calamine parses it; the workbook's
+    size limits); each sheet's extent is checked before calamine parses it; the meta sheet's
+    identity is checked against the stamped cells (``check_meta_against_cells``); the workbook's
     locked structure is compared with its template (``tamper.check``) and every difference is a
     problem with its own code. Nothing in the file is ever executed.
+
+    ``by_names``: read the fields, lists and tables where the file's own defined names put them
+    (``--accept-tampered``), not where the template has them.
     """
     from . import tamper
 
@@ -792,9 +900,11 @@ def read_workbook(path: Path | str, raw: bytes | None = None) -> WorkbookData:
         if close:
             close()
         pre.close()
-    data = extract(definition, {n: grids[n] for n in needed}, str(path), meta, layout=layout)
+    check_meta_against_cells(definition, layout, meta, grids, path, past)
+    read_layout = layout_by_names(layout, parts.names) if by_names else layout
+    data = extract(definition, {n: grids[n] for n in needed}, str(path), meta, layout=read_layout)
     label = str(path)
-    extra: list[Problem] = []
+    extra: list[Problem] = error_cell_problems(read_layout, scans, label)
     if past is not None:
         data.source_version = past.version
         changes = "; ".join([f"«{old}» → «{new}»" for old, new in past.renamed.items()]

@@ -135,14 +135,32 @@ _SPACES_OUTSIDE_QUOTES = re.compile(r""""[^"]*"|'(?:[^']|'')*'|(\s+)""")
 _QUOTED_SHEET = re.compile(r"""("[^"]*")|'((?:[^']|'')+)'!""")
 
 
+# a number written with an exponent, outside a string (not part of a reference or a name): LibreOffice
+# writes 10000000000000000 back as 1E+016
+_EXPONENT_NUMBER = re.compile(r""""[^"]*"|(?<![A-Za-z0-9_$.])(\d+(?:\.\d+)?[Ee][+-]?\d+)(?![A-Za-z0-9_(])""")
+
+
+def _plain_number(m: re.Match) -> str:
+    if not m.group(1):
+        return m.group(0)  # a string literal, as it is
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        return format(Decimal(m.group(1)), "f")
+    except InvalidOperation:
+        return m.group(1)
+
+
 def normalize_formula(text: str) -> str:
     """A formula as text that compares across writers: no leading ``=``, no blanks outside strings,
-    no ``_xlfn.`` prefixes."""
+    no ``_xlfn.`` prefixes, numbers without an exponent (1E+016 is 10000000000000000)."""
     text = text.strip()
     if text.startswith("="):
         text = text[1:]
     text = text.replace("_xlfn.", "").replace("_xlws.", "")
     text = _SPACES_OUTSIDE_QUOTES.sub(lambda m: "" if m.group(1) else m.group(0), text)
+    if "E" in text or "e" in text:
+        text = _EXPONENT_NUMBER.sub(_plain_number, text)
     if "'" in text:  # 'Sheet'!A1 and Sheet!A1 are the same reference
         text = _QUOTED_SHEET.sub(lambda m: m.group(1) or m.group(2).replace("''", "'") + "!", text)
     return text
@@ -160,6 +178,8 @@ class SheetScan:
     protected: bool = False
     # cells holding a number python-calamine may fail on (a date far before year 1: it panics)
     suspect: list[str] = field(default_factory=list)
+    # cells holding an error value (#N/A, #DIV/0!…): python-calamine reads them as empty
+    errors: dict[str, str] = field(default_factory=dict)
     validations: dict[tuple, list[tuple[int, int, int]]] = field(default_factory=dict)  # rule -> (col, first, last)
 
     def validation_cells(self) -> dict[tuple[int, int], tuple]:
@@ -212,6 +232,8 @@ def _validation_key(a: dict[str, str], f1: str, f2: str) -> tuple:
         operator = ""
     if operator not in ("between", "notBetween"):
         f2 = ""  # a one-formula rule: some writers put a dummy second formula
+    if kind == "none":
+        f1 = f2 = ""  # "any value" (an input message only): LibreOffice writes a dummy formula 0
     style = a.get("errorStyle") or "stop"
     shows = a.get("showErrorMessage", "0") in ("1", "true")
     return (kind, operator, normalize_formula(f1), normalize_formula(f2), style, shows)
@@ -366,6 +388,8 @@ def parse_sheet_xml(name: str, part: str, data: bytes) -> SheetScan:
                 scan.formulas[ref] = "?"
     if data.find(b"<v>-", 0, end) >= 0:
         scan.suspect = _suspect_values(data, end)
+    if data.find(b'"e"', 0, end) >= 0 or data.find(b"'e'", 0, end) >= 0:
+        scan.errors = _error_cells(data, end)
     scan.protected, scan.validations = _tail(tail)
     return scan
 
@@ -389,12 +413,63 @@ def _suspect_values(body: bytes, end: int) -> list[str]:
     return out
 
 
+_CELL_TAG = re.compile(rb'<(?:\w+:)?c(?=[\s/>])' + TAG_ATTRS + rb'(/?)>')
+_TYPE_E = re.compile(rb'(?:^|\s)t\s*=\s*["\']e["\']')
+_V_TEXT = re.compile(rb'<(?:\w+:)?v>([^<]{0,40})</(?:\w+:)?v>')
+
+
+def _error_cells(body: bytes, end: int) -> dict[str, str]:
+    """Cells of type "e" (an error value) with their text, by reference."""
+    out: dict[str, str] = {}
+    for m in _CELL_TAG.finditer(body, 0, end):
+        if not _TYPE_E.search(m.group(1)):
+            continue
+        ref = _R_ATTR.search(m.group(1))
+        value = "#?"
+        if not m.group(2):
+            v = _V_TEXT.match(body, m.end()) or _V_TEXT.search(body, m.end(), min(end, m.end() + 200))
+            if v:
+                value = xml_text(v.group(1))
+        if ref and ref.group(1) and ref.group(2):
+            out[(ref.group(1) + ref.group(2)).decode("ascii").upper()] = value
+    return out
+
+
 # --------------------------------------------------------------------------- the package
 @dataclass
 class WorkbookParts:
     sheets: list[tuple[str, str]]  # (name, part path) in workbook order
     names: dict[str, str]  # defined name (with "@<sheet index>" when sheet-scoped) -> normalized reference
     locked: bool  # workbook structure protection
+    # the spreadsheet program that last saved the file when it is not Excel (LibreOffice, WPS), else ""
+    saved_by: str = ""
+    # a <workbookProtection> element is there (LibreOffice writes it without lockStructure when it
+    # saves a workbook whose structure is protected: the lock is LibreOffice's, not gone)
+    protection_element: bool = False
+
+
+_OTHER_APPS = (("libreoffice", "LibreOffice"), ("openoffice", "OpenOffice"), ("wps", "WPS Office"),
+               ("kingsoft", "WPS Office"))
+_APP_NAME = re.compile(rb'<(?:\w+:)?fileVersion\b' + TAG_ATTRS + rb'/?>')
+_APPLICATION = re.compile(rb'<(?:\w+:)?Application>([^<]{0,200})</(?:\w+:)?Application>')
+
+
+def saved_by(workbook: bytes, app_xml: bytes) -> str:
+    """The program that saved the package when it is not Excel ("" for Excel and unknown writers)."""
+    found = ""
+    m = _APPLICATION.search(app_xml or b"")
+    if m:
+        found = m.group(1).decode("utf-8", "replace")
+    fv = _APP_NAME.search(workbook)
+    if fv:
+        name = attrs(fv.group(1)).get("appName", "")
+        if name.lower() == "calc":
+            found = found or "LibreOffice"
+    low = found.lower()
+    for needle, label in _OTHER_APPS:
+        if needle in low:
+            return label
+    return ""
 
 
 _SHEET_TAG = re.compile(rb'<(?:\w+:)?sheet\b' + TAG_ATTRS + rb'/?>')
@@ -474,8 +549,7 @@ class Preflight:
                 raise CchcError("file_not_found", file=self.path) from None
             raise CchcError("zip_entry_damaged", file=self.path, entry=name, detail=detail(exc)) from None
         if len(data) > cap:
-            raise CchcError("zip_bomb_size", file=self.path, entry=name, size=f"> {human_size(cap)}",
-                            limit=human_size(cap))
+            raise too_large(self.path, info, cap)
         return data
 
     def _packed(self, info: zipfile.ZipInfo) -> memoryview:
@@ -523,8 +597,7 @@ class Preflight:
         except ZIP_ERRORS + (struct.error,) as exc:
             raise CchcError("zip_entry_damaged", file=self.path, entry=info.filename, detail=detail(exc)) from None
         if len(out) > cap:
-            raise CchcError("zip_bomb_size", file=self.path, entry=info.filename, size=f"> {human_size(cap)}",
-                            limit=human_size(cap))
+            raise too_large(self.path, info, cap)
         if len(out) != info.file_size or zlib.crc32(out) != info.CRC:
             raise CchcError("zip_entry_damaged", file=self.path, entry=info.filename, detail="sai mã kiểm tra CRC")
         return out
@@ -544,11 +617,14 @@ class Preflight:
         for extra in ("xl/sharedStrings.xml", "xl/styles.xml"):
             if extra in self.infos:
                 self.read_part(extra, limits.MAX_WORKBOOK_XML_BYTES)
-        key = (workbook, rels)
+        app = b""
+        if "docProps/app.xml" in self.infos:
+            app = self.read_part("docProps/app.xml", limits.MAX_WORKBOOK_XML_BYTES)[:4096]
+        key = (workbook, rels, app)
         hit = _PARTS_CACHE.get(key)
         if hit is not None:
             return hit
-        parts = _parse_parts(workbook, rels)
+        parts = _parse_parts(workbook, rels, app)
         if len(_PARTS_CACHE) > 64:
             _PARTS_CACHE.clear()
         _PARTS_CACHE[key] = parts
@@ -586,7 +662,18 @@ class Preflight:
         return {name: self.scan_sheet(name) for name in sheets}
 
 
-def _parse_parts(workbook: bytes, rels: bytes) -> WorkbookParts:
+def too_large(path: Path, info: zipfile.ZipInfo, cap: int) -> CchcError:
+    """A part that unpacks beyond what the reader takes: a zip bomb when it packs far better than
+    XML does (``zip_bomb_size``), else simply too big a part (``part_too_large``: a very large
+    shared-strings table, a sheet pasted full of text)."""
+    if cap / max(1, info.compress_size) > limits.MAX_COMPRESSION_RATIO:
+        return CchcError("zip_bomb_size", file=path, entry=info.filename, size=f"> {human_size(cap)}",
+                         limit=human_size(cap))
+    return CchcError("part_too_large", file=path, entry=info.filename, size=f"> {human_size(cap)}",
+                     limit=human_size(cap))
+
+
+def _parse_parts(workbook: bytes, rels: bytes, app: bytes = b"") -> WorkbookParts:
     targets = {}
     for m in _RELATIONSHIP.finditer(rels):
         a = attrs(m.group(1))
@@ -608,10 +695,10 @@ def _parse_parts(workbook: bytes, rels: bytes) -> WorkbookParts:
         names[key] = normalize_formula(xml_text(m.group(2) or b""))
     prot = _WB_PROTECTION.search(workbook)
     locked = bool(prot) and attrs(prot.group(1)).get("lockStructure", "0") in ("1", "true")
-    return WorkbookParts(sheets, names, locked)
+    return WorkbookParts(sheets, names, locked, saved_by(workbook, app), bool(prot))
 
 
-_PARTS_CACHE: dict[tuple[bytes, bytes], WorkbookParts] = {}
+_PARTS_CACHE: dict[tuple[bytes, bytes, bytes], WorkbookParts] = {}
 
 
 def _join(base: str, target: str) -> str:

@@ -30,6 +30,7 @@ import functools
 import hashlib
 import io
 import json
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -475,11 +476,71 @@ def check(pre: Preflight, scans: dict[str, SheetScan], grids: dict[str, list[lis
                         catalogue()["tamper_structure_changed"].get("importance"))]
     expected = expected_structure(definition)
     found = found_structure(pre, scans, grids, layout, expected)
+    if stamped is not None and stamped[0] != expected.core_digest() and found.same_core(expected):
+        # the file's sheets, names, protection and validation are the template's, but its meta sheet
+        # names another structure: the meta sheet was edited or copied from another workbook. (Only
+        # this half: the locked cells' half changes when the builder's wording does, within a version.)
+        from ..errors import CchcError
+
+        raise CchcError("meta_contradicts_cells", file=file, field="structure_digest",
+                        meta=str(meta.get("structure_digest"))[:60], cell="(cấu trúc của mẫu)",
+                        cell_value=expected.digest())
+    parts = pre.parts()
+    notes = []
+    if parts.saved_by:
+        # LibreOffice (and WPS) keep a protected structure protected but write <workbookProtection/>
+        # without lockStructure: a re-save, flagged as one, not "structure lock removed"
+        if parts.protection_element and not found.locked:
+            found.locked = True
+        notes.append(Problem("workbook_resaved", "", parts.saved_by,
+                             render("workbook_resaved", file=file, app=parts.saved_by), None,
+                             catalogue()["workbook_resaved"].get("importance")))
     if found.same_core(expected) and found.cells == expected.cells:
-        return []  # the template's structure, untouched
+        return notes  # the template's structure, untouched
     # The stamped digest is not trusted to excuse a difference: it has no secret key, so whoever
     # edits a file can recompute it. Within one template version the structure never changes.
-    return problems_from(compare(expected, found, data_sheets or set()), file, layout)
+    if stamped is not None and stamped[0] != expected.core_digest() and _own_core(pre, scans, definition) == stamped[0]:
+        # sheets, names, protection and validation exactly as the file's own build stamped them, but
+        # not the current build's: the template changed within its version (the differences below
+        # are the builder's, not the clerk's). Said once, so the merge can say so too.
+        notes.append(Problem("template_build_differs", "", stamped[0],
+                             render("template_build_differs", file=file, version=definition.version), None,
+                             catalogue()["template_build_differs"].get("importance")))
+    diffs = compare(expected, found, data_sheets or set())
+    if parts.saved_by == "LibreOffice":
+        diffs = [d for d in diffs if not _libreoffice_reading(d)]
+        if not diffs:
+            return notes
+    return notes + problems_from(diffs, file, layout)
+
+
+_LENIENT_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{1,4})_")
+
+
+def _libreoffice_reading(diff: Difference) -> bool:
+    """A locked text that LibreOffice changed itself when it opened the file: it decodes ``_xHH_``
+    with fewer than four hex digits too (a code such as ``bien_che_cap_xa_giao`` becomes
+    ``bien_che_cap`` + a line break + ``giao``), then saves what it decoded."""
+    if diff.code != "tamper_label_changed" or "_x" not in diff.expected:
+        return False
+    decoded = _LENIENT_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), diff.expected)
+    return cell_text(decoded) == cell_text(diff.found)
+
+
+def _own_core(pre: Preflight, scans: dict[str, SheetScan], definition: ReportDefinition) -> str | None:
+    """The version-independent half of the digest of the file as it is (every sheet of it that is
+    not the tool's own, scanned within the limits, as ``file_digest`` counts them); None when a
+    sheet cannot be scanned."""
+    from ..errors import CchcError
+
+    checks = {s.name for s in definition.sheets if s.kind == "checks"}  # as the reader: not read
+    order = [n for n, _ in pre.parts().sheets]
+    try:
+        own = {n: scan for n, scan in scans.items() if n not in checks}
+        own.update({n: pre.scan_sheet(n) for n in template_sheets(order) if n not in own and n not in checks})
+    except CchcError:
+        return None
+    return found_structure(pre, own, {}, None, None).core_digest()
 
 
 def file_digest(path) -> str:

@@ -15,13 +15,13 @@ import struct
 import zipfile
 import zlib
 from decimal import Decimal
-from xml.sax.saxutils import escape
+
+from ..xmlescape import xml_attr, xml_text
 
 _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 # number formats every spreadsheet knows by id (ECMA-376 §18.8.30)
 _BUILTIN_FORMATS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10}
 _EPOCH = dt.date(1899, 12, 30)
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def excel_serial(value: dt.date) -> int:
@@ -41,9 +41,9 @@ def _cell_xml(ref: str, style: str | None, value: object) -> str:
     if isinstance(value, (int, float, Decimal)):
         text = format(value, "f") if isinstance(value, Decimal) else repr(value)
         return f'<c r="{ref}"{s_attr}><v>{text}</v></c>'
-    text = _ILLEGAL_XML.sub("", str(value))
+    text = str(value)
     space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
-    return f'<c r="{ref}"{s_attr} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+    return f'<c r="{ref}"{s_attr} t="inlineStr"><is><t{space}>{xml_text(text)}</t></is></c>'
 
 
 class XlsxPackage:
@@ -158,7 +158,7 @@ class PackageWriter:
         for fmt in dict.fromkeys(x["format"] for x in xfs if x.get("format")):
             if fmt not in ids:
                 ids[fmt] = next_id
-                new.append(f'<numFmt numFmtId="{next_id}" formatCode="{escape(fmt, {chr(34): "&quot;"})}"/>')
+                new.append(f'<numFmt numFmtId="{next_id}" formatCode="{xml_attr(fmt)}"/>')
                 next_id += 1
         if new and m:
             xml, _ = append("numFmts", new, xml)
@@ -214,7 +214,7 @@ class PackageWriter:
         self.parts[rels_path] = wb_rels.encode("utf-8")
         workbook = self.parts["xl/workbook.xml"].decode("utf-8")
         ids = [int(i) for i in re.findall(r'sheetId="(\d+)"', workbook)]
-        entry = (f'<sheet xmlns:r="{_REL_NS}" name="{escape(name, {chr(34): "&quot;"})}" sheetId="{max(ids) + 1}"'
+        entry = (f'<sheet xmlns:r="{_REL_NS}" name="{xml_attr(name)}" sheetId="{max(ids) + 1}"'
                  f' state="visible" r:id="{rid}"/>')
         workbook = workbook.replace("</sheets>", entry + "</sheets>", 1)
         self.parts["xl/workbook.xml"] = workbook.encode("utf-8")
@@ -233,7 +233,7 @@ class PackageWriter:
         workbook = self.parts["xl/workbook.xml"].decode("utf-8")
         attrs = f' localSheetId="{local_sheet}"' if local_sheet is not None else ""
         attrs += ' hidden="1"' if hidden else ""
-        entry = f'<definedName name="{name}"{attrs}>{escape(value)}</definedName>'
+        entry = f'<definedName name="{name}"{attrs}>{xml_text(value)}</definedName>'
         if "</definedNames>" in workbook:
             workbook = workbook.replace("</definedNames>", entry + "</definedNames>", 1)
         elif "<definedNames/>" in workbook:
@@ -346,17 +346,13 @@ def sheet_xml(rows: list[list[object]], *, widths: dict[int, float] | None = Non
                 continue
             kind = type(value)
             if kind is str:
-                text = value
-                if _ILLEGAL_XML.search(text):
-                    text = _ILLEGAL_XML.sub("", text)
-                if "&" in text or "<" in text or ">" in text:
-                    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                text = xml_text(value)
                 space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() or "\n" in text else ""
                 cells.append(f'<c r="{ref}"{s_attr} t="inlineStr"><is><t{space}>{text}</t></is></c>')
             elif kind is int or kind is float:
                 cells.append(f'<c r="{ref}"{s_attr}><v>{value!r}</v></c>')
             elif isinstance(value, tuple) and value and value[0] == "=":
-                cells.append(f'<c r="{ref}"{s_attr}><f>{escape(value[1])}</f></c>')
+                cells.append(f'<c r="{ref}"{s_attr}><f>{xml_text(value[1])}</f></c>')
             elif isinstance(value, bool):
                 cells.append(f'<c r="{ref}"{s_attr} t="b"><v>{int(value)}</v></c>')
             elif isinstance(value, Decimal):
@@ -365,7 +361,7 @@ def sheet_xml(rows: list[list[object]], *, widths: dict[int, float] | None = Non
                 text = value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
                 cells.append(f'<c r="{ref}"{s_attr} t="inlineStr"><is><t>{text}</t></is></c>')
             else:
-                text = escape(_ILLEGAL_XML.sub("", str(value)))
+                text = xml_text(value)
                 cells.append(f'<c r="{ref}"{s_attr} t="inlineStr"><is><t>{text}</t></is></c>')
         ht = f' ht="{heights[r]}" customHeight="1"' if r in heights else ""
         if r in hidden_rows:
@@ -395,8 +391,8 @@ def _sheet_tail(protection_hash: str | None, autofilter: str | None, merges: lis
     out.append(f'<pageSetup paperSize="9" orientation="{"landscape" if landscape else "portrait"}"'
                f' fitToWidth="{fit_width}" fitToHeight="{fit_height}"/>')
     if header or footer:
-        out.append("<headerFooter>" + (f"<oddHeader>{escape(header)}</oddHeader>" if header else "")
-                   + (f"<oddFooter>{escape(footer)}</oddFooter>" if footer else "") + "</headerFooter>")
+        out.append("<headerFooter>" + (f"<oddHeader>{xml_text(header)}</oddHeader>" if header else "")
+                   + (f"<oddFooter>{xml_text(footer)}</oddFooter>" if footer else "") + "</headerFooter>")
     if drawing_rid:
         out.append(f'<drawing r:id="{drawing_rid}"/>')
     if legacy_drawing_rid:
