@@ -23,8 +23,7 @@ import openpyxl
 from openpyxl.chart import BarChart, Reference
 from openpyxl.utils.protection import hash_password
 
-from ..errors import CchcError
-from ..names import file_name, inside
+from ..xmlescape import ooxml_escape
 from ..ui import ui
 from ..definition import money
 from ..workbook.build import UnitStamper, cell_values_for_display, write_atomic
@@ -296,7 +295,7 @@ def _chart_sheet(result: MergeResult, st: dict[str, int]) -> tuple[str, dict[str
     ws.title = ui("merge.chart_sheet")
     ws.append([ui("merge.unit_name"), ratio.label])
     for name, value in points:
-        ws.append([name, value])
+        ws.append([ooxml_escape(str(name)), value])  # openpyxl refuses control characters: _xHHHH_
     n = len(points)
     chart = BarChart()
     chart.type = "bar"
