@@ -524,6 +524,25 @@ def test_feedback_without_a_resubmit_date(case, tmp_path):
     assert "gửi lại sớm nhất có thể" in text.lower()
 
 
+def _relabel_period(path: Path, code: str) -> None:
+    """The same summary as if it were of period ``code``: meta sheet and locked cells alike."""
+    from xl_addin.definition.periods import parse_period
+    from xl_addin.workbook.xlsxpatch import XlsxPackage
+
+    definition = load_definition()
+    layout = compute_layout(definition)
+    period = parse_period(code, definition)
+    cells: dict = {"_meta": {f"B{layout.meta_rows['period_code']}": code,
+                             f"B{layout.meta_rows['period_from']}": period.start.isoformat(),
+                             f"B{layout.meta_rows['period_to']}": period.end.isoformat()}}
+    stamps = {"period.code": code, "period.from": period.start, "period.to": period.end}
+    for f in definition.fields():
+        if f.stamp in stamps:
+            pos = layout.fields[f.code]
+            cells.setdefault(pos.sheet, {})[pos.ref] = stamps[f.stamp]
+    path.write_bytes(XlsxPackage(path.read_bytes()).patched(cells))
+
+
 def test_previous_summary_gives_jumps(case, tmp_path):
     """--previous: the same unit's values against the previous period's summary (read through the
     summary-layout module): an amount ten times last period's is pointed out."""
@@ -536,6 +555,7 @@ def test_previous_summary_gives_jumps(case, tmp_path):
     wb[pos.sheet][pos.ref].value = now // 10  # this period: ten times that or more
     wb.save(book)
     run_merge(earlier, output=tmp_path / "tong-hop-truoc.xlsx", units_path=case["units_csv"])
+    _relabel_period(tmp_path / "tong-hop-truoc.xlsx", "6T-2025")  # --previous: an earlier period's summary
     r = run_cli("merge", str(case["folder"]), "--units", str(case["units_csv"]), "--previous",
                 str(tmp_path / "tong-hop-truoc.xlsx"), "-o", str(tmp_path / "th.xlsx"), "--json")
     assert r.returncode == 0, r.stderr

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import CchcError, catalogue, render
 from ..names import safe_file_name, slug
+from ..xmlescape import has_forbidden
 from ..ui import ui
 from ..workbook.build import write_atomic
 from ..workbook.layout import a1, compute_layout
@@ -51,13 +52,19 @@ def feedback_name(sub: Submission) -> str:
 
 
 def _target(folder: Path, sub: Submission, name: str) -> Path:
-    """Where a file's feedback goes: the file's sub-folder (slugged) under ``folder``, never outside it."""
-    parts = [slug(p, "_") for p in Path(sub.rel).parent.parts if p not in ("", ".")]
+    """Where a file's feedback goes: the file's sub-folder under ``folder`` (a folder name the
+    office's disk could not hold again — a control character, a trailing dot — slugged), never
+    outside it."""
+    parts = [p if _folder_name_ok(p) else slug(p, "_") for p in Path(sub.rel).parent.parts if p not in ("", ".")]
     target = folder.joinpath(*parts, name)
     root = os.path.realpath(folder)
     if not os.path.realpath(target).startswith(root.rstrip(os.sep) + os.sep):
         raise CchcError("output_name_unsafe", file=name, folder=folder)
     return target
+
+
+def _folder_name_ok(part: str) -> bool:
+    return part not in ("..",) and not has_forbidden(part) and not re.search(r'[<>:"/\\|?*]|[. ]$', part)
 
 
 def _where(definition, cell: str) -> str:
