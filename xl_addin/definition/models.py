@@ -314,6 +314,20 @@ class Column(_PerLevel):
         return self.type in NUMERIC_TYPES
 
 
+class Theme(Model):
+    """A theme the merge files the units' items of a compiled list under (``aggregate: list``): the
+    first theme one of whose keywords the item contains (case and accents as typed, NFC)."""
+
+    label: Text
+    keywords: list[Text] = PField(min_length=1)
+
+    @model_validator(mode="after")
+    def _keywords_not_blank(self) -> Theme:
+        if any(not k.strip() for k in self.keywords):
+            raise ValueError(f"chủ đề «{self.label}»: có từ khóa để trống")
+        return self
+
+
 class ListDef(Model):
     code: Code
     label: Text
@@ -324,8 +338,21 @@ class ListDef(Model):
     standing: bool = False  # carried over from the previous period with --previous
     required: bool = False
     help: Optional[Text] = None
-    # merge: "list" compiles the units' rows (prefixed with the unit's name) into the summary
+    # merge: "list" compiles the units' rows on a sheet of the summary («Kiến nghị của đơn vị»):
+    # identical items merged with every unit named, grouped by ``themes`` (keywords), in their order;
+    # the summary's own list stays the receiving office's own
     aggregate: Literal["list", "none"] = "none"
+    themes: list[Theme] = []
+
+    @model_validator(mode="after")
+    def _themes_unique(self) -> ListDef:
+        labels = [t.label for t in self.themes]
+        twice = sorted({x for x in labels if labels.count(x) > 1})
+        if twice:
+            raise ValueError(f"danh sách «{self.code}»: chủ đề trùng tên: {', '.join(twice)}")
+        if self.themes and self.aggregate != "list":
+            raise ValueError(f"danh sách «{self.code}»: «themes» chỉ dùng với «aggregate: list»")
+        return self
 
     @property
     def key_column(self) -> Column:

@@ -21,9 +21,10 @@ from ..rules.ratios import RatioResult, compute_ratio
 from ..workbook.layout import compute_layout
 from ..workbook.reader import _computed_in_order
 from .collect import Submission
-from .summary_layout import value_columns
+from .summary_layout import unit_columns, value_columns
 
 OVERFLOW_LABEL = "Khác"
+UNIT_CODE, UNIT_NAME = "_don_vi_ma", "_don_vi_ten"  # a compiled list item's unit
 
 
 @dataclass
@@ -49,9 +50,11 @@ def _fmt(value: Any) -> str:
 
 
 def unit_values(definition: ReportDefinition, sub: Submission) -> dict[str, Any]:
-    """A submission's Tổng hợp values: the fields added up by the merge and the ratios of its own
-    workbook (worked out by the worker that read it). A lower-level summary's are its totals."""
-    values = {c.key: sub.values.get(c.key) for c in value_columns(definition) if c.key in sub.values}
+    """A submission's Tổng hợp values: the fields added up by the merge, the figures it reports
+    that are not added up, and the ratios of its own workbook (worked out by the worker that read
+    it). A lower-level summary's are its totals."""
+    values = {c.key: sub.values.get(c.key) for c in [*value_columns(definition), *unit_columns(definition)]
+              if c.key in sub.values}
     for ratio in definition.ratios:
         values[ratio.code] = sub.ratios.get(ratio.code)
     return values
@@ -149,7 +152,8 @@ def aggregate(definition: ReportDefinition, subs: list[Submission],
             position = {r.code: i for i, r in enumerate(table.rows)}
             out.sort(key=lambda r: position.get(r["row"], 0))
         agg.tables[code] = out
-    # lists compiled from the units (e.g. kiến nghị), each item attributed to its unit
+    # lists compiled from the units (e.g. kiến nghị), each item with its unit: they go on the
+    # summary's «Kiến nghị của đơn vị» sheet (requests.py), never into the office's own list
     for lst in definition.lists:
         if lst.aggregate != "list":
             continue
@@ -157,9 +161,9 @@ def aggregate(definition: ReportDefinition, subs: list[Submission],
         items = []
         for s in subs:
             for row in s.lists.get(lst.code, []):
-                text = row.get(key_col)
-                if text:
-                    items.append({**row, key_col: f"{s.unit.get('name')}: {text}"})
+                if row.get(key_col):
+                    items.append({**row, UNIT_CODE: str(s.unit.get("code") or ""),
+                                  UNIT_NAME: str(s.unit.get("name") or "")})
         agg.lists[lst.code] = items
     # computed fields and ratios from the aggregated parts
     columns = {(t, c): [r.get(c) for r in rows] for t, rows in agg.tables.items()

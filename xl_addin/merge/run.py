@@ -575,7 +575,8 @@ def _finish(result: MergeResult, excluded: dict[str, set[str]], previous: Path |
         if e.via is not None:
             continue  # shown inside its summary's own Tổng hợp; here it is that summary's unit
         values = unit_values(definition, e.submission) if e.status in REPORTED and e.submission else {}
-        rows.append(UnitRow(e.code, e.name, e.status, e.days_late, e.level, e.errors if e.reported else None, values))
+        rows.append(UnitRow(e.code, e.name, e.status, e.days_late, e.level, e.errors if e.reported else None, values,
+                            e.expected, failed_rules(e.submission) if e.reported else []))
     result.aggregate.units = rows
     files = {e.code: e.submission.rel for e in result.units if e.submission is not None}
     before: dict[str, UnitRow] = {}
@@ -595,6 +596,14 @@ def _finish(result: MergeResult, excluded: dict[str, set[str]], previous: Path |
 
         result.feedback = write_feedback(result, Path(feedback))
     return result
+
+
+def failed_rules(sub: Submission | None) -> list[str]:
+    """The codes of the rules a submission's own report fails (errors), once each, sorted: the
+    summary's report names the units behind each of its own findings by them."""
+    if sub is None:
+        return []
+    return sorted({str(f.get("rule")) for f in sub.findings if f.get("importance") == "error" and f.get("rule")})
 
 
 UNIT_LIST_NAMES = ("danh-sach-don-vi.xlsx", "danh-sach-don-vi.csv")  # the ribbon's unit list, beside the folder

@@ -4,8 +4,10 @@ The summary is itself a workbook of the same template, stamped for the receiving
 ``kind = summary`` and filled with the aggregated values, so ``cchc report`` writes its
 narrative and a higher level can merge it again. Extra sheets: Tổng hợp (the specialist's
 dashboard, written by ``summary_layout``), Biểu đồ, Tình hình nộp báo cáo, Nguồn, Nguồn gốc số
-liệu. Written atomically; protected like the templates; the receiving unit's own Thông tin chung
-and Đánh giá stay unlocked. The per-unit feedback workbooks are ``feedback.py``'s.
+liệu, and Kiến nghị của đơn vị (the units' requests, ``requests.py``; the summary's own list of
+requests stays the receiving office's). Written atomically; protected like the templates; the
+receiving unit's own Thông tin chung and Đánh giá stay unlocked. The per-unit feedback workbooks
+are ``feedback.py``'s.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ _XFS = {
     "when": {"font": 3, "format": WHEN, "align": _TOP},
     **{f"status_{k}": {"font": 3, "fill": i, "align": _TOP} for i, k in enumerate(STATUS_FILLS, start=2)},
     "chart_data": {"font": 3, "format": "0.00"},
+    "theme": {"font": 0, "fill": 0, "align": _TOP},
 }
 _DRAWING_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/drawing"
 _EPOCH = dt.datetime(1899, 12, 30)
@@ -104,11 +107,8 @@ def _aggregate_cells(result: MergeResult) -> dict[str, dict[str, Any]]:
             for col in table.columns:
                 if not col.computed:
                     put(block.sheet, a1(r, block.columns[col.code]), _num(row.get(col.code)))
-    for code, rows in agg.lists.items():
-        block = layout.lists[code]
-        key = block.definition.key_column.code
-        for i, row in enumerate(rows[: block.capacity]):
-            put(block.sheet, a1(block.first_row + i, block.columns[key]), row.get(key))
+    # a compiled list's items (the units' kiến nghị) go on «Kiến nghị của đơn vị», not into the
+    # office's own list: the summary's report says only what the office itself asks
     return cells
 
 
@@ -194,6 +194,32 @@ def _status_xml(result: MergeResult, st: dict[str, int]) -> str:
                      column_styles={c: st["text"] for c in range(1, 13)}, cell_styles=cell_styles, freeze="D5",
                      protection_hash=hash_password(PASSWORD), merges=["A2:L2"], heights=heights,
                      autofilter=f"A4:L{last}", footer="&C" + ui("merge.page_footer"))
+
+
+def _requests_xml(result: MergeResult, st: dict[str, int]) -> str:
+    """Kiến nghị của đơn vị: the units' items of the compiled lists, identical ones merged with every
+    unit named, grouped by the themes of the definition (``requests.py``)."""
+    from .requests import compile_requests, grid
+
+    compiled = compile_requests(result.definition, result.aggregate.lists)
+    title = ui("merge.requests_title").format(period=result.period.label, receiver=result.receiver.name)
+    rows, kinds = grid(compiled, title=title, receiver=result.receiver.name)
+    row_styles = {1: st["title"], 2: st["text"], 4: st["header"]}
+    heights: dict[int, float] = {2: 32, 4: 30}
+    merges = ["A2:D2"]
+    for r, kind in kinds.items():
+        if kind in ("theme", "list"):
+            row_styles[r] = st["theme"]
+            merges.append(f"B{r}:D{r}")
+        else:
+            _n, text, names, _count = rows[r - 1]
+            lines = max(-(-len(text) // 80), -(-len(names) // 38), 1)
+            if lines > 1:
+                heights[r] = 15 * lines
+    return sheet_xml(rows, widths={1: 6, 2: 84, 3: 40, 4: 9}, row_styles=row_styles,
+                     column_styles={c: st["text"] for c in range(1, 5)}, freeze="A5",
+                     protection_hash=hash_password(PASSWORD), merges=merges, heights=heights,
+                     footer="&C" + ui("merge.page_footer"))
 
 
 def _sources_xml(result: MergeResult, st: dict[str, int]) -> str:
@@ -446,6 +472,8 @@ def write_summary(result: MergeResult, output: Path, lineage: LineageJob | None 
                 f'Type="{_DRAWING_REL}" Target="/xl/drawings/drawing1.xml"/></Relationships>')
         writer.add_sheet(ui("merge.chart_sheet"), xml, rels)
     writer.add_sheet(ui("merge.status_sheet"), _status_xml(result, st))
+    if any(lst.aggregate == "list" for lst in definition.lists):
+        writer.add_sheet(ui("merge.requests_sheet"), _requests_xml(result, st))
     writer.add_sheet(ui("merge.sources_sheet"), _sources_xml(result, st))
     writer.add_sheet(ui("merge.lineage_sheet"),
                      lineage.part(st) if lineage else _lineage_part(result, st, excluded))

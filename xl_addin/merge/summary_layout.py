@@ -5,11 +5,14 @@ level up that reads a lower-level summary, and anything reading summaries across
 
     write(writer, definition, rows, ...)  -> the sheet added to a summary package
     read_rows(book) / read_file(path)     -> SummaryTable(layout, rows: [UnitRow])
+    read_port(port)                       -> the same, through a workbook port (the ribbon)
 
 A ``UnitRow`` is one unit: code, name, status (``on_time``, ``late``, ``unknown_time``,
 ``missing``, ``rejected``; None where the layout did not record it), days late, level, error
 count, and the values by field or ratio code (None: no value; missing and rejected units have
-none, so a level above never counts them as reported).
+none, so a level above never counts them as reported); from layout 3 also whether the unit is in
+the office's list of units (``expected``) and the rules its own report fails (``rules``).
+``SummaryTable.units_listed`` says whether the merge had that list (None: the layout does not say).
 
 Layouts (the version is the ``summary_layout`` entry of the summary's ``_meta`` sheet):
 
@@ -22,6 +25,13 @@ Layouts (the version is the ``summary_layout`` entry of the summary's ``_meta`` 
   code, name, status label, days late, errors, the fields and ratios, then hidden ``_trang_thai``
   (the status code) and ``_cap`` (the unit's level). Formats by type, status fills (red: missing,
   rejected; amber: late, not exported), notes on values to look at twice, print titles, autofilter.
+* **3**: layout 2, plus the figures each unit reports that the merge does not add up (``aggregate:
+  none`` numbers such as a typed percentage: a column each, among the fields in the definition's
+  order, no total), and two more hidden columns after ``_cap``: ``_phai_nop`` (1 for a unit of the
+  office's list, ``--units``) and ``_loi_ma`` (the codes of the rules the unit's own report fails,
+  errors only, space-separated). What the summary's narrative reads back: the completeness sentence,
+  the coverage of a total, the range of a figure the units report one by one, the units behind a
+  finding.
 """
 
 from __future__ import annotations
@@ -38,11 +48,13 @@ from ..memo import per_object
 from ..ui import ui
 from ..workbook.xlsxpatch import PackageWriter, sheet_xml
 
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 META_KEY = "summary_layout"  # in the _meta sheet
 CODE_KEY, NAME_KEY = "don_vi_ma", "don_vi_ten"  # the unit's code and name columns (both layouts)
 STATUS_LABEL_KEY, DAYS_KEY, ERRORS_KEY = "_tinh_trang", "_so_ngay_muon", "_so_loi"
 STATUS_KEY, LEVEL_KEY = "_trang_thai", "_cap"  # hidden columns
+EXPECTED_KEY, RULES_KEY = "_phai_nop", "_loi_ma"  # hidden columns (layout 3)
+HIDDEN = (STATUS_KEY, LEVEL_KEY, EXPECTED_KEY, RULES_KEY)
 TITLE_ROW, STATE_ROW, CODES_ROW, HEADER_ROW, FIRST_ROW = 1, 2, 3, 4, 5
 LAYOUT1_TOTAL = "TONG"
 STATUSES = ("on_time", "late", "unknown_time", "missing", "rejected")
@@ -63,6 +75,8 @@ class UnitRow:
     level: str | None = None
     errors: int | None = None
     values: dict[str, Any] = field(default_factory=dict)
+    expected: bool | None = None  # in the office's list of units (None: the layout did not record it)
+    rules: list[str] = field(default_factory=list)  # the rules its own report fails (errors), by code
 
     @property
     def reported(self) -> bool:
@@ -73,6 +87,19 @@ class UnitRow:
 class SummaryTable:
     layout: int
     rows: list[UnitRow]
+
+    @property
+    def units_listed(self) -> bool | None:
+        """Whether the merge had the office's list of units (``--units``); None when the layout
+        does not record it (before 3). Every unit of the list has a row, so a list gives a row
+        marked expected."""
+        if self.layout < 3:
+            return None
+        return any(r.expected for r in self.rows)
+
+    @property
+    def reported(self) -> list[UnitRow]:
+        return [r for r in self.rows if r.reported]
 
 
 @dataclass(frozen=True)
@@ -98,11 +125,37 @@ def value_columns(definition: ReportDefinition) -> list[Column]:
     return per_object(definition, "summary_value_columns", lambda: _value_columns(definition))
 
 
+def _column(f) -> Column:
+    return Column(f.code, f"{f.label} ({f.unit})" if f.unit else f.label, _KINDS[f.type], f.aggregate)
+
+
 def _value_columns(definition: ReportDefinition) -> list[Column]:
-    cols = [Column(f.code, f"{f.label} ({f.unit})" if f.unit else f.label, _KINDS[f.type], f.aggregate)
-            for f in definition.fields() if f.type in _KINDS and f.aggregate in ("sum", "same", "max")]
+    cols = [_column(f) for f in definition.fields() if f.type in _KINDS and f.aggregate in ("sum", "same", "max")]
     cols += [Column(r.code, f"{r.label} (%)", "percent") for r in definition.ratios]
     return cols
+
+
+def unit_columns(definition: ReportDefinition) -> list[Column]:
+    """The figures each unit reports that the merge does not add up (``aggregate: none`` numbers
+    the unit types, a typed percentage say), but a ratio's typed twin (the ratio has its column)."""
+    return per_object(definition, "summary_unit_columns", lambda: _unit_columns(definition))
+
+
+def _unit_columns(definition: ReportDefinition) -> list[Column]:
+    typed = {r.typed for r in definition.ratios if r.typed}
+    return [_column(f) for f in definition.fields()
+            if f.type in _KINDS and f.aggregate == "none" and f.is_input and f.code not in typed]
+
+
+def shown_columns(definition: ReportDefinition) -> list[Column]:
+    """Tổng hợp's value columns: the fields (added up or per unit) in the definition's order, then the ratios."""
+    return per_object(definition, "summary_shown_columns", lambda: _shown_columns(definition))
+
+
+def _shown_columns(definition: ReportDefinition) -> list[Column]:
+    keys = {c.key for c in value_columns(definition)} | {c.key for c in unit_columns(definition)}
+    fields = [_column(f) for f in definition.fields() if f.code in keys]
+    return fields + [Column(r.code, f"{r.label} (%)", "percent") for r in definition.ratios]
 
 
 def columns(definition: ReportDefinition) -> list[Column]:
@@ -111,8 +164,7 @@ def columns(definition: ReportDefinition) -> list[Column]:
             Column(STATUS_LABEL_KEY, labels["status"], "status", width=13),
             Column(DAYS_KEY, labels["days_late"], "days", width=7), Column(ERRORS_KEY, labels["errors"], "errors",
                                                                             width=7),
-            *value_columns(definition),
-            Column(STATUS_KEY, STATUS_KEY, "hidden"), Column(LEVEL_KEY, LEVEL_KEY, "hidden")]
+            *shown_columns(definition), *(Column(key, key, "hidden") for key in HIDDEN)]
 
 
 # --------------------------------------------------------------------------- styles
@@ -189,7 +241,7 @@ def write(writer: PackageWriter, definition: ReportDefinition, rows: list[UnitRo
     index = {c.key: i for i, c in enumerate(cols, start=1)}
     status_labels = ui("merge.unit_status")
     grid: list[list[Any]] = [[title], [state], [c.key for c in cols], [c.label for c in cols]]
-    values = cols[5:-2]
+    values = cols[5:-len(HIDDEN)]
     # a style per column; a greyed row (missing, rejected) by its row style; exceptions per cell
     column_styles = {1: st["text"], 2: st["text"], 3: st["text"], 4: st["whole"], 5: st["whole"]}
     column_styles.update({index[c.key]: st[c.kind] for c in values})
@@ -209,7 +261,7 @@ def write(writer: PackageWriter, definition: ReportDefinition, rows: list[UnitRo
         else:
             line += [None] * len(values)
             row_styles[r] = st["grey"]
-        line += [unit.status, unit.level]
+        line += [unit.status, unit.level, 1 if unit.expected else None, " ".join(unit.rules) or None]
         grid.append(line)
         if unit.status in STATUSES and unit.status != "on_time":
             cell_styles[(r, 3)] = st[f"status_{unit.status}"]
@@ -252,7 +304,7 @@ def write(writer: PackageWriter, definition: ReportDefinition, rows: list[UnitRo
                     cell_styles=cell_styles, column_styles=column_styles, freeze=f"F{FIRST_ROW}",
                     protection_hash=protection_hash,
                     fit_width=max(1, round(visible_width / 190)), heights={STATE_ROW: 32, HEADER_ROW: 105},
-                    autofilter=f"A{HEADER_ROW}:{_letter(len(cols) - 2)}{max(last, HEADER_ROW)}",
+                    autofilter=f"A{HEADER_ROW}:{_letter(len(cols) - len(HIDDEN))}{max(last, HEADER_ROW)}",
                     merges=[f"A{STATE_ROW}:{_letter(min(12, len(cols)))}{STATE_ROW}"],
                     legacy_drawing_rid="rIdV1" if comments else None,
                     footer="&C" + ui("merge.page_footer"))
@@ -262,7 +314,7 @@ def write(writer: PackageWriter, definition: ReportDefinition, rows: list[UnitRo
     quoted = "'" + name.replace("'", "''") + "'"
     writer.add_defined_name("_xlnm.Print_Titles", f"{quoted}!$A:$C,{quoted}!${CODES_ROW}:${HEADER_ROW}", position)
     writer.add_defined_name("_xlnm._FilterDatabase",
-                            f"{quoted}!$A${HEADER_ROW}:${_letter(len(cols) - 2)}${max(last, HEADER_ROW)}",
+                            f"{quoted}!$A${HEADER_ROW}:${_letter(len(cols) - len(HIDDEN))}${max(last, HEADER_ROW)}",
                             position, hidden=True)
     return position
 
@@ -323,11 +375,12 @@ def read_rows(book) -> SummaryTable:
 
     names = list(book.sheet_names)
     meta = read_meta_grid(sheet_grid(book, META_SHEET)) if META_SHEET in names else {}
-    layout = layout_of(meta)
     sheet = ui("merge.summary_sheet")
-    if sheet not in names:
-        return SummaryTable(layout, [])
-    grid = sheet_grid(book, sheet)
+    return read_grid(sheet_grid(book, sheet) if sheet in names else [], layout_of(meta))
+
+
+def read_grid(grid: list[list[Any]], layout: int) -> SummaryTable:
+    """The unit rows of Tổng hợp's cells (``grid``, row 1 first) in the given layout."""
     first = FIRST_ROW if layout >= 2 else CODES_ROW + 1
     if len(grid) < first:
         return SummaryTable(layout, [])
@@ -338,17 +391,23 @@ def read_rows(book) -> SummaryTable:
         code = _text(record.get(CODE_KEY))
         if not code or (layout == 1 and code == LAYOUT1_TOTAL):
             break
-        status = _text(record.get(STATUS_KEY)) or None
-        status = status if status in STATUSES else None
-        days = _number(record.get(DAYS_KEY))
-        errors = _number(record.get(ERRORS_KEY))
-        values = {k: _number(v) for k, v in record.items() if k not in (CODE_KEY, NAME_KEY) and not k.startswith("_")}
-        if status in ("missing", "rejected"):
-            values = {k: None for k in values}
-        late = int(days) if days is not None and status == "late" else (0 if status == "on_time" else None)
-        rows.append(UnitRow(code, _text(record.get(NAME_KEY)), status, late, _text(record.get(LEVEL_KEY)) or None,
-                            int(errors) if errors is not None else None, values))
+        rows.append(_unit_row(record, code, layout))
     return SummaryTable(layout, rows)
+
+
+def _unit_row(record: dict[str, Any], code: str, layout: int) -> UnitRow:
+    status = _text(record.get(STATUS_KEY)) or None
+    status = status if status in STATUSES else None
+    days = _number(record.get(DAYS_KEY))
+    errors = _number(record.get(ERRORS_KEY))
+    values = {k: _number(v) for k, v in record.items() if k not in (CODE_KEY, NAME_KEY) and not k.startswith("_")}
+    if status in ("missing", "rejected"):
+        values = {k: None for k in values}
+    late = int(days) if days is not None and status == "late" else (0 if status == "on_time" else None)
+    expected = _number(record.get(EXPECTED_KEY)) == 1 if layout >= 3 else None
+    return UnitRow(code, _text(record.get(NAME_KEY)), status, late, _text(record.get(LEVEL_KEY)) or None,
+                   int(errors) if errors is not None else None, values, expected,
+                   _text(record.get(RULES_KEY)).split())
 
 
 def read_file(path: Path, raw: bytes | None = None) -> SummaryTable:
@@ -375,3 +434,23 @@ def read_file(path: Path, raw: bytes | None = None) -> SummaryTable:
         return read_rows(book)
     finally:
         pre.close()
+
+
+PORT_BLOCK = 500  # rows read at a time through a workbook port: one round trip for most summaries
+
+
+def read_port(port, meta: dict[str, Any]) -> SummaryTable:
+    """``read_rows`` through a workbook port (the ribbon's open summary; ``meta``: its _meta sheet):
+    the codes row, then blocks of rows until a row without a code — round trips grow with the number
+    of units in blocks of ``PORT_BLOCK``, never with the number of fields."""
+    layout = layout_of(meta)
+    sheet = ui("merge.summary_sheet")
+    if sheet not in port.sheet_names():
+        return SummaryTable(layout, [])
+    head = port.read_sheet(sheet, FIRST_ROW - 1, 2000)
+    codes = head[CODES_ROW - 1] if len(head) >= CODES_ROW else []
+    width = max((i + 1 for i, c in enumerate(codes) if _text(c)), default=1)
+    rows = port.read_sheet(sheet, FIRST_ROW - 1 + PORT_BLOCK, width)
+    while len(rows) >= FIRST_ROW - 1 + PORT_BLOCK and _text((rows[-1] or [None])[0]):
+        rows = port.read_sheet(sheet, len(rows) + PORT_BLOCK, width)
+    return read_grid(rows, layout)

@@ -52,7 +52,8 @@ def tool_sheets() -> frozenset[str]:
     from ..ui import ui
 
     names = {ui("sheets.check"), ui("sheets.ratios"), ui("sheets.report")}
-    for key in ("summary_sheet", "status_sheet", "sources_sheet", "lineage_sheet", "chart_sheet", "feedback_sheet"):
+    for key in ("summary_sheet", "status_sheet", "sources_sheet", "lineage_sheet", "chart_sheet", "feedback_sheet",
+                "requests_sheet"):
         names.add(ui(f"merge.{key}"))
     return frozenset(names)
 
