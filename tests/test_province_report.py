@@ -163,6 +163,18 @@ def test_the_ribbon_reads_tong_hop_through_its_port(province):
     assert "Tổng hợp từ báo cáo của 4/6 đơn vị" in render_text(build_report(data, units=table))
 
 
+def test_the_ribbons_report_of_an_open_summary_has_the_sentence(province, tmp_path):
+    from xl_addin import ribbon
+
+    path = Path(shutil.copy(province["listed"], tmp_path / "tong-hop.xlsx"))
+    port = OpenpyxlPort(path)
+    assert ribbon.report(port)
+    port.save()
+    ws = openpyxl.load_workbook(path)["Báo cáo"]
+    cells = " ".join(str(c) for row in ws.iter_rows(values_only=True) for c in row if c)
+    assert "Tổng hợp từ báo cáo của 4/6 đơn vị; 1 đơn vị gửi muộn" in cells
+
+
 # --------------------------------------------------------------------------- figures
 def test_a_total_only_some_units_reported_is_stated_with_its_coverage(province):
     """Two of the four units received reported the reform budget: its total says so."""

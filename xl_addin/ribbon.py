@@ -327,7 +327,12 @@ def report(book: Any = None, docx: bool = False, force: bool = False) -> str | N
         return written
     with _guard(port, "report"):
         data = read_port(port)
-        built = build_report(data)
+        units = None
+        if str(data.meta.get("kind") or "unit") == "summary":  # a summary tells its units' completeness
+            from .merge.summary_layout import read_port as read_units
+
+            units = read_units(port, data.meta)
+        built = build_report(data, units=units)
         edited = not force and needs_confirmation(port)
         if docx:
             target = _beside(port, ".docx")

@@ -8,6 +8,7 @@ decimals). The words (units of money, the "không phát sinh" phrase) come from 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Iterable
 
@@ -45,9 +46,10 @@ def is_suspect(value: Any) -> bool:
 
 class Qualified(Decimal):
     """A figure the unit stated approximately («khoảng», «trên», «dự kiến»…): ``word`` goes before it
-    wherever it is told, and what a template works out from it keeps the word."""
+    wherever it is told, and what a template works out from it keeps the word. In a summary, a total
+    only some units reported carries its coverage too (``cover``, «5/12»: told after the sentence)."""
 
-    __slots__ = ("word",)
+    __slots__ = ("word", "cover")
 
 
 class QualifiedSuspect(Qualified, Suspect):
@@ -56,9 +58,28 @@ class QualifiedSuspect(Qualified, Suspect):
     __slots__ = ()
 
 
-def qualified(value: Decimal, word: str, suspect: bool = False) -> Qualified:
+class Span(Qualified):
+    """In a summary, a figure each unit reports and the merge does not add up (a typed percentage),
+    told as the range of the units' values: the value is the highest, ``low`` the lowest."""
+
+    __slots__ = ("low",)
+
+
+def qualified(value: Decimal, word: str, suspect: bool = False, cover: str = "") -> Qualified:
     out = (QualifiedSuspect if suspect else Qualified)(value)
     out.word = word
+    out.cover = cover
+    return out
+
+
+def covered(value: Decimal, cover: str) -> Qualified:
+    """``value`` (its word and mark kept) as a total of ``cover`` («5/12») of the units."""
+    return qualified(value, word_of(value), is_suspect(value), cover)
+
+
+def span(low: Decimal, high: Decimal, cover: str) -> Span:
+    out = Span(high)
+    out.word, out.cover, out.low = "", cover, low
     return out
 
 
@@ -69,7 +90,8 @@ def _qualifying(name: str):
         result = method(self, *args)
         if not (isinstance(result, Decimal) and result.is_finite()):
             return result
-        return qualified(result, self.word, is_suspect(self) or any(is_suspect(a) for a in args))
+        cover = cover_of(self) or next((cover_of(a) for a in args if cover_of(a)), "")
+        return qualified(result, self.word, is_suspect(self) or any(is_suspect(a) for a in args), cover)
 
     op.__name__ = name
     return op
@@ -85,9 +107,31 @@ def word_of(value: Any) -> str:
     return getattr(value, "word", "") if isinstance(value, Qualified) else ""
 
 
+def cover_of(value: Any) -> str:
+    """The coverage of a summary's figure («5/12»: reported by 5 of the 12 units), or ""."""
+    return getattr(value, "cover", "") if isinstance(value, Qualified) else ""
+
+
 def with_word(text: str, value: Any) -> str:
     word = word_of(value)
     return f"{word} {text}" if word and text and text != MISSING else text
+
+
+# A figure's coverage rides in the text between these marks until its block is known: the block
+# then says it once, at its end («… (theo số liệu của 5/12 đơn vị).»). Private-use characters,
+# never typed by anyone; ``strip_covers`` takes them out.
+COVER_OPEN, COVER_CLOSE = "\ue000", "\ue001"
+_COVER = re.compile(f"{COVER_OPEN}([^{COVER_CLOSE}]*){COVER_CLOSE}")
+
+
+def cover_mark(cover: str) -> str:
+    return f"{COVER_OPEN}{cover}{COVER_CLOSE}" if cover else ""
+
+
+def strip_covers(text: str) -> tuple[str, list[str]]:
+    """``text`` without its coverage marks, and the coverages it held (each once, in order)."""
+    found = list(dict.fromkeys(_COVER.findall(text)))
+    return (_COVER.sub("", text), found) if found else (text, [])
 
 
 def to_decimal(value: Any) -> Decimal | None:

@@ -36,13 +36,15 @@ from ..definition.loader import templates_root
 from ..definition.models import NUMERIC_TYPES, FieldDef, ReportDefinition, Section, TableDef
 from ..definition.periods import Period, is_same_period_last_year, parse_period
 from ..errors import CchcError
-from ..rules.engine import validate
+from ..merge.summary_layout import SummaryTable
+from ..rules.engine import Finding, validate
 from ..rules.ratios import RatioResult, compute_ratios, ratio_value
 from ..workbook.layout import section_numbers
 from ..workbook.reader import WorkbookData, implausible_fields, read_workbook
 from ..yamlio import SafeLoader
 from . import fmt
 from .model import Appendix, Block, Header, HeaderCell, Report, drop_control_characters
+from .units import units_of
 
 _BUILTIN = Path(__file__).resolve().parents[2] / "workbook_templates" / "cchc" / "narrative"
 
@@ -117,7 +119,7 @@ _MARKER = re.compile(r"^\s*(?:[-+•*–]|\d{1,2}[.)])\s+")
 
 
 def tidy(text: str) -> str:
-    text = unicodedata.normalize("NFC", " ".join(str(text).split()))
+    text = unicodedata.normalize("NFC", " ".join(fmt.strip_covers(str(text))[0].split()))
     text = _SPACE_BEFORE.sub(r"\1", text)
     text = _SPACE_AFTER.sub(r"\1", text)
     return _DOUBLE_PUNCT.sub("", text).strip()
@@ -180,7 +182,8 @@ def _empty_ratio(code: str) -> RatioResult:
 class Narrative:
     """Everything a template may need for one workbook (and the earlier one, for comparisons)."""
 
-    def __init__(self, data: WorkbookData, previous: WorkbookData | None = None) -> None:
+    def __init__(self, data: WorkbookData, previous: WorkbookData | None = None,
+                 units: SummaryTable | None = None) -> None:
         self.data = data
         self.definition = data.definition
         self.phrases = load_phrases(self.definition)
@@ -198,6 +201,9 @@ class Narrative:
         self.sections = {s.code for s in self.definition.walk_sections()}
         self.unit = _unit_names(data, self.phrases)
         self.summary = str(data.meta.get("kind") or "unit") == "summary"
+        # a summary's units, read back from its Tổng hợp (completeness, coverage, ranges, findings)
+        self.units = units_of(self.definition, data.meta, data.file, units) if self.summary else None
+        self.lists = self._own_lists()
         self.typed_fields = {r.typed for r in self.definition.ratios if r.typed}
         # a template that tells a ratio tells its numerator and denominator too
         self.ratio_fields = {r.code: expr.field_refs(expr.parse(r.numerator)) | expr.field_refs(expr.parse(r.denominator))
@@ -213,6 +219,37 @@ class Narrative:
             value = self.values.get(f.qualifies or "")
             if word and isinstance(value, Decimal):
                 self.values[f.qualifies] = fmt.qualified(value, word, fmt.is_suspect(value))
+        if self.units is not None:
+            self._units_figures()
+
+    def _units_figures(self) -> None:
+        """A summary's figures as its units reported them: a total only some units reported carries
+        its coverage («5/12»), a figure each unit reports on its own the range of their values."""
+        units = self.units
+        for code, cover in units.partial_totals().items():
+            value = self.values.get(code)
+            if isinstance(value, Decimal):
+                self.values[code] = fmt.covered(value, cover)
+        for code, (low, high, cover) in units.spans().items():
+            if self.values.get(code) is None:
+                self.values[code] = fmt.span(low, high, cover)
+        for code, cover in units.ratio_covers().items():
+            if code in self.ratios:
+                self.ratios[code].cover = cover  # type: ignore[attr-defined]  # told after its sentence
+
+    def _own_lists(self) -> dict[str, list[dict]]:
+        """The lists as the report tells them. A summary written before the units' items had their own
+        sheet holds them in its compiled lists as «<unit>: <item>»: those are not the office's own."""
+        lists = self.data.lists
+        if self.units is None:
+            return lists
+        prefixes = tuple(f"{r.name}: " for r in self.units.table.rows if r.name)
+        out = dict(lists)
+        for lst in self.definition.lists:
+            if lst.aggregate == "list" and lists.get(lst.code):
+                key = lst.key_column.code
+                out[lst.code] = [row for row in lists[lst.code] if not str(row.get(key) or "").startswith(prefixes)]
+        return out
 
     # ---------------------------------------------------------------- context
     def context(self, **extra: Any) -> dict[str, Any]:
@@ -222,7 +259,7 @@ class Narrative:
             "_nc": self,
             "v": Tracked(self.values, self.seen),
             "r": Tracked(self.ratios, self.seen, default=_empty_ratio, implies=self.ratio_fields),
-            "ds": Tracked(self.data.lists, self.seen, default=lambda code: []),
+            "ds": Tracked(self.lists, self.seen, default=lambda code: []),
             "bang": self.data.tables,
             "p": self.phrases,
             "ky": period.label if period else "",
@@ -278,7 +315,7 @@ class Narrative:
 
     def blocks(self, name: str, section: str | None = None, **extra: Any) -> list[Block]:
         text = self.render(name, **extra)
-        return parse_blocks(text or "", section)
+        return parse_blocks(text or "", section, self.phrases)
 
     # ---------------------------------------------------------------- comparisons
     def basis(self) -> str:
@@ -329,10 +366,22 @@ class Narrative:
             return text
         return f"{text} {self.phrases['can_kiem_tra']}"
 
+    def figure(self, value: Any, shown: str, suspect: bool) -> str:
+        """A figure's text as a sentence tells it: its word before («khoảng»), its mark after, and
+        in a summary its coverage, said once at the end of its block."""
+        return self.mark(fmt.with_word(shown, value), suspect) + fmt.cover_mark(fmt.cover_of(value))
+
+    def number(self, value: Any, format_number, *args: Any) -> str:
+        """``format_number(value)``; a summary's range of the units' values «từ 85% đến 99,5%»."""
+        if isinstance(value, fmt.Span) and value.low != value:
+            return self.phrases["tu_den"].format(thap=format_number(value.low, *args), cao=format_number(value, *args))
+        return format_number(value, *args)
+
     def field_text(self, f: FieldDef, value: Any) -> str:
-        if f.type in NUMERIC_TYPES and f.type != "percent" and fmt.to_decimal(value) == 0:
+        shown = self.values.get(f.code, value)
+        if f.type in NUMERIC_TYPES and f.type != "percent" and fmt.to_decimal(shown) == 0:
             return self.mark(self.phrases["khong_co"], f.code in self.suspect)  # a typed 0, told as zero
-        return self.mark(fmt.with_word(self._field_text(f, value), self.values.get(f.code)), f.code in self.suspect)
+        return self.figure(shown, self.number(shown, lambda v: self._field_text(f, v)), f.code in self.suspect)
 
     def _field_text(self, f: FieldDef, value: Any) -> str:
         if f.type == "integer":
@@ -402,7 +451,7 @@ def _if_told(context, code: str) -> Any:
     """A value for ``{% if co("x") %}…{% endif %}``: marked as told only when it is a number other
     than 0 (or a text); a typed 0 is left to the generic sentence, which tells it as zero."""
     nc = _nc(context)
-    value = nc.data.values.get(code)
+    value = nc.values.get(code)
     if value not in (None, "") and not (isinstance(value, (int, float, Decimal)) and value == 0):
         nc.seen.add(code)
     return value
@@ -424,9 +473,9 @@ def _money(context, code: str) -> str:
     nc = _nc(context)
     nc.seen.add(code)
     f = nc.fields.get(code)
-    value = nc.data.values.get(code)
-    text = nc.money.one(value, f.unit if f else None) if value is not None else fmt.MISSING
-    return nc.mark(fmt.with_word(text, nc.values.get(code)), code in nc.suspect)
+    value = nc.values.get(code)
+    text = nc.number(value, nc.money.one, f.unit if f else None) if value is not None else fmt.MISSING
+    return nc.figure(value, text, code in nc.suspect)
 
 
 @pass_context
@@ -436,14 +485,18 @@ def _money_pair(context, first: str, second: str, sep: str = "/") -> str:
     f = nc.fields.get(first)
     a, b = nc.data.values.get(first), nc.data.values.get(second)
     shown = nc.money.format([a, b], f.unit if f else None)
-    return nc.mark(fmt.with_word(sep.join(shown), nc.values.get(first)), first in nc.suspect or second in nc.suspect)
+    cover = fmt.cover_mark(fmt.cover_of(nc.values.get(first)) or fmt.cover_of(nc.values.get(second)))
+    return nc.mark(fmt.with_word(sep.join(shown), nc.values.get(first)),
+                   first in nc.suspect or second in nc.suspect) + cover
 
 
 @pass_context
 def _ratio_of(context, numerator: Any, denominator: Any, unit: str | None = None) -> RatioResult:
     num, den = fmt.to_decimal(numerator), fmt.to_decimal(denominator)
-    return RatioResult("", "", num, den, ratio_value(num, den), unit,
-                       suspect=fmt.is_suspect(numerator) or fmt.is_suspect(denominator))
+    result = RatioResult("", "", num, den, ratio_value(num, den), unit,
+                         suspect=fmt.is_suspect(numerator) or fmt.is_suspect(denominator))
+    result.cover = fmt.cover_of(numerator) or fmt.cover_of(denominator)  # type: ignore[attr-defined]
+    return result
 
 
 @pass_context
@@ -489,7 +542,12 @@ def _subject(context, text: Any, type_label: str = "") -> str:
 def _ratio_value(context, result: RatioResult | None) -> str:
     if result is None or result.value is None:
         return ""
-    return _nc(context).mark(fmt.percent(result.value), result.suspect)
+    return _nc(context).mark(fmt.percent(result.value), result.suspect) + _ratio_cover(result)
+
+
+def _ratio_cover(result: RatioResult) -> str:
+    """A summary's ratio built on totals only some units reported: its coverage, told after its block."""
+    return fmt.cover_mark(getattr(result, "cover", ""))
 
 
 def _ratio_fraction(result: RatioResult | None) -> str:
@@ -510,14 +568,15 @@ def _ratio_full(context, result: RatioResult | None) -> str:
     else:
         unit = f" {result.unit}" if result.unit else ""
         text = f"{fmt.percent(result.value)} ({_ratio_fraction(result)}{unit})"
-    return nc.mark(text, result.suspect)
+    return nc.mark(text, result.suspect) + _ratio_cover(result)
 
 
 def _marked(format_number):
     """A number filter that marks a value found implausible (or built on one)."""
     @pass_context
     def marked(context, value: Any, *args: Any) -> str:
-        return _nc(context).mark(fmt.with_word(format_number(value, *args), value), fmt.is_suspect(value))
+        nc = _nc(context)
+        return nc.figure(value, nc.number(value, format_number, *args), fmt.is_suspect(value))
 
     return marked
 
@@ -527,7 +586,7 @@ _HEADING = re.compile(r"^(#{1,3}) (.*)$")
 _END_PUNCT = ".:;!?)…»\"”"
 
 
-def parse_blocks(text: str, section: str | None) -> list[Block]:
+def parse_blocks(text: str, section: str | None, phrases: dict | None = None) -> list[Block]:
     blocks: list[Block] = []
     current: Block | None = None
     for raw in text.splitlines():
@@ -553,13 +612,33 @@ def parse_blocks(text: str, section: str | None) -> list[Block]:
             current = Block("paragraph", 1, line, section)
         blocks.append(current)
     out = []
+    notes: list[list[str]] = []
     for b in blocks:
+        b.text, covers = fmt.strip_covers(b.text)
         b.text = tidy(b.text)
         if b.text in ("", "-", "+"):
             continue
         out.append(b)
+        notes.append(covers)
     _punctuate(out)
+    for b, covers in zip(out, notes, strict=True):
+        if covers and phrases is not None:
+            b.text = _with_cover(b.text, covers, phrases)
     return out
+
+
+_CLOSING = re.compile(r"[.;,:]*$")
+
+
+def _with_cover(text: str, covers: list[str], phrases: dict) -> str:
+    """A block stating a summary's total only some units reported ends with its coverage, before
+    its closing punctuation: «… là 1,2 tỷ đồng (theo số liệu của 5/12 đơn vị).»"""
+    if len(covers) == 1:
+        note = phrases["theo_so_lieu"].format(phan=covers[0])
+    else:
+        note = phrases["theo_so_lieu_nhieu"].format(phan=phrases["va"].join(covers))
+    end = _CLOSING.search(text).start()
+    return f"{text[:end]} {note}{text[end:]}"
 
 
 def _punctuate(blocks: list[Block]) -> None:
@@ -742,7 +821,7 @@ def _generic_fields(nc: Narrative, section: Section) -> list[str]:
             continue  # a figure's qualifier is told with the figure
         if f.code in typed_for and nc.ratios[typed_for[f.code]].value is not None:
             continue  # a typed ratio is told only when the tool cannot compute it from its parts
-        value = nc.data.values.get(f.code)
+        value = nc.values.get(f.code)  # in a summary, a figure the units report one by one: their range
         if _is_blank(value):
             continue
         text.append(nc.render("chung/truong.j2", nhan=_plain_label(nc, f.label), gia_tri=nc.field_text(f, value)) or "")
@@ -805,7 +884,7 @@ def _generic(nc: Narrative, section: Section) -> list[Block]:
                 name = name[:1] + name[1:].lower()
             text.append(nc.render("chung/bang.j2", ten=name) or "")
             nc.cited.append(table.code)
-    return parse_blocks("\n\n".join(text), code)
+    return parse_blocks("\n\n".join(text), code, nc.phrases)
 
 
 # --------------------------------------------------------------------------- appendices
@@ -900,29 +979,52 @@ def _load(data: WorkbookData | str | Path | None) -> WorkbookData | None:
     return read_workbook(Path(data))
 
 
-def build_report(data: WorkbookData | str | Path, previous: WorkbookData | str | Path | None = None) -> Report:
-    """The whole report of one workbook; ``previous`` (an earlier workbook) adds comparisons."""
+def _warnings(nc: Narrative, errors: list[Finding]) -> list[Block]:
+    """The warning block: contradictions first, one by one; the inputs left empty together, by label.
+    In a summary each contradiction names the units whose own reports fail it (they correct and
+    resend), and an implausible total is told by its label, the units named."""
+    p = nc.phrases
+    limit = int(p.get("canh_bao_toi_da", 12))
+    missing = [f for f in errors if f.rule in ("required", "required_list")]
+    others = [f for f in errors if f not in missing]
+    labels = {f.code: f.label for f in nc.definition.fields()}
+    labels.update({lst.code: lst.label for lst in nc.definition.lists})
+    names = [labels.get(f.fields[0], f.fields[0]) if f.fields else f.message for f in missing]
+    loi: list[Any] = others[:limit]
+    units = nc.units
+    resend: list[str] = []
+    if units is not None:
+        loi = []
+        for f in others[:limit]:
+            behind = units.behind(f.rule, f.fields)
+            resend += behind
+            implausible = f.rule == "value_implausible_units" and f.fields
+            loi.append({"message": f.message, "don_vi": behind,
+                        "bat_thuong": labels.get(f.fields[0], f.fields[0]) if implausible else None})
+    return nc.blocks("canh_bao.j2", None, so_loi=len(errors), loi=loi, con_lai=max(0, len(others) - limit),
+                     thieu=names[:limit], thieu_con_lai=max(0, len(names) - limit), so_thieu=len(names),
+                     tong_hop=units is not None, gui_lai=list(dict.fromkeys(resend)))
+
+
+def build_report(data: WorkbookData | str | Path, previous: WorkbookData | str | Path | None = None,
+                 units: SummaryTable | None = None) -> Report:
+    """The whole report of one workbook; ``previous`` (an earlier workbook) adds comparisons.
+    A summary's report reads its units from its Tổng hợp: ``units`` when the caller read it (the
+    ribbon, through its port), else from the summary's file."""
     data = _load(data)
     previous = _load(previous)
     if previous is not None and previous.definition.id != data.definition.id:
         raise CchcError("report_previous_mismatch", file=previous.file, template=data.definition.id)
-    nc = Narrative(data, previous)
+    nc = Narrative(data, previous, units)
     p = nc.phrases
     findings = validate(data)
     errors = [f for f in findings if f.importance == "error"]
     blocks: list[Block] = []
     if errors:
-        # contradictions first, one by one; the inputs left empty together, by label
-        limit = int(p.get("canh_bao_toi_da", 12))
-        missing = [f for f in errors if f.rule in ("required", "required_list")]
-        others = [f for f in errors if f not in missing]
-        labels = {f.code: f.label for f in nc.definition.fields()}
-        labels.update({lst.code: lst.label for lst in nc.definition.lists})
-        names = [labels.get(f.fields[0], f.fields[0]) if f.fields else f.message for f in missing]
-        blocks += nc.blocks("canh_bao.j2", None, so_loi=len(errors), loi=others[:limit],
-                            con_lai=max(0, len(others) - limit), thieu=names[:limit],
-                            thieu_con_lai=max(0, len(names) - limit), so_thieu=len(names))
+        blocks += _warnings(nc, errors)
     blocks += nc.blocks("mo_dau.j2", None)
+    if nc.units is not None:  # a summary says how complete it is, right after the opening
+        blocks += nc.blocks("tong_hop.j2", None, **nc.units.completeness())
     numbers = section_numbers(nc.definition)
     outline = []
     for section in nc.definition.sections:
