@@ -72,6 +72,7 @@ def sample_data(sample: dict, unit_code: str, unit_name: str) -> dict:
             rows.append((label, row))
         tables[code] = rows
     specs = dict(sample.get("values", {}))
+    specs.update(sample.get("some_units", {}).get(unit_code, {}))
     specs.update(sample.get("mistakes", {}).get(unit_code, {}))
     values: dict[str, Any] = {}
     for code, spec in specs.items():
@@ -150,6 +151,8 @@ def run_demo(out_dir: Path, out: Console, err: Console) -> dict:
         fill_workbook(blank, payload, filled)
         data = read_workbook(filled)
         counts = count(validate(data))
+        if unit.code in sample.get("not_sent", []):
+            continue  # filled in, never sent: the province's report names it as not received
         stamp = sample.get("exported_late", {}).get(unit.code, sample.get("exported_at"))
         export_file(filled, sent_dir, dt.datetime.fromisoformat(stamp) if stamp else None)
         read_back.append({"file": str(filled), "unit": data.unit, "errors": counts["error"],
