@@ -194,6 +194,55 @@ def test_a_figure_the_units_report_one_by_one_is_told_as_their_range(province):
     assert "Chưa có số liệu" not in province["text"]
 
 
+def test_a_figure_every_unit_states_alike_is_told_as_each_units(province):
+    """The procedures a commune posts (a ``same`` field) are each commune's, not the province's total."""
+    posted = {read_workbook(p).values["tthc_cong_khai"] for p in province["sent"].values()}
+    assert len(posted) == 1
+    line = next(x for x in province["text"].splitlines() if x.startswith("- Công khai thủ tục hành chính"))
+    assert f"{posted.pop()} thủ tục hành chính thuộc thẩm quyền giải quyết (ở mỗi đơn vị);" in line
+
+
+@pytest.fixture(scope="module")
+def real_reports(tmp_path_factory) -> str:
+    """Four of the real reports (tests/seed_reports.py) merged by their province: each reported what
+    its own report holds, so most totals cover some of them only."""
+    from conftest import filled_workbook
+    from seed_reports import R000, R001, R002, R003
+
+    tmp = tmp_path_factory.mktemp("real")
+    folder = tmp / "nop"
+    units = [Unit("42301", "Xã Đức Lạng", "xa", "42"), Unit("42302", "Phường Thành Sen", "phuong", "42"),
+             Unit("42303", "Phường Đức Thuận", "phuong", "42"), Unit("42304", "Phường Hà Huy Tập", "phuong", "42"),
+             Unit("42305", "Xã Tân Dân", "xa", "42")]
+    for unit, payload in zip(units, (R002, R001, R003, R000), strict=False):
+        values = {k: v for k, v in payload["values"].items() if k != "ngay_bao_cao"}  # signed in their own year
+        book = filled_workbook(tmp, {"values": values, "lists": payload.get("lists", {})}, unit=unit,
+                               name=f"{unit.code}.xlsx")
+        export_file(book, folder, dt.datetime(2026, 6, 16, 9, 0))
+    csv = tmp / "units.csv"
+    csv.write_text("code,name,level,parent_code\n42,Tỉnh Hà Tĩnh,tinh,\n"
+                   + "".join(f"{u.code},{u.name},{u.level},42\n" for u in units), encoding="utf-8")
+    return render_text(build_report(run_merge(folder, output=tmp / "tong-hop.xlsx", units_path=csv).output))
+
+
+def test_real_reports_merged_state_what_each_total_covers(real_reports):
+    text = real_reports
+    assert "Tổng hợp từ báo cáo của 4/5 đơn vị; không có đơn vị gửi muộn; chưa nhận báo cáo của Xã Tân Dân." in text
+    # 002 alone reported the tasks from above and the investment; 002 and 000 the budget revenue
+    tasks = _section(text, "5. Thực hiện nhiệm vụ cấp trên giao", "6. Mô hình")
+    assert tasks.count("(theo số liệu của 1/4 đơn vị)") == 3
+    revenue = next(x for x in text.splitlines() if x.startswith("- Thu ngân sách"))
+    assert revenue.endswith("(theo số liệu của 2/4 đơn vị).")
+    # three of them reported the dossiers: the lead says it once, its items no more
+    lead = next(x for x in text.splitlines() if x.startswith("- Kết quả tiếp nhận, giải quyết hồ sơ"))
+    assert lead.endswith("(theo số liệu của 3/4 đơn vị):")
+    assert "theo số liệu" not in _section(text, "+ Tổng số hồ sơ tiếp nhận", "- Tiếp nhận, xử lý phản ánh")
+    # a required figure none of them reported is the units' to report, not the office's to type
+    warning = next(x for x in text.splitlines() if x.startswith("- Chưa đơn vị nào báo cáo"))
+    assert "Số biên chế được giao" in warning
+    assert "Số biên chế được giao" not in next(x for x in text.splitlines() if x.startswith("- Chưa nhập"))
+
+
 # --------------------------------------------------------------------------- requests
 def _no_unit_request(section: str) -> None:
     for texts in REQUESTS.values():

@@ -4,7 +4,8 @@ summary file, or the ribbon's open workbook), never the merge's memory.
 - ``completeness()``: the numbers and names of the completeness sentence (``tong_hop.j2``): units
   received (on time, late or of unknown time), expected (the office's list, ``--units``, without the
   office itself), late, not received, rejected; whether there was a list at all.
-- ``coverage(code)``: how many of the units received reported a total's field (5 of 12).
+- ``coverage(code)``: how many of the units received reported a total's field (5 of 12); a
+  ``same`` field's figure is each unit's, told so.
 - ``span(code)``: the lowest and highest value of a figure each unit reports and the merge does not
   add up (a typed percentage), or of a ``same`` field the units disagree on.
 - ``behind(rule)``: the units whose own report fails a rule the summary fails too.
@@ -80,6 +81,18 @@ class Units:
             k, n = self.coverage(col.key)
             if 0 < k < n:
                 out[col.key] = f"{k}/{n}"
+        return out
+
+    def same_covers(self) -> dict[str, str]:
+        """Field code -> «=» (or «=k/n» when not every unit reported it) for every ``same`` field the
+        units agree on: the figure is each unit's, not a total («188 thủ tục … ở mỗi đơn vị»)."""
+        out = {}
+        for col in value_columns(self.definition):
+            if col.aggregate != "same":
+                continue
+            k, n = self.coverage(col.key)
+            if k:
+                out[col.key] = "=" if k == n else f"={k}/{n}"
         return out
 
     def ratio_covers(self) -> dict[str, str]:

@@ -226,7 +226,7 @@ class Narrative:
         """A summary's figures as its units reported them: a total only some units reported carries
         its coverage («5/12»), a figure each unit reports on its own the range of their values."""
         units = self.units
-        for code, cover in units.partial_totals().items():
+        for code, cover in [*units.partial_totals().items(), *units.same_covers().items()]:
             value = self.values.get(code)
             if isinstance(value, Decimal):
                 self.values[code] = fmt.covered(value, cover)
@@ -621,24 +621,47 @@ def parse_blocks(text: str, section: str | None, phrases: dict | None = None) ->
         out.append(b)
         notes.append(covers)
     _punctuate(out)
-    for b, covers in zip(out, notes, strict=True):
-        if covers and phrases is not None:
-            b.text = _with_cover(b.text, covers, phrases)
+    if phrases is not None:
+        _lead_covers(out, notes)
+        for b, covers in zip(out, notes, strict=True):
+            if covers:
+                b.text = _with_cover(b.text, covers, phrases)
     return out
 
 
 _CLOSING = re.compile(r"[.;,:]*$")
 
 
+def _lead_covers(blocks: list[Block], notes: list[list[str]]) -> None:
+    """Sub-items («+ …») that all carry the same coverage under a lead ending with «:» that carries
+    none: the lead says it once, the items no more."""
+    i = 0
+    while i < len(blocks):
+        j = i + 1
+        while j < len(blocks) and blocks[j].kind == "list_item" and blocks[j].level == 2:
+            j += 1
+        items = notes[i + 1:j]
+        if j - i > 2 and blocks[i].text.endswith(":") and not notes[i] and items[0] \
+                and all(n == items[0] for n in items):
+            notes[i] = items[0]
+            for k in range(i + 1, j):
+                notes[k] = []
+        i = j
+
+
 def _with_cover(text: str, covers: list[str], phrases: dict) -> str:
     """A block stating a summary's total only some units reported ends with its coverage, before
-    its closing punctuation: «… là 1,2 tỷ đồng (theo số liệu của 5/12 đơn vị).»"""
-    if len(covers) == 1:
-        note = phrases["theo_so_lieu"].format(phan=covers[0])
-    else:
-        note = phrases["theo_so_lieu_nhieu"].format(phan=phrases["va"].join(covers))
+    its closing punctuation: «… là 1,2 tỷ đồng (theo số liệu của 5/12 đơn vị).»; one stating a
+    figure that is each unit's («=», a ``same`` field) says so: «… (ở mỗi đơn vị).»"""
+    each = [c for c in covers if c.startswith("=")]
+    totals = list(dict.fromkeys([c for c in covers if not c.startswith("=")] + [c[1:] for c in each if c[1:]]))
+    notes = [phrases["moi_don_vi"]] if each else []
+    if len(totals) == 1:
+        notes.append(phrases["theo_so_lieu"].format(phan=totals[0]))
+    elif totals:
+        notes.append(phrases["theo_so_lieu_nhieu"].format(phan=phrases["va"].join(totals)))
     end = _CLOSING.search(text).start()
-    return f"{text[:end]} {note}{text[end:]}"
+    return f"{text[:end]} {phrases['ghi_chu'].format(noi_dung='; '.join(notes))}{text[end:]}"
 
 
 def _punctuate(blocks: list[Block]) -> None:
@@ -989,9 +1012,14 @@ def _warnings(nc: Narrative, errors: list[Finding]) -> list[Block]:
     others = [f for f in errors if f not in missing]
     labels = {f.code: f.label for f in nc.definition.fields()}
     labels.update({lst.code: lst.label for lst in nc.definition.lists})
+    units = nc.units
+    unreported: list[str] = []
+    if units is not None:  # a summary's empty figure the merge adds up: no unit reported it
+        added = {f.code for f in nc.definition.fields() if f.aggregate in ("sum", "same", "max")}
+        unreported = [labels.get(f.fields[0], f.fields[0]) for f in missing if f.fields and f.fields[0] in added]
+        missing = [f for f in missing if not (f.fields and f.fields[0] in added)]
     names = [labels.get(f.fields[0], f.fields[0]) if f.fields else f.message for f in missing]
     loi: list[Any] = others[:limit]
-    units = nc.units
     resend: list[str] = []
     if units is not None:
         loi = []
@@ -1003,7 +1031,7 @@ def _warnings(nc: Narrative, errors: list[Finding]) -> list[Block]:
                         "bat_thuong": labels.get(f.fields[0], f.fields[0]) if implausible else None})
     return nc.blocks("canh_bao.j2", None, so_loi=len(errors), loi=loi, con_lai=max(0, len(others) - limit),
                      thieu=names[:limit], thieu_con_lai=max(0, len(names) - limit), so_thieu=len(names),
-                     tong_hop=units is not None, gui_lai=list(dict.fromkeys(resend)))
+                     tong_hop=units is not None, gui_lai=list(dict.fromkeys(resend)), chua_bao_cao=unreported)
 
 
 def build_report(data: WorkbookData | str | Path, previous: WorkbookData | str | Path | None = None,
