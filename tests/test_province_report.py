@@ -136,6 +136,16 @@ def test_no_late_unit_is_said_so(province):
     assert "Tổng hợp từ báo cáo của 4/6 đơn vị; không có đơn vị gửi muộn; chưa nhận báo cáo của Xã Phước Hưng" in text
 
 
+def test_a_summary_of_an_earlier_layout_says_what_it_knows():
+    """A summary written before layout 3 holds the units' requests as «<unit>: …» in its own list and
+    does not record whether there was a unit list: V leaves those out, the sentence only counts."""
+    fixture = Path(__file__).parent / "fixtures" / "tong-hop-401_layout1.xlsx"
+    assert any(row["noi_dung"].startswith("Xã Thử") for row in read_workbook(fixture).lists["kien_nghi"])
+    text = render_text(build_report(fixture))
+    assert "Tổng hợp từ báo cáo của 3 đơn vị." in text
+    assert "Xã Thử" not in _section(text, "V. KIẾN NGHỊ", "Trên đây")
+
+
 def test_tong_hop_records_the_list_and_each_units_failed_rules(province):
     table = summary_layout.read_file(province["listed"])
     assert table.layout == summary_layout.LAYOUT_VERSION == 3

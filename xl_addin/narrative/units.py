@@ -9,6 +9,9 @@ summary file, or the ribbon's open workbook), never the merge's memory.
 - ``span(code)``: the lowest and highest value of a figure each unit reports and the merge does not
   add up (a typed percentage), or of a ``same`` field the units disagree on.
 - ``behind(rule)``: the units whose own report fails a rule the summary fails too.
+
+A merge of lower-level summaries has one row per summary it merged: those count as one unit each
+here (each summary's own report tells its units' completeness).
 """
 
 from __future__ import annotations
@@ -33,10 +36,12 @@ class Units:
 
     # ---------------------------------------------------------------- who
     @property
-    def listed(self) -> bool:
+    def listed(self) -> bool | None:
+        """Whether the merge had the office's list; None when the summary does not say (written
+        before layout 3 and no unit missing: only a list makes a unit missing)."""
         listed = self.table.units_listed
-        if listed is None:  # a layout that did not record the list: only a list makes a unit missing
-            listed = any(r.status == "missing" for r in self.table.rows)
+        if listed is None and any(r.status == "missing" for r in self.table.rows):
+            return True
         return listed
 
     @property
@@ -127,7 +132,7 @@ class Units:
     def behind(self, rule: str, fields: list[str] | None = None) -> list[str]:
         """The units behind a finding of the summary: those named for an implausible value inside a
         total, else those whose own report fails the same rule."""
-        if rule in ("value_implausible_units",) and fields:
+        if rule in ("value_implausible", "value_implausible_units") and fields:
             return list(dict.fromkeys(n for f in fields for n in self.suspect.get(f, [])))
         return [r.name for r in self._reported() if rule in r.rules]
 

@@ -239,9 +239,10 @@ class Narrative:
 
     def _own_lists(self) -> dict[str, list[dict]]:
         """The lists as the report tells them. A summary written before the units' items had their own
-        sheet holds them in its compiled lists as «<unit>: <item>»: those are not the office's own."""
+        sheet (Tổng hợp layout 1 or 2) holds them in its compiled lists as «<unit>: <item>»: those are
+        not the office's own."""
         lists = self.data.lists
-        if self.units is None:
+        if self.units is None or self.units.table.layout >= 3:
             return lists
         prefixes = tuple(f"{r.name}: " for r in self.units.table.rows if r.name)
         out = dict(lists)
