@@ -42,6 +42,10 @@ test -n "$BOOK"
 "$CCHC" check "$BOOK" --out "$WORK/kiem tra & bao cao" > check.log 2>&1 || [ $? -eq 1 ] || { cat check.log; exit 1; }
 test -f "$WORK/kiem tra & bao cao/$(basename "$BOOK" .xlsx)_kiem-tra.xlsx"
 test -f "$WORK/kiem tra & bao cao/$(basename "$BOOK" .xlsx)_bao-cao.docx"
+# cchc history with the wheel's own dependencies (pandas among them) on the demo's summary
+"$CCHC" history "$WORK/demo/4-tong-hop" -o "$WORK/xu-huong.xlsx" --csv "$WORK/bang-dai.csv" > history.log 2>&1 \
+  || { cat history.log; exit 1; }
+test -s "$WORK/xu-huong.xlsx" && test -s "$WORK/bang-dai.csv"
 "$CCHC" addin build -o "$WORK/cchc.xlam" >/dev/null
 cmp "$WORK/cchc.xlam" "$WORK/dist/cchc.xlam"
-echo "wheel: cchc fields, cchc demo, cchc check and cchc addin build (same bytes as dist/cchc.xlam) from the installed wheel"
+echo "wheel: cchc fields, cchc demo, cchc check, cchc history and cchc addin build (same bytes as dist/cchc.xlam) from the installed wheel"

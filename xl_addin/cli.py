@@ -508,6 +508,57 @@ def _print_group(title: str, names: list[str], words: dict) -> None:
     out.print(f"{title} ({len(names)}): {shown}", markup=False)
 
 
+# --------------------------------------------------------------------------- history
+@app.command()
+@handled(exit_code=1)
+def history(
+    summaries: list[Path] = typer.Argument(..., help="Các sổ tổng hợp của các kỳ (tong-hop_<kỳ>.xlsx, theo thứ tự "
+                                                     "bất kỳ), hoặc thư mục chứa chúng"),
+    output: Path = typer.Option(..., "-o", "--output", help="Sổ tính xu hướng sẽ ghi, ví dụ XU-HUONG.xlsx"),
+    csv: Optional[Path] = typer.Option(None, "--csv", help="Ghi thêm bảng dài cho các công cụ khác (CSV UTF-8): kỳ, "
+                                                          "đơn vị, chỉ tiêu, giá trị, tình trạng nộp, số ngày muộn"),
+) -> None:
+    """Xu hướng qua các kỳ: đọc các sổ tổng hợp, ghi sổ tính xu hướng (chỉ tiêu chính theo đơn vị và kỳ kèm biểu đồ,
+    xếp hạng đơn vị, đơn vị nộp muộn nhiều kỳ) và bảng dài CSV.
+
+    Mã thoát: 0 đã ghi; 1 có tệp không dùng được (không đọc được, không phải sổ tổng hợp, hai sổ cùng kỳ, sổ của cơ
+    quan tiếp nhận khác) hoặc tùy chọn sai."""
+    from .merge.history import read_history, summary_files, write_csv
+    from .merge.history_book import chronic_units, unit_names, write_workbook
+    from .ui import ui
+
+    targets = {"-o": (output, ".xlsx"), "--csv": (csv, ".csv")}
+    for option, (target, suffix) in targets.items():
+        if target is not None and target.suffix.lower() != suffix:
+            raise CchcError("history_output_suffix", file=target, option=option, suffix=suffix)
+    files = summary_files(summaries, exclude=[output] + ([csv] if csv else []))
+    for target, _suffix in targets.values():
+        if target is not None and any(target.resolve() == f.resolve() for f in files):
+            raise CchcError("history_output_is_input", file=target)
+    words = ui("console")
+    progress_box = _progress()
+    with progress_box:
+        task = progress_box.add_task("Đọc sổ tổng hợp", total=len(files))
+        found = read_history(files, progress=lambda _sub: progress_box.advance(task))
+    table = found.table
+    out.print(words["history_read"].format(count=len(found.periods), receiver=found.receiver_name,
+                                           periods=", ".join(p.label for p in found.periods)), markup=False)
+    out.print(words["history_table"].format(rows=len(table), units=table["unit_code"].nunique(),
+                                            periods=len(found.periods), fields=table["field"].nunique()),
+              markup=False)
+    chronic = chronic_units(found)
+    if chronic:
+        names = unit_names(found)
+        shown = [f"{code} {names.get(code, '')}".strip() for code in chronic[:20]]
+        out.print(words["history_chronic"].format(count=len(chronic), units=", ".join(shown)
+                                                  + (" …" if len(chronic) > 20 else "")), markup=False)
+    write_workbook(found, output)
+    out.print(words["history_workbook"].format(file=output), markup=False)
+    if csv:
+        write_csv(table, csv)
+        out.print(words["history_csv"].format(file=csv), markup=False)
+
+
 # --------------------------------------------------------------------------- demo
 @app.command()
 @handled()

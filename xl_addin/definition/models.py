@@ -423,6 +423,8 @@ class Ratio(Model):
     share: bool = False  # a part of a whole: never above 100%
     typed: Optional[Code] = None  # a field where the clerk may type this ratio
     since: Optional[str] = None  # the template version that added it (None: every version)
+    history: bool = False  # a key indicator of ``cchc history``: a table and a chart across periods
+    short: Optional[Text] = PField(default=None, max_length=26)  # a short name (sheet names, legends)
 
     @model_validator(mode="after")
     def _parse(self) -> "Ratio":
@@ -574,11 +576,21 @@ class OutlierSettings(Model):
     far_from_peers: PeerOutliers = PeerOutliers()
 
 
+class HistorySettings(Model):
+    """The trends workbook of ``cchc history`` (report.yaml ``merge.history``)."""
+
+    ranking_ratio: Optional[Code] = None  # units ranked by it in the latest period (default: merge.chart_ratio)
+    change_points: Decimal = PField(default=Decimal(5), gt=0)  # a rate moved this much since the period before: marked
+    chart_top: int = PField(default=3, ge=0, le=10)  # the highest units of the latest period drawn in a chart
+    chart_bottom: int = PField(default=3, ge=0, le=10)  # and the lowest (every unit when there are few)
+
+
 class MergeSettings(Model):
     """How the receiving office's merge presents what it found (report.yaml ``merge:``)."""
 
     chart_ratio: Optional[Code] = None  # the ratio of the Biểu đồ sheet, one bar per unit
     outliers: OutlierSettings = OutlierSettings()
+    history: HistorySettings = HistorySettings()
 
 
 class Profile(Model):
@@ -856,8 +868,10 @@ class ReportDefinition(Model):
                 raise ValueError(f"tỷ lệ «{ratio.code}»: typed «{ratio.typed}» phải là một trường kiểu percent")
         _unique([r.id for r in self.rules], "mã luật kiểm tra")
         _check_eras(self.level_eras)
-        if self.merge.chart_ratio and self.merge.chart_ratio not in {r.code for r in self.ratios}:
-            raise ValueError(f"merge.chart_ratio «{self.merge.chart_ratio}» không phải mã một tỷ lệ")
+        for key, code in (("chart_ratio", self.merge.chart_ratio), ("history.ranking_ratio",
+                                                                      self.merge.history.ranking_ratio)):
+            if code and code not in {r.code for r in self.ratios}:
+                raise ValueError(f"merge.{key} «{code}» không phải mã một tỷ lệ")
         _check_forms(self, fields, tables)
         _check_versions(self, fields)
         _check_money(self, fields)
