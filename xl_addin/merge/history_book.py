@@ -113,6 +113,7 @@ class Book:
             "code": add(cell),
             "center": add({**cell, "align": "center"}),
             "int": add({**cell, "num_format": "#,##0"}),
+            "rank": add({**cell, "num_format": "0", "align": "center"}),
             "int_grey": add({**cell, "num_format": "#,##0", "font_color": "808080"}),
             "date": add({**cell, "num_format": "dd/mm/yyyy", "align": "center"}),
             "pct": add(pct),
@@ -481,7 +482,7 @@ def _ranking(book: Book, ratio: Ratio) -> None:
     order = sorted(w.values.index, key=lambda u: (pd.isna(rank_now.get(u)), rank_now.get(u) or 0, u))
     for i, unit in enumerate(order, start=4):
         r_now, r_before = rank_now.get(unit), rank_before.get(unit) if previous else None
-        book.number(ws, i, 0, r_now, "int")
+        book.number(ws, i, 0, r_now, "rank")
         book.text(ws, i, 1, unit, "code")
         book.text(ws, i, 2, names.get(unit, ""))
         book.number(ws, i, 3, now.get(unit), "pct")
@@ -490,7 +491,7 @@ def _ranking(book: Book, ratio: Ratio) -> None:
         if previous and not pd.isna(now.get(unit)) and not pd.isna(before.get(unit)):
             change = _points_between(before[unit], now[unit])
         book.number(ws, i, 5, change, "change" if not change else "change_down" if change < 0 else "change_up")
-        book.number(ws, i, 6, r_before, "int")
+        book.number(ws, i, 6, r_before, "rank")
         moved = None
         if r_now is not None and r_before is not None and not pd.isna(r_now) and not pd.isna(r_before):
             moved = float(r_before) - float(r_now)
