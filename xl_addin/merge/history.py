@@ -219,7 +219,7 @@ def read_history(paths: Iterable[Path], workers: int | None = None,
     own: list[tuple] = []
     for sub, period in zip(ordered, periods, strict=True):
         fields: dict[str, None] = {}
-        for unit in sub.summary_units:
+        for unit in sorted(sub.summary_units, key=lambda row: row.code):
             status = unit.status or None
             days = unit.days_late if status in ("on_time", "late") else None
             for code, value in unit.values.items():
@@ -242,7 +242,8 @@ def _defn_args(sub: Submission) -> tuple[str, str | None]:
 
 def long_table(paths: Iterable[Path]) -> pd.DataFrame:
     """The long table of the summaries named: one row per unit, period and field
-    (``COLUMNS``), periods ordered by end date, units by code as each summary lists them."""
+    (``COLUMNS``); periods ordered by end date, then units by code, then the fields in the order of
+    the summary's Tổng hợp columns."""
     return read_history(paths).table
 
 
