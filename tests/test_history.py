@@ -245,6 +245,22 @@ def test_command_line_refusals_exit_1_and_write_nothing(three, tmp_path):
     assert r.returncode == 1 and ".xlsx" in r.stderr
 
 
+def test_a_folder_stands_for_its_summaries_and_the_output_in_it_is_not_read_back(three, tmp_path):
+    folder = tmp_path / "cac-ky"
+    folder.mkdir()
+    for f in three["files"]:
+        shutil.copy(f, folder / f.name)
+    (folder / "~$tong-hop_6T-2026.xlsx").write_bytes(b"lock")  # Excel's lock file: not a summary, skipped
+    out = folder / "XU-HUONG.xlsx"
+    for _run in range(2):  # the second run finds the first run's workbook in the folder
+        r = run_cli("history", str(folder), "-o", str(out))
+        assert r.returncode == 0, r.stderr
+    assert "3 sổ tổng hợp" in r.stdout
+    with pytest.raises(CchcError) as caught:  # named as an input, a workbook that is no summary is refused
+        read_history([folder])
+    assert "XU-HUONG.xlsx" in caught.value.message
+
+
 # --------------------------------------------------------------------------- earlier layouts
 def test_a_summary_of_the_earlier_layout_takes_part(tmp_path):
     """The layout-1 fixture (district 401, 6T-2025, no statuses) with a summary of today's layout
