@@ -8,7 +8,8 @@ needs pandas, which must stay out of that import. Prints, from one run (one proc
   included) against a bare ``python -c pass``, and against ``import xl_addin.ribbon, pandas``
   (what every button would pay if pandas were imported with the ribbon);
 * ``-X importtime``'s cumulative time for ``xl_addin.ribbon`` and for ``pandas`` (median of 5);
-* whether pandas (or numpy) is among the modules the ribbon's import loads.
+* whether pandas (or numpy) is among the modules the ribbon's import loads, and how many modules
+  it loads (a count the machine's load cannot move, unlike the times on a shared machine).
 
 Usage: python benchmarks/import_bench.py [N]   (default 30; PYTHONPATH=<another checkout> measures that one)
 """
@@ -51,9 +52,11 @@ def importtime(module: str, runs: int = 5) -> float:
 
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 30
-    loaded = subprocess.run([sys.executable, "-c", "import sys, xl_addin.ribbon; "
-                             "print(sorted(m for m in ('pandas', 'numpy') if m in sys.modules))"],
-                            capture_output=True, text=True, check=True, cwd=CWD, env=ENV).stdout.strip()
+    loaded, count = subprocess.run([sys.executable, "-c", "import sys; before = set(sys.modules); "
+                                    "import xl_addin.ribbon; "
+                                    "print(sorted(m for m in ('pandas', 'numpy') if m in sys.modules)); "
+                                    "print(len(set(sys.modules) - before))"],
+                                   capture_output=True, text=True, check=True, cwd=CWD, env=ENV).stdout.split("\n")[:2]
     bare = wall("pass", runs)
     ribbon = wall("import xl_addin.ribbon", runs)
     with_pandas = wall("import xl_addin.ribbon, pandas", runs)
@@ -65,6 +68,7 @@ def main() -> None:
     where = subprocess.run([sys.executable, "-c", "import xl_addin; print(xl_addin.__file__)"], capture_output=True,
                            text=True, check=True, cwd=CWD, env=ENV).stdout.strip()
     print(f"pandas/numpy loaded by the ribbon:       {loaded}")
+    print(f"modules the ribbon's import loads:       {count} (the one figure here the machine's load cannot move)")
     print(f"package measured:                        {where}")
 
 
