@@ -232,6 +232,33 @@ def test_a_unit_workbook_and_a_file_that_is_no_workbook_are_refused(three, tmp_p
     assert text.name in caught.value.message
 
 
+def test_a_hostile_summary_with_a_far_cell_is_refused_not_a_crash(three, tmp_path):
+    """A «Tổng hợp» sheet with a value at XFD1048576 (python-calamine would build the whole grid
+    and abort the process): refused by the merge's own reading, naming the file."""
+    import zipfile
+
+    from xl_addin.workbook import safety
+
+    source = three["made"].summaries["9T-2026"]
+    pre = safety.preflight(source)
+    part = pre.sheet_part("Tổng hợp")
+    pre.close()
+    hostile = tmp_path / "tong-hop_9T-2026.xlsx"
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(hostile, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item)
+            if item.filename == part:
+                data = data.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+                                                     b"</sheetData>", 1)
+            zout.writestr(item, data)
+    files = [three["made"].summaries["Q1-2026"], three["made"].summaries["6T-2026"], hostile]
+    with pytest.raises(CchcError) as caught:
+        read_history(files)
+    assert caught.value.code == "sheet_too_large" and hostile.name in caught.value.message
+    r = run_cli("history", *map(str, files), "-o", str(tmp_path / "XU-HUONG.xlsx"))
+    assert r.returncode == 1 and hostile.name in r.stderr and "Traceback" not in r.stderr + r.stdout
+
+
 def test_command_line_refusals_exit_1_and_write_nothing(three, tmp_path):
     copy = tmp_path / "tong-hop_6T-2026 (1).xlsx"
     shutil.copy(three["made"].summaries["6T-2026"], copy)

@@ -40,7 +40,7 @@ from ..definition.loader import load_definition
 from ..definition.models import ReportDefinition
 from ..definition.periods import parse_period
 from ..errors import CchcError
-from .collect import Submission, read_all
+from .collect import Submission, display_name, read_all
 
 COLUMNS = ["period", "unit_code", "unit_name", "field", "value", "status", "days_late"]
 WORKBOOK_SUFFIX = ".xlsx"
@@ -105,14 +105,16 @@ def summary_files(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> list[P
 
 def _read(files: list[Path], workers: int | None,
           progress: Callable[[Submission], None] | None) -> list[Submission]:
-    """Each file through the merge's own reading (``collect.read_all``), named relative to the
-    files' common folder."""
+    """Each file through the merge's own reading (``collect.read_all``: worker processes, a file
+    that makes the reader die rejected, not the run), named relative to the files' common folder."""
     resolved = [p.resolve() for p in files]
     try:
         root = Path(os.path.commonpath([str(p.parent) for p in resolved]))
-    except ValueError:  # on different drives: one file at a time, each named by its own name
-        return [sub for p in resolved for sub in read_all(p.parent, [p], workers=1, progress=progress)]
-    return read_all(root, resolved, workers=workers, progress=progress)
+        names = [str(p.relative_to(root)) for p in resolved]
+    except ValueError:  # on different drives: each named by its whole path
+        root, names = resolved[0].parent, [str(p) for p in resolved]
+    return read_all(root, [(p, display_name(name)) for p, name in zip(resolved, names, strict=True)],
+                    workers=workers, progress=progress)
 
 
 # --------------------------------------------------------------------------- checks
