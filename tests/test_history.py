@@ -72,7 +72,7 @@ def _expected_values(made, period: str, unit: str) -> dict[str, float | None]:
     """What Tổng hợp should hold for a unit: the values of its own submitted file (read again,
     apart from any summary) and the ratios of that file, in the field's contract unit."""
     definition = load_definition()
-    columns = summary_layout.value_columns(definition.for_period(dt.date(2026, 9, 14)))
+    columns = summary_layout.shown_columns(definition.for_period(dt.date(2026, 9, 14)))
     sent = made.plan[(period, unit)]
     if sent.status in ("missing", "rejected"):
         return {c.key: None for c in columns}
@@ -142,7 +142,7 @@ def test_periods_by_end_date_units_by_code_fields_in_the_summary_order(three):
     table = history.table
     assert list(dict.fromkeys(table["period"])) == PERIODS
     definition = load_definition().for_period(dt.date(2026, 9, 14))
-    columns = [c.key for c in summary_layout.value_columns(definition)]
+    columns = [c.key for c in summary_layout.shown_columns(definition)]
     for period in PERIODS:
         rows = table[table["period"] == period]
         units = list(dict.fromkeys(rows["unit_code"]))

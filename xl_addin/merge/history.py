@@ -6,7 +6,8 @@
     write_csv(table, path)  the long table for tools: UTF-8 with BOM, dot decimals
 
 One row per unit, period and value column of the summary's Tổng hợp (the fields the merge adds
-up and the ratios), missing and rejected units included (no value, their status). Values are in
+up, from layout 3 the figures each unit reports that are not added up, and the ratios), missing
+and rejected units included (no value, their status). Values are in
 each field's contract unit (money in tỷ đồng), ratios in percent; ``status`` (``on_time``,
 ``late``, ``unknown_time``, ``missing``, ``rejected``; empty where the summary's layout did not
 record it) and ``days_late`` (0 on time, the days when late, else empty) are the summary's
