@@ -110,3 +110,31 @@ def test_a_workbook_dropped_on_kiem_tra_bat_with_an_ampersand_and_no_space(tmp_p
     r = run_cli("check", "--dropped", "kiem-tra.bat", str(tmp_path / "BaoCao"), env={"CCHC_CMDLINE": line})
     assert r.returncode == 0, r.stdout + r.stderr
     assert (folder / "XaDucTho_kiem-tra.xlsx").is_file() and (folder / "XaDucTho_bao-cao.docx").is_file()
+
+
+def test_a_word_report_edited_since_the_last_check_is_kept(folder):
+    """The clerk checks, edits the Word report, fixes a number and checks again: the edited report
+    is kept as it is and the new one gets a name of its own (never lost by a second check)."""
+    src = filled_workbook(folder, CLEAN, name="sạch.xlsx")
+    assert run_cli("check", str(src)).returncode == 0
+    report = folder / "sạch_bao-cao.docx"
+    doc = docx.Document(report)
+    doc.add_paragraph("Đoạn do văn thư viết thêm.")
+    doc.save(report)
+    edited = _sha(report)
+    r = run_cli("check", str(src))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert _sha(report) == edited
+    fresh = folder / "sạch_bao-cao (2).docx"
+    assert fresh.exists() and str(fresh) in r.stdout and str(report) in r.stdout
+    assert "Đoạn do văn thư viết thêm." not in "\n".join(p.text for p in docx.Document(fresh).paragraphs)
+    # a report the tool wrote and nobody touched is simply replaced on the next check
+    before = sorted(p.name for p in folder.iterdir())
+    assert run_cli("check", str(src)).returncode == 0
+    assert sorted(p.name for p in folder.iterdir()) == before
+    # a Word file of the same name the tool did not write is kept too
+    foreign = folder / "khác_bao-cao.docx"
+    docx.Document().save(foreign)
+    other = shutil.copy(src, folder / "khác.xlsx")
+    assert run_cli("check", str(other)).returncode == 0
+    assert (folder / "khác_bao-cao (2).docx").exists() and len(docx.Document(foreign).paragraphs) == 0

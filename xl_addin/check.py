@@ -5,7 +5,9 @@ From one workbook it writes, beside it (or in ``out_dir``):
 
 * ``<stem>_kiem-tra.xlsx``: a copy with the Kiểm tra and Tỷ lệ sheets and the marked cells, written
   by the same functions as the ribbon (``rules.sheets`` through the openpyxl port);
-* ``<stem>_bao-cao.docx``: the narrative report (``narrative``), as Xuất Word writes it.
+* ``<stem>_bao-cao.docx``: the narrative report (``narrative``), as Xuất Word writes it. A report
+  of that name edited since the tool wrote it (or not the tool's) is kept: the new one is written
+  as ``<stem>_bao-cao (2).docx`` (the first free number) and ``notices`` says so.
 
 The input file is only read. ``kiem-tra.bat`` in the Windows bundle runs this on a workbook dropped on
 it (or picked in a dialog) and opens both files.
@@ -16,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import CchcError
+from .errors import CchcError, render
 
 XLSX_SUFFIX = "_kiem-tra.xlsx"
 DOCX_SUFFIX = "_bao-cao.docx"
@@ -28,6 +30,7 @@ class CheckResult:
     findings: list = field(default_factory=list)
     xlsx: Path | None = None
     docx: Path | None = None
+    notices: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> int:
@@ -60,8 +63,24 @@ def run_check(path: Path | str, out_dir: Path | None = None) -> CheckResult:
     apply_ratios(port, data, compute_ratios(data))
     result = CheckResult(src, findings)
     result.xlsx = _written(lambda: port.save(xlsx), xlsx)
-    result.docx = _written(lambda: write_docx(build_report(data), docx), docx)
+    target = _free_docx(docx)
+    if target != docx:
+        result.notices.append(render("check_docx_kept", file=docx, new=target))
+    result.docx = _written(lambda: write_docx(build_report(data), target), target)
     return result
+
+
+def _free_docx(path: Path) -> Path:
+    """``path`` unless a report there was edited by hand or is not the tool's; then the first free
+    ``<stem> (n).docx`` (a previous check's report left unchanged is replaced, as before)."""
+    from .narrative import docx_state
+
+    n = 1
+    target = path
+    while docx_state(target) in ("edited", "foreign"):
+        n += 1
+        target = path.with_name(f"{path.stem} ({n}){path.suffix}")
+    return target
 
 
 def _written(write, target: Path) -> Path:

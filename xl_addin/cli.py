@@ -284,6 +284,8 @@ def check(
     path = _chosen(file, pick, dropped)
     result = run_check(path, out_dir)
     _print_findings({"file": str(path), "error": None, "findings": [f.to_dict() for f in result.findings]})
+    for notice in result.notices:
+        out.print(notice)
     out.print(render("check_done", xlsx=result.xlsx, docx=result.docx))
     if open_after:
         open_files([result.xlsx, result.docx])
