@@ -244,3 +244,28 @@ def test_a_folder_mixing_1_0_and_1_1_workbooks_merges_with_exact_totals(tmp_path
     assert summary.values["noi_dung_i_1"] is None
     text = run_cli("report", str(tmp_path / "tong-hop.xlsx"), "--text").stdout
     assert "Văn bản riêng của phường Nam Hồng" not in text
+
+
+def test_figures_typed_in_a_form_the_current_template_dropped_are_reported(tmp_path):
+    """A 1.0 workbook without a province profile still carries Phụ lục 4 and 5 (1.1 keeps them for
+    the Huế profile only). Figures a unit typed there cannot be read: the unit and the specialist
+    are told where they are, rather than the figures vanishing from the summary."""
+    src = tmp_path / "pl4.xlsx"
+    wb = openpyxl.load_workbook(V10 / "18073_Phuong-Thanh-Sen_6T-2026.xlsx")
+    wb["Phụ lục 4"]["C11"] = 3
+    wb["Phụ lục 4"]["D12"] = 5
+    wb.save(src)
+    data = read_workbook(src)
+    [found] = [p for p in data.problems if p.code == "form_not_read"]
+    assert found.importance == "warning" and found.cell == "Phụ lục 4!C11"
+    assert "Phụ lục 4" in found.message and "C11" in found.message and "D12" in found.message
+    assert "Phụ lục 5" not in found.message  # an untouched form is not named
+    # the same 1.0 workbook with nothing typed there has no such finding
+    assert "form_not_read" not in {p.code for p in read_workbook(V10 / "18073_Phuong-Thanh-Sen_6T-2026.xlsx").problems}
+    folder = tmp_path / "nop"
+    folder.mkdir()
+    shutil.copy(src, folder / "pl4.xlsx")
+    result = run_merge(folder, tmp_path / "tong-hop.xlsx", workers=1)
+    [merged] = result.merged
+    assert not result.rejected and merged.warnings >= 1
+    assert "form_not_read" in {f["rule"] for f in merged.findings}

@@ -914,6 +914,7 @@ def read_workbook(path: Path | str, raw: bytes | None = None, by_names: bool = F
                              render("template_old_version", file=label, version=past.version,
                                     current=definition.version, changes=changes),
                              None, problem_importance("template_old_version")))
+        extra.extend(_forms_not_read(layout, grids, scans, label, definition.version))
     if pre.has_macros:
         entry = next((n for n in pre.infos if n.lower().endswith("vbaproject.bin")), "vbaProject.bin")
         extra.append(Problem("workbook_has_macros", "", entry, render("workbook_has_macros", file=label, entry=entry),
@@ -923,6 +924,26 @@ def read_workbook(path: Path | str, raw: bytes | None = None, by_names: bool = F
                               past_version=past.version if past is not None else None, data_sheets=set(needed)))
     data.problems = extra + data.problems
     return data
+
+
+def _forms_not_read(layout: Layout, grids: dict[str, Grid], scans: dict[str, safety.SheetScan], file: str,
+                    current: str) -> list[Problem]:
+    """Figures typed in a sheet of a past version's workbook that its reading layout has no place
+    for (a form the current template dropped for the unit's profile: a 1.0 default workbook's
+    Phụ lục 4 and 5): a number in a cell with the data validation of an input cell."""
+    out = []
+    for sheet, grid in grids.items():
+        if sheet in layout.sheet_names or sheet not in scans:
+            continue
+        inputs = scans[sheet].validation_cells()
+        cells = [a1(r, c) for r, row in enumerate(grid, 1) for c, v in enumerate(row, 1)
+                 if (c, r) in inputs and isinstance(v, (int, float)) and not isinstance(v, bool)]
+        if cells:
+            shown = ", ".join(cells[:5]) + (", …" if len(cells) > 5 else "")
+            out.append(Problem("form_not_read", f"{sheet}!{cells[0]}", len(cells),
+                               render("form_not_read", file=file, sheet=sheet, cells=shown, current=current),
+                               None, problem_importance("form_not_read")))
+    return out
 
 
 def _formulas_in_inputs(layout: Layout, scans: dict[str, safety.SheetScan], file: str) -> list[Problem]:
