@@ -577,3 +577,17 @@ def test_a_folder_of_unreadable_files_exits_1_with_the_reasons_grouped(tmp_path)
     assert payload["output"] is None and len(payload["rejected"]) == 4 and len(payload["skipped"]) == 1
     assert r.stderr.count("văn bản thuần") == 1 and "4 tệp" in r.stderr  # one line for the four
     assert not list(tmp_path.glob("tong-hop*"))
+
+
+def test_feedback_values_in_the_money_unit_the_unit_types(case):
+    """A commune types amounts in đồng (don_vi_tien): the feedback shows every amount that way, with
+    its unit, whichever check found it (the reading or a rule between two fields)."""
+    path = next((case["tmp"] / "phan-hoi").glob(f"{IMPLAUSIBLE}_*.xlsx"))
+    ws = openpyxl.load_workbook(path).worksheets[0]
+    rows = [r for r in ws.iter_rows(min_row=10, values_only=True) if r[0] is not None]
+    money = [r[3] for r in rows if "Vốn đầu tư công đã giải ngân" in (r[2] or "")]
+    assert len(money) >= 2, rows
+    for shown in money:
+        parts = shown.split("; ")
+        assert parts[0] == "54.020.000.000.000 đồng", shown
+        assert all(p.endswith(" đồng") and "," not in p for p in parts), shown

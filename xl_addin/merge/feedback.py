@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..definition.money import in_workbook_unit, is_money
 from ..errors import CchcError, catalogue, render
 from ..names import safe_file_name, slug
 from ..xmlescape import has_forbidden
@@ -258,11 +259,19 @@ def _finding_place(result: MergeResult, sub: Submission, finding: dict) -> tuple
     fmap = definition.field_map()
     ratios = definition.ratio_map()
     places, values = [], []
+    money_field = definition.money.field if definition.money is not None else None
     for code in finding.get("fields") or ():
         label = fmap[code].label if code in fmap else (ratios[code].label if code in ratios else None)
         if label is None:
             continue
         places.append(label)
+        if code in fmap and is_money(definition, fmap[code]):
+            # the read value (contract unit; a rule's values are too, a reading problem's are as
+            # typed) shown in the unit the workbook types amounts in, with that unit
+            shown = in_workbook_unit(definition, fmap[code], sub.values.get(code), sub.values.get(money_field))
+            if shown is not None:
+                values.append(shown.text)
+            continue
         value = (finding.get("values") or {}).get(code, sub.values.get(code))
         if value is not None:
             values.append(_shown(value))
