@@ -130,6 +130,12 @@ def test_print_setup_fonts_and_frozen_headers(book):
         assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4)
         assert ws.freeze_panes
     assert book["Biểu 06a"].page_setup.orientation == "landscape"
+    # every sheet is laid on the page the definition asks for (the wide fields sheets on landscape:
+    # on portrait A4 their six columns print at under half size)
+    for sheet in load_definition().sheets:
+        if sheet.name in book.sheetnames and sheet.kind in ("fields", "table", "checks"):
+            assert book[sheet.name].page_setup.orientation == ("landscape" if sheet.landscape else "portrait"), sheet.name
+    assert book["Số liệu"].page_setup.orientation == "landscape"
     assert book["Số liệu"]["B5"].font.name == "Times New Roman"
     count = compute_layout(load_definition()).fields["van_ban_chi_dao"]
     assert book["Số liệu"][count.ref].number_format == "[$-42A]#,##0"

@@ -499,7 +499,7 @@ def _fields_sheet(ws: Worksheet, sheet_code: str, layout: Layout, validations: _
             continue
         _ratio_row(ws, cell_pos.row, ratios[code], layout, widths)
     ws.freeze_panes = ws.cell(row=FIELDS_HEADER_ROW + 1, column=1)
-    _page_setup(ws, landscape=False, title_rows=f"{FIELDS_HEADER_ROW}:{FIELDS_HEADER_ROW}")
+    _page_setup(ws, landscape=definition.sheet(sheet_code).landscape, title_rows=f"{FIELDS_HEADER_ROW}:{FIELDS_HEADER_ROW}")
     ws.print_area = f"A1:{a1(ws.max_row, F_HELP)}"
 
 
