@@ -352,3 +352,35 @@ def test_respell_keeps_the_document(parts):
     assert again != data
     assert canon(again) == canon(data)
     assert io.BytesIO(again).read(5) in (b"<?xml", b"<work", b"<x:wo")
+
+
+# --------------------------------------------------------------------------- the workbook part
+def test_the_workbook_part_is_read_as_a_parser_reads(unit_books):
+    """xl/workbook.xml and its relationships (sheet list, defined names, structure lock) in any
+    spelling give the same reading; a sheet or a name inside a comment is not there."""
+    pre = safety.preflight(unit_books[0].path)
+    workbook = pre.read_part("xl/workbook.xml", 10**8)
+    rels = pre.read_part("xl/_rels/workbook.xml.rels", 10**8)
+    plain = safety._parse_parts(workbook, rels)
+    assert len(plain.sheets) >= 10 and plain.names and plain.locked
+    for seed in range(12):
+        sp = dict(cdata=0.5, single=0.5, prefix=0.5, charref=0.1, comments=0.2, blanks=0.3, shuffle=True,
+                  cdata_in=("definedName",))
+        again = safety._parse_parts(respell(workbook, Spelling(random.Random(seed), **sp)),
+                                    respell(rels, Spelling(random.Random(seed + 100), **sp)))
+        assert again == plain, seed
+    first = re.search(rb"<sheet [^>]*/>", workbook).group(0)
+    hidden = workbook.replace(first, b"<!-- " + first.replace(b"<sheet ", b"<sheet_ ") + b" -->" + first)
+    commented = hidden.replace(b"<sheets>", b'<sheets><!-- <sheet name="X" sheetId="99" r:id="rId1"/> -->')
+    assert safety._parse_parts(commented, rels) == plain
+
+
+def test_a_damaged_workbook_part_is_refused(filled, tmp_path):
+    pre = safety.preflight(filled)
+    workbook = pre.read_part("xl/workbook.xml", 10**8)
+    for bad in (workbook.replace(b"<sheets>", b"<sheets><sheet name='a' name='b'/>"),
+                b'<!DOCTYPE workbook [<!ENTITY a "b">]>' + workbook[workbook.find(b"<workbook"):]):
+        odd = _with_part(filled, tmp_path / "odd.xlsx", {"xl/workbook.xml": bad})
+        with pytest.raises(CchcError) as err:
+            read_workbook(odd)
+        assert err.value.code == "workbook_xml_damaged"

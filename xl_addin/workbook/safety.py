@@ -89,32 +89,6 @@ def set_inert_text(cell, value: Any) -> None:
 
 
 # --------------------------------------------------------------------------- XML helpers
-_ATTR = re.compile(rb'([\w:.-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
-# the attributes of a tag: a ">" inside a quoted value does not end the tag (legal XML, and what a
-# real parser such as python-calamine's reads)
-TAG_ATTRS = rb'((?:[^>"\']|"[^"]*"|\'[^\']*\')*?)'
-
-
-def attrs(raw: bytes) -> dict[str, str]:
-    """Attributes of a tag, namespace prefixes dropped (``r:id`` → ``id``)."""
-    out = {}
-    for key, double, single in _ATTR.findall(raw):
-        value = double or single
-        name = key.decode("ascii", "replace").rsplit(":", 1)[-1]
-        out.setdefault(name, xml_text(value) if b"&" in value else value.decode("utf-8", "replace"))
-    return out
-
-
-def xml_text(raw: bytes) -> str:
-    """Text of an element or attribute, its references resolved as XML resolves them (one XML does
-    not define is left as it is)."""
-    text = raw.decode("utf-8", "replace")
-    if "&" not in text:
-        return text
-    resolved = xml_unescape(text)
-    return text if resolved is None else resolved
-
-
 def col_number(letters: str) -> int:
     n = 0
     for ch in letters.upper():
@@ -661,34 +635,6 @@ class WorkbookParts:
 
 _OTHER_APPS = (("libreoffice", "LibreOffice"), ("openoffice", "OpenOffice"), ("wps", "WPS Office"),
                ("kingsoft", "WPS Office"))
-_APP_NAME = re.compile(rb'<(?:\w+:)?fileVersion\b' + TAG_ATTRS + rb'/?>')
-_APPLICATION = re.compile(rb'<(?:\w+:)?Application>([^<]{0,200})</(?:\w+:)?Application>')
-
-
-def saved_by(workbook: bytes, app_xml: bytes) -> str:
-    """The program that saved the package when it is not Excel ("" for Excel and unknown writers)."""
-    found = ""
-    m = _APPLICATION.search(app_xml or b"")
-    if m:
-        found = m.group(1).decode("utf-8", "replace")
-    fv = _APP_NAME.search(workbook)
-    if fv:
-        name = attrs(fv.group(1)).get("appName", "")
-        if name.lower() == "calc":
-            found = found or "LibreOffice"
-    low = found.lower()
-    for needle, label in _OTHER_APPS:
-        if needle in low:
-            return label
-    return ""
-
-
-_SHEET_TAG = re.compile(rb'<(?:\w+:)?sheet\b' + TAG_ATTRS + rb'/?>')
-_DEFINED_NAME = re.compile(rb'<(?:\w+:)?definedName\b' + TAG_ATTRS + rb'(?:/>|>(.*?)</(?:\w+:)?definedName>)', re.S)
-_WB_PROTECTION = re.compile(rb'<(?:\w+:)?workbookProtection\b' + TAG_ATTRS + rb'/?>')
-_RELATIONSHIP = re.compile(rb'<(?:\w+:)?Relationship\b' + TAG_ATTRS + rb'/?>')
-
-
 class Preflight:
     """What the pre-flight learnt from a file that looks like a workbook: its zip directory."""
 
@@ -830,12 +776,16 @@ class Preflight:
                 self.read_part(extra, limits.MAX_WORKBOOK_XML_BYTES)
         app = b""
         if "docProps/app.xml" in self.infos:
-            app = self.read_part("docProps/app.xml", limits.MAX_WORKBOOK_XML_BYTES)[:4096]
+            app = self.read_part("docProps/app.xml", limits.MAX_WORKBOOK_XML_BYTES)
         key = (workbook, rels, app)
         hit = _PARTS_CACHE.get(key)
         if hit is not None:
             return hit
-        parts = _parse_parts(workbook, rels, app)
+        try:
+            parts = _parse_parts(workbook, rels, app)
+        except SheetXmlError as exc:
+            raise CchcError("workbook_xml_damaged", file=self.path, where=xml_where(None),
+                            detail="DOCTYPE (DTD)" if exc.dtd else detail(exc)) from None
         if len(_PARTS_CACHE) > 64:
             _PARTS_CACHE.clear()
         _PARTS_CACHE[key] = parts
@@ -890,29 +840,102 @@ def too_large(path: Path, info: zipfile.ZipInfo, cap: int) -> CchcError:
                      limit=human_size(cap))
 
 
+class _PartsReader:
+    """expat handlers for xl/workbook.xml, its relationships and docProps/app.xml (local names;
+    an attribute by its local name, the first one when two share it: ``r:id`` is ``id``)."""
+
+    def __init__(self) -> None:
+        self.sheets: list[dict[str, str]] = []
+        self.names: list[tuple[dict[str, str], str]] = []
+        self.protection: dict[str, str] | None = None
+        self.file_version: dict[str, str] = {}
+        self.relationships: list[dict[str, str]] = []
+        self.application = ""
+        self.capture: tuple[str, dict[str, str], list[str]] | None = None
+
+    def start(self, name: str, attributes: dict[str, str]) -> None:
+        n = _local(name)
+        a: dict[str, str] = {}
+        for key, value in attributes.items():
+            a.setdefault(_local(key), value)
+        if n == "sheet":
+            self.sheets.append(a)
+        elif n == "Relationship":
+            self.relationships.append(a)
+        elif n == "workbookProtection" and self.protection is None:
+            self.protection = a
+        elif n == "fileVersion" and not self.file_version:
+            self.file_version = a
+        elif n in ("definedName", "Application") and self.capture is None:
+            self.capture = (n, a, [])
+
+    def text(self, data: str) -> None:
+        if self.capture is not None:
+            self.capture[2].append(data)
+
+    def end(self, name: str) -> None:
+        if self.capture is not None and _local(name) == self.capture[0]:
+            n, a, parts = self.capture
+            self.capture = None
+            if n == "definedName":
+                self.names.append((a, "".join(parts)))
+            elif not self.application:
+                self.application = "".join(parts)[:200]
+
+
+def _read_xml(data: bytes) -> _PartsReader:
+    reader = _PartsReader()
+    if data:
+        parser = expat.ParserCreate()
+        parser.buffer_text = True
+        parser.StartElementHandler = reader.start
+        parser.EndElementHandler = reader.end
+        parser.CharacterDataHandler = reader.text
+        parser.StartDoctypeDeclHandler = _refuse_dtd
+        try:
+            parser.Parse(data, True)
+        except expat.ExpatError as exc:
+            raise SheetXmlError(str(exc)) from None
+    return reader
+
+
+def saved_by(application: str, file_version: dict[str, str]) -> str:
+    """The program that saved the package when it is not Excel ("" for Excel and unknown writers)."""
+    found = application
+    if file_version.get("appName", "").lower() == "calc":
+        found = found or "LibreOffice"
+    low = found.lower()
+    for needle, label in _OTHER_APPS:
+        if needle in low:
+            return label
+    return ""
+
+
 def _parse_parts(workbook: bytes, rels: bytes, app: bytes = b"") -> WorkbookParts:
+    """The workbook's sheets, defined names, structure lock and saving program, read by expat
+    (SheetXmlError when workbook.xml or its relationships are not well-formed or have a DTD; a
+    damaged docProps/app.xml only loses the program's name)."""
+    book, links = _read_xml(workbook), _read_xml(rels)
+    try:
+        application = _read_xml(app).application
+    except SheetXmlError:
+        application = ""
     targets = {}
-    for m in _RELATIONSHIP.finditer(rels):
-        a = attrs(m.group(1))
+    for a in links.relationships:
         if "Id" in a and "Target" in a:
             target = a["Target"]
             targets[a["Id"]] = target.lstrip("/") if target.startswith("/") else _join("xl", target)
-    sheets = []
-    for m in _SHEET_TAG.finditer(workbook):
-        a = attrs(m.group(1))
-        if "name" in a:
-            sheets.append((a["name"], targets.get(a.get("id", ""), "")))
+    sheets = [(a["name"], targets.get(a.get("id", ""), "")) for a in book.sheets if "name" in a]
     names = {}
-    for m in _DEFINED_NAME.finditer(workbook):
-        a = attrs(m.group(1))
+    for a, text in book.names:
         name = a.get("name", "")
         if not name or name.startswith("_xlnm."):
             continue
         key = name if a.get("localSheetId") is None else f"{name}@{a['localSheetId']}"
-        names[key] = normalize_formula(xml_text(m.group(2) or b""))
-    prot = _WB_PROTECTION.search(workbook)
-    locked = bool(prot) and attrs(prot.group(1)).get("lockStructure", "0") in ("1", "true")
-    return WorkbookParts(sheets, names, locked, saved_by(workbook, app), bool(prot))
+        names[key] = normalize_formula(text)
+    prot = book.protection
+    locked = prot is not None and prot.get("lockStructure", "0") in ("1", "true")
+    return WorkbookParts(sheets, names, locked, saved_by(application, book.file_version), prot is not None)
 
 
 _PARTS_CACHE: dict[tuple[bytes, bytes, bytes], WorkbookParts] = {}
