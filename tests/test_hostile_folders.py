@@ -442,6 +442,35 @@ def test_control_characters_survive_every_output(base, tmp_path):
     assert "ký tự điều khiển" in r.stderr
 
 
+def test_control_characters_in_the_notes_of_tong_hop(base, tmp_path):
+    """A unit whose name holds control characters and whose amount is implausible: the note on
+    Tổng hợp's total names the unit; the comments part (written by openpyxl) gets the name through
+    the one escaping policy (_xHHHH_), not a ValueError that stops the merge."""
+    folder = tmp_path / "nop"
+    folder.mkdir()
+    name = "Phường " + CONTROL + " _x0041_ Thử"
+    name_sheet, name_ref = base.cell("don_vi_ten")
+    sheet, ref = base.cell("van_ban_chi_dao")
+    cells = {"_meta": {base.meta_ref("unit_name"): name}, name_sheet: {name_ref: name}}
+    cells.setdefault(sheet, {})[ref] = 50_000  # above its plausible_max of 2,000
+    (folder / "a.xlsx").write_bytes(base.unit_copy(cells))
+    result = run_merge(folder, output=tmp_path / "th.xlsx")
+    accounted(result, folder)
+    assert [o.kind for o in result.outliers] == ["implausible"], outcome(result)
+    import xml.dom.minidom
+
+    with zipfile.ZipFile(tmp_path / "th.xlsx") as zf:
+        comments = [n for n in zf.namelist() if n.startswith("xl/comments")]
+        assert comments
+        for part in comments:
+            text = zf.read(part).decode("utf-8")
+            xml.dom.minidom.parseString(text)
+            assert "_x0001_" in text and "_x005F_x0041_" in text
+    wb = openpyxl.load_workbook(tmp_path / "th.xlsx")
+    notes = [c.comment.text for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.comment]
+    assert any("_x0001_" in n for n in notes)
+
+
 # --------------------------------------------------------------------------- 6. identity from locked cells
 def test_forged_summary_never_displaces_genuine_files(base, tmp_path):
     folder = tmp_path / "nop"

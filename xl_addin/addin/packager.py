@@ -175,7 +175,7 @@ def _patch_content_types(text: str, workbook_part: str) -> str:
             and el.get("ContentType") == VBA_CONTENT_TYPE)
         for el in root
     )
-    if not has_vba:
+    if not has_vba:  # constants only (no text from outside: xmlescape not needed, and the builder stays standalone)
         override = f'<Override PartName="{VBA_PART}" ContentType="{VBA_CONTENT_TYPE}"/>'
         text = text.replace("</Types>", override + "</Types>", 1)
     return text

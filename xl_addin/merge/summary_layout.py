@@ -47,6 +47,7 @@ from ..definition.models import ReportDefinition
 from ..memo import per_object
 from ..ui import ui
 from ..workbook.xlsxpatch import PackageWriter, sheet_xml
+from ..xmlescape import ooxml_escape, xml_attr
 
 LAYOUT_VERSION = 3
 META_KEY = "summary_layout"  # in the _meta sheet
@@ -328,9 +329,9 @@ def _comment_parts(writer: PackageWriter, sheet: str, comments: dict[str, str]) 
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = sheet
-    author = ui("note_author")
-    for ref, text in comments.items():
-        ws[ref].comment = Comment(text[:2000], author, width=320, height=110)
+    author = ooxml_escape(ui("note_author"))
+    for ref, text in comments.items():  # openpyxl escapes entities itself, not control characters
+        ws[ref].comment = Comment(ooxml_escape(text[:2000]), author, width=320, height=110)
     buf = io.BytesIO()
     wb.save(buf)
     with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as zf:
@@ -343,8 +344,9 @@ def _comment_parts(writer: PackageWriter, sheet: str, comments: dict[str, str]) 
     writer.add_part(_VML_PART, vml)
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns='
             '"http://schemas.openxmlformats.org/package/2006/relationships">'
-            f'<Relationship Id="rIdC1" Type="{_RELS}/comments" Target="/{_COMMENTS_PART}"/>'
-            f'<Relationship Id="rIdV1" Type="{_RELS}/vmlDrawing" Target="/{_VML_PART}"/></Relationships>')
+            f'<Relationship Id="rIdC1" Type="{xml_attr(_RELS)}/comments" Target="/{xml_attr(_COMMENTS_PART)}"/>'
+            f'<Relationship Id="rIdV1" Type="{xml_attr(_RELS)}/vmlDrawing" Target="/{xml_attr(_VML_PART)}"/>'
+            '</Relationships>')
 
 
 # --------------------------------------------------------------------------- reading

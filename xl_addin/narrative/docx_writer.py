@@ -26,6 +26,7 @@ from pathlib import Path
 from .. import metrics
 from ..errors import CchcError
 from ..workbook.build import write_atomic
+from ..xmlescape import xml_attr, xml_text
 from .model import Appendix, Report
 from .text import kinh_gui_lines
 
@@ -521,8 +522,8 @@ def _set_digest(doc, digest: str) -> None:
     xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
            '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
            'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
-           f'<property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}" pid="2" name="{DIGEST_PROPERTY}">'
-           f"<vt:lpwstr>{digest}</vt:lpwstr></property></Properties>")
+           f'<property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}" pid="2" name="{xml_attr(DIGEST_PROPERTY)}">'
+           f"<vt:lpwstr>{xml_text(digest)}</vt:lpwstr></property></Properties>")
     package = doc.part.package
     part = Part(PackURI("/docProps/custom.xml"), CUSTOM_PROPERTIES_CT, xml.encode("utf-8"), package)
     package.relate_to(part, RT.CUSTOM_PROPERTIES)

@@ -190,7 +190,7 @@ class PackageWriter:
         self.parts[path] = data
         if content_type:
             types = self.parts["[Content_Types].xml"].decode("utf-8")
-            entry = f'<Override PartName="/{path}" ContentType="{content_type}"/>'
+            entry = f'<Override PartName="/{xml_attr(path)}" ContentType="{xml_attr(content_type)}"/>'
             if entry not in types:
                 types = types.replace("</Types>", entry + "</Types>")
             self.parts["[Content_Types].xml"] = types.encode("utf-8")
@@ -210,7 +210,8 @@ class PackageWriter:
         wb_rels = self.parts[rels_path].decode("utf-8")
         rid = f"rIdS{number}"
         wb_rels = wb_rels.replace("</Relationships>",
-                                  f'<Relationship Id="{rid}" Type="{_SHEET_REL}" Target="/{path}"/></Relationships>')
+                                  f'<Relationship Id="{rid}" Type="{_SHEET_REL}" Target="/{xml_attr(path)}"/>'
+                                  "</Relationships>")
         self.parts[rels_path] = wb_rels.encode("utf-8")
         workbook = self.parts["xl/workbook.xml"].decode("utf-8")
         ids = [int(i) for i in re.findall(r'sheetId="(\d+)"', workbook)]
@@ -223,7 +224,7 @@ class PackageWriter:
     def add_default_type(self, extension: str, content_type: str) -> None:
         types = self.parts["[Content_Types].xml"].decode("utf-8")
         if f'Extension="{extension}"' not in types:
-            entry = f'<Default Extension="{extension}" ContentType="{content_type}"/>'
+            entry = f'<Default Extension="{xml_attr(extension)}" ContentType="{xml_attr(content_type)}"/>'
             types = types.replace("<Override", entry + "<Override", 1) if "<Override" in types else \
                 types.replace("</Types>", entry + "</Types>")
             self.parts["[Content_Types].xml"] = types.encode("utf-8")
@@ -231,9 +232,9 @@ class PackageWriter:
     def add_defined_name(self, name: str, value: str, local_sheet: int | None = None, hidden: bool = False) -> None:
         """A defined name (``_xlnm.Print_Titles``, ``_xlnm._FilterDatabase``…), local to a sheet by position."""
         workbook = self.parts["xl/workbook.xml"].decode("utf-8")
-        attrs = f' localSheetId="{local_sheet}"' if local_sheet is not None else ""
+        attrs = f' localSheetId="{int(local_sheet)}"' if local_sheet is not None else ""
         attrs += ' hidden="1"' if hidden else ""
-        entry = f'<definedName name="{name}"{attrs}>{xml_text(value)}</definedName>'
+        entry = f'<definedName name="{xml_attr(name)}"{attrs}>{xml_text(value)}</definedName>'
         if "</definedNames>" in workbook:
             workbook = workbook.replace("</definedNames>", entry + "</definedNames>", 1)
         elif "<definedNames/>" in workbook:
@@ -320,7 +321,7 @@ def sheet_xml(rows: list[list[object]], *, widths: dict[int, float] | None = Non
         pane = [f'xSplit="{col}"' if col else "", f'ySplit="{row}"' if row else ""]
         active = "bottomRight" if col and row else ("bottomLeft" if row else "topRight")
         out.append(f'<sheetViews><sheetView workbookViewId="0"><pane {" ".join(p for p in pane if p)}'
-                   f' topLeftCell="{freeze}" activePane="{active}" state="frozen"/></sheetView></sheetViews>')
+                   f' topLeftCell="{xml_attr(freeze)}" activePane="{active}" state="frozen"/></sheetView></sheetViews>')
     if widths or hidden_cols:
         cols = {**{c: 9.0 for c in hidden_cols}, **(widths or {})}
         out.append("<cols>" + "".join(f'<col min="{c}" max="{c}" width="{w}" customWidth="1"'
@@ -358,7 +359,7 @@ def sheet_xml(rows: list[list[object]], *, widths: dict[int, float] | None = Non
             elif isinstance(value, Decimal):
                 cells.append(f'<c r="{ref}"{s_attr}><v>{format(value, "f")}</v></c>')
             elif isinstance(value, (dt.date, dt.datetime)):
-                text = value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+                text = xml_text(value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat())
                 cells.append(f'<c r="{ref}"{s_attr} t="inlineStr"><is><t>{text}</t></is></c>')
             else:
                 text = xml_text(value)
@@ -380,12 +381,12 @@ def _sheet_tail(protection_hash: str | None, autofilter: str | None, merges: lis
     """What follows a worksheet's cells, in the order ECMA-376 gives (§18.3.1.99)."""
     out = []
     if protection_hash:
-        out.append(f'<sheetProtection password="{protection_hash}" sheet="1" objects="1" scenarios="1"'
+        out.append(f'<sheetProtection password="{xml_attr(protection_hash)}" sheet="1" objects="1" scenarios="1"'
                    f' formatColumns="0" formatRows="0" autoFilter="0" sort="0"/>')
     if autofilter:
-        out.append(f'<autoFilter ref="{autofilter}"/>')
+        out.append(f'<autoFilter ref="{xml_attr(autofilter)}"/>')
     if merges:
-        out.append(f'<mergeCells count="{len(merges)}">' + "".join(f'<mergeCell ref="{m}"/>' for m in merges)
+        out.append(f'<mergeCells count="{len(merges)}">' + "".join(f'<mergeCell ref="{xml_attr(m)}"/>' for m in merges)
                    + "</mergeCells>")
     out.append('<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
     out.append(f'<pageSetup paperSize="9" orientation="{"landscape" if landscape else "portrait"}"'
@@ -394,9 +395,9 @@ def _sheet_tail(protection_hash: str | None, autofilter: str | None, merges: lis
         out.append("<headerFooter>" + (f"<oddHeader>{xml_text(header)}</oddHeader>" if header else "")
                    + (f"<oddFooter>{xml_text(footer)}</oddFooter>" if footer else "") + "</headerFooter>")
     if drawing_rid:
-        out.append(f'<drawing r:id="{drawing_rid}"/>')
+        out.append(f'<drawing r:id="{xml_attr(drawing_rid)}"/>')
     if legacy_drawing_rid:
-        out.append(f'<legacyDrawing r:id="{legacy_drawing_rid}"/>')
+        out.append(f'<legacyDrawing r:id="{xml_attr(legacy_drawing_rid)}"/>')
     return out
 
 
