@@ -1,16 +1,23 @@
 #!/usr/bin/env python3
-"""Merge speed and memory (issue #6). Not a test.
+"""Merge speed and memory (issues #6 and #20). Not a test.
 
-Generates N filled unit workbooks (stamped straight into the template's XML, so generation is
-quick), then prints from one run:
-  * our merge (`run_merge`, every check on, summary workbook written),
+Generates N filled unit workbooks of the current template (stamped straight into the template's
+XML, so generation is quick; the demo's sample data, mistakes included), then prints from one run:
+  * our merge (`run_merge`: every check on, summary workbook written; its reads in worker
+    processes, as many as the machine has cores up to 8: 2 here),
   * the raw-read floor: python-calamine (from_path) reading the same sheets of every file as the
-    merge reads (`reader.sheets_read`: the meta sheet and every sheet of the template), nothing else,
+    merge reads (`reader.sheets_read`: the meta sheet and every sheet of the template but the
+    live-checks one), nothing else, on one process and on as many processes as the merge uses
+    (forked, the files dealt out in the same small batches); the headline ratio is to the latter,
   * the straightforward merge a user would write: openpyxl loads each workbook, reads the same
-    fields cell by cell and adds them up,
-  * peak memory (max RSS of a fresh process, children included) of our merge for N = 250 and N.
+    fields cell by cell and adds them up, on as many processes as ours,
+  * small merges (1, 3, 10 files) and peak memory (max RSS, children included) for N = 250 and N.
 
-    python benchmarks/merge_bench.py [--units 1000] [--baseline 100] [--repeat 3]
+The floors and the merge are measured in alternating turns (floor on one process, floor on the
+merge's processes, merge), so all three see the same machine; the medians and every turn are
+printed, with the load average before and after (other engineers share this 2-core VM).
+
+    python benchmarks/merge_bench.py [--units 1000] [--baseline 100] [--repeat 5]
 """
 
 from __future__ import annotations
@@ -57,23 +64,41 @@ def generate(folder: Path, n: int) -> None:
         write_atomic(folder / unit_file_name(unit, period), stamper.package.patched(cells, compresslevel=1))
 
 
-def raw_floor(folder: Path) -> float:
+def _calamine_read(paths: list[str]) -> int:
     from python_calamine import CalamineWorkbook
+
+    for path in paths:
+        book = CalamineWorkbook.from_path(path)
+        for name in _NAMES:
+            book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    return len(paths)
+
+
+_NAMES: list[str] = []
+
+
+def raw_floor(folder: Path, processes: int) -> float:
+    """python-calamine reading the sheets the merge reads, on ``processes`` forked processes (the
+    pool's start included, as the merge's workers' is), files dealt out two at a time."""
+    import multiprocessing
 
     from xl_addin.definition.loader import load_definition
     from xl_addin.workbook.layout import compute_layout
     from xl_addin.workbook.reader import sheets_read
 
-    names = sheets_read(compute_layout(load_definition()))  # exactly the sheets the merge reads
+    _NAMES[:] = sheets_read(compute_layout(load_definition()))  # exactly the sheets the merge reads
+    files = [str(p) for p in sorted(folder.glob("*.xlsx"))]
     t0 = time.perf_counter()
-    for path in sorted(folder.glob("*.xlsx")):
-        book = CalamineWorkbook.from_path(str(path))
-        for name in names:
-            book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    if processes == 1:
+        _calamine_read(files)
+    else:
+        batches = [files[i:i + 2] for i in range(0, len(files), 2)]
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            sum(pool.imap_unordered(_calamine_read, batches))
     return time.perf_counter() - t0
 
 
-def straightforward(folder: Path, limit: int) -> tuple[float, int]:
+def _openpyxl_sum(paths: list[str]) -> dict[str, Decimal]:
     import openpyxl
 
     from xl_addin.definition.loader import load_definition
@@ -83,16 +108,36 @@ def straightforward(folder: Path, limit: int) -> tuple[float, int]:
     layout = compute_layout(definition)
     fields = [f.code for f in definition.fields() if f.is_input and f.aggregate == "sum"]
     totals = {c: Decimal(0) for c in fields}
-    files = sorted(folder.glob("*.xlsx"))[:limit]
-    t0 = time.perf_counter()
-    for path in files:
+    for path in paths:
         wb = openpyxl.load_workbook(path, data_only=True)
         for code in fields:
             pos = layout.fields[code]
             value = wb[pos.sheet][pos.ref].value
             if isinstance(value, (int, float)):
                 totals[code] += Decimal(str(value))
+    return totals
+
+
+def straightforward(folder: Path, limit: int, processes: int) -> tuple[float, int]:
+    """The openpyxl merge of the first ``limit`` files on ``processes`` forked processes."""
+    import multiprocessing
+
+    files = [str(p) for p in sorted(folder.glob("*.xlsx"))[:limit]]
+    t0 = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        parts = pool.map(_openpyxl_sum, [files[i::processes] for i in range(processes)])
+    totals: dict[str, Decimal] = {}
+    for part in parts:
+        for code, value in part.items():
+            totals[code] = totals.get(code, Decimal(0)) + value
     return time.perf_counter() - t0, len(files)
+
+
+def merge_processes(n: int) -> int:
+    """The number of worker processes ``run_merge`` starts for ``n`` files (collect.read_all)."""
+    import os
+
+    return max(1, min(min(os.cpu_count() or 1, 8), n))
 
 
 def ours(folder: Path, output: Path) -> float:
@@ -140,11 +185,20 @@ def peak_memory(folder: Path, output: Path) -> float:
     return int(out.stdout.strip().splitlines()[-1]) / 1024
 
 
+def _load() -> str:
+    import os
+
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def main() -> None:
+    import statistics
+
     parser = argparse.ArgumentParser()
     parser.add_argument("--units", type=int, default=1000)
     parser.add_argument("--baseline", type=int, default=100, help="files the openpyxl baseline reads")
-    parser.add_argument("--repeat", type=int, default=3, help="turns of floor and merge (the median is reported)")
+    parser.add_argument("--repeat", type=int, default=5, help="alternating turns of the floors and the merge")
+    parser.add_argument("--no-extras", action="store_true", help="only the turns (no baseline, small merges, memory)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="cchc-mbench-"))
     try:
@@ -153,25 +207,35 @@ def main() -> None:
         generate(big, args.units)
         if small != big:  # --units 250: the one folder is both
             shutil.copytree(big, small, ignore=lambda d, names: sorted(names)[250:])
-        print(f"generated {args.units} filled workbooks in {time.perf_counter() - t0:.1f} s")
-        # the floor and our merge measured in turns, so both see the same machine (a shared 2-core VM
-        # drifts by 10 % within minutes); the median pair is reported with every pair
-        pairs = []
+        procs = merge_processes(args.units)
+        print(f"generated {args.units} filled workbooks (template 1.1, demo sample data) in "
+              f"{time.perf_counter() - t0:.1f} s; the merge reads them on {procs} worker processes")
+        print(f"load average before: {_load()}")
+        turns = []
         for i in range(args.repeat):
-            floor = raw_floor(big)
+            one = raw_floor(big, 1)
+            same = raw_floor(big, procs)
             merge = ours(big, tmp / f"tong-hop-{i}.xlsx")
-            pairs.append((merge / floor, floor, merge))
-        ratio, floor, merge = sorted(pairs)[len(pairs) // 2]
-        base, n_base = straightforward(big, args.baseline)
+            turns.append((one, same, merge))
+            print(f"  turn {i + 1}: floor 1 process {one:.2f} s, floor {procs} processes {same:.2f} s, "
+                  f"merge {merge:.2f} s -> {merge / same:.2f}x (load {_load()})")
+        one, same, merge = (statistics.median(t[k] for t in turns) for k in range(3))
+        ratio = statistics.median(t[2] / t[1] for t in turns)
+        print(f"our merge, N={args.units}: median {merge:.2f} s ({merge / args.units * 1000:.1f} ms per file, every "
+              f"check on, summary written, {procs} worker processes)")
+        print(f"raw-read floor (python-calamine, same sheets, nothing else): median {same:.2f} s on {procs} processes,"
+              f" {one:.2f} s on one process")
+        print(f"ratio to the floor on {procs} processes (headline): {ratio:.2f}x, median of the turns "
+              f"({', '.join(f'{t[2] / t[1]:.2f}x' for t in turns)}; goal <= 2.0x); to the one-process floor: "
+              f"{statistics.median(t[2] / t[0] for t in turns):.2f}x")
+        print(f"load average after the turns: {_load()}")
+        if args.no_extras:
+            return
+        base, n_base = straightforward(big, args.baseline, procs)
         base_per_file = base / n_base
-        print(f"our merge, N={args.units}: {merge:.1f} s ({merge / args.units * 1000:.1f} ms per file, every check on,"
-              f" summary written)")
-        print(f"raw-read floor (python-calamine, same sheets, nothing else): {floor:.1f} s")
-        print(f"straightforward openpyxl merge: {base_per_file * 1000:.1f} ms per file "
-              f"(measured on {n_base} files) -> {base_per_file * args.units:.1f} s for N={args.units}")
-        print(f"ratio to the floor: {ratio:.2f}x (goal <= 1.5x; each turn: "
-              + ", ".join(f"{r:.2f}x ({m:.2f}/{f:.2f} s)" for r, f, m in pairs) + "); "
-              f"speed-up over openpyxl: {base_per_file * args.units / merge:.1f}x (goal >= 10x)")
+        print(f"straightforward openpyxl merge on {procs} processes: {base_per_file * 1000:.1f} ms per file "
+              f"(measured on {n_base} files) -> {base_per_file * args.units:.1f} s for N={args.units}; "
+              f"speed-up of ours: {base_per_file * args.units / merge:.1f}x (goal >= 10x)")
         for n, merge_s, read_s in small_merges(big, tmp):
             print(f"small merge of {n} file(s): {merge_s * 1000:.0f} ms in all (every file read in a worker process,"
                   f" summary written); the same files read in the main process: {read_s * 1000:.0f} ms")
