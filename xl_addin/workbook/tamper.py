@@ -30,6 +30,7 @@ import functools
 import hashlib
 import io
 import json
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -155,6 +156,34 @@ def _build_plan(expected: Structure) -> list[tuple[str, list[PlanCell]]]:
         exp = expected.cells[key]
         by_sheet.setdefault(key[0], []).append((row - 1, col - 1, expected.raw.get(key, exp[1]), key, exp))
     return list(by_sheet.items())
+
+
+RowPlan = tuple[int, int, Callable[[list], Any], Any, list[PlanCell]]
+
+
+def _row_plan(expected: Structure) -> list[tuple[str, list[RowPlan], list[PlanCell]]]:
+    """``_plan`` by row, for comparing a whole row of a returned file at once: per sheet, its rows
+    of value cells (row index, last column index, a getter of those cells' values, the values the
+    template has there, the cells) and its formula cells (computed once per structure)."""
+    def build() -> list[tuple[str, list[RowPlan], list[PlanCell]]]:
+        out = []
+        for sheet, plan in _plan(expected):
+            rows: dict[int, list[PlanCell]] = {}
+            formulas = []
+            for cell in plan:
+                if cell[4][0] == "v":
+                    rows.setdefault(cell[0], []).append(cell)
+                else:
+                    formulas.append(cell)
+            row_plans = []
+            for r0, cells in rows.items():
+                cols = [c[1] for c in cells]
+                getter = operator.itemgetter(*cols) if len(cols) > 1 else (lambda line, c=cols[0]: (line[c],))
+                row_plans.append((r0, max(cols), getter, tuple(c[2] for c in cells), cells))
+            out.append((sheet, row_plans, formulas))
+        return out
+
+    return per_object(expected, "row_plan", build)
 
 
 @functools.lru_cache(maxsize=8)
@@ -442,21 +471,30 @@ def _cell_changes(expected: Structure, scans: dict[str, SheetScan], grids: dict[
                 changes[key] = ("f", formula)
         elif key[0] in expected.protected:
             changes[key] = ("f", formula)
-    for sheet, plan in _plan(expected):
+    for sheet, row_plans, formula_cells in _row_plan(expected):
         grid = grids.get(sheet) or []
         height = len(grid)
-        for r0, c0, raw, key, exp in plan:
-            if r0 < height:
-                line = grid[r0]
-                value = line[c0] if c0 < len(line) else None
-            else:
-                value = None
-            if exp[0] == "v" and value == raw or key in found_formulas:
-                continue  # unchanged, or a formula (compared above)
-            got = ("v", "" if _blank(value) else cell_text(value))
-            if got != exp:
-                changes[key] = got
+        for r0, last, getter, raws, cells in row_plans:
+            line = grid[r0] if r0 < height else ()
+            if last < len(line) and getter(line) == raws:
+                continue  # the whole row's locked values unchanged (compared in C)
+            for cell in cells:
+                _compare_cell(cell, line, found_formulas, changes)
+        for cell in formula_cells:
+            if cell[3] not in found_formulas:  # the template's formula gone: what is there now
+                _compare_cell(cell, grid[cell[0]] if cell[0] < height else (), found_formulas, changes)
     return changes
+
+
+def _compare_cell(cell: PlanCell, line: list | tuple, found_formulas: dict[Cell, str],
+                  changes: dict[Cell, tuple[str, str]]) -> None:
+    _r0, c0, raw, key, exp = cell
+    value = line[c0] if c0 < len(line) else None
+    if exp[0] == "v" and value == raw or key in found_formulas:
+        return  # unchanged, or a formula (compared with the template's formulas)
+    got = ("v", "" if _blank(value) else cell_text(value))
+    if got != exp:
+        changes[key] = got
 
 
 def check(pre: Preflight, scans: dict[str, SheetScan], grids: dict[str, list[list[Any]]], definition: ReportDefinition,
@@ -477,7 +515,9 @@ def check(pre: Preflight, scans: dict[str, SheetScan], grids: dict[str, list[lis
                         catalogue()["tamper_structure_changed"].get("importance"))]
     expected = expected_structure(definition)
     found = found_structure(pre, scans, grids, layout, expected)
-    if stamped is not None and stamped[0] != expected.core_digest() and found.same_core(expected):
+    # the template's half of the digest, worked out once (the expected structure is never changed)
+    expected_core = per_object(expected, "core_digest", expected.core_digest)
+    if stamped is not None and stamped[0] != expected_core and found.same_core(expected):
         # the file's sheets, names, protection and validation are the template's, but its meta sheet
         # names another structure: the meta sheet was edited or copied from another workbook. (Only
         # this half: the locked cells' half changes when the builder's wording does, within a version.)
@@ -500,7 +540,7 @@ def check(pre: Preflight, scans: dict[str, SheetScan], grids: dict[str, list[lis
         return notes  # the template's structure, untouched
     # The stamped digest is not trusted to excuse a difference: it has no secret key, so whoever
     # edits a file can recompute it. Within one template version the structure never changes.
-    if stamped is not None and stamped[0] != expected.core_digest() and _own_core(pre, scans, definition) == stamped[0]:
+    if stamped is not None and stamped[0] != expected_core and _own_core(pre, scans, definition) == stamped[0]:
         # sheets, names, protection and validation exactly as the file's own build stamped them, but
         # not the current build's: the template changed within its version (the differences below
         # are the builder's, not the clerk's). Said once, so the merge can say so too.
