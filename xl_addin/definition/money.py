@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from ..memo import per_object
 from .models import Column, FieldDef, ReportDefinition
 
 
@@ -25,9 +26,15 @@ def _key(text: Any) -> str:
 
 
 def units_by_key(definition: ReportDefinition) -> dict[str, tuple[str, str, Decimal]]:
-    """Option code and label (case-folded) -> (code, label, đồng per unit)."""
+    """Option code and label (case-folded) -> (code, label, đồng per unit); worked out once per
+    definition (every money cell of every file asks). Not to be changed by the caller."""
     if definition.money is None:
         return {}
+    return per_object(definition, "money_units", lambda: _units_by_key(definition))
+
+
+def _units_by_key(definition: ReportDefinition) -> dict[str, tuple[str, str, Decimal]]:
+    assert definition.money is not None
     field = definition.field_map()[definition.money.field]
     out: dict[str, tuple[str, str, Decimal]] = {}
     for opt in definition.choice_list(field.choices or "").options:

@@ -166,16 +166,19 @@ class Converter:
                      ref: str | tuple[int, int], field_code: str | None) -> None:
         """An amount with a fraction of a đồng, or under 1.000 đồng, was typed in another unit than
         the one chosen (1,845655 typed as tỷ while the workbook types đồng)."""
-        shown = money.in_workbook_unit(self.definition, item, value, self.money_unit)
         dong = money.to_workbook(self.definition, item, value, "dong") if "dong" in money.units_by_key(
             self.definition) else None
-        if shown is None or dong is None or dong == 0:
+        if dong is None or dong == 0:
             return
         if dong != dong.to_integral_value():
             why = ui("money_why.fraction")
         elif abs(dong) < 1000:
             why = ui("money_why.tiny")
         else:
+            return
+        # the amount as the workbook shows it, only for the message (formatting a number is slow)
+        shown = money.in_workbook_unit(self.definition, item, value, self.money_unit)
+        if shown is None:
             return
         self.problem("value_money_unit_suspect", sheet, ref, vnnum.number(typed), item, field_code, unit=shown.unit,
                      dong=vnnum.number(dong), why=why)
