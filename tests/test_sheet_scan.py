@@ -200,6 +200,22 @@ def test_other_spellings_of_a_formula_cell(parts, spelling, cell):
     assert scan.formulas["C9"] == _scan(name, part, data).formulas["C9"]
 
 
+@pytest.mark.parametrize("spelling, cell", [
+    ("the usual spelling", b'<c r="D9"><v>-5E+11</v></c>'),
+    ("namespace prefixes", b'<x:c xmlns:x="' + MAIN.encode() + b'" r="D9"><x:v>-5E+11</x:v></x:c>'),
+    ("a prefixed value only", b'<c r="D9"><x:v xmlns:x="' + MAIN.encode() + b'">-5E+11</x:v></c>'),
+    ("single quotes, blanks", b"<c r='D9' ><v >-5E+11</v ></c>"),
+])
+def test_a_number_far_below_zero_is_suspect_however_spelled(parts, spelling, cell):
+    """A value python-calamine cannot turn into a date (far below zero) is found in every spelling:
+    the old scan looked for «<v>-» only, so a prefixed <x:v> went to python-calamine unseen."""
+    name = "Số liệu"
+    part, data = parts[name]
+    assert _scan(name, part, data).suspect == []
+    scan = _scan(name, part, data.replace(_cell_xml(data, "D9"), cell))
+    assert scan.suspect == ["D9"], spelling
+
+
 def test_a_commented_out_far_cell_reaches_nowhere(parts):
     name = "Số liệu"
     part, data = parts[name]
