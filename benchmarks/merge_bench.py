@@ -9,8 +9,9 @@ XML, so generation is quick; the demo's sample data, mistakes included), then pr
     merge reads (`reader.sheets_read`: the meta sheet and every sheet of the template but the
     live-checks one), nothing else, on one process and on as many processes as the merge uses
     (forked, the files dealt out in the same small batches); the headline ratio is to the latter,
-  * the straightforward merge a user would write: openpyxl loads each workbook, reads the same
-    fields cell by cell and adds them up, on as many processes as ours,
+  * the straightforward merge a user would write, at openpyxl's quickest: each workbook opened
+    read-only, the sheets holding the summed fields read once row by row, the fields added up, on
+    as many processes as ours (measured on the first ``--baseline`` of the same files),
   * small merges (1, 3, 10 files) and peak memory (max RSS, children included) for N = 250 and N.
 
 The floors and the merge are measured in alternating turns (floor on one process, floor on the
@@ -99,6 +100,9 @@ def raw_floor(folder: Path, processes: int) -> float:
 
 
 def _openpyxl_sum(paths: list[str]) -> dict[str, Decimal]:
+    """openpyxl at its quickest for reading: read-only mode, each sheet that holds a summed field
+    read once, row by row (values only), its fields picked from the rows (2.3x quicker than loading
+    each workbook whole and asking for the cells one by one, with the same totals)."""
     import openpyxl
 
     from xl_addin.definition.loader import load_definition
@@ -107,14 +111,21 @@ def _openpyxl_sum(paths: list[str]) -> dict[str, Decimal]:
     definition = load_definition()
     layout = compute_layout(definition)
     fields = [f.code for f in definition.fields() if f.is_input and f.aggregate == "sum"]
+    by_sheet: dict[str, list[tuple[str, int, int]]] = {}
+    for code in fields:
+        pos = layout.fields[code]
+        by_sheet.setdefault(pos.sheet, []).append((code, pos.row, pos.col))
     totals = {c: Decimal(0) for c in fields}
     for path in paths:
-        wb = openpyxl.load_workbook(path, data_only=True)
-        for code in fields:
-            pos = layout.fields[code]
-            value = wb[pos.sheet][pos.ref].value
-            if isinstance(value, (int, float)):
-                totals[code] += Decimal(str(value))
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        for sheet, wanted in by_sheet.items():
+            rows = list(wb[sheet].iter_rows(max_row=max(r for _c, r, _k in wanted), values_only=True))
+            for code, r, c in wanted:
+                row = rows[r - 1] if r <= len(rows) else ()
+                value = row[c - 1] if c <= len(row) else None
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    totals[code] += Decimal(str(value))
+        wb.close()
     return totals
 
 
@@ -233,8 +244,9 @@ def main() -> None:
             return
         base, n_base = straightforward(big, args.baseline, procs)
         base_per_file = base / n_base
-        print(f"straightforward openpyxl merge on {procs} processes: {base_per_file * 1000:.1f} ms per file "
-              f"(measured on {n_base} files) -> {base_per_file * args.units:.1f} s for N={args.units}; "
+        print(f"straightforward openpyxl merge (read-only, rows read once) on {procs} processes: "
+              f"{base_per_file * 1000:.1f} ms per file (measured on {n_base} files) -> "
+              f"{base_per_file * args.units:.1f} s for N={args.units}; "
               f"speed-up of ours: {base_per_file * args.units / merge:.1f}x (goal >= 10x)")
         for n, merge_s, read_s in small_merges(big, tmp):
             print(f"small merge of {n} file(s): {merge_s * 1000:.0f} ms in all (every file read in a worker process,"
