@@ -16,7 +16,9 @@ XML, so generation is quick; the demo's sample data, mistakes included), then pr
 
 The floors and the merge are measured in alternating turns (floor on one process, floor on the
 merge's processes, merge), so all three see the same machine; the medians and every turn are
-printed, with the load average before and after (other engineers share this 2-core VM).
+printed, with the load average before and after (other engineers share this 2-core VM), and the
+CPU time the floor on the merge's processes and the merge use (their own and their children's),
+which the others' load does not stretch as it stretches wall time.
 
     python benchmarks/merge_bench.py [--units 1000] [--baseline 100] [--repeat 5]
 """
@@ -196,6 +198,14 @@ def peak_memory(folder: Path, output: Path) -> float:
     return int(out.stdout.strip().splitlines()[-1]) / 1024
 
 
+def _cpu() -> float:
+    """CPU seconds (user + system) of this process and of its children that have ended."""
+    import resource
+
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+
+
 def _load() -> str:
     import os
 
@@ -222,14 +232,19 @@ def main() -> None:
         print(f"generated {args.units} filled workbooks (template 1.1, demo sample data) in "
               f"{time.perf_counter() - t0:.1f} s; the merge reads them on {procs} worker processes")
         print(f"load average before: {_load()}")
-        turns = []
+        turns, cpu = [], []
         for i in range(args.repeat):
             one = raw_floor(big, 1)
+            c0 = _cpu()
             same = raw_floor(big, procs)
+            c1 = _cpu()
             merge = ours(big, tmp / f"tong-hop-{i}.xlsx")
+            c2 = _cpu()
             turns.append((one, same, merge))
+            cpu.append((c1 - c0, c2 - c1))
             print(f"  turn {i + 1}: floor 1 process {one:.2f} s, floor {procs} processes {same:.2f} s, "
-                  f"merge {merge:.2f} s -> {merge / same:.2f}x (load {_load()})")
+                  f"merge {merge:.2f} s -> {merge / same:.2f}x; CPU time: floor {c1 - c0:.2f} s, merge "
+                  f"{c2 - c1:.2f} s -> {(c2 - c1) / (c1 - c0):.2f}x (load {_load()})")
         one, same, merge = (statistics.median(t[k] for t in turns) for k in range(3))
         ratio = statistics.median(t[2] / t[1] for t in turns)
         print(f"our merge, N={args.units}: median {merge:.2f} s ({merge / args.units * 1000:.1f} ms per file, every "
@@ -239,6 +254,11 @@ def main() -> None:
         print(f"ratio to the floor on {procs} processes (headline): {ratio:.2f}x, median of the turns "
               f"({', '.join(f'{t[2] / t[1]:.2f}x' for t in turns)}; goal <= 2.0x); to the one-process floor: "
               f"{statistics.median(t[2] / t[0] for t in turns):.2f}x")
+        print(f"CPU time (user + system, every process: the floor's {procs}, the merge's workers, its lineage "
+              f"process and its own), which the other engineers' load does not stretch: floor median "
+              f"{statistics.median(c[0] for c in cpu):.2f} s, merge {statistics.median(c[1] for c in cpu):.2f} s, "
+              f"ratio {statistics.median(c[1] / c[0] for c in cpu):.2f}x (turns: "
+              f"{', '.join(f'{c[1] / c[0]:.2f}x' for c in cpu)})")
         print(f"load average after the turns: {_load()}")
         if args.no_extras:
             return
