@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Callable, Iterable, Mapping, Union
 
+from ..errors import render
 from ..memo import per_object
 
 FUNCTIONS = {"sum", "count", "min", "max", "abs"}
@@ -88,18 +89,18 @@ def parse(text: str) -> Node:
     Trees are immutable, so parses are cached: rules and ratios are evaluated on every file.
     """
     if not isinstance(text, str):
-        raise ExprError("biểu thức trống")
+        raise ExprError(render("def_expr_empty"))
     return _parse_cached(text)
 
 
 @functools.lru_cache(maxsize=4096)
 def _parse_cached(text: str) -> Node:
     if not text.strip():
-        raise ExprError("biểu thức trống")
+        raise ExprError(render("def_expr_empty"))
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
-        raise ExprError(f"biểu thức «{text}» sai cú pháp (vị trí {exc.offset})") from None
+        raise ExprError(render("def_expr_syntax", text=text, offset=exc.offset)) from None
     return _convert(tree.body, text)
 
 
@@ -118,22 +119,22 @@ def _convert(node: ast.AST, text: str) -> Node:
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
         name = node.func.id
         if name not in FUNCTIONS:
-            raise ExprError(f"hàm «{name}» không được hỗ trợ trong «{text}» (chỉ có: {', '.join(sorted(FUNCTIONS))})")
+            raise ExprError(render("def_expr_function_unknown", name=name, text=text, value=', '.join(sorted(FUNCTIONS))))
         args = node.args
         if name == "sum":
             if len(args) != 1 or not isinstance(args[0], ast.Attribute):
-                raise ExprError(f"sum(...) nhận đúng một cột bảng dạng bang.cot trong «{text}»")
+                raise ExprError(render("def_expr_sum_args", text=text))
             return Call("sum", (_convert(args[0], text),))
         if name == "count":
             if len(args) != 1 or not isinstance(args[0], ast.Name):
-                raise ExprError(f"count(...) nhận đúng một mã danh sách trong «{text}»")
+                raise ExprError(render("def_expr_count_args", text=text))
             return Count(args[0].id)
         if name == "abs" and len(args) != 1:
-            raise ExprError(f"abs(...) nhận đúng một đối số trong «{text}»")
+            raise ExprError(render("def_expr_abs_args", text=text))
         if not args:
-            raise ExprError(f"{name}(...) cần ít nhất một đối số trong «{text}»")
+            raise ExprError(render("def_expr_needs_args", name=name, text=text))
         return Call(name, tuple(_convert(a, text) for a in args))
-    raise ExprError(f"thành phần không được phép trong biểu thức «{text}»: {ast.unparse(node)}")
+    raise ExprError(render("def_expr_not_allowed", text=text, value=ast.unparse(node)))
 
 
 def walk(node: Node) -> Iterable[Node]:

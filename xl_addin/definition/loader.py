@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from ..errors import CchcError
+from ..errors import CchcError, catalogue, render
 from ..yamlio import SafeLoader
 from .models import Profile, ReportDefinition
 
@@ -57,7 +57,7 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
         key = loader.construct_object(key_node, deep=True)
         if key in out:
             raise yaml.constructor.ConstructorError(
-                None, None, f"khóa «{key}» bị lặp", key_node.start_mark)
+                None, None, render("def_yaml_key_twice", key=key), key_node.start_mark)
         out[key] = loader.construct_object(value_node, deep=True)
     out.yaml_file = loader.name  # type: ignore[attr-defined]
     out.yaml_line = node.start_mark.line + 1
@@ -81,7 +81,7 @@ def read_yaml(path: Path) -> Any:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:  # saved in a Windows code page: say where, never a traceback
         line = raw[: exc.start].count(b"\n") + 1
-        detail = f"tệp không ở bảng mã UTF-8 (byte 0x{raw[exc.start]:02X}); hãy lưu lại dạng UTF-8"
+        detail = render("def_file_not_utf8", value=raw[exc.start])
         raise CchcError("definition_yaml", file=path, line=line, detail=detail) from None
     loader = _LineLoader(text)
     loader.name = str(path)  # type: ignore[attr-defined]
@@ -97,22 +97,7 @@ def read_yaml(path: Path) -> Any:
 
 
 # --------------------------------------------------------------------------- errors
-_PYDANTIC_VI = {
-    "missing": "thiếu khóa bắt buộc «{key}»",
-    "extra_forbidden": "khóa «{key}» không được phép (gõ sai tên khóa?)",
-    "literal_error": "giá trị «{input}» không hợp lệ; {ctx}",
-    "decimal_parsing": "«{input}» không phải số",
-    "int_parsing": "«{input}» không phải số nguyên",
-    "bool_parsing": "«{input}» không phải true/false",
-    "string_type": "phải là chuỗi chữ",
-    "list_type": "phải là danh sách",
-    "dict_type": "phải là một khối khóa: giá trị",
-    "model_type": "phải là một khối khóa: giá trị",
-    "too_long": "dài quá mức cho phép",
-    "string_too_long": "dài quá mức cho phép",
-    "greater_than_equal": "phải lớn hơn hoặc bằng {ge}",
-    "less_than_equal": "phải nhỏ hơn hoặc bằng {le}",
-}
+# pydantic's error types with a Vietnamese detail: def_pydantic_<type> in definition/messages.yaml
 
 
 def _vi_error(err: dict) -> str:
@@ -121,13 +106,13 @@ def _vi_error(err: dict) -> str:
     if kind == "value_error":
         msg = err["msg"]
         return msg.split(", ", 1)[1] if msg.startswith("Value error, ") else msg
-    template = _PYDANTIC_VI.get(kind)
-    if template is None:
-        return f"{err['msg']} (khóa «{key}»)"
+    code = f"def_pydantic_{kind}"
+    if code not in catalogue():
+        return render("def_pydantic_other", msg=err['msg'], key=key)
     ctx = err.get("ctx") or {}
     expected = ctx.get("expected")
-    return template.format(key=key, input=err.get("input"), ctx=f"chọn một trong: {expected}" if expected else "",
-                           ge=ctx.get("ge"), le=ctx.get("le"))
+    return render(code, key=key, input=err.get("input"),
+                  ctx=render("def_pydantic_choose", expected=expected) if expected else "", ge=ctx.get("ge"), le=ctx.get("le"))
 
 
 def _locate(data: Any, loc: tuple) -> tuple[str, int, str]:
@@ -185,8 +170,8 @@ def _raise_validation(exc: ValidationError, data: Any) -> None:
         detail += "; " + _vi_error(extra)
     more = len(errors) - 1 - len(same[:3])
     if more > 0:
-        detail += f" (và {more} lỗi khác)"
-    where = f" (mục «{code}»)" if code else ""
+        detail += render("def_and_more", more=more)
+    where = render("def_in_item", code=code) if code else ""
     raise CchcError("definition_invalid", file=file, line=line, where=where, detail=detail) from None
 
 
@@ -218,7 +203,7 @@ def _apply_profile(raw: dict, profile_raw: dict, profile: Profile) -> dict:
     for sec_raw, sec in zip(profile_raw.get("sections", []), profile.sections):
         parent = _find_section(data["sections"], sec.parent) if sec.parent else None
         if sec.parent and parent is None:
-            errors.append((sec_raw, f"mục cha «{sec.parent}» không tồn tại"))
+            errors.append((sec_raw, render("def_profile_parent_unknown", parent=sec.parent)))
             continue
         target = parent.setdefault("children", []) if parent is not None else data["sections"]
         item = {k: v for k, v in sec_raw.items() if k not in ("parent", "after")}
@@ -227,14 +212,14 @@ def _apply_profile(raw: dict, profile_raw: dict, profile: Profile) -> dict:
         section_code = field_raw.get("section")
         section = _find_section(data["sections"], section_code) if section_code else None
         if section is None:
-            errors.append((field_raw, f"trường «{field_raw.get('code')}» phải nêu section có thật (đang là «{section_code}»)"))
+            errors.append((field_raw, render("def_profile_field_section", value=field_raw.get('code'), section_code=section_code)))
             continue
         item = {k: v for k, v in field_raw.items() if k not in ("section", "after")}
         _insert_after(section.setdefault("fields", []), item, field_raw.get("after"))
     for add in profile_raw.get("table_columns", []):
         table = next((t for t in data["tables"] if t.get("code") == add.get("table")), None)
         if table is None or "column" not in add:
-            errors.append((add, f"table_columns: bảng «{add.get('table')}» không tồn tại hoặc thiếu khóa column"))
+            errors.append((add, render("def_profile_table_columns", value=add.get('table'))))
             continue
         _insert_after(table["columns"], add["column"], add.get("after"))
     for key in ("rules", "ratios"):
@@ -287,11 +272,11 @@ def _read_raw(folder: Path) -> dict:
         if part is None:
             continue
         if not isinstance(part, dict):
-            raise CchcError("definition_invalid", file=path, line=1, where="", detail="tệp phải là một khối khóa: giá trị")
+            raise CchcError("definition_invalid", file=path, line=1, where="", detail=render("def_file_not_mapping"))
         for key, value in part.items():
             if key in raw:
                 raise CchcError("definition_invalid", file=path, line=getattr(part, "yaml_line", 1), where="",
-                                detail=f"khóa «{key}» đã khai báo ở tệp khác")
+                                detail=render("def_key_in_two_files", key=key))
             raw[key] = value
     return raw
 
@@ -310,7 +295,7 @@ def _load_cached(folder: str, profile: str | None, stamp: tuple) -> ReportDefini
         profile_path = path / "profiles" / f"{profile}.yaml"
         if not profile_path.is_file():
             raise CchcError("profile_unknown", profile=profile,
-                            known=", ".join(sorted(p.stem for p in (path / "profiles").glob("*.yaml"))) or "(không có)")
+                            known=", ".join(sorted(p.stem for p in (path / "profiles").glob("*.yaml"))) or render("def_profile_none_known"))
         profile_raw = read_yaml(profile_path)
         try:
             prof = Profile.model_validate(profile_raw)

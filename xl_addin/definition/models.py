@@ -17,6 +17,7 @@ from typing import Annotated, Any, Iterator, Literal, Optional, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field as PField, model_validator
 
+from ..errors import render
 from ..memo import per_object
 from . import expr
 
@@ -27,11 +28,11 @@ _RC_RE = re.compile(r"^(r|c|rc|r[0-9]+c?[0-9]*|c[0-9]+)$")
 
 def _check_code(value: str) -> str:
     if not _CODE_RE.match(value):
-        raise ValueError(f"mã «{value}» phải là chữ thường ASCII, số và dấu gạch dưới, bắt đầu bằng chữ cái")
+        raise ValueError(render("def_code_format", value=value))
     if len(value) > 60:
-        raise ValueError(f"mã «{value}» dài quá 60 ký tự")
+        raise ValueError(render("def_code_too_long", value=value))
     if _CELLISH_RE.match(value) or _RC_RE.match(value) or value in {"true", "false"}:
-        raise ValueError(f"mã «{value}» trùng dạng địa chỉ ô Excel, không dùng làm tên được")
+        raise ValueError(render("def_code_like_cell", value=value))
     return value
 
 
@@ -163,7 +164,7 @@ class _PerLevel(Model):
             self.required = True
         for level, hi in self.max_by_level.items():
             if self.min is not None and hi < self.min:  # type: ignore[attr-defined]
-                raise ValueError(f"{what}: max của cấp «{level}» nhỏ hơn min")
+                raise ValueError(render("def_level_max_below_min", what=what, level=level))
 
 
 def _expand(mapping: dict[str, Any], groups: dict[str, list[str]], what: str) -> dict[str, Any]:
@@ -174,10 +175,10 @@ def _expand(mapping: dict[str, Any], groups: dict[str, list[str]], what: str) ->
         elif key in LEVELS:
             levels = [key]
         else:
-            raise ValueError(f"{what}: «{key}» không phải cấp đơn vị hay nhóm cấp đã khai báo (level_groups)")
+            raise ValueError(render("def_level_unknown", what=what, key=key))
         for level in levels:
             if level in out:
-                raise ValueError(f"{what}: cấp «{level}» được nêu hai lần")
+                raise ValueError(render("def_level_twice", what=what, level=level))
             out[level] = value
     return out
 
@@ -217,24 +218,24 @@ class FieldDef(_PerLevel):
     @model_validator(mode="after")
     def _consistent(self) -> "FieldDef":
         if self.type in NUMERIC_TYPES and not self.unit:
-            raise ValueError(f"trường «{self.code}» kiểu số phải khai báo đơn vị tính (unit)")
+            raise ValueError(render("def_field_unit_missing", code=self.code))
         if self.type == "choice" and not self.choices:
-            raise ValueError(f"trường «{self.code}» kiểu choice phải khai báo danh mục (choices)")
+            raise ValueError(render("def_field_choices_missing", code=self.code))
         if self.type != "choice" and self.choices:
-            raise ValueError(f"trường «{self.code}» chỉ kiểu choice mới có danh mục")
+            raise ValueError(render("def_field_choices_not_choice", code=self.code))
         if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"trường «{self.code}»: min lớn hơn max")
+            raise ValueError(render("def_field_min_above_max", code=self.code))
         if self.formula is not None:
             if self.type not in NUMERIC_TYPES:
-                raise ValueError(f"trường «{self.code}»: chỉ trường số mới có công thức")
+                raise ValueError(render("def_field_formula_not_numeric", code=self.code))
             try:
                 expr.parse(self.formula)
             except expr.ExprError as exc:
-                raise ValueError(f"trường «{self.code}»: {exc}") from None
+                raise ValueError(render("def_field_detail", code=self.code, exc=exc)) from None
         if self.stamp is not None and self.stamp not in STAMP_SOURCES:
-            raise ValueError(f"trường «{self.code}»: stamp «{self.stamp}» không hợp lệ ({', '.join(sorted(STAMP_SOURCES))})")
+            raise ValueError(render("def_field_stamp_invalid", code=self.code, stamp=self.stamp, value=', '.join(sorted(STAMP_SOURCES))))
         if self.formula and self.stamp:
-            raise ValueError(f"trường «{self.code}» không thể vừa có công thức vừa lấy giá trị đóng dấu")
+            raise ValueError(render("def_field_formula_and_stamp", code=self.code))
         if self.type in NUMERIC_TYPES and self.type != "percent" and self.min is None and self.formula is None:
             self.min = Decimal(0)
         return self
@@ -295,14 +296,14 @@ class Column(_PerLevel):
     @model_validator(mode="after")
     def _consistent(self) -> "Column":
         if self.type == "choice" and not self.choices:
-            raise ValueError(f"cột «{self.code}» kiểu choice phải khai báo danh mục (choices)")
+            raise ValueError(render("def_column_choices_missing", code=self.code))
         if self.type in NUMERIC_TYPES and self.type != "percent" and self.min is None and self.formula is None:
             self.min = Decimal(0)
         if self.formula is not None:
             try:
                 expr.parse(self.formula)
             except expr.ExprError as exc:
-                raise ValueError(f"cột «{self.code}»: {exc}") from None
+                raise ValueError(render("def_column_detail", code=self.code, exc=exc)) from None
         return self
 
     @property
@@ -324,7 +325,7 @@ class Theme(Model):
     @model_validator(mode="after")
     def _keywords_not_blank(self) -> Theme:
         if any(not k.strip() for k in self.keywords):
-            raise ValueError(f"chủ đề «{self.label}»: có từ khóa để trống")
+            raise ValueError(render("def_theme_blank_keyword", label=self.label))
         return self
 
 
@@ -349,9 +350,9 @@ class ListDef(Model):
         labels = [t.label for t in self.themes]
         twice = sorted({x for x in labels if labels.count(x) > 1})
         if twice:
-            raise ValueError(f"danh sách «{self.code}»: chủ đề trùng tên: {', '.join(twice)}")
+            raise ValueError(render("def_list_theme_twice", code=self.code, value=', '.join(twice)))
         if self.themes and self.aggregate != "list":
-            raise ValueError(f"danh sách «{self.code}»: «themes» chỉ dùng với «aggregate: list»")
+            raise ValueError(render("def_list_themes_need_list", code=self.code))
         return self
 
     @property
@@ -387,15 +388,15 @@ class TableDef(Model):
     @model_validator(mode="after")
     def _rows(self) -> "TableDef":
         if self.valid_from and self.valid_to and self.valid_from > self.valid_to:
-            raise ValueError(f"bảng «{self.code}»: valid_from sau valid_to")
+            raise ValueError(render("def_table_valid_from_after_to", code=self.code))
         if bool(self.rows) == bool(self.open_rows):
-            raise ValueError(f"bảng «{self.code}» phải có hoặc rows (dòng cố định) hoặc open_rows (số dòng mở), không cả hai")
+            raise ValueError(render("def_table_rows_or_open", code=self.code))
         codes = {c.code for c in self.columns}
         for col in self.columns:
             if col.formula:
                 bad = expr.field_refs(expr.parse(col.formula)) - codes
                 if bad:
-                    raise ValueError(f"bảng «{self.code}», cột «{col.code}»: công thức dùng cột không có: {', '.join(sorted(bad))}")
+                    raise ValueError(render("def_table_column_formula_unknown", code=self.code, code2=col.code, value=', '.join(sorted(bad))))
         return self
 
     @property
@@ -432,7 +433,7 @@ class Ratio(Model):
             try:
                 expr.parse(side)
             except expr.ExprError as exc:
-                raise ValueError(f"tỷ lệ «{self.code}»: {exc}") from None
+                raise ValueError(render("def_ratio_detail", code=self.code, exc=exc)) from None
         return self
 
 
@@ -471,19 +472,19 @@ class Rule(Model):
     def _shape(self) -> "Rule":
         if self.check:
             if not self.list_code or not self.column:
-                raise ValueError(f"luật «{self.id}»: kiểm tra danh sách cần list và column")
+                raise ValueError(render("def_rule_list_check_needs", id=self.id))
             if self.check in ("date_not_after", "date_not_before") and not self.field:
-                raise ValueError(f"luật «{self.id}»: {self.check} cần field (ngày so sánh)")
+                raise ValueError(render("def_rule_check_needs_field", id=self.id, check=self.check))
             if self.check == "symbol_matches_type" and not self.type_column:
-                raise ValueError(f"luật «{self.id}»: symbol_matches_type cần type_column")
+                raise ValueError(render("def_rule_symbol_needs_type", id=self.id))
             return self
         if not (self.left and self.operator and self.right):
-            raise ValueError(f"luật «{self.id}» cần left, operator và right (hoặc list và check)")
+            raise ValueError(render("def_rule_needs_sides", id=self.id))
         for side in (self.left, self.right):
             try:
                 expr.parse(side)
             except expr.ExprError as exc:
-                raise ValueError(f"luật «{self.id}»: {exc}") from None
+                raise ValueError(render("def_rule_detail", id=self.id, exc=exc)) from None
         return self
 
 
@@ -521,11 +522,10 @@ class LevelEra(Model):
     @model_validator(mode="after")
     def _consistent(self) -> LevelEra:
         if self.start and self.end and self.start > self.end:
-            raise ValueError(f"giai đoạn «{self.code}»: from sau until")
+            raise ValueError(render("def_era_from_after_until", code=self.code))
         for level, receiver in self.receivers.items():
             if level not in self.levels or receiver not in self.levels:
-                raise ValueError(f"giai đoạn «{self.code}»: receivers dùng cấp không có trong levels "
-                                 f"({level} → {receiver})")
+                raise ValueError(render("def_era_receiver_unknown", code=self.code, level=level, receiver=receiver))
         return self
 
     def holds(self, day: dt.date) -> bool:
@@ -624,7 +624,7 @@ class TemplateVersion(Model):
     def _refs(self) -> "TemplateVersion":
         for code, where in self.moved.items():
             if not _MOVED_RE.match(where):
-                raise ValueError(f"phiên bản {self.version}: vị trí «{where}» của «{code}» phải có dạng Trang!D12")
+                raise ValueError(render("def_version_moved_format", version=self.version, where=where, code=code))
         return self
 
 
@@ -819,7 +819,7 @@ class ReportDefinition(Model):
     def _cross_checks(self) -> "ReportDefinition":
         sheet_codes = [s.code for s in self.sheets]
         _unique(sheet_codes, "trang (sheet)")
-        _unique([s.name.casefold() for s in self.sheets], "tên trang")
+        _unique([s.name.casefold() for s in self.sheets], render("def_what_sheet_name"))
         choice_codes = {c.code for c in self.choice_lists}
         for section in self.sections:
             _inherit_sheet(section, None, sheet_codes)
@@ -830,48 +830,48 @@ class ReportDefinition(Model):
         all_names = _check_fields(self, groups, choice_codes, sheet_codes)
         for lst in self.lists:
             if lst.sheet not in sheet_codes:
-                raise ValueError(f"danh sách «{lst.code}» đặt ở trang «{lst.sheet}» không tồn tại")
-            _unique([c.code for c in lst.columns], f"cột của danh sách «{lst.code}»")
+                raise ValueError(render("def_list_sheet_unknown", code=lst.code, sheet=lst.sheet))
+            _unique([c.code for c in lst.columns], render("def_what_list_columns", code=lst.code))
             for col in lst.columns:
                 if col.choices and col.choices not in choice_codes:
-                    raise ValueError(f"danh sách «{lst.code}», cột «{col.code}» dùng danh mục «{col.choices}» không tồn tại")
+                    raise ValueError(render("def_list_column_choices_unknown", code=lst.code, code2=col.code, choices=col.choices))
             all_names.append(lst.code)
         for table in self.tables:
             if table.sheet not in sheet_codes:
-                raise ValueError(f"bảng «{table.code}» đặt ở trang «{table.sheet}» không tồn tại")
-            _unique([c.code for c in table.columns], f"cột của bảng «{table.code}»")
-            _unique([r.code for r in table.rows], f"dòng của bảng «{table.code}»")
+                raise ValueError(render("def_table_sheet_unknown", code=table.code, sheet=table.sheet))
+            _unique([c.code for c in table.columns], render("def_what_table_columns", code=table.code))
+            _unique([r.code for r in table.rows], render("def_what_table_rows", code=table.code))
             for col in table.columns:
-                col.resolve_levels(groups, f"bảng «{table.code}», cột «{col.code}»")
+                col.resolve_levels(groups, render("def_where_table_column", code=table.code, code2=col.code))
             all_names.append(table.code)
         all_names.extend(c.code for c in self.choice_lists)
-        _unique(all_names, "mã trường/danh sách/bảng/danh mục")
+        _unique(all_names, render("def_what_codes"))
         # expressions may only reference what exists, and computed fields must not loop
         fields = self.field_map()
         tables = self.table_map()
         lists = self.list_map()
         for f in fields.values():
             if f.formula:
-                _check_refs(f"trường «{f.code}»", f.parsed, fields, tables, lists)
+                _check_refs(render("def_where_field", code=f.code), f.parsed, fields, tables, lists)
             if f.carry_from and f.carry_from not in fields:
-                raise ValueError(f"trường «{f.code}»: carry_from «{f.carry_from}» không tồn tại")
+                raise ValueError(render("def_field_carry_unknown", code=f.code, carry_from=f.carry_from))
         _check_cycles(fields)
         all_names.extend(r.code for r in self.ratios)
-        _unique(all_names, "mã trường/tỷ lệ")
+        _unique(all_names, render("def_what_codes_ratios"))
         sections = {sec.code for sec in self.walk_sections()}
         for ratio in self.ratios:
             if ratio.section and ratio.section not in sections:
-                raise ValueError(f"tỷ lệ «{ratio.code}» đặt ở mục «{ratio.section}» không tồn tại")
+                raise ValueError(render("def_ratio_section_unknown", code=ratio.code, section=ratio.section))
             for side in (ratio.numerator, ratio.denominator):
-                _check_refs(f"tỷ lệ «{ratio.code}»", expr.parse(side), fields, tables, lists)
+                _check_refs(render("def_where_ratio", code=ratio.code), expr.parse(side), fields, tables, lists)
             if ratio.typed and (ratio.typed not in fields or fields[ratio.typed].type != "percent"):
-                raise ValueError(f"tỷ lệ «{ratio.code}»: typed «{ratio.typed}» phải là một trường kiểu percent")
-        _unique([r.id for r in self.rules], "mã luật kiểm tra")
+                raise ValueError(render("def_ratio_typed_not_percent", code=ratio.code, typed=ratio.typed))
+        _unique([r.id for r in self.rules], render("def_what_rule_ids"))
         _check_eras(self.level_eras)
         for key, code in (("chart_ratio", self.merge.chart_ratio), ("history.ranking_ratio",
                                                                       self.merge.history.ranking_ratio)):
             if code and code not in {r.code for r in self.ratios}:
-                raise ValueError(f"merge.{key} «{code}» không phải mã một tỷ lệ")
+                raise ValueError(render("def_merge_ratio_unknown", key=key, code=code))
         _check_forms(self, fields, tables)
         _check_versions(self, fields)
         _check_money(self, fields)
@@ -895,25 +895,23 @@ def _check_forms(definition: ReportDefinition, fields: dict, tables: dict) -> No
     if definition.forms is not None:
         unknown = sorted(set(definition.forms) - set(tables))
         if unknown:
-            raise ValueError(f"forms: bảng không tồn tại: {', '.join(unknown)}")
+            raise ValueError(render("def_forms_unknown", value=', '.join(unknown)))
         _unique(list(definition.forms), "forms")
     steady = {code for code, t in tables.items()
               if not t.dated and (definition.forms is None or code in definition.forms)}
-    formulas = [(f"trường «{f.code}»", f.formula) for f in fields.values() if f.formula]
-    formulas += [(f"tỷ lệ «{r.code}»", side) for r in definition.ratios for side in (r.numerator, r.denominator)]
+    formulas = [(render("def_where_field", code=f.code), f.formula) for f in fields.values() if f.formula]
+    formulas += [(render("def_where_ratio", code=r.code), side) for r in definition.ratios for side in (r.numerator, r.denominator)]
     for where, text in formulas:
         bad = sorted({t for t, _c in expr.column_refs(expr.parse(text))} - steady)
         if bad:
-            raise ValueError(f"{where}: dùng bảng «{bad[0]}» không có ở mọi kỳ của mẫu "
-                             "(forms, valid_from/valid_to)")
+            raise ValueError(render("def_forms_not_every_period", where=where, value=bad[0]))
 
 
 def _check_eras(eras: list[LevelEra]) -> None:
-    _unique([e.code for e in eras], "giai đoạn (level_eras)")
+    _unique([e.code for e in eras], render("def_what_eras"))
     for before, after in itertools.pairwise(eras):
         if before.end is None or after.start is None or after.start <= before.end:
-            raise ValueError(f"giai đoạn «{after.code}» phải bắt đầu sau khi «{before.code}» kết thúc "
-                             "(theo thứ tự thời gian)")
+            raise ValueError(render("def_era_order", code=after.code, code2=before.code))
 
 
 def _check_fields(definition: ReportDefinition, groups: dict[str, list[str]], choice_codes: set[str],
@@ -924,12 +922,12 @@ def _check_fields(definition: ReportDefinition, groups: dict[str, list[str]], ch
         for f in section.fields:
             f.section = section.code
             if f.choices and f.choices not in choice_codes:
-                raise ValueError(f"trường «{f.code}» dùng danh mục «{f.choices}» không tồn tại")
+                raise ValueError(render("def_field_choices_unknown", code=f.code, choices=f.choices))
             if f.sheet is not None and f.sheet not in sheet_codes:
-                raise ValueError(f"trường «{f.code}» đặt ở trang «{f.sheet}» không tồn tại")
-            f.resolve_levels(groups, f"trường «{f.code}»")
+                raise ValueError(render("def_field_sheet_unknown", code=f.code, sheet=f.sheet))
+            f.resolve_levels(groups, render("def_where_field", code=f.code))
             if isinstance(f.default, dict):
-                f.default = _expand(f.default, groups, f"trường «{f.code}»: default")
+                f.default = _expand(f.default, groups, render("def_where_field_default", code=f.code))
             names.append(f.code)
     return names
 
@@ -943,7 +941,7 @@ def _add_section_texts(definition: ReportDefinition, sheet_codes: list[str]) -> 
     cfg = definition.section_texts
     assert cfg is not None
     if cfg.sheet not in sheet_codes:
-        raise ValueError(f"section_texts: trang «{cfg.sheet}» không tồn tại")
+        raise ValueError(render("def_texts_sheet_unknown", sheet=cfg.sheet))
     kinds = {s.code: s.kind for s in definition.sheets}
     for section in definition.walk_sections():
         if not section.outline or section.children or kinds.get(section.sheet or "") != "fields":
@@ -973,16 +971,16 @@ def _add_qualifiers(definition: ReportDefinition, choice_codes: set[str]) -> Non
         if not any(f.qualifier for f in section.fields):
             continue
         if cfg is None:
-            raise ValueError(f"mục «{section.code}»: có trường qualifier: true nhưng chưa khai báo qualifiers")
+            raise ValueError(render("def_qualifier_not_declared", code=section.code))
         if cfg.choices not in choice_codes:
-            raise ValueError(f"qualifiers: danh mục «{cfg.choices}» không tồn tại")
+            raise ValueError(render("def_qualifier_choices_unknown", choices=cfg.choices))
         fields: list[FieldDef] = []
         for f in section.fields:
             fields.append(f)
             if not f.qualifier:
                 continue
             if f.type not in NUMERIC_TYPES or f.computed:
-                raise ValueError(f"trường «{f.code}»: chỉ trường số nhập tay mới có qualifier")
+                raise ValueError(render("def_qualifier_not_input", code=f.code))
             fields.append(FieldDef(
                 code=cfg.code.format(field=f.code), label=cfg.label.format(label=f.label), type="choice",
                 choices=cfg.choices, help=cfg.help, aggregate="none", since=_later(f.since, cfg.since),
@@ -991,37 +989,37 @@ def _add_qualifiers(definition: ReportDefinition, choice_codes: set[str]) -> Non
 
 
 def _check_level_groups(groups: list[LevelGroup]) -> dict[str, list[str]]:
-    _unique([g.code for g in groups], "nhóm cấp đơn vị (level_groups)")
+    _unique([g.code for g in groups], render("def_what_level_groups"))
     for g in groups:
         if g.code in LEVELS:
-            raise ValueError(f"nhóm cấp «{g.code}» trùng mã một cấp đơn vị")
+            raise ValueError(render("def_level_group_is_level", code=g.code))
     return {g.code: list(g.levels) for g in groups}
 
 
 def _check_money(definition: ReportDefinition, fields: dict) -> None:
     money = definition.money
-    items = [(f"trường «{f.code}»", f) for f in fields.values()]
-    items += [(f"bảng «{t.code}», cột «{c.code}»", c) for t in definition.tables for c in t.columns]
+    items = [(render("def_where_field", code=f.code), f) for f in fields.values()]
+    items += [(render("def_where_table_column", code=t.code, code2=c.code), c) for t in definition.tables for c in t.columns]
     if money is None:
         return
     f = fields.get(money.field)
     if f is None or f.type != "choice":
-        raise ValueError(f"money: «{money.field}» phải là một trường kiểu choice")
+        raise ValueError(render("def_money_field_not_choice", field=money.field))
     options = definition.choice_list(f.choices or "").options
     if any(o.dong is None for o in options):
-        raise ValueError(f"money: mọi lựa chọn của danh mục «{f.choices}» phải có dong (số đồng của một đơn vị)")
+        raise ValueError(render("def_money_options_need_dong", choices=f.choices))
     for o in options:
         if Decimal(1).scaleb(o.dong.adjusted()) != o.dong:  # type: ignore[union-attr]
-            raise ValueError(f"money: «{o.code}» phải là một lũy thừa của 10 đồng (1, 1000, 1000000…)")
+            raise ValueError(render("def_money_not_power_of_ten", code=o.code))
     if money.missing not in {o.code for o in options}:
-        raise ValueError(f"money: missing «{money.missing}» không có trong danh mục «{f.choices}»")
+        raise ValueError(render("def_money_missing_unknown", missing=money.missing, choices=f.choices))
     labels = {o.label.casefold() for o in options}
     for where, item in items:
         if item.type == "money" and (item.unit or "").casefold() not in labels:
-            raise ValueError(f"{where}: đơn vị tiền «{item.unit}» phải là một lựa chọn của «{f.choices}»")
+            raise ValueError(render("def_money_unit_not_option", where=where, unit=item.unit, choices=f.choices))
     for level, value in (f.default.items() if isinstance(f.default, dict) else []):
         if value not in {o.code for o in options}:
-            raise ValueError(f"trường «{f.code}»: default «{value}» (cấp {level}) không có trong danh mục")
+            raise ValueError(render("def_money_default_unknown", code=f.code, value=value, level=level))
 
 
 def _kept(since: str | None, version: object) -> bool:
@@ -1061,50 +1059,50 @@ def _check_versions(definition: "ReportDefinition", fields: dict) -> None:
     try:
         current = Version(definition.version)
     except InvalidVersion:
-        raise ValueError(f"phiên bản mẫu «{definition.version}» không hợp lệ (dạng 1.0, 1.2…)") from None
-    _unique([v.version for v in definition.versions], "phiên bản cũ")
+        raise ValueError(render("def_version_invalid", version=definition.version)) from None
+    _unique([v.version for v in definition.versions], render("def_what_versions"))
     sinces = [(f"trang «{s.code}»", s.since) for s in definition.sheets]
-    sinces += [(f"mục «{s.code}»", s.since) for s in definition.walk_sections()]
-    sinces += [(f"trường «{f.code}»", f.since) for f in fields.values()]
-    sinces += [(f"tỷ lệ «{r.code}»", r.since) for r in definition.ratios]
+    sinces += [(render("def_where_section", code=s.code), s.since) for s in definition.walk_sections()]
+    sinces += [(render("def_where_field", code=f.code), f.since) for f in fields.values()]
+    sinces += [(render("def_where_ratio", code=r.code), r.since) for r in definition.ratios]
     for where, since in sinces:
         if since is None:
             continue
         try:
             if Version(since) > current:
-                raise ValueError(f"{where}: since «{since}» mới hơn phiên bản hiện hành {definition.version}")
+                raise ValueError(render("def_since_newer", where=where, since=since, version=definition.version))
         except InvalidVersion:
-            raise ValueError(f"{where}: since «{since}» không phải số phiên bản") from None
+            raise ValueError(render("def_since_invalid", where=where, since=since)) from None
     for past in definition.versions:
         try:
             if Version(past.version) >= current:
-                raise ValueError(f"phiên bản cũ «{past.version}» phải nhỏ hơn phiên bản hiện hành {definition.version}")
+                raise ValueError(render("def_version_past_not_older", version=past.version, version2=definition.version))
         except InvalidVersion:
-            raise ValueError(f"phiên bản cũ «{past.version}» không hợp lệ (dạng 0.9, 1.0…)") from None
+            raise ValueError(render("def_version_past_invalid", version=past.version)) from None
         for old, new in past.renamed.items():
             if new not in fields:
-                raise ValueError(f"phiên bản {past.version}: «{old}» đổi thành «{new}», nhưng «{new}» không tồn tại")
+                raise ValueError(render("def_version_renamed_unknown", version=past.version, old=old, new=new))
         for code in past.moved:
             if code not in fields:
-                raise ValueError(f"phiên bản {past.version}: trường «{code}» không tồn tại")
+                raise ValueError(render("def_version_field_unknown", version=past.version, code=code))
             if fields[code].computed:
-                raise ValueError(f"phiên bản {past.version}: «{code}» là ô tự tính, không cần khai báo vị trí")
+                raise ValueError(render("def_version_moved_computed", version=past.version, code=code))
 
 
 def _unique(values: list[str], what: str) -> None:
     seen: set[str] = set()
     dup = sorted({v for v in values if v in seen or seen.add(v)})  # type: ignore[func-returns-value]
     if dup:
-        raise ValueError(f"{what} bị trùng: {', '.join(dup)}")
+        raise ValueError(render("def_duplicates", what=what, value=', '.join(dup)))
 
 
 def _inherit_sheet(section: Section, parent_sheet: str | None, sheet_codes: list[str]) -> None:
     if section.sheet is None:
         section.sheet = parent_sheet
     if section.fields and section.sheet is None:
-        raise ValueError(f"mục «{section.code}» có trường nhưng không khai báo trang (sheet)")
+        raise ValueError(render("def_section_sheet_missing", code=section.code))
     if section.sheet is not None and section.sheet not in sheet_codes:
-        raise ValueError(f"mục «{section.code}» đặt ở trang «{section.sheet}» không tồn tại")
+        raise ValueError(render("def_section_sheet_unknown", code=section.code, sheet=section.sheet))
     for child in section.children:
         _inherit_sheet(child, section.sheet, sheet_codes)
 
@@ -1116,44 +1114,44 @@ def check_expression_refs(where: str, node: expr.Node, fields: dict, tables: dic
 def _check_refs(where: str, node: expr.Node, fields: dict, tables: dict, lists: dict, allow_dates: bool = False) -> None:
     missing = sorted(expr.field_refs(node) - set(fields))
     if missing:
-        raise ValueError(f"{where}: biểu thức dùng mã không tồn tại: {', '.join(missing)}")
+        raise ValueError(render("def_expr_unknown_code", where=where, value=', '.join(missing)))
     for table, column in expr.column_refs(node):
         if table not in tables:
-            raise ValueError(f"{where}: biểu thức dùng bảng không tồn tại: {table}")
+            raise ValueError(render("def_expr_unknown_table", where=where, table=table))
         if column not in {c.code for c in tables[table].columns}:
-            raise ValueError(f"{where}: bảng «{table}» không có cột «{column}»")
+            raise ValueError(render("def_expr_unknown_column", where=where, table=table, column=column))
     bad_lists = sorted(expr.list_refs(node) - set(lists))
     if bad_lists:
-        raise ValueError(f"{where}: biểu thức dùng danh sách không tồn tại: {', '.join(bad_lists)}")
+        raise ValueError(render("def_expr_unknown_list", where=where, value=', '.join(bad_lists)))
     for code in expr.field_refs(node):
         if fields[code].type == "date" and allow_dates:
             continue
         if fields[code].type not in NUMERIC_TYPES:
-            raise ValueError(f"{where}: «{code}» không phải trường số, không dùng trong phép tính được")
+            raise ValueError(render("def_expr_not_numeric", where=where, code=code))
 
 
 def _check_rule(rule: Rule, fields: dict, tables: dict, lists: dict) -> None:
-    where = f"luật «{rule.id}»"
+    where = render("def_where_rule", id=rule.id)
     if rule.check:
         lst = lists.get(rule.list_code)
         if lst is None:
-            raise ValueError(f"{where}: danh sách «{rule.list_code}» không tồn tại")
+            raise ValueError(render("def_rule_list_unknown", where=where, list_code=rule.list_code))
         cols = {c.code for c in lst.columns}
         for col in (rule.column, rule.type_column, rule.date_column):
             if col and col not in cols:
-                raise ValueError(f"{where}: danh sách «{rule.list_code}» không có cột «{col}»")
+                raise ValueError(render("def_rule_list_column_unknown", where=where, list_code=rule.list_code, col=col))
         if rule.field and rule.field not in fields:
-            raise ValueError(f"{where}: trường «{rule.field}» không tồn tại")
+            raise ValueError(render("def_rule_field_unknown", where=where, field=rule.field))
         return
     if rule.table:
         table = tables.get(rule.table)
         if table is None:
-            raise ValueError(f"{where}: bảng «{rule.table}» không tồn tại")
+            raise ValueError(render("def_rule_table_unknown", where=where, table=rule.table))
         cols = {c.code for c in table.columns}
         for side in (rule.left, rule.right):
             bad = sorted(expr.field_refs(expr.parse(side)) - cols)
             if bad:
-                raise ValueError(f"{where}: bảng «{rule.table}» không có cột: {', '.join(bad)}")
+                raise ValueError(render("def_rule_table_columns_unknown", where=where, table=rule.table, value=', '.join(bad)))
         return
     for side in (rule.left, rule.right):
         _check_refs(where, expr.parse(side), fields, tables, lists, allow_dates=True)
@@ -1166,7 +1164,7 @@ def _check_cycles(fields: dict[str, FieldDef]) -> None:
         if state.get(code) == 2:
             return
         if state.get(code) == 1:
-            raise ValueError(f"công thức vòng lặp: {' → '.join(path + [code])}")
+            raise ValueError(render("def_formula_cycle", value=' → '.join(path + [code])))
         state[code] = 1
         f = fields[code]
         if f.formula:

@@ -63,7 +63,7 @@ def _exponent(definition: ReportDefinition, unit: str | None, item: FieldDef | C
     ratio = contract[2] / chosen[2]
     exponent = ratio.adjusted()
     if Decimal(1).scaleb(exponent) != ratio:  # units a power of ten apart only (checked by the definition)
-        raise ValueError(f"{item.unit} / {unit} không phải lũy thừa của 10")
+        raise ValueError(f"{item.unit} / {unit}: not a power of ten")
     return exponent
 
 

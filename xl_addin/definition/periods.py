@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from ..errors import CchcError
+from ..errors import CchcError, render
 from . import expr
 from .models import PeriodSettings, PeriodType, ReportDefinition
 
@@ -69,9 +69,9 @@ def parse_period(code: str, definition: ReportDefinition, start: dt.date | None 
     start = start or default_start
     end = end or default_end
     if start > end:
-        raise CchcError("period_dates_invalid", detail=f"ngày bắt đầu {start:%d/%m/%Y} sau ngày kết thúc {end:%d/%m/%Y}")
+        raise CchcError("period_dates_invalid", detail=render("period_start_after_end", start=start, end=end))
     if (end - start).days > 400:
-        raise CchcError("period_dates_invalid", detail="một kỳ báo cáo không dài quá một năm")
+        raise CchcError("period_dates_invalid", detail=render("period_longer_than_year"))
     next_n = (n % ptype.count) + 1 if n else None
     next_year = year + 1 if (n is None or n == ptype.count) else year
     values = {

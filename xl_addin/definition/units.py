@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import CchcError
+from ..errors import CchcError, render
 
 LEVELS = ("xa", "phuong", "thi_tran", "dac_khu", "huyen", "tinh", "so", "phong")
 _DIGITS = {"xa": 5, "phuong": 5, "thi_tran": 5, "dac_khu": 5, "huyen": 3, "tinh": 2}
@@ -49,13 +49,13 @@ def check_code(code: str, level: str) -> str | None:
     digits = _DIGITS.get(level)
     if digits:
         if not (code.isascii() and code.isdigit()):  # full-width digits (１８０７３) are not a code
-            return f"mã «{code}» phải gồm {digits} chữ số"
+            return render("units_code_digits", code=code, digits=digits)
         if len(code) != digits:
-            hint = " (có thể mất số 0 ở đầu khi lưu bằng Excel)" if len(code) < digits else ""
-            return f"mã «{code}» phải gồm đúng {digits} chữ số{hint}"
+            hint = render("units_code_zero_hint") if len(code) < digits else ""
+            return render("units_code_exact_digits", code=code, digits=digits, hint=hint)
         return None
     if not _OFFICE_CODE.match(code):
-        return f"mã «{code}» chỉ gồm chữ, số, dấu chấm, gạch ngang, gạch dưới (tối đa 30 ký tự)"
+        return render("units_code_chars", code=code)
     return None
 
 
@@ -64,7 +64,7 @@ def _rows_from_csv(path: Path) -> list[dict[str, str]]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise CchcError("units_unreadable", file=path, detail="tệp không ở bảng mã UTF-8 (hãy lưu lại dạng CSV UTF-8)") from None
+        raise CchcError("units_unreadable", file=path, detail=render("units_not_utf8")) from None
     sample = text[:2048]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
@@ -73,7 +73,7 @@ def _rows_from_csv(path: Path) -> list[dict[str, str]]:
         for row in reader:
             rows.append((reader.line_num, row))  # the line the row ends on (blank lines counted)
     except csv.Error as exc:  # a field over the csv module's limit, a stray quote…
-        raise CchcError("units_unreadable", file=path, detail=f"dòng {reader.line_num}: {exc}") from None
+        raise CchcError("units_unreadable", file=path, detail=render("units_csv_line", line_num=reader.line_num, exc=exc)) from None
     return _normalise(path, reader.fieldnames or [], rows)
 
 
@@ -92,7 +92,7 @@ def _rows_from_xlsx(path: Path) -> list[tuple[int, dict[str, str]]]:
         pre.scan_sheet(first)
         book = _calamine(pre)
         if first not in book.sheet_names:
-            raise CchcError("units_unreadable", file=path, detail=f"không đọc được trang «{first}»")
+            raise CchcError("units_unreadable", file=path, detail=render("units_sheet_unreadable", first=first))
         rows = _grid(book, first, pre)
     finally:
         pre.close()
@@ -141,26 +141,26 @@ def load_units(path: Path) -> list[Unit]:
         parent, code_list = row.get("parent_code", ""), row.get("code_list", "")
         errs = []
         if not name:
-            errs.append("tên đơn vị trống")
+            errs.append(render("units_name_blank"))
         if level not in LEVELS:
-            errs.append(f"cấp «{level}» không hợp lệ (dùng: {', '.join(LEVELS)})")
+            errs.append(render("units_level_invalid", level=level, value=', '.join(LEVELS)))
         if not code:
-            errs.append("mã trống")
+            errs.append(render("units_code_blank"))
         elif level in LEVELS:
             bad = check_code(code, level)
             if bad:
                 errs.append(bad)
         key = (code_list, code)
         if code and key in seen:
-            errs.append(f"mã «{code}» trùng với dòng {seen[key]}")
+            errs.append(render("units_code_twice", code=code, value=seen[key]))
         elif code:
             seen[key] = i
         if errs:
-            problems.append(f"  dòng {i}: " + "; ".join(errs))
+            problems.append(render("units_row", i=i) + "; ".join(errs))
         else:
             units.append(Unit(code=code, name=name, level=level, parent_code=parent, code_list=code_list))
     if problems:
         raise CchcError("units_rows", file=path, rows="\n".join(problems))
     if not units:
-        raise CchcError("units_rows", file=path, rows="  (danh sách không có đơn vị nào)")
+        raise CchcError("units_rows", file=path, rows=render("units_none"))
     return units
