@@ -22,9 +22,10 @@ from rich.table import Table
 
 from . import __version__
 from .errors import CchcError, default_log, log_exception, render
+from .ui import ui, ui_text
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
-                  help="CCHC Report Kit: mẫu báo cáo cải cách hành chính, kiểm tra, tổng hợp.")
+                  help=ui("commands.app_help"))
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -49,7 +50,7 @@ def handled(exit_code: int = 1) -> Callable:
             try:
                 return func(*args, **kwargs)
             except CchcError as exc:
-                err.print(f"[bold red]Lỗi:[/] {exc.message}", markup=True)
+                err.print(f"[bold red]{ui('importance.error')}:[/] {exc.message}", markup=True)
                 err.print(f"→ {exc.action}")
                 raise typer.Exit(exit_code)
             except (typer.Exit, typer.Abort, KeyboardInterrupt):
@@ -98,14 +99,14 @@ def _print_json(data) -> None:
 @app.command()
 @handled()
 def build(
-    units: Path = typer.Option(..., "--units", help="Danh sách đơn vị (CSV UTF-8 hoặc .xlsx): code,name,level,parent_code[,code_list]"),
-    period: str = typer.Option(..., "--period", help="Mã kỳ: T01-2026…, Q1-2026…, 6T-2026, 9T-2026, N-2026"),
-    out_dir: Path = typer.Option(..., "--out", help="Thư mục ghi các sổ tính"),
-    profile: Optional[str] = typer.Option(None, "--profile", help="Hồ sơ tỉnh, ví dụ ha-tinh"),
-    date_from: Optional[str] = typer.Option(None, "--from", help="Ngày bắt đầu (YYYY-MM-DD) thay cho mặc định"),
-    date_to: Optional[str] = typer.Option(None, "--to", help="Ngày kết thúc (YYYY-MM-DD) thay cho mặc định"),
-    previous: Optional[Path] = typer.Option(None, "--previous", help="Thư mục sổ tính kỳ trước đã nộp"),
-    template: str = typer.Option("cchc", "--template", help="Mã mẫu báo cáo"),
+    units: Path = typer.Option(..., "--units", help=ui("commands.build.units")),
+    period: str = typer.Option(..., "--period", help=ui("commands.build.period")),
+    out_dir: Path = typer.Option(..., "--out", help=ui("commands.build.out_dir")),
+    profile: Optional[str] = typer.Option(None, "--profile", help=ui("commands.build.profile")),
+    date_from: Optional[str] = typer.Option(None, "--from", help=ui("commands.build.date_from")),
+    date_to: Optional[str] = typer.Option(None, "--to", help=ui("commands.build.date_to")),
+    previous: Optional[Path] = typer.Option(None, "--previous", help=ui("commands.build.previous")),
+    template: str = typer.Option("cchc", "--template", help=ui("commands.build.template")),
 ) -> None:
     """Tạo một sổ tính cho mỗi đơn vị trong danh sách."""
     from .definition.loader import load_definition
@@ -117,13 +118,13 @@ def build(
     per = parse_period(period, definition, _date(date_from, "--from"), _date(date_to, "--to"))
     unit_list = load_units(units)
     with _progress() as progress:
-        task = progress.add_task("Tạo sổ tính", total=len(unit_list))
+        task = progress.add_task(ui("commands.build.progress"), total=len(unit_list))
         results = build_unit_workbooks(definition, unit_list, per, out_dir, previous,
                                        progress=lambda _u: progress.advance(task))
     carried = sum(r.carried for r in results)
-    out.print(f"Đã tạo {len(results)} sổ tính kỳ {per.label} ({per.start:%d/%m/%Y} – {per.end:%d/%m/%Y}) tại {out_dir}")
+    out.print(ui_text("commands.build.done", count=len(results), label=per.label, start=per.start, end=per.end, out_dir=out_dir))
     if previous:
-        out.print(f"Đã chuyển số liệu kỳ trước cho {carried}/{len(results)} đơn vị.")
+        out.print(ui_text("commands.build.carried", carried=carried, count=len(results)))
         texts = sum(r.texts for r in results)
         if texts:
             from .errors import render
@@ -135,11 +136,11 @@ def build(
 @app.command()
 @handled()
 def fields(
-    as_json: bool = typer.Option(False, "--json", help="In dạng JSON"),
-    profile: Optional[str] = typer.Option(None, "--profile", help="Hồ sơ tỉnh"),
+    as_json: bool = typer.Option(False, "--json", help=ui("commands.json")),
+    profile: Optional[str] = typer.Option(None, "--profile", help=ui("commands.fields.profile")),
     period: Optional[str] = typer.Option(None, "--period",
-                                         help="Kỳ báo cáo (các biểu theo kỳ; mặc định: biểu đang áp dụng hôm nay)"),
-    template: str = typer.Option("cchc", "--template", help="Mã mẫu báo cáo"),
+                                         help=ui("commands.fields.period")),
+    template: str = typer.Option("cchc", "--template", help=ui("commands.build.template")),
 ) -> None:
     """Từ điển trường: mã, nhãn, trang, ô, kiểu, đơn vị tính, mục."""
     import datetime as dt
@@ -147,7 +148,6 @@ def fields(
     from .definition.loader import load_definition
     from .definition.periods import parse_period
     from .resources import templates_source
-    from .ui import ui
     from .workbook.layout import compute_layout
 
     root, source = templates_source()
@@ -170,9 +170,9 @@ def fields(
                      "tables": {c: {"sheet": b.sheet, "range": b.range_ref(False), "columns": list(b.columns),
                                     "rows": b.row_codes or None} for c, b in layout.tables.items()}})
         return
-    table = Table("Mã", "Nhãn", "Trang", "Ô", "Kiểu", "ĐVT", "Mục", show_lines=False)
+    table = Table(*ui("commands.fields.columns"), show_lines=False)
     for r in rows:
-        table.add_row(r["code"], r["label"], r["sheet"], r["cell"], r["type"] + (" (tính)" if r["computed"] else ""),
+        table.add_row(r["code"], r["label"], r["sheet"], r["cell"], r["type"] + (ui("commands.fields.computed") if r["computed"] else ""),
                       r["unit"] or "", r["section"])
     out.print(table)
     out.print(render("definitions_used", path=root, source=ui(f"definitions_source.{source}")))
@@ -182,9 +182,9 @@ def fields(
 @app.command()
 @handled()
 def fill(
-    workbook: Path = typer.Argument(..., help="Sổ tính mẫu hoặc đã điền"),
-    data: Path = typer.Option(..., "--data", help="Tệp JSON: {values, lists, tables}"),
-    output: Path = typer.Option(..., "-o", "--output", help="Tệp kết quả"),
+    workbook: Path = typer.Argument(..., help=ui("commands.fill.workbook")),
+    data: Path = typer.Option(..., "--data", help=ui("commands.fill.data")),
+    output: Path = typer.Option(..., "-o", "--output", help=ui("commands.fill.output")),
 ) -> None:
     """Ghi giá trị theo mã trường vào sổ tính."""
     from .workbook.fill import fill_workbook
@@ -196,14 +196,14 @@ def fill(
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise CchcError("data_unreadable", file=data, detail=str(exc)[:200]) from None
     fill_workbook(workbook, payload, output)
-    out.print(f"Đã ghi {output}")
+    out.print(ui_text("commands.written", output=output))
 
 
 @app.command()
 @handled(exit_code=2)
 def read(
-    workbook: Path = typer.Argument(..., help="Sổ tính đã điền"),
-    as_json: bool = typer.Option(False, "--json", help="In dạng JSON"),
+    workbook: Path = typer.Argument(..., help=ui("commands.read.workbook")),
+    as_json: bool = typer.Option(False, "--json", help=ui("commands.json")),
 ) -> None:
     """Đọc mọi trường của sổ tính theo mã (ô tự tính được tính lại, không tin giá trị lưu sẵn)."""
     from .workbook.reader import read_workbook
@@ -213,7 +213,7 @@ def read(
     if as_json:
         _print_json(payload)
         return
-    out.print(f"{payload['unit']['code']} {payload['unit']['name']} — kỳ {payload['period']['code']}")
+    out.print(ui_text("commands.read.heading", code=payload['unit']['code'], name=payload['unit']['name'], period=payload['period']['code']))
     for code, value in payload["values"].items():
         if value is not None:
             out.print(f"  {code} = {value}")
@@ -225,8 +225,8 @@ def read(
 @app.command()
 @handled(exit_code=2)
 def validate(
-    files: list[Path] = typer.Argument(..., help="Một hoặc nhiều sổ tính"),
-    as_json: bool = typer.Option(False, "--json", help="In dạng JSON"),
+    files: list[Path] = typer.Argument(..., help=ui("commands.validate.files")),
+    as_json: bool = typer.Option(False, "--json", help=ui("commands.json")),
 ) -> None:
     """Kiểm tra số liệu theo các luật của mẫu. Mã thoát: 0 không lỗi, 1 có lỗi, 2 có tệp không đọc được."""
     from .rules.engine import summary, validate as run
@@ -260,19 +260,20 @@ def _print_findings(item: dict) -> None:
     counts = {"error": 0, "warning": 0, "info": 0}
     for f in item["findings"]:
         counts[f["importance"]] += 1
-    out.print(f"{item['file']}: {counts['error']} lỗi, {counts['warning']} cảnh báo, {counts['info']} lưu ý")
+    out.print(ui_text("commands.validate.counts", file=item['file'], error=counts['error'], warning=counts['warning'], info=counts['info']))
     for f in item["findings"]:
-        tag = {"error": "[red]Lỗi[/]", "warning": "[yellow]Cảnh báo[/]", "info": "Lưu ý"}[f["importance"]]
+        label = ui(f"importance.{f['importance']}")
+        tag = {"error": f"[red]{label}[/]", "warning": f"[yellow]{label}[/]"}.get(f["importance"], label)
         out.print(f"  {tag} {', '.join(f['cells'])}: {f['message']}", markup=True)
 
 
 @app.command()
 @handled(exit_code=2)
 def check(
-    file: Optional[Path] = typer.Argument(None, help="Sổ tính đã điền (.xlsx)"),
-    out_dir: Optional[Path] = typer.Option(None, "--out", help="Thư mục ghi kết quả (mặc định: cạnh sổ tính)"),
-    pick: bool = typer.Option(False, "--pick", help="Chọn sổ tính trong hộp thoại (khi không nêu FILE)"),
-    open_after: bool = typer.Option(False, "--open", help="Mở hai tệp kết quả sau khi ghi"),
+    file: Optional[Path] = typer.Argument(None, help=ui("commands.check.file")),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help=ui("commands.check.out_dir")),
+    pick: bool = typer.Option(False, "--pick", help=ui("commands.pick")),
+    open_after: bool = typer.Option(False, "--open", help=ui("commands.check.open_after")),
     dropped: Optional[str] = typer.Option(None, "--dropped", hidden=True),
 ) -> None:
     """Kiểm tra không cần add-in: ghi <tên>_kiem-tra.xlsx (trang Kiểm tra, Tỷ lệ, ô sai tô màu) và
@@ -313,8 +314,8 @@ def _chosen(file: Optional[Path], pick: bool, dropped: Optional[str] = None) -> 
 @app.command()
 @handled(exit_code=2)
 def ratios(
-    file: Path = typer.Argument(..., help="Sổ tính"),
-    as_json: bool = typer.Option(False, "--json", help="In dạng JSON"),
+    file: Path = typer.Argument(..., help=ui("commands.ratios.file")),
+    as_json: bool = typer.Option(False, "--json", help=ui("commands.json")),
 ) -> None:
     """Tính các tỷ lệ (Decimal, làm tròn nửa lên 2 chữ số thập phân).
 
@@ -328,7 +329,7 @@ def ratios(
                      "formatted": {k: r.formatted for k, r in results.items()},
                      "details": {k: r.to_dict() for k, r in results.items()}})
         return
-    table = Table("Mã", "Tỷ lệ", "Tử số", "Mẫu số", "Giá trị")
+    table = Table(*ui("commands.ratios.columns"))
     for r in results.values():
         d = r.to_dict()
         table.add_row(r.code, r.label, str(d["numerator"] if d["numerator"] is not None else ""),
@@ -339,10 +340,10 @@ def ratios(
 @app.command()
 @handled()
 def export(
-    file: Optional[Path] = typer.Argument(None, help="Sổ tính đã điền"),
-    out_dir: Optional[Path] = typer.Option(None, "--out", help="Thư mục ghi bản nộp (mặc định: cạnh tệp gốc)"),
-    pick: bool = typer.Option(False, "--pick", help="Chọn sổ tính trong hộp thoại (khi không nêu FILE)"),
-    open_after: bool = typer.Option(False, "--open", help="Mở thư mục có bản nộp, chọn sẵn tệp"),
+    file: Optional[Path] = typer.Argument(None, help=ui("commands.read.workbook")),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help=ui("commands.export.out_dir")),
+    pick: bool = typer.Option(False, "--pick", help=ui("commands.pick")),
+    open_after: bool = typer.Option(False, "--open", help=ui("commands.export.open_after")),
     dropped: Optional[str] = typer.Option(None, "--dropped", hidden=True),
 ) -> None:
     """Xuất file nộp: bản sạch (bỏ đánh dấu kiểm tra), ghi thời điểm xuất và số lần nộp."""
@@ -359,15 +360,15 @@ def export(
 @app.command()
 @handled()
 def report(
-    file: Path = typer.Argument(..., help="Sổ tính đã điền (hoặc sổ tổng hợp)"),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Ghi bản sao có trang Báo cáo"),
-    in_place: bool = typer.Option(False, "--in-place", help="Ghi trang Báo cáo vào chính tệp"),
-    text: bool = typer.Option(False, "--text", help="In báo cáo dạng văn bản (UTF-8)"),
-    docx: Optional[Path] = typer.Option(None, "--docx", help="Ghi báo cáo Word (.docx)"),
+    file: Path = typer.Argument(..., help=ui("commands.report.file")),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help=ui("commands.report.output")),
+    in_place: bool = typer.Option(False, "--in-place", help=ui("commands.report.in_place")),
+    text: bool = typer.Option(False, "--text", help=ui("commands.report.text")),
+    docx: Optional[Path] = typer.Option(None, "--docx", help=ui("commands.report.docx")),
     pdf: Optional[Path] = typer.Option(None, "--pdf", help="Ghi PDF (qua LibreOffice)"),
-    previous: Optional[Path] = typer.Option(None, "--previous", help="Sổ tính kỳ trước hoặc cùng kỳ năm trước, để so sánh"),
+    previous: Optional[Path] = typer.Option(None, "--previous", help=ui("commands.report.previous")),
     force: bool = typer.Option(False, "--force",
-                               help="Lập lại từ số liệu: ghi đè trang Báo cáo, tệp Word dù đã sửa tay"),
+                               help=ui("commands.report.force")),
 ) -> None:
     """Lập báo cáo theo đề cương I–V, thể thức Nghị định 30/2020, từ số liệu của sổ tính."""
     from .narrative import run_report
@@ -376,39 +377,39 @@ def report(
                         force=force)
     if text:
         sys.stdout.write(result["text"] if result["text"].endswith("\n") else result["text"] + "\n")
-    for key, label in (("xlsx", "Sổ tính có trang Báo cáo"), ("docx", "Báo cáo Word"), ("pdf", "Báo cáo PDF")):
+    for key, label in ui("commands.report.outputs").items():
         if result.get(key):
             err.print(f"{label}: {result[key]}")
     if result.get("errors"):
-        err.print(f"[yellow]Lưu ý:[/] số liệu còn {result['errors']} lỗi kiểm tra; báo cáo mở đầu bằng danh sách lỗi.",
+        err.print(f"[yellow]{ui('importance.info')}:[/] " + ui_text("commands.report.errors_left", errors=result["errors"]),
                   markup=True)
     for notice in result.get("notices") or []:
-        err.print(f"[yellow]Lưu ý:[/] {notice}", markup=True)
+        err.print(f"[yellow]{ui('importance.info')}:[/] {notice}", markup=True)
 
 
 # --------------------------------------------------------------------------- merge
 @app.command()
 @handled(exit_code=1)
 def merge(
-    folder: Path = typer.Argument(..., help="Thư mục chứa các sổ tính đơn vị gửi về (đọc cả thư mục con)"),
+    folder: Path = typer.Argument(..., help=ui("commands.merge.folder")),
     output: Optional[Path] = typer.Option(None, "-o", "--output",
-                                          help="Sổ tính tổng hợp sẽ ghi (mặc định: tong-hop_<kỳ>.xlsx cạnh thư mục)"),
-    units: Optional[Path] = typer.Option(None, "--units", help="Danh sách đơn vị phải báo cáo (CSV hoặc .xlsx)"),
-    period: Optional[str] = typer.Option(None, "--period", help="Kỳ tổng hợp, ví dụ 6T-2026 (mặc định: kỳ của đa số tệp)"),
+                                          help=ui("commands.merge.output")),
+    units: Optional[Path] = typer.Option(None, "--units", help=ui("commands.merge.units")),
+    period: Optional[str] = typer.Option(None, "--period", help=ui("commands.merge.period")),
     deadline: Optional[str] = typer.Option(None, "--deadline",
-                                           help="Hạn nộp: 2026-06-16 hoặc 16/06/2026 (mặc định: theo kỳ và quy định)"),
+                                           help=ui("commands.merge.deadline")),
     previous: Optional[Path] = typer.Option(None, "--previous",
-                                            help="Sổ tổng hợp kỳ trước (đối chiếu số chuyển kỳ, số liệu tăng giảm đột biến)"),
-    feedback: Optional[Path] = typer.Option(None, "--feedback", help="Thư mục ghi phiếu phản hồi cho từng tệp nộp"),
+                                            help=ui("commands.merge.previous")),
+    feedback: Optional[Path] = typer.Option(None, "--feedback", help=ui("commands.merge.feedback")),
     resubmit_by: Optional[str] = typer.Option(None, "--resubmit-by",
-                                              help="Hạn gửi lại ghi trong phiếu phản hồi (2026-06-25 hoặc 25/06/2026)"),
-    reject_errors: bool = typer.Option(False, "--reject-errors", help="Từ chối tệp có lỗi kiểm tra (mặc định: tổng hợp có đánh dấu)"),
+                                              help=ui("commands.merge.resubmit_by")),
+    reject_errors: bool = typer.Option(False, "--reject-errors", help=ui("commands.merge.reject_errors")),
     exclude_implausible: bool = typer.Option(False, "--exclude-implausible",
-                                             help="Không cộng vào tổng các số liệu lớn bất thường (liệt kê riêng)"),
-    receiver: Optional[str] = typer.Option(None, "--receiver", help="Mã đơn vị tổng hợp trong danh sách"),
+                                             help=ui("commands.merge.exclude_implausible")),
+    receiver: Optional[str] = typer.Option(None, "--receiver", help=ui("commands.merge.receiver")),
     accept_tampered: bool = typer.Option(False, "--accept-tampered",
-                                         help="Tổng hợp cả tệp bị đổi bố cục, đọc theo tên vùng của chính tệp"),
-    as_json: bool = typer.Option(False, "--json", help="Chỉ in JSON ra stdout (tiến trình ra stderr)"),
+                                         help=ui("commands.merge.accept_tampered")),
+    as_json: bool = typer.Option(False, "--json", help=ui("commands.merge.as_json")),
 ) -> None:
     """Tổng hợp các sổ tính gửi về: kiểm tra, phân loại, cộng dồn, ghi sổ tổng hợp.
 
@@ -430,7 +431,7 @@ def merge(
     progress_box = _progress()
 
     def start(total: int):
-        task = progress_box.add_task("Đọc tệp", total=total)
+        task = progress_box.add_task(ui("commands.merge.progress"), total=total)
         return lambda _sub: progress_box.advance(task)
 
     try:
@@ -469,7 +470,6 @@ def _print_merge(result) -> None:
     """The console's account of a merge: who is missing, late, rejected or faulty (the first
     twenty of each and a count), the reasons grouped, where the summary and the feedback went."""
     from .merge.run import grouped_reasons
-    from .ui import ui
 
     words = ui("console")
     out.print(words["period"].format(period=result.period.label, deadline=f"{result.deadline:%d/%m/%Y}"),
@@ -514,11 +514,9 @@ def _print_group(title: str, names: list[str], words: dict) -> None:
 @app.command()
 @handled(exit_code=1)
 def history(
-    summaries: list[Path] = typer.Argument(..., help="Các sổ tổng hợp của các kỳ (tong-hop_<kỳ>.xlsx, theo thứ tự "
-                                                     "bất kỳ), hoặc thư mục chứa chúng"),
-    output: Path = typer.Option(..., "-o", "--output", help="Sổ tính xu hướng sẽ ghi, ví dụ XU-HUONG.xlsx"),
-    csv: Optional[Path] = typer.Option(None, "--csv", help="Ghi thêm bảng dài cho các công cụ khác (CSV UTF-8): kỳ, "
-                                                          "đơn vị, chỉ tiêu, giá trị, tình trạng nộp, số ngày muộn"),
+    summaries: list[Path] = typer.Argument(..., help=ui("commands.history.summaries")),
+    output: Path = typer.Option(..., "-o", "--output", help=ui("commands.history.output")),
+    csv: Optional[Path] = typer.Option(None, "--csv", help=ui("commands.history.csv")),
 ) -> None:
     """Xu hướng qua các kỳ: đọc các sổ tổng hợp, ghi sổ tính xu hướng (chỉ tiêu chính theo đơn vị và kỳ kèm biểu đồ,
     xếp hạng đơn vị, đơn vị nộp muộn nhiều kỳ) và bảng dài CSV.
@@ -527,7 +525,6 @@ def history(
     quan tiếp nhận khác) hoặc tùy chọn sai."""
     from .merge.history import read_history, summary_files, write_csv
     from .merge.history_book import chronic_units, unit_names, write_workbook
-    from .ui import ui
 
     targets = {"-o": (output, ".xlsx"), "--csv": (csv, ".csv")}
     for option, (target, suffix) in targets.items():
@@ -540,7 +537,7 @@ def history(
     words = ui("console")
     progress_box = _progress()
     with progress_box:
-        task = progress_box.add_task("Đọc sổ tổng hợp", total=len(files))
+        task = progress_box.add_task(ui("commands.history.progress"), total=len(files))
         found = read_history(files, progress=lambda _sub: progress_box.advance(task))
     table = found.table
     out.print(words["history_read"].format(count=len(found.periods), receiver=found.receiver_name,
@@ -565,7 +562,7 @@ def history(
 @app.command()
 @handled()
 def demo(
-    out_dir: Path = typer.Option(Path("demo-output"), "--out", help="Thư mục kết quả"),
+    out_dir: Path = typer.Option(Path("demo-output"), "--out", help=ui("commands.demo.out_dir")),
 ) -> None:
     """Chạy ví dụ mẫu: một đơn vị nhận với 12 xã, phường: tạo, điền và đọc lại sổ tính."""
     from .demo import run_demo
@@ -577,13 +574,13 @@ addin_app = typer.Typer(help="Add-in Excel (.xlam).", no_args_is_help=True)
 app.add_typer(addin_app, name="addin")
 
 
-_HOME_HELP = "Thư mục cài (có .venv) mà cchc.conf trỏ tới, viết bằng biến môi trường, mặc định %LOCALAPPDATA%\\cchc"
+_HOME_HELP = ui("commands.addin.home")
 
 
 @addin_app.command("build")
 @handled()
 def addin_build(
-    output: Path = typer.Option(..., "-o", "--output", help="Tệp add-in sẽ ghi, ví dụ cchc.xlam"),
+    output: Path = typer.Option(..., "-o", "--output", help=ui("commands.addin.output")),
     home: Optional[str] = typer.Option(None, "--home", help=_HOME_HELP),
 ) -> None:
     """Tạo add-in cchc.xlam từ mã VBA và giao diện ribbon kèm theo công cụ (giống hệt dist/cchc.xlam)."""
@@ -595,27 +592,26 @@ def addin_build(
 @addin_app.command("install")
 @handled()
 def addin_install(
-    file: Optional[Path] = typer.Option(None, "--file", help="Tệp cchc.xlam (mặc định: tạo như «cchc addin build»)"),
+    file: Optional[Path] = typer.Option(None, "--file", help=ui("commands.addin.file")),
     home: Optional[str] = typer.Option(None, "--home", help=_HOME_HELP),
 ) -> None:
     """Cài add-in vào Excel (bọc «xlwings addin install --file»; chỉ chạy trên Windows hoặc macOS)."""
     from .install import install_addin
 
     path = install_addin(file, home)
-    out.print(f"Đã cài add-in {path.name}. Mở lại Excel để thấy thẻ CCHC.")
+    out.print(ui_text("commands.addin.installed", name=path.name))
 
 
 @app.command()
 @handled()
 def bundle(
-    out_dir: Path = typer.Option(..., "--out", help="Thư mục bộ cài ngoại tuyến"),
+    out_dir: Path = typer.Option(..., "--out", help=ui("commands.bundle.out_dir")),
 ) -> None:
     """Tạo bộ cài ngoại tuyến cho Windows: add-in, thư viện (wheel) và các tệp install/upgrade/uninstall."""
     from .install import build_bundle
 
     info = build_bundle(out_dir)
-    out.print(f"Bộ cài: {out_dir} ({len(info['wheels'])} gói thư viện Windows, add-in {info['addin'].name}, "
-              f"{', '.join(info['scripts'])}).")
+    out.print(ui_text("commands.bundle.done", out_dir=out_dir, wheels=len(info['wheels']), name=info['addin'].name, scripts=', '.join(info['scripts'])))
 
 
 @app.command()
@@ -633,7 +629,7 @@ def _show_version(value: bool) -> None:
 @app.callback()
 def _root(
     show_version: bool = typer.Option(False, "--version", is_eager=True, callback=_show_version,
-                                      help="In phiên bản công cụ rồi thoát."),
+                                      help=ui("cli.version_option")),
 ) -> None:
     """CCHC Report Kit: mẫu báo cáo cải cách hành chính, kiểm tra, tổng hợp."""
 

@@ -156,7 +156,7 @@ def show_usage_error(error: Any, file: Any = None) -> None:
         option = ctx.help_option_names[0] if ctx.help_option_names else "--help"
         print(words["try_help"].format(command=ctx.command_path, option=option), file=file)
         print(file=file)
-    print(f"{words['error']} {usage_message(error)}", file=file)
+    print(f"{ui('importance.error')}: {usage_message(error)}", file=file)
 
 
 def run(app: typer.Typer, args: list[str] | None = None, prog_name: str = "cchc") -> int:

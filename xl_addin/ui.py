@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -22,3 +23,8 @@ def ui(key: str) -> Any:
     for part in key.split("."):
         node = node[part]
     return node
+
+
+def ui_text(key: str, /, **params: Any) -> str:
+    """The label ``key`` with its ``{placeholders}`` filled in (NFC, as every text the tool writes)."""
+    return unicodedata.normalize("NFC", ui(key).format(**params))
