@@ -21,6 +21,7 @@ import unicodedata
 from pathlib import Path
 
 from .errors import CchcError
+from .letters import unaccented
 
 MAX_NAME = 120
 _RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"} | {f"{p}{i}" for p in ("COM", "LPT") for i in range(10)} \
@@ -31,8 +32,7 @@ _DOTS = re.compile(r"\.{2,}")
 
 def slug(text: object, fallback: str = "") -> str:
     """ASCII file-name form of a text: diacritics removed, đ/Đ → d/D, blanks and anything else → '-'."""
-    value = unicodedata.normalize("NFC", str(text or "")).replace("đ", "d").replace("Đ", "D")
-    value = "".join(c for c in unicodedata.normalize("NFD", value) if not unicodedata.combining(c))
+    value = unaccented(str(text or ""))
     value = _NOT_SAFE.sub("-", value)
     value = _DOTS.sub(".", value)
     value = re.sub(r"-{2,}", "-", value).strip(".-_")

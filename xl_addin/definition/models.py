@@ -467,6 +467,7 @@ class Rule(Model):
     field: Optional[Code] = None
     type_column: Optional[Code] = None
     date_column: Code | None = None  # unique: the value is unique per year of this date column
+    pattern: str | None = None  # number_format: the regular expression a value must match (blanks removed)
 
     @model_validator(mode="after")
     def _shape(self) -> "Rule":
@@ -486,6 +487,11 @@ class Rule(Model):
             except expr.ExprError as exc:
                 raise ValueError(render("def_rule_detail", id=self.id, exc=exc)) from None
         return self
+
+    @property
+    def compiled_pattern(self) -> re.Pattern[str]:
+        """``pattern`` compiled (a ``number_format`` check)."""
+        return per_object(self, "pattern", lambda: re.compile(self.pattern or ""))
 
 
 class PeriodType(Model):
@@ -711,6 +717,10 @@ class ReportDefinition(Model):
     def field_map(self) -> dict[str, FieldDef]:
         # asked for every file a merge reads: worked out once per loaded definition
         return per_object(self, "field_map", lambda: {f.code: f for f in self.fields()})
+
+    def stamped(self, source: str) -> str | None:
+        """The code of the field stamped from ``source`` (``unit.level``, ``period.to``…), if any."""
+        return per_object(self, "stamps", lambda: {f.stamp: f.code for f in self.fields() if f.stamp}).get(source)
 
     def sheet(self, code: str) -> Sheet:
         for sheet in self.sheets:
@@ -1142,6 +1152,13 @@ def _check_rule(rule: Rule, fields: dict, tables: dict, lists: dict) -> None:
                 raise ValueError(render("def_rule_list_column_unknown", where=where, list_code=rule.list_code, col=col))
         if rule.field and rule.field not in fields:
             raise ValueError(render("def_rule_field_unknown", where=where, field=rule.field))
+        if rule.check == "number_format":
+            if not rule.pattern:
+                raise ValueError(render("def_rule_pattern_missing", where=where))
+            try:
+                rule.compiled_pattern  # noqa: B018 (compiled once, here: a bad pattern is the author's error)
+            except (re.error, TypeError) as exc:
+                raise ValueError(render("def_rule_pattern_invalid", where=where, detail=exc)) from None
         return
     if rule.table:
         table = tables.get(rule.table)

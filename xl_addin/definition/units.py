@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CchcError, render
+from ..letters import unaccented
 
 LEVELS = ("xa", "phuong", "thi_tran", "dac_khu", "huyen", "tinh", "so", "phong")
 _DIGITS = {"xa": 5, "phuong": 5, "thi_tran": 5, "dac_khu": 5, "huyen": 3, "tinh": 2}
@@ -38,8 +39,7 @@ class Unit:
 
 def ascii_name(text: str) -> str:
     """ASCII file-name form: diacritics removed, đ/Đ → d/D, spaces → '-'."""
-    text = unicodedata.normalize("NFC", text).replace("đ", "d").replace("Đ", "D")
-    text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    text = unaccented(text)
     text = re.sub(r"[^A-Za-z0-9 _-]+", "", text)
     return re.sub(r"\s+", "-", text.strip())
 

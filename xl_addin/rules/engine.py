@@ -14,25 +14,21 @@ import datetime as dt
 import functools
 import json
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 from .. import vnnum
+from ..letters import unaccented
 from ..definition import expr
 from ..definition.models import Rule
 from ..errors import catalogue, render
-from ..ui import ui
+from ..ui import ui, ui_text
 from ..workbook.layout import a1, section_numbers
 from ..workbook.reader import WorkbookData, to_jsonable
 from .ratios import RatioResult, compute_ratios, env_for
 
-IMPORTANCE_VI = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Lưu ý"}
-_OP_TEXT = {"==": "phải bằng", "!=": "phải khác", ">": "phải lớn hơn", ">=": "không được nhỏ hơn",
-            "<": "phải nhỏ hơn", "<=": "không được lớn hơn"}
-_NUMBER_RE = re.compile(r"^\d{1,6}(/\d{4})?/[A-Za-zĐđ][A-Za-zĐđ0-9&.]*(-[A-Za-zĐđ0-9&.]+)+$")
 MAX_TYPED_PLACES = 4  # a typed ratio is judged at its own precision, at most this many decimals
 
 
@@ -56,7 +52,7 @@ class Finding:
 
 def _fmt(value: Any) -> str:
     if value is None:
-        return "(trống)"
+        return ui("blank")
     if isinstance(value, Decimal):
         if value == value.to_integral_value():
             return vnnum.number(value)
@@ -90,7 +86,7 @@ class Validator:
         values.update({code: r.value for code, r in self.ratios.items()})
         self.env = env_for(data)
         self.env.values = _dates_as_numbers(values)
-        level = data.meta.get("unit_level") or data.values.get("don_vi_cap")
+        level = data.meta.get("unit_level") or data.stamped("unit.level")
         self.level = str(level) if level else None
         self.rules = self.definition.rules_for(self.level)
 
@@ -136,18 +132,18 @@ class Validator:
                 continue  # already reported as unreadable
             sheet, ref = cell.split("!")
             self.findings.append(Finding(
-                rule="required", importance="error", name="Thiếu số liệu bắt buộc",
+                rule="required", importance="error", name=catalogue()["finding_required"]["name"],
                 message=render("finding_required", label=f.label, sheet=sheet, cell=ref),
-                instruction="Nhập số liệu; nếu không phát sinh thì gõ 0.", fields=[code], cells=[cell],
+                instruction=catalogue()["finding_required"]["action"], fields=[code], cells=[cell],
                 values={code: None}))
         layout = self.data.layout
         for code, lst in self.definition.list_map().items():
             if lst.required and not self.data.lists.get(code):
                 block = layout.lists[code]
                 self.findings.append(Finding(
-                    rule="required_list", importance="error", name="Danh sách bắt buộc còn trống",
+                    rule="required_list", importance="error", name=catalogue()["finding_required_list"]["name"],
                     message=render("finding_required_list", label=lst.label, sheet=block.sheet),
-                    instruction="Nhập ít nhất một dòng.", fields=[code],
+                    instruction=catalogue()["finding_required_list"]["action"], fields=[code],
                     cells=[f"{block.sheet}!{a1(block.first_row, block.first_col)}"]))
 
     def rule(self, rule: Rule) -> None:
@@ -193,8 +189,8 @@ class Validator:
                              op=ui("date_operators")[rule.operator], right=right_label.lower(),
                              right_value=_fmt(self.data.values.get(right_node.code)), days=_fmt(abs(gap)))
         else:
-            gap_text = f"; chênh lệch {_fmt(gap)}" if rule.operator in ("==", "<=", ">=", "<", ">") else ""
-            params = dict(name=rule.name, left=left_label, left_value=_fmt(left), op=_OP_TEXT[rule.operator],
+            gap_text = ui_text("rule_gap", gap=_fmt(gap)) if rule.operator in ("==", "<=", ">=", "<", ">") else ""
+            params = dict(name=rule.name, left=left_label, left_value=_fmt(left), op=ui("operators")[rule.operator],
                           right=right_label, right_value=_fmt(right), gap=gap_text)
             if row_label is not None:
                 message = render("finding_rule_row", row=row_label, **params)
@@ -245,7 +241,7 @@ class Validator:
             if all(v is None for v in numeric.values()):
                 continue
             row_label = row.get("row") and row_labels.get(row["row"]) \
-                or row.get(table.label_column.code) or f"dòng {r}"
+                or row.get(table.label_column.code) or ui_text("row", row=r)
 
             def cells(r: int = r) -> dict[str, str]:  # only worked out for a finding
                 return {c: f"{block.sheet}!{a1(r, col)}" for c, col in block.columns.items()}
@@ -266,12 +262,12 @@ class Validator:
         symbols = {_plain(o.symbol) for o in options.values() if o.symbol}
         for row, r in zip(rows, positions, strict=True):
             cell = f"{block.sheet}!{a1(r, block.columns[rule.column])}"
-            label_number = row.get("so_ky_hieu") or row.get(lst.key_column.code) or f"dòng {r}"
+            label_number = row.get(lst.key_column.code) or ui_text("row", row=r)
             if rule.check in ("date_not_after", "date_not_before"):
                 self.row_date(rule, row.get(rule.column), cell, label_number)
             elif rule.check == "number_format":
                 number = row.get(rule.column)
-                if isinstance(number, str) and not _NUMBER_RE.match(number.replace(" ", "")):
+                if isinstance(number, str) and not rule.compiled_pattern.match(number.replace(" ", "")):
                     self.findings.append(Finding(
                         rule=rule.id, importance=rule.importance, name=rule.name, instruction=rule.instruction,
                         message=render("finding_number_format", name=rule.name, number=number),
@@ -309,7 +305,7 @@ class Validator:
             self.findings.append(Finding(
                 rule=rule.id, importance=rule.importance, name=rule.name, instruction=rule.instruction,
                 message=render("finding_symbol_type", name=rule.name, number=number, type=options[kind].label,
-                               symbol=symbol, expected=expected or "không có ký hiệu loại"),
+                               symbol=symbol, expected=expected or ui("no_type_symbol")),
                 fields=[rule.list_code], cells=[cell, type_cell], values={rule.column: number, rule.type_column: kind}))
 
     def unique_check(self, rule: Rule, lst, block, rows: list[dict], positions: list[int]) -> None:
@@ -351,8 +347,10 @@ class Validator:
             if ratio.share and result.value > 100:
                 refs = sorted(expr.field_refs(expr.parse(ratio.numerator)) | expr.field_refs(expr.parse(ratio.denominator)))
                 self.findings.append(Finding(
-                    rule=f"{ratio.code}_tren_100", importance="error", name=f"{ratio.label} vượt 100%",
-                    message=render("finding_ratio_over_100", **params()), instruction="Tử số là một phần của mẫu số.",
+                    rule=f"{ratio.code}_tren_100", importance="error",
+                    name=catalogue()["finding_ratio_over_100"]["name"].format(label=ratio.label),
+                    message=render("finding_ratio_over_100", **params()),
+                    instruction=catalogue()["finding_ratio_over_100"]["action"],
                     fields=[ratio.code, *refs], cells=self.cells_of([ratio.code, *refs]),
                     values={ratio.code: result.value}))
             typed = self.data.values.get(ratio.typed) if ratio.typed else None
@@ -465,8 +463,7 @@ def render_action(code: str, **params: Any) -> str:
 
 
 def _plain(text: str | None) -> str:
-    text = unicodedata.normalize("NFC", text or "").replace("Đ", "D").replace("đ", "d")
-    return text.upper()
+    return unaccented(text or "").upper()
 
 
 def typed_places(typed: Decimal) -> int:

@@ -84,14 +84,19 @@ class WorkbookData:
 
     @property
     def unit(self) -> dict:
-        return {"code": _meta_text(self.meta.get("unit_code")) or str(self.values.get("don_vi_ma") or ""),
-                "name": _meta_text(self.meta.get("unit_name")) or str(self.values.get("don_vi_ten") or "")}
+        return {"code": _meta_text(self.meta.get("unit_code")) or str(self.stamped("unit.code") or ""),
+                "name": _meta_text(self.meta.get("unit_name")) or str(self.stamped("unit.name") or "")}
 
     @property
     def period(self) -> dict:
-        return {"code": _meta_text(self.meta.get("period_code")) or str(self.values.get("ky_bao_cao") or ""),
-                "from": _iso(self.meta.get("period_from") or self.values.get("tu_ngay")),
-                "to": _iso(self.meta.get("period_to") or self.values.get("den_ngay"))}
+        return {"code": _meta_text(self.meta.get("period_code")) or str(self.stamped("period.code") or ""),
+                "from": _iso(self.meta.get("period_from") or self.stamped("period.from")),
+                "to": _iso(self.meta.get("period_to") or self.stamped("period.to"))}
+
+    def stamped(self, source: str) -> Any:
+        """The value of the field the definition stamps from ``source`` (``unit.code``…), if any."""
+        code = self.definition.stamped(source)
+        return self.values.get(code) if code else None
 
     def to_json(self) -> dict:
         return {
