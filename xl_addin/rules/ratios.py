@@ -16,7 +16,7 @@ from ..definition.models import Ratio
 from ..ui import ui
 from ..workbook.reader import WorkbookData
 
-NO_DATA = "không phát sinh"
+NO_DATA: str = ui("ratio_none")  # a zero denominator
 CENT = Decimal("0.01")
 
 

@@ -26,7 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from .. import __version__, vnnum
 from ..definition import expr, money
 from ..definition.models import LEVELS, Column, FieldDef, ReportDefinition
-from ..ui import ui
+from ..ui import ui, ui_text
 from . import live
 from .layout import (CHECKS_HEADER_ROW, F_CODE, F_ECHO, F_HELP, F_LABEL, F_NUM, F_UNIT, F_VALUE, FIELDS_HEADER_ROW,
                      K_CODE, K_GAP, K_HELP, K_LEFT, K_NAME, K_NUM, K_RIGHT, K_STATUS, LISTS_SHEET, META_SHEET, T_CODE,
@@ -161,11 +161,11 @@ def _bounds_text(lo: Decimal | None, hi: Decimal | None, unit: str | None, pct: 
         return vnnum.number(v) + ("%" if pct else "")
     unit_txt = f" {unit}" if unit and not pct else ""
     if lo is not None and hi is not None:
-        return f"từ {fmt(lo)} đến {fmt(hi)}{unit_txt}"
+        return ui_text("template.bounds.between", lo=fmt(lo), hi=fmt(hi), unit=unit_txt)
     if lo is not None:
-        return f"từ {fmt(lo)}{unit_txt} trở lên"
+        return ui_text("template.bounds.at_least", lo=fmt(lo), unit=unit_txt)
     if hi is not None:
-        return f"không quá {fmt(hi)}{unit_txt}"
+        return ui_text("template.bounds.at_most", hi=fmt(hi), unit=unit_txt)
     return ""
 
 
@@ -186,38 +186,38 @@ def validation_for(item: FieldDef | Column, choice_names: dict[str, str],
         top = format((hi * money.contract_dong(definition, item)).normalize(), "f")
         dv = DataValidation(type="decimal", operator="between", formula1=str(lo if lo is not None else 0),
                             formula2=f"{top}/{money.excel_dong_per_unit(definition)}")
-        rule = f"Nhập số {_bounds_text(lo, hi, item.unit)} (gõ theo đơn vị tính số tiền đã chọn)."
+        rule = ui_text("template.rules.money", bounds=_bounds_text(lo, hi, item.unit))
     elif t == "integer":
         hi = hi if hi is not None else DEFAULT_MAX
         dv = DataValidation(type="whole", operator="between", formula1=str(lo if lo is not None else -DEFAULT_MAX),
                             formula2=str(hi))
-        rule = f"Nhập số nguyên {_bounds_text(lo, hi, item.unit)}."
+        rule = ui_text("template.rules.integer", bounds=_bounds_text(lo, hi, item.unit))
     elif t in ("decimal", "money"):
         hi = hi if hi is not None else DEFAULT_MAX
         dv = DataValidation(type="decimal", operator="between", formula1=str(lo if lo is not None else -DEFAULT_MAX),
                             formula2=str(hi))
-        rule = f"Nhập số {_bounds_text(lo, hi, item.unit)}."
+        rule = ui_text("template.rules.decimal", bounds=_bounds_text(lo, hi, item.unit))
     elif t == "percent":
         lo = lo if lo is not None else Decimal(0)
         hi = hi if hi is not None else Decimal(100)
         dv = DataValidation(type="decimal", operator="between", formula1=str(lo / 100), formula2=str(hi / 100))
-        rule = f"Nhập tỷ lệ phần trăm {_bounds_text(lo, hi, None, pct=True)}."
+        rule = ui_text("template.rules.percent", bounds=_bounds_text(lo, hi, None, pct=True))
     elif t == "date":  # a date validation, never a text pattern: the PC's date order decides how a date is typed
         dv = DataValidation(type="date", operator="between", formula1="DATE(2000,1,1)", formula2="DATE(2100,12,31)")
         rule = ui("template.date_rule")
     elif t == "choice":
         dv = DataValidation(type="list", formula1=choice_names[item.choices])
-        rule = "Chọn một giá trị trong danh sách thả xuống."
+        rule = ui("template.rules.choice")
     else:
         limit = text_limit(item)
         dv = DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(limit))
-        rule = f"Nhập chữ, tối đa {vnnum.number(limit)} ký tự."
+        rule = ui_text("template.rules.text", limit=vnnum.number(limit))
     dv.allow_blank = True
     dv.showInputMessage = True
     dv.showErrorMessage = True
     dv.promptTitle = title
     dv.prompt = _prompt(help_text, rule, legend)
-    dv.errorTitle = "Giá trị không hợp lệ"
+    dv.errorTitle = ui("template.error_title")
     dv.error = f"{item.label}: {rule}"[:220]
     dv.errorStyle = "stop"
     return dv
@@ -347,9 +347,9 @@ def _instructions_sheet(ws: Worksheet, definition: ReportDefinition, layout: Lay
     row += 1
     marks = ui("marks")
     legend = [
-        (INPUT_FILL, "Ô nhập số liệu (mở khóa).", BORDER),
-        (COMPUTED_FILL, "Ô tự tính bằng công thức (khóa).", BORDER),
-        (STAMP_FILL, "Ô thông tin đơn vị, kỳ báo cáo do công cụ điền sẵn (khóa).", BORDER),
+        (INPUT_FILL, ui("template.legend.input"), BORDER),
+        (COMPUTED_FILL, ui("template.legend.computed"), BORDER),
+        (STAMP_FILL, ui("template.legend.stamp"), BORDER),
         *((PatternFill("solid", fgColor="FF" + marks[key]), ui(f"template.legend_marks.{key}"),
            Border(left=MARK_FRAME, right=MARK_FRAME, top=MARK_FRAME, bottom=MARK_FRAME))
           for key in ("error", "warning")),
@@ -369,7 +369,7 @@ def _instructions_sheet(ws: Worksheet, definition: ReportDefinition, layout: Lay
         ws.row_dimensions[row].height = _fit_height([(text, INSTRUCTIONS_WIDTH)])
         row += 1
     row += 1
-    ws.cell(row=row, column=1, value="Các trang của sổ tính:").font = _font(12, bold=True)
+    ws.cell(row=row, column=1, value=ui("template.sheets_title")).font = _font(12, bold=True)
     row += 1
     for sheet in definition.sheets:
         if sheet.kind == "instructions":
@@ -387,9 +387,9 @@ def _instructions_sheet(ws: Worksheet, definition: ReportDefinition, layout: Lay
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             ws.row_dimensions[row].height = _fit_height([(cell.value, INSTRUCTIONS_WIDTH)])
             row += 1
-    profile = f" — hồ sơ tỉnh: {definition.profile_name}" if definition.profile_name else ""
+    profile = ui_text("template.footer_profile", profile_name=definition.profile_name) if definition.profile_name else ""
     ws.cell(row=row + 1, column=1,
-            value=f"Mẫu {definition.id} phiên bản {definition.version}{profile}; công cụ CCHC Report Kit {__version__}."
+            value=ui_text("template.footer", id=definition.id, version=definition.version, profile=profile, tool=__version__)
             ).font = _font(10, italic=True, color="FF595959")
     _page_setup(ws, landscape=False)
 
@@ -421,7 +421,7 @@ def _fields_sheet(ws: Worksheet, sheet_code: str, layout: Layout, validations: _
     sheet = definition.sheet(sheet_code)
     _title(ws, 1, sheet.title or sheet.name.upper(), F_CODE)
     _title(ws, 2, "", F_CODE, size=12, bold=False, italic=True)
-    headers = ("STT", "Chỉ tiêu", "Đơn vị tính", "Số liệu", ui("fields_echo_header"), "Hướng dẫn", "Mã trường")
+    headers = ui("fields_columns")
     for col, text in zip(range(F_NUM, F_CODE + 1), headers, strict=True):
         _header_cell(ws, FIELDS_HEADER_ROW, col, text)
     for heading in layout.headings:
@@ -594,7 +594,6 @@ def _texts_sheet(ws: Worksheet, sheet_code: str, layout: Layout, validations: _V
 def ratio_formula(ratio, layout: Layout) -> str:
     """The live Excel formula of a ratio cell: a fraction shown as 0.00%, "chưa có số liệu" when a
     part is empty, or "không phát sinh" when the denominator is 0."""
-    from ..rules.ratios import missing_text
 
     args = dict(column_range=layout.column_range_for_excel, list_range=layout.list_range_for_excel)
     num_node, den_node = expr.parse(ratio.numerator), expr.parse(ratio.denominator)
@@ -604,11 +603,11 @@ def ratio_formula(ratio, layout: Layout) -> str:
     empty = [c for c in (expr.excel_incomplete(num_node, **args), expr.excel_incomplete(den_node, **args)) if c]
     if empty:
         condition = empty[0] if len(empty) == 1 else f"OR({','.join(empty)})"
-        return f'=IF({condition},"{missing_text()}",{body})'
+        return f'=IF({condition},"{ui("ratio_missing")}",{body})'
     return f"={body}"
 
 
-NO_DATA = "không phát sinh"
+NO_DATA = ui("ratio_none")
 
 
 def _ratio_row(ws: Worksheet, row: int, ratio, layout: Layout, widths: dict[int, float]) -> None:
@@ -625,7 +624,7 @@ def _ratio_row(ws: Worksheet, row: int, ratio, layout: Layout, widths: dict[int,
 
     ws.cell(row=row, column=F_NUM).border = BORDER
     ws.cell(row=row, column=F_ECHO).border = BORDER
-    label = ws.cell(row=row, column=F_LABEL, value=f"{ratio.label} (tự tính)")
+    label = ws.cell(row=row, column=F_LABEL, value=ui_text("template.ratio_label", label=ratio.label))
     label.font = _font(12, italic=True)
     label.alignment = Alignment(wrap_text=True, vertical="center", indent=1)
     label.border = BORDER
@@ -641,8 +640,7 @@ def _ratio_row(ws: Worksheet, row: int, ratio, layout: Layout, widths: dict[int,
     value.fill = COMPUTED_FILL
     value.protection = Protection(locked=True)
     parts = describe(expr.parse(ratio.numerator)), describe(expr.parse(ratio.denominator))
-    help_text = (f"Tử số: {parts[0]}. Mẫu số: {parts[1]}. "
-                 "Làm tròn 2 chữ số thập phân.")
+    help_text = ui_text("template.ratio_help", numerator=parts[0], denominator=parts[1])
     help_cell = ws.cell(row=row, column=F_HELP, value=help_text)
     help_cell.font = _font(10, italic=True, color="FF404040")
     help_cell.alignment = Alignment(wrap_text=True, vertical="center")
