@@ -45,7 +45,7 @@ from typing import Any
 
 from ..definition.models import ReportDefinition
 from ..memo import per_object
-from ..ui import ui
+from ..ui import ui, ui_text
 from ..workbook.xlsxpatch import PackageWriter, sheet_xml
 from ..xmlescape import ooxml_escape, xml_attr
 
@@ -431,8 +431,8 @@ def read_file(path: Path, raw: bytes | None = None) -> SummaryTable:
         book = _calamine(pre)
         unseen = [n for n in sheets if n in book.sheet_names and pre.sheet_part(n) is None]
         if unseen:  # never parse a sheet that was not checked first
-            raise CchcError("workbook_xml_damaged", file=path, where="phần sổ tính",
-                            detail=f"không xác định được trang «{unseen[0]}» trong xl/workbook.xml")
+            raise CchcError("workbook_xml_damaged", file=path, where=ui("words.workbook_part"),
+                            detail=ui_text("words.sheet_not_in_workbook_xml", sheet=unseen[0]))
         return read_rows(book)
     finally:
         pre.close()

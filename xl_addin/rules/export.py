@@ -145,4 +145,4 @@ def open_for_export(path: Path):
     except CchcError:
         raise
     except ZIP_ERRORS + (SyntaxError, TypeError, AttributeError) as exc:  # openpyxl on damaged XML
-        raise CchcError("workbook_xml_damaged", file=path, where="sổ tính", detail=detail(exc)) from None
+        raise CchcError("workbook_xml_damaged", file=path, where=ui("words.workbook"), detail=detail(exc)) from None

@@ -31,6 +31,7 @@ from ..definition.periods import Period
 from ..definition.units import Unit
 from ..errors import CchcError, render
 from ..names import file_name, inside
+from ..ui import ui
 from .layout import META_KEYS, META_SHEET, Layout, a1, compute_layout
 from .reader import WorkbookData, read_workbook
 from .template import build_template_bytes, fit_text_rows, text_rows
@@ -333,10 +334,8 @@ def write_atomic(path: Path, data: bytes) -> None:
 def _os_detail(exc: OSError) -> str:
     import errno
 
-    known = {errno.ENOSPC: "ổ đĩa đã đầy", errno.EACCES: "không có quyền ghi", errno.EPERM: "không có quyền ghi",
-             errno.EROFS: "ổ đĩa chỉ đọc", errno.ENAMETOOLONG: "tên tệp quá dài", errno.ENOENT: "thư mục không tồn tại",
-             errno.EISDIR: "đã có thư mục trùng tên", errno.EDQUOT: "hết hạn mức dung lượng"}
-    return known.get(exc.errno or 0, exc.strerror or type(exc).__name__)
+    known = ui("os_errors")  # by errno name: ENOSPC, EACCES…
+    return known.get(errno.errorcode.get(exc.errno or 0, ""), exc.strerror or type(exc).__name__)
 
 
 def remove_stale_temp(folder: Path) -> list[Path]:

@@ -25,7 +25,7 @@ import openpyxl
 
 from ..definition import money
 from ..definition.models import NUMERIC_TYPES, Column, FieldDef, ReportDefinition
-from ..errors import CchcError
+from ..errors import CchcError, render
 from .build import cell_value, write_atomic
 from .layout import META_SHEET, a1, compute_layout
 from .reader import check_is_xlsx, definition_for_meta, read_meta_grid
@@ -49,21 +49,21 @@ def coerce(definition: ReportDefinition, item: FieldDef | Column, code: str, val
     t = item.type
     if t in NUMERIC_TYPES:
         if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
-            raise _bad(code, item, f"«{value}» không phải số")
+            raise _bad(code, item, render("fill_not_number", value=value))
         try:
             number = Decimal(str(value))
         except InvalidOperation:
-            raise _bad(code, item, f"«{value}» không phải số") from None
+            raise _bad(code, item, render("fill_not_number", value=value)) from None
         if not number.is_finite():
-            raise _bad(code, item, f"«{value}» không phải số")
+            raise _bad(code, item, render("fill_not_number", value=value))
         if t == "integer" and number != number.to_integral_value():
-            raise _bad(code, item, f"{value} phải là số nguyên")
+            raise _bad(code, item, render("fill_not_integer", value=value))
         lo, hi = item.min, item.max
         if t == "percent":
             lo = Decimal(0) if lo is None else lo
             hi = Decimal(100) if hi is None else hi
         if (lo is not None and number < lo) or (hi is not None and number > hi):
-            raise _bad(code, item, f"{value} nằm ngoài khoảng {lo} – {hi}")
+            raise _bad(code, item, render("fill_out_of_range", value=value, lo=lo, hi=hi))
         if t == "integer":
             return int(number)
         if t == "money" and money.is_money(definition, item):
@@ -77,23 +77,23 @@ def coerce(definition: ReportDefinition, item: FieldDef | Column, code: str, val
             try:
                 day = dt.date.fromisoformat(str(value))
             except ValueError:
-                raise _bad(code, item, f"«{value}» không phải ngày dạng YYYY-MM-DD") from None
+                raise _bad(code, item, render("fill_not_date", value=value)) from None
         if not FIRST_EXCEL_DATE <= (day.date() if isinstance(day, dt.datetime) else day):
             # Excel stores no date before 1900 (a year typed 201 for 2021 would become text)
-            raise _bad(code, item, f"«{value}» trước ngày 01/01/1900, Excel không lưu được ngày này")
+            raise _bad(code, item, render("fill_date_before_1900", value=value))
         return day
     if t == "choice":
         options = definition.choice_list(item.choices).options
         for opt in options:
             if value in (opt.code, opt.label):
                 return opt.label
-        raise _bad(code, item, f"«{value}» không có trong danh mục ({', '.join(o.code for o in options)})")
+        raise _bad(code, item, render("fill_not_in_list", value=value, options=", ".join(o.code for o in options)))
     if not isinstance(value, (str, int, float)):
-        raise _bad(code, item, "phải là chữ")
+        raise _bad(code, item, render("fill_not_text"))
     text = unicodedata.normalize("NFC", str(value))
     limit = text_limit(item)
     if len(text) > limit:
-        raise _bad(code, item, f"dài {len(text)} ký tự, tối đa {limit}")
+        raise _bad(code, item, render("fill_too_long", length=len(text), limit=limit))
     return text
 
 
@@ -103,7 +103,7 @@ def plan_writes(definition: ReportDefinition, data: dict, money_unit: str | None
     ``money_unit``: the workbook's current ``don_vi_tien`` (code or label); a ``don_vi_tien`` in
     ``data`` is applied first and decides the unit the amounts are written in."""
     if not isinstance(data, dict):
-        raise CchcError("data_unreadable", file="(dữ liệu)", detail="phải là một đối tượng JSON")
+        raise CchcError("data_unreadable", file=render("fill_data_label"), detail=render("fill_not_object"))
     unknown_top = set(data) - {"values", "lists", "tables"}
     layout = compute_layout(definition)
     fmap = definition.field_map()
@@ -132,14 +132,14 @@ def plan_writes(definition: ReportDefinition, data: dict, money_unit: str | None
     for code, rows in lists.items():
         block = layout.lists[code]
         if not isinstance(rows, list):
-            raise CchcError("fill_bad_value", code=code, label=block.definition.label, detail="phải là danh sách các dòng")
+            raise CchcError("fill_bad_value", code=code, label=block.definition.label, detail=render("fill_not_rows"))
         if len(rows) > block.capacity:
             raise CchcError("fill_too_many_rows", code=code, count=len(rows), capacity=block.capacity)
         cols = {c.code: c for c in block.definition.columns}
         for i in range(block.capacity):  # rows not given are cleared
             row = rows[i] if i < len(rows) else {}
             if not isinstance(row, dict):
-                raise CchcError("fill_bad_value", code=code, label=block.definition.label, detail=f"dòng {i + 1} phải là một đối tượng")
+                raise CchcError("fill_bad_value", code=code, label=block.definition.label, detail=render("fill_row_not_object", row=i + 1))
             bad = sorted(set(row) - set(cols))
             if bad:
                 raise CchcError("fill_unknown_code", codes=", ".join(f"{code}.{b}" for b in bad))
@@ -156,7 +156,7 @@ def _plan_tables(definition: ReportDefinition, layout, tables: dict, put, money_
         block = layout.tables[code]
         table = block.definition
         if not isinstance(rows, list):
-            raise CchcError("fill_bad_value", code=code, label=table.title, detail="phải là danh sách các dòng")
+            raise CchcError("fill_bad_value", code=code, label=table.title, detail=render("fill_not_rows"))
         cols = {c.code: c for c in table.columns}
         if table.fixed:
             row_index = {r.code: i for i, r in enumerate(table.rows) if r.input}
@@ -171,7 +171,7 @@ def _plan_tables(definition: ReportDefinition, layout, tables: dict, put, money_
             targets = list(enumerate(rows))
         for i, row in targets:
             if not isinstance(row, dict):
-                raise CchcError("fill_bad_value", code=code, label=table.title, detail=f"dòng {i + 1} phải là một đối tượng")
+                raise CchcError("fill_bad_value", code=code, label=table.title, detail=render("fill_row_not_object", row=i + 1))
             allowed = set(cols) | {"row", table.label_column.code}
             bad = sorted(set(row) - allowed)
             if bad:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from openpyxl.utils import get_column_letter
 
 from ..definition.models import Column, FieldDef, ListDef, ReportDefinition, Section, TableDef
+from ..ui import ui
 from .live import check_ids
 
 META_SHEET = "_meta"
@@ -340,27 +341,26 @@ def _build_layout(definition: ReportDefinition) -> Layout:
         if sheet.kind == "fields":
             end = _fields_sheet(definition, sheet.code, numbers, fields, ratios, headings, FIELDS_FIRST_ROW)
             _list_blocks(definition, sheet.code, end + 1, lists)
-            text_stamps.append((sheet.name, "A2", UNIT_LINE))
+            text_stamps.append((sheet.name, "A2", ui("stamps.unit_line")))
         elif sheet.kind == "texts":
             _texts_sheet(definition, sheet.code, numbers, fields, headings, FIELDS_FIRST_ROW)
-            text_stamps.append((sheet.name, "A2", UNIT_LINE))
+            text_stamps.append((sheet.name, "A2", ui("stamps.unit_line")))
         elif sheet.kind == "lists":
             _list_blocks(definition, sheet.code, FIELDS_HEADER_ROW, lists)
-            text_stamps.append((sheet.name, "A2", UNIT_LINE))
+            text_stamps.append((sheet.name, "A2", ui("stamps.unit_line")))
         elif sheet.kind == "table":
             for table in definition.tables:
                 if table.sheet == sheet.code:
                     block = _table_block(definition, table)
                     tables[table.code] = block
-                    text_stamps.append((sheet.name, a1(block.title_rows["unit"], 1), "Đơn vị báo cáo: {unit.name}"))
-                    text_stamps.append((sheet.name, a1(block.title_rows["period"], 1),
-                                        "Kỳ báo cáo: {period.label_cap} (từ ngày {period.from_text} đến ngày {period.to_text})"))
+                    text_stamps.append((sheet.name, a1(block.title_rows["unit"], 1), ui("stamps.table_unit")))
+                    text_stamps.append((sheet.name, a1(block.title_rows["period"], 1), ui("stamps.table_period")))
         elif sheet.kind == "instructions":
-            text_stamps.append((sheet.name, "A2", UNIT_LINE))
+            text_stamps.append((sheet.name, "A2", ui("stamps.unit_line")))
         elif sheet.kind == "checks":
             for i, check in enumerate(check_ids(definition)):
                 checks[check] = FieldCell(check, sheet.name, CHECKS_HEADER_ROW + 1 + i, K_GAP)
-            text_stamps.append((sheet.name, "A2", UNIT_LINE))
+            text_stamps.append((sheet.name, "A2", ui("stamps.unit_line")))
     choice_ranges = {}
     for i, cl in enumerate(definition.choice_lists):
         col = i + 1
@@ -371,7 +371,6 @@ def _build_layout(definition: ReportDefinition) -> Layout:
                   checks)
 
 
-UNIT_LINE = "Đơn vị: {unit.name} — Kỳ báo cáo: {period.label} (từ ngày {period.from_text} đến ngày {period.to_text})"
 
 
 def compute_layout(definition: ReportDefinition) -> Layout:

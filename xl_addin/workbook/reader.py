@@ -27,7 +27,7 @@ from ..definition import expr, money
 from ..definition.loader import is_known, load_definition
 from ..definition.models import LEVELS, NUMERIC_TYPES, Column, FieldDef, ReportDefinition, TemplateVersion
 from ..errors import CchcError, catalogue, render
-from ..ui import ui
+from ..ui import ui, ui_text
 from ..memo import per_object
 from . import safety
 from .layout import LISTS_SHEET, META_SHEET, FieldCell, Layout, a1, compute_layout
@@ -277,7 +277,7 @@ class Converter:
             return None
         if abs(value) > MAX_ABS_NUMBER:
             self.problem("value_out_of_bounds", sheet, ref, f"{raw:g}" if isinstance(raw, float) else str(raw), item,
-                         field_code, bounds=f"tối đa {vnnum.number(MAX_ABS_NUMBER)}")
+                         field_code, bounds=ui_text("words.at_most", value=vnnum.number(MAX_ABS_NUMBER)))
             return None
         if item.type == "percent":
             value = (value * 100).normalize()
@@ -654,7 +654,7 @@ def resolve_template(meta: dict[str, Any], path: Path | str) -> tuple[ReportDefi
         if Version(past.version) == found:
             return definition, past
     raise CchcError("template_version_unsupported", file=path, template=template_id, version=version,
-                    known=", ".join(v.version for v in definition.versions) or "không có", current=definition.version)
+                    known=", ".join(v.version for v in definition.versions) or ui("words.none"), current=definition.version)
 
 
 def definition_for_meta(meta: dict[str, Any], path: Path | str) -> ReportDefinition:
@@ -787,8 +787,8 @@ def check_meta_against_cells(definition: ReportDefinition, layout: Layout, meta:
             labels = {o.label: o.code for o in definition.choice_list(f.choices).options}
             if labels.get(shown) == claimed:
                 continue
-        raise CchcError("meta_contradicts_cells", file=path, field=key, meta=claimed or "(trống)", cell=pos.address,
-                        cell_value=shown or "(trống)")
+        raise CchcError("meta_contradicts_cells", file=path, field=key, meta=claimed or ui("blank"), cell=pos.address,
+                        cell_value=shown or ui("blank"))
 
 
 def error_cell_problems(layout: Layout, scans: dict[str, safety.SheetScan], file: str) -> list[Problem]:
@@ -895,8 +895,8 @@ def read_workbook(path: Path | str, raw: bytes | None = None, by_names: bool = F
         unseen = [n for n in needed if n not in order]
         if unseen:  # python-calamine reads a sheet our own reading of workbook.xml does not: never
             # parse a sheet that was not checked first
-            raise CchcError("workbook_xml_damaged", file=path, where="phần sổ tính",
-                            detail=f"không xác định được trang «{unseen[0]}» trong xl/workbook.xml")
+            raise CchcError("workbook_xml_damaged", file=path, where=ui("words.workbook_part"),
+                            detail=ui_text("words.sheet_not_in_workbook_xml", sheet=unseen[0]))
         template_sheets = [n for n in sheets_read(layout)[1:] if n in names and n in order]
         if past is not None:  # its stamped digest covers every sheet it was built with, forms of its
             # profile since dropped included (a 1.0 default workbook's Phụ lục 4 and 5)
@@ -916,8 +916,8 @@ def read_workbook(path: Path | str, raw: bytes | None = None, by_names: bool = F
     if past is not None:
         data.source_version = past.version
         changes = "; ".join([f"«{old}» → «{new}»" for old, new in past.renamed.items()]
-                            + [f"«{code}» ở {where}" for code, where in past.moved.items()]) or past.note \
-            or "không đổi trường nào"
+                            + [ui_text("words.moved", code=code, where=where) for code, where in past.moved.items()]) \
+            or past.note or ui("words.no_field_changed")
         extra.append(Problem("template_old_version", "", past.version,
                              render("template_old_version", file=label, version=past.version,
                                     current=definition.version, changes=changes),
@@ -977,7 +977,7 @@ def _formulas_in_inputs(layout: Layout, scans: dict[str, safety.SheetScan], file
 def read_port(port) -> WorkbookData:
     """Read a live or opened workbook through the workbook port: one bulk read per sheet."""
     names = set(port.sheet_names())
-    label = getattr(port, "name", "sổ tính")
+    label = getattr(port, "name", None) or ui("words.workbook")
     if META_SHEET not in names:
         raise CchcError("not_our_template", file=label)
     meta = read_meta_grid(port.read_sheet(META_SHEET, 60, 2))

@@ -28,6 +28,7 @@ from xml.parsers import expat
 
 from .. import limits
 from ..errors import CchcError
+from ..ui import ui, ui_text
 
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_LOCAL = b"PK\x03\x04"
@@ -656,12 +657,12 @@ class Preflight:
         self._scans: dict[str, SheetScan] = {}
 
     @classmethod
-    def from_bytes(cls, data: bytes, label: str = "(mẫu)") -> "Preflight":
+    def from_bytes(cls, data: bytes, label: str | None = None) -> "Preflight":
         import io
 
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = {info.filename: info for info in zf.infolist()}
-        return cls(Path(label), len(data), infos, data)
+        return cls(Path(label or ui("words.template")), len(data), infos, data)
 
     def open_zip(self) -> zipfile.ZipFile:
         if self.data is not None:
@@ -762,7 +763,7 @@ class Preflight:
         if len(out) > cap:
             raise too_large(self.path, info, cap)
         if len(out) != info.file_size or zlib.crc32(out) != info.CRC:
-            raise CchcError("zip_entry_damaged", file=self.path, entry=info.filename, detail="sai mã kiểm tra CRC")
+            raise CchcError("zip_entry_damaged", file=self.path, entry=info.filename, detail=ui("words.bad_crc"))
         return out
 
     def parts(self) -> WorkbookParts:
@@ -1081,7 +1082,7 @@ def preflight(path: Path | str, raw: bytes | None = None) -> Preflight:
         kind = sniff_kind(head)
         if kind == "not_a_workbook" and _EOCD in tail:
             # a zip directory at the end but a damaged start: a workbook whose first bytes were hit
-            raise CchcError("zip_corrupt", file=path, detail="phần đầu tệp bị hỏng")
+            raise CchcError("zip_corrupt", file=path, detail=ui("words.head_damaged"))
         raise CchcError(kind, file=path)
     if _EOCD not in tail:
         raise CchcError("zip_truncated", file=path, size=human_size(size))
@@ -1112,7 +1113,7 @@ def preflight(path: Path | str, raw: bytes | None = None) -> Preflight:
                 raise CchcError("zip_bomb_ratio", file=path, entry=info.filename, ratio=int(ratio),
                                 limit=limits.MAX_COMPRESSION_RATIO)
     if total > limits.MAX_UNCOMPRESSED_BYTES:
-        raise CchcError("zip_bomb_size", file=path, entry="(toàn bộ)", size=human_size(total),
+        raise CchcError("zip_bomb_size", file=path, entry=ui("words.whole_archive"), size=human_size(total),
                         limit=human_size(limits.MAX_UNCOMPRESSED_BYTES))
     pre = Preflight(path, size, infos, raw)
     pre._zip = zf
@@ -1145,7 +1146,7 @@ def diagnose_read_error(pre: Preflight, exc: BaseException, sheet: str | None = 
     except ZIP_ERRORS as zexc:
         return CchcError("zip_corrupt", file=path, detail=detail(zexc))
     if bad:
-        return CchcError("zip_entry_damaged", file=path, entry=bad, detail="sai mã kiểm tra CRC")
+        return CchcError("zip_entry_damaged", file=path, entry=bad, detail=ui("words.bad_crc"))
     if isinstance(exc, (OSError, MemoryError)):
         return CchcError("workbook_unreadable", file=path, detail=detail(exc))
     # the archive is sound: the XML inside it is not
@@ -1154,4 +1155,4 @@ def diagnose_read_error(pre: Preflight, exc: BaseException, sheet: str | None = 
 
 def xml_where(sheet: str | None) -> str:
     """Where damaged XML is, for ``workbook_xml_damaged``: a sheet, or the workbook's own parts."""
-    return f"trang «{sheet}»" if sheet else "phần sổ tính"
+    return ui_text("words.sheet", sheet=sheet) if sheet else ui("words.workbook_part")

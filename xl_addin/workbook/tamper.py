@@ -39,6 +39,7 @@ from typing import Any, Callable
 from .. import limits
 from ..definition.models import ReportDefinition
 from ..errors import catalogue, render
+from ..ui import ui, ui_text
 from ..memo import per_object
 from .layout import LISTS_SHEET, META_SHEET, Layout, a1, compute_layout
 from .safety import Preflight, SheetScan, col_letters
@@ -310,7 +311,7 @@ class Difference:
 
 def _show(kv: tuple[str, str] | None) -> str:
     if kv is None or kv[1] == "":
-        return "(trống)"
+        return ui("blank")
     return ("=" + kv[1]) if kv[0] == "f" else kv[1]
 
 
@@ -401,7 +402,7 @@ def cell_labels(layout: Layout) -> dict[Cell, str]:
         for col in table.columns:
             c = block.columns[col.code]
             for i in range(block.n_rows):
-                row = table.rows[i].label if table.fixed else f"dòng {i + 1}"
+                row = table.rows[i].label if table.fixed else ui_text("row", row=i + 1)
                 labels[(block.sheet, a1(block.first_row + i, c))] = f"{col.label} — {row}"
             if block.total_row:
                 labels[(block.sheet, a1(block.total_row, c))] = f"{col.label} — {table.total_row}"
@@ -424,7 +425,7 @@ def problems_from(diffs: list[Difference], file: str, layout: Layout) -> list:
             shown += 1
         label = labels.get((d.sheet, d.cell), "")
         params = dict(file=file, sheet=d.sheet, cell=d.cell, expected=d.expected, found=d.found, name=d.name,
-                      label=label or "ô cố định")
+                      label=label or ui("words.fixed_cell"))
         if d.code == "tamper_validation_changed":
             params.update(count=d.expected, cells=d.found)
         where = f"{d.sheet}!{d.cell}" if d.cell else (d.sheet or d.name)
@@ -524,7 +525,7 @@ def check(pre: Preflight, scans: dict[str, SheetScan], grids: dict[str, list[lis
         from ..errors import CchcError
 
         raise CchcError("meta_contradicts_cells", file=file, field="structure_digest",
-                        meta=str(meta.get("structure_digest"))[:60], cell="(cấu trúc của mẫu)",
+                        meta=str(meta.get("structure_digest"))[:60], cell=ui("words.template_structure"),
                         cell_value=expected.digest())
     parts = pre.parts()
     notes = []
