@@ -116,7 +116,7 @@ def build(
 
     definition = load_definition(template, profile=profile)
     per = parse_period(period, definition, _date(date_from, "--from"), _date(date_to, "--to"))
-    unit_list = load_units(units)
+    unit_list = load_units(units, definition)
     with _progress() as progress:
         task = progress.add_task(ui("commands.build.progress"), total=len(unit_list))
         results = build_unit_workbooks(definition, unit_list, per, out_dir, previous,

@@ -47,8 +47,8 @@ Text = Annotated[str, AfterValidator(_nfc)]
 
 FieldType = Literal["integer", "decimal", "percent", "money", "text", "long_text", "date", "choice"]
 Aggregate = Literal["sum", "same", "max", "list", "none"]
-Level = Literal["xa", "phuong", "thi_tran", "dac_khu", "huyen", "tinh", "so", "phong"]
-LEVELS: tuple[str, ...] = ("xa", "phuong", "thi_tran", "dac_khu", "huyen", "tinh", "so", "phong")
+# a unit level: an option of the choice list of the field stamped ``unit.level`` (ReportDefinition.levels())
+Level = Code
 NUMERIC_TYPES = {"integer", "decimal", "percent", "money"}
 STAMP_SOURCES = {
     "unit.name", "unit.code", "unit.level", "unit.parent_code", "unit.code_list",
@@ -65,6 +65,7 @@ class ChoiceOption(Model):
     label: Text
     symbol: Optional[str] = None  # document-type symbol (KH, QĐ…) used by the number-format rules
     dong: Optional[Decimal] = PField(default=None, gt=0)  # a money unit: how many đồng one unit is
+    digits: Optional[int] = PField(default=None, ge=1, le=10)  # a unit level: the digits of its unit codes
 
 
 class ChoiceList(Model):
@@ -154,25 +155,26 @@ class _PerLevel(Model):
         """Whether a unit of ``level`` must fill this item (``level`` None: required everywhere)."""
         return self.required or (level is not None and level in self.required_levels)
 
-    def resolve_levels(self, groups: dict[str, list[str]], what: str) -> None:
+    def resolve_levels(self, groups: dict[str, list[str]], what: str, known: tuple[str, ...]) -> None:
         """Expand level groups in the per-level data into levels (called by the definition)."""
-        self.max_by_level = _expand(self.max_by_level, groups, f"{what}: max")
-        self.plausible_by_level = _expand(self.plausible_by_level, groups, f"{what}: plausible_max")
-        levels = list(_expand({k: True for k in self.required_levels}, groups, f"{what}: required"))
+        self.max_by_level = _expand(self.max_by_level, groups, f"{what}: max", known)
+        self.plausible_by_level = _expand(self.plausible_by_level, groups, f"{what}: plausible_max", known)
+        levels = list(_expand({k: True for k in self.required_levels}, groups, f"{what}: required", known))
         self.required_levels = levels
-        if levels and set(levels) >= set(LEVELS):
+        if levels and set(levels) >= set(known):
             self.required = True
         for level, hi in self.max_by_level.items():
             if self.min is not None and hi < self.min:  # type: ignore[attr-defined]
                 raise ValueError(render("def_level_max_below_min", what=what, level=level))
 
 
-def _expand(mapping: dict[str, Any], groups: dict[str, list[str]], what: str) -> dict[str, Any]:
+def _expand(mapping: dict[str, Any], groups: dict[str, list[str]], what: str,
+            known: tuple[str, ...]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in mapping.items():
         if key in groups:
             levels = groups[key]
-        elif key in LEVELS:
+        elif key in known:
             levels = [key]
         else:
             raise ValueError(render("def_level_unknown", what=what, key=key))
@@ -197,7 +199,6 @@ class FieldDef(_PerLevel):
     formula: Optional[str] = None
     choices: Optional[Code] = None
     stamp: Optional[str] = None
-    levels: Optional[list[Level]] = None
     # `cchc build --previous`: carry this field's own value (standing) or another field's value
     # from the unit's previous-period workbook (carry_from), e.g. last period's in-progress total.
     standing: bool = False
@@ -722,6 +723,24 @@ class ReportDefinition(Model):
         """The code of the field stamped from ``source`` (``unit.level``, ``period.to``…), if any."""
         return per_object(self, "stamps", lambda: {f.stamp: f.code for f in self.fields() if f.stamp}).get(source)
 
+    def level_options(self) -> dict[str, ChoiceOption]:
+        """The unit levels, code -> option (label, code digits): the choices of the field stamped
+        ``unit.level``; without one, the levels of the eras (``level_eras``)."""
+        def build() -> dict[str, ChoiceOption]:
+            code = self.stamped("unit.level")
+            f = self.field_map().get(code) if code else None
+            if f is not None and f.choices:
+                return {o.code: o for o in self.choice_list(f.choices).options}
+            codes = dict.fromkeys(level for era in self.level_eras for level in era.levels)
+            return {c: ChoiceOption(code=c, label=c) for c in codes}
+        return per_object(self, "levels", build)
+
+    def levels(self) -> tuple[str, ...]:
+        return tuple(self.level_options())
+
+    def level_labels(self) -> dict[str, str]:
+        return {code: o.label for code, o in self.level_options().items()}
+
     def sheet(self, code: str) -> Sheet:
         for sheet in self.sheets:
             if sheet.code == code:
@@ -836,8 +855,10 @@ class ReportDefinition(Model):
         if self.section_texts is not None:
             _add_section_texts(self, sheet_codes)
         _add_qualifiers(self, choice_codes)
-        groups = _check_level_groups(self.level_groups)
-        all_names = _check_fields(self, groups, choice_codes, sheet_codes)
+        known = self.levels()
+        groups = _check_level_groups(self.level_groups, known)
+        _check_level_refs(self, known)
+        all_names = _check_fields(self, groups, choice_codes, sheet_codes, known)
         for lst in self.lists:
             if lst.sheet not in sheet_codes:
                 raise ValueError(render("def_list_sheet_unknown", code=lst.code, sheet=lst.sheet))
@@ -852,7 +873,7 @@ class ReportDefinition(Model):
             _unique([c.code for c in table.columns], render("def_what_table_columns", code=table.code))
             _unique([r.code for r in table.rows], render("def_what_table_rows", code=table.code))
             for col in table.columns:
-                col.resolve_levels(groups, render("def_where_table_column", code=table.code, code2=col.code))
+                col.resolve_levels(groups, render("def_where_table_column", code=table.code, code2=col.code), known)
             all_names.append(table.code)
         all_names.extend(c.code for c in self.choice_lists)
         _unique(all_names, render("def_what_codes"))
@@ -925,7 +946,7 @@ def _check_eras(eras: list[LevelEra]) -> None:
 
 
 def _check_fields(definition: ReportDefinition, groups: dict[str, list[str]], choice_codes: set[str],
-                  sheet_codes: list[str]) -> list[str]:
+                  sheet_codes: list[str], known: tuple[str, ...]) -> list[str]:
     """Each field knows its section; its choices and sheet exist; its per-level data names levels."""
     names: list[str] = []
     for section in definition.walk_sections():
@@ -935,9 +956,9 @@ def _check_fields(definition: ReportDefinition, groups: dict[str, list[str]], ch
                 raise ValueError(render("def_field_choices_unknown", code=f.code, choices=f.choices))
             if f.sheet is not None and f.sheet not in sheet_codes:
                 raise ValueError(render("def_field_sheet_unknown", code=f.code, sheet=f.sheet))
-            f.resolve_levels(groups, render("def_where_field", code=f.code))
+            f.resolve_levels(groups, render("def_where_field", code=f.code), known)
             if isinstance(f.default, dict):
-                f.default = _expand(f.default, groups, render("def_where_field_default", code=f.code))
+                f.default = _expand(f.default, groups, render("def_where_field_default", code=f.code), known)
             names.append(f.code)
     return names
 
@@ -998,12 +1019,28 @@ def _add_qualifiers(definition: ReportDefinition, choice_codes: set[str]) -> Non
         section.fields = fields
 
 
-def _check_level_groups(groups: list[LevelGroup]) -> dict[str, list[str]]:
+def _check_level_groups(groups: list[LevelGroup], known: tuple[str, ...]) -> dict[str, list[str]]:
     _unique([g.code for g in groups], render("def_what_level_groups"))
     for g in groups:
-        if g.code in LEVELS:
+        if g.code in known:
             raise ValueError(render("def_level_group_is_level", code=g.code))
+        _known_levels(g.levels, known, render("def_where_level_group", code=g.code))
     return {g.code: list(g.levels) for g in groups}
+
+
+def _known_levels(levels: Any, known: tuple[str, ...], what: str) -> None:
+    bad = [level for level in levels or () if level not in known]
+    if bad:
+        raise ValueError(render("def_level_unknown", what=what, key=bad[0]))
+
+
+def _check_level_refs(definition: ReportDefinition, known: tuple[str, ...]) -> None:
+    """The levels an era or a rule names are levels of the definition (``ReportDefinition.levels``)."""
+    for era in definition.level_eras:
+        where = render("def_where_era", code=era.code)
+        _known_levels(era.levels, known, where)
+    for rule in definition.rules:
+        _known_levels(rule.levels, known, render("def_where_rule", id=rule.id))
 
 
 def _check_money(definition: ReportDefinition, fields: dict) -> None:

@@ -17,9 +17,8 @@ from pathlib import Path
 
 from ..errors import CchcError, render
 from ..letters import unaccented
+from .models import ChoiceOption, ReportDefinition
 
-LEVELS = ("xa", "phuong", "thi_tran", "dac_khu", "huyen", "tinh", "so", "phong")
-_DIGITS = {"xa": 5, "phuong": 5, "thi_tran": 5, "dac_khu": 5, "huyen": 3, "tinh": 2}
 _OFFICE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,29}$", re.ASCII)
 REQUIRED_COLUMNS = ("code", "name", "level", "parent_code")
 
@@ -44,9 +43,20 @@ def ascii_name(text: str) -> str:
     return re.sub(r"\s+", "-", text.strip())
 
 
-def check_code(code: str, level: str) -> str | None:
-    """A Vietnamese explanation of what is wrong with ``code`` at ``level``, or None."""
-    digits = _DIGITS.get(level)
+def _levels(definition: ReportDefinition | None) -> dict[str, ChoiceOption]:
+    """The unit levels of ``definition`` (the default report definition when None)."""
+    if definition is None:
+        from .loader import load_definition
+
+        definition = load_definition()
+    return definition.level_options()
+
+
+def check_code(code: str, level: str, definition: ReportDefinition | None = None) -> str | None:
+    """A Vietnamese explanation of what is wrong with ``code`` at ``level``, or None. A level with
+    ``digits`` (its option in the definition) has zero-padded codes of that many digits."""
+    option = _levels(definition).get(level)
+    digits = option.digits if option is not None else None
     if digits:
         if not (code.isascii() and code.isdigit()):  # full-width digits (１８０７３) are not a code
             return render("units_code_digits", code=code, digits=digits)
@@ -128,8 +138,11 @@ def _normalise(path: Path, header: list[str], rows: list[tuple[int, dict]]) -> l
     return out
 
 
-def load_units(path: Path) -> list[Unit]:
+def load_units(path: Path, definition: ReportDefinition | None = None) -> list[Unit]:
+    """The units of a list (CSV or .xlsx), checked against the levels of ``definition`` (default:
+    the shipped report definition)."""
     path = Path(path)
+    levels = tuple(_levels(definition))
     if not path.is_file():
         raise CchcError("file_not_found", file=path)
     rows = _rows_from_xlsx(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _rows_from_csv(path)
@@ -142,12 +155,12 @@ def load_units(path: Path) -> list[Unit]:
         errs = []
         if not name:
             errs.append(render("units_name_blank"))
-        if level not in LEVELS:
-            errs.append(render("units_level_invalid", level=level, value=', '.join(LEVELS)))
+        if level not in levels:
+            errs.append(render("units_level_invalid", level=level, value=", ".join(levels)))
         if not code:
             errs.append(render("units_code_blank"))
-        elif level in LEVELS:
-            bad = check_code(code, level)
+        elif level in levels:
+            bad = check_code(code, level, definition)
             if bad:
                 errs.append(bad)
         key = (code_list, code)

@@ -22,6 +22,7 @@ from ..definition.periods import Period, parse_period, submission_deadline
 from ..definition.units import Unit, load_units
 from ..errors import CchcError, render
 from ..rules.ratios import NO_DATA
+from ..ui import ui, ui_text
 from ..workbook.reader import to_jsonable
 from .aggregate import Aggregate, aggregate, unit_values
 from .collect import Submission, discover, read_all
@@ -176,21 +177,37 @@ def resolve_duplicates(subs: list[Submission], result: MergeResult) -> list[Subm
     return kept
 
 
-def _receiver(units: list[Unit] | None, receiver_code: str | None, subs: list[Submission]) -> tuple[Unit, list[Unit]]:
+def _receiver(units: list[Unit] | None, receiver_code: str | None, definition: ReportDefinition,
+              period: Period) -> tuple[Unit, list[Unit]]:
+    """The receiving unit (from the list, or named after its code) and the units expected to report.
+
+    A receiver the list does not hold gets the level the listed units report to in the period's era
+    (``level_eras[].receivers``), else the era's top level."""
+    def made(code: str | None) -> Unit:
+        name = ui_text("merge.receiver_name", code=code) if code else ui("merge.receiver_unnamed")
+        return Unit(code or "TONGHOP", name, _receiver_level(definition, period, units or []))
+
     if units:
         if receiver_code:
             found = [u for u in units if u.code == receiver_code]
-            receiver = found[0] if found else Unit(receiver_code, f"Đơn vị tổng hợp {receiver_code}", "tinh")
+            receiver = found[0] if found else made(receiver_code)
         else:
             parents = {u.parent_code for u in units if u.parent_code}
             found = [u for u in units if u.code in parents]
-            receiver = found[0] if len(found) == 1 else Unit(
-                next(iter(parents)) if len(parents) == 1 else "TONGHOP",
-                f"Đơn vị tổng hợp {next(iter(parents))}" if len(parents) == 1 else "Đơn vị tổng hợp", "tinh")
+            receiver = found[0] if len(found) == 1 else made(next(iter(parents)) if len(parents) == 1 else None)
         expected = [u for u in units if u.code != receiver.code]
         return receiver, expected
-    code = receiver_code or "TONGHOP"
-    return Unit(code, f"Đơn vị tổng hợp {code}" if receiver_code else "Đơn vị tổng hợp", "tinh"), []
+    return made(receiver_code), []
+
+
+def _receiver_level(definition: ReportDefinition, period: Period, units: list[Unit]) -> str:
+    era = definition.level_era(period)
+    if era is None:
+        return ""
+    found = collections.Counter(era.receivers[u.level] for u in units if u.level in era.receivers).most_common(1)
+    if found:
+        return found[0][0]
+    return next((level for level in era.levels if level not in era.receivers), "")
 
 
 def _check_straddle(readable: list[Submission], definition: ReportDefinition, period: Period,
@@ -220,7 +237,7 @@ def _of_earlier_era(sub: Submission, definition: ReportDefinition, period: Perio
         return True
     parent = str(sub.unit.get("parent_code") or "")
     listed = {u.code: u.level for u in units or []}
-    parent_level = listed.get(parent) or level_of_code(parent)
+    parent_level = listed.get(parent) or level_of_code(definition, parent)
     if parent_level and parent_level not in era.levels:
         return True
     code_list = str(sub.unit.get("code_list") or "")
@@ -451,7 +468,7 @@ def run_merge(folder: Path, output: Path | None = None, units_path: Path | None 
     period = _period(period_code, readable, definition, rejected + skipped)
     definition = definition.for_period(period)  # the summary carries the forms of the merged period
     _check_straddle(readable, definition, period, units)
-    receiver, expected = _receiver(units, receiver_code, readable)
+    receiver, expected = _receiver(units, receiver_code, definition, period)
     days = definition.deadline_working_days
     result = MergeResult(definition, period, receiver, deadline or submission_deadline(period, days),
                          skipped=skipped, rejected=rejected, expected=expected, units_listed=units is not None,

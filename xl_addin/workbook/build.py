@@ -42,8 +42,7 @@ _PLACEHOLDER = re.compile(r"\{([a-z_.]+)\}")
 
 def stamp_context(definition: ReportDefinition, unit: Unit | None, period: Period | None) -> dict[str, Any]:
     """Values the template's stamped cells take for one unit and period."""
-    levels = {o.code: o.label for o in definition.choice_list("ds_cap_don_vi").options} \
-        if any(cl.code == "ds_cap_don_vi" for cl in definition.choice_lists) else {}
+    levels = definition.level_labels()
     ctx: dict[str, Any] = {}
     if unit is not None:
         ctx.update({
@@ -405,9 +404,13 @@ class BuildResult:
     texts: int = 0  # section texts carried from the previous period as drafts
 
 
-def level_of_code(code: str) -> str | None:
-    """The level a bare administrative code has by its shape: 3 digits is a district (huyện)."""
-    return "huyen" if len(code) == 3 and code.isdigit() else None
+def level_of_code(definition: ReportDefinition, code: str) -> str | None:
+    """The level a bare administrative code has by its shape, when only one level's codes have that
+    many digits (``digits`` of the level options: 3 digits is a district, huyện)."""
+    if not (code.isascii() and code.isdigit()):
+        return None
+    found = [level for level, o in definition.level_options().items() if o.digits == len(code)]
+    return found[0] if len(found) == 1 else None
 
 
 def units_out_of_era(definition: ReportDefinition, units: list[Unit], period: Period) -> list[str]:
@@ -416,8 +419,7 @@ def units_out_of_era(definition: ReportDefinition, units: list[Unit], period: Pe
     era = definition.level_era(period)
     if era is None:
         return []
-    names = {o.code: o.label for o in definition.choice_list("ds_cap_don_vi").options} \
-        if any(cl.code == "ds_cap_don_vi" for cl in definition.choice_lists) else {}
+    names = definition.level_labels()
     by_code = {u.code: u for u in units}
     rows = []
     for u in units:
@@ -426,7 +428,7 @@ def units_out_of_era(definition: ReportDefinition, units: list[Unit], period: Pe
                                era=era.label))
             continue
         parent = by_code.get(u.parent_code)
-        parent_level = parent.level if parent is not None else level_of_code(u.parent_code or "")
+        parent_level = parent.level if parent is not None else level_of_code(definition, u.parent_code or "")
         if parent_level and parent_level not in era.levels:
             rows.append(render("build_unit_parent_gone", code=u.code, name=u.name, parent=u.parent_code,
                                level=names.get(parent_level, parent_level), era=era.label))

@@ -110,8 +110,7 @@ def level_field(definition: ReportDefinition) -> FieldDef | None:
 
 
 def level_labels(definition: ReportDefinition) -> dict[str, str]:
-    f = level_field(definition)
-    return {o.code: o.label for o in definition.choice_list(f.choices).options} if f else {}
+    return definition.level_labels() if level_field(definition) else {}
 
 
 # --------------------------------------------------------------------------- values and bounds

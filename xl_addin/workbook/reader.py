@@ -25,7 +25,7 @@ from .. import vnnum
 from ..limits import MAX_ABS_NUMBER, MAX_TEXT_LENGTH
 from ..definition import expr, money
 from ..definition.loader import is_known, load_definition
-from ..definition.models import LEVELS, NUMERIC_TYPES, Column, FieldDef, ReportDefinition, TemplateVersion
+from ..definition.models import NUMERIC_TYPES, Column, FieldDef, ReportDefinition, TemplateVersion
 from ..errors import CchcError, catalogue, render
 from ..ui import ui, ui_text
 from ..memo import per_object
@@ -165,7 +165,7 @@ class Converter:
     def set_level(self, level: Any) -> None:
         """The unit's level as stamped in the meta sheet (an unknown level: the general bounds)."""
         text = str(level or "").strip()
-        self.level = text if text in LEVELS else None
+        self.level = text if text in self.definition.levels() else None
 
     def _money_sense(self, item: FieldDef | Column, typed: Decimal, value: Decimal, sheet: str,
                      ref: str | tuple[int, int], field_code: str | None) -> None:
@@ -692,7 +692,7 @@ def layout_for(definition: ReportDefinition, past: TemplateVersion | None,
     return dataclasses.replace(layout, fields=fields)
 
 
-def check_unit_code(meta: dict[str, Any], path: Path | str) -> None:
+def check_unit_code(meta: dict[str, Any], path: Path | str, definition: ReportDefinition | None = None) -> None:
     """A unit workbook's code must have the unit list's shape (zero-padded GSO codes)."""
     from ..definition.units import check_code
 
@@ -702,7 +702,7 @@ def check_unit_code(meta: dict[str, Any], path: Path | str) -> None:
     if code is None or level is None:
         return
     text = _meta_text(code)
-    bad = check_code(text, str(level))
+    bad = check_code(text, str(level), definition)
     if bad:
         raise CchcError("unit_code_format", file=path, code=text, detail=bad)
 
@@ -888,7 +888,7 @@ def read_workbook(path: Path | str, raw: bytes | None = None, by_names: bool = F
         if not meta.get("template_id"):
             raise CchcError("not_our_template", file=path)
         definition, past = resolve_template(meta, path)
-        check_unit_code(meta, path)
+        check_unit_code(meta, path, definition)
         layout = layout_for(definition, past, parts.names)
         needed = data_sheets(layout)
         _check_sheets(needed, names, layout, path)

@@ -25,7 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import __version__, vnnum
 from ..definition import expr, money
-from ..definition.models import LEVELS, Column, FieldDef, ReportDefinition
+from ..definition.models import Column, FieldDef, ReportDefinition
 from ..ui import ui, ui_text
 from . import live
 from .layout import (CHECKS_HEADER_ROW, F_CODE, F_ECHO, F_HELP, F_LABEL, F_NUM, F_UNIT, F_VALUE, FIELDS_HEADER_ROW,
@@ -396,7 +396,7 @@ def _instructions_sheet(ws: Worksheet, definition: ReportDefinition, layout: Lay
 
 def required_note(definition: ReportDefinition, item: FieldDef | Column) -> str:
     """"Bắt buộc đối với cấp huyện, cấp tỉnh." for an item required at some levels only ("" otherwise)."""
-    levels = [lv for lv in LEVELS if lv in item.required_levels]
+    levels = [lv for lv in definition.levels() if lv in item.required_levels]
     if item.required or not levels:
         return ""
     names: list[str] = []
@@ -406,8 +406,7 @@ def required_note(definition: ReportDefinition, item: FieldDef | Column) -> str:
             names.append(group.label)
             left = [lv for lv in left if lv not in group.levels]
     if left:
-        labels = {o.code: o.label for o in definition.choice_list("ds_cap_don_vi").options} \
-            if any(c.code == "ds_cap_don_vi" for c in definition.choice_lists) else {}
+        labels = definition.level_labels()
         names += [labels.get(lv, lv) for lv in left]
     return str(ui("required_levels")).format(levels="; ".join(names))
 
