@@ -17,13 +17,14 @@ from .. import vnnum
 from ..definition import expr
 from ..definition.models import ReportDefinition
 from ..errors import render
+from ..ui import ui
 from ..rules.ratios import RatioResult, compute_ratio
 from ..workbook.layout import compute_layout
 from ..workbook.reader import _computed_in_order
 from .collect import Submission
 from .summary_layout import unit_columns, value_columns
 
-OVERFLOW_LABEL = "Khác"
+OVERFLOW_LABEL: str = ui("merge.overflow_row")  # the last open row, once the others are taken
 UNIT_CODE, UNIT_NAME = "_don_vi_ma", "_don_vi_ten"  # a compiled list item's unit
 
 

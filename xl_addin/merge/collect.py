@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ..errors import CchcError, render
+from ..ui import ui, ui_text
 from ..limits import MAX_FILE_BYTES
 
 WORKBOOK_SUFFIXES = {".xlsx"}
 TEMP_PREFIX = ".~cchc-"  # what write_atomic names its temporary files
-SUMMARY_SHEET = "Tổng hợp"
 
 
 @dataclass
@@ -139,7 +139,7 @@ def discover(folder: Path) -> tuple[list[tuple[Path, str]], list[Submission]]:
         elif Path(name).suffix.lower() in WORKBOOK_SUFFIXES:
             files.append((Path(path), rel))
         else:
-            kind = Path(name).suffix.lower() or "không có đuôi"
+            kind = Path(name).suffix.lower() or ui("file_kinds.no_suffix")
             skipped.append(_skip(path, rel, "merge_not_xlsx", kind=kind))
 
     walk(str(folder), "")
@@ -179,11 +179,12 @@ def has_input(data) -> bool:
     return False
 
 def _kind_of(mode: int) -> str:
-    for test, kind in ((stat.S_ISFIFO, "FIFO"), (stat.S_ISCHR, "thiết bị ký tự"), (stat.S_ISBLK, "thiết bị khối"),
+    kinds = ui("file_kinds")
+    for test, kind in ((stat.S_ISFIFO, "fifo"), (stat.S_ISCHR, "char_device"), (stat.S_ISBLK, "block_device"),
                        (stat.S_ISSOCK, "socket")):
         if test(mode):
-            return kind
-    return "không phải tệp thường"
+            return kinds[kind]
+    return kinds["other"]
 
 
 
@@ -262,7 +263,7 @@ def _inspect(path_text: str, rel: str, by_names: bool = False) -> Submission:
     sub.kind = str(data.meta.get("kind") or "unit")
     sub.template = data.template
     sub.unit = {"code": data.unit["code"], "name": data.unit["name"],
-                "level": data.meta.get("unit_level") or data.values.get("don_vi_cap"),
+                "level": data.meta.get("unit_level") or data.stamped("unit.level"),
                 "code_list": data.meta.get("code_list") or "", "parent_code": data.meta.get("unit_parent_code") or ""}
     sub.period = data.period
     sub.meta = {k: data.meta.get(k) for k in ("exported_at", "submission_counter", "validated_at", "generated_at")}
@@ -479,12 +480,12 @@ def _lost(reader: _Reader, jobs: list[tuple[str, str, bool]], queue: list[int], 
 
 def _exit_text(code: int | None) -> str:
     if code is None:
-        return "không rõ"
+        return ui("exit.unknown")
     if code < 0:
         import signal
 
         try:
-            return f"tín hiệu {signal.Signals(-code).name}"
+            return ui_text("exit.signal", signal=signal.Signals(-code).name)
         except ValueError:
-            return f"tín hiệu {-code}"
-    return f"mã thoát {code}"
+            return ui_text("exit.signal", signal=-code)
+    return ui_text("exit.code", code=code)
