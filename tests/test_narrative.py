@@ -328,15 +328,15 @@ def test_structure_of_every_report(reports, texts, key):
 
 # --------------------------------------------------------------------------- formatting rules
 @pytest.mark.parametrize("date, expected", [
-    (dt.date(2025, 2, 5), {"ngay": "05", "thang": "02", "nam": "2025"}),
-    (dt.date(2022, 6, 3), {"ngay": "03", "thang": "6", "nam": "2022"}),
-    (dt.date(2026, 1, 19), {"ngay": "19", "thang": "01", "nam": "2026"}),
-    (dt.date(2024, 12, 9), {"ngay": "09", "thang": "12", "nam": "2024"}),
-    (dt.date(2024, 3, 31), {"ngay": "31", "thang": "3", "nam": "2024"}),
+    (dt.date(2025, 2, 5), {"day": "05", "month": "02", "year": "2025"}),
+    (dt.date(2022, 6, 3), {"day": "03", "month": "6", "year": "2022"}),
+    (dt.date(2026, 1, 19), {"day": "19", "month": "01", "year": "2026"}),
+    (dt.date(2024, 12, 9), {"day": "09", "month": "12", "year": "2024"}),
+    (dt.date(2024, 3, 31), {"day": "31", "month": "3", "year": "2024"}),
 ])
 def test_place_and_date_leading_zero_rule(date, expected):
     assert fmt.date_parts(date) == expected
-    assert fmt.date_short(date) == f"{expected['ngay']}/{expected['thang']}/{expected['nam']}"
+    assert fmt.date_short(date) == f"{expected['day']}/{expected['month']}/{expected['year']}"
 
 
 def test_numbers_money_and_ratios_the_vietnamese_way():

@@ -267,8 +267,8 @@ def date_short(value: Any) -> str:
 
 
 def date_parts(value: Any) -> dict[str, str] | None:
-    """{ngay, thang, nam} for "ngày 05 tháng 02 năm 2025" / "ngày 03 tháng 6 năm 2022"."""
+    """{day, month, year} for "ngày 05 tháng 02 năm 2025" / "ngày 03 tháng 6 năm 2022"."""
     d = as_date(value)
     if d is None:
         return None
-    return {"ngay": _day(d.day), "thang": _month(d.month), "nam": str(d.year)}
+    return {"day": _day(d.day), "month": _month(d.month), "year": str(d.year)}

@@ -32,10 +32,11 @@ from jinja2 import (Environment, FileSystemLoader, StrictUndefined, TemplateErro
                     TemplateSyntaxError, pass_context)
 
 from ..definition import expr
-from ..definition.loader import templates_root
+from ..definition.loader import DEFAULT_TEMPLATE, templates_root
 from ..definition.models import NUMERIC_TYPES, FieldDef, ReportDefinition, Section, TableDef
 from ..definition.periods import Period, is_same_period_last_year, parse_period
 from ..errors import CchcError
+from ..ui import ui, ui_text
 from ..merge.summary_layout import SummaryTable
 from ..rules.engine import Finding, validate
 from ..rules.ratios import RatioResult, compute_ratios, ratio_value
@@ -46,7 +47,7 @@ from . import fmt
 from .model import Appendix, Block, Header, HeaderCell, Report, drop_control_characters
 from .units import units_of
 
-_BUILTIN = Path(__file__).resolve().parents[2] / "workbook_templates" / "cchc" / "narrative"
+_BUILTIN = Path(__file__).resolve().parents[2] / "workbook_templates" / DEFAULT_TEMPLATE / "narrative"
 
 
 # --------------------------------------------------------------------------- data files
@@ -71,7 +72,7 @@ def load_phrases(definition: ReportDefinition) -> dict:
     try:
         return _phrases_cached(str(path), (path.stat().st_mtime_ns,))
     except FileNotFoundError:
-        raise CchcError("report_template_error", file=path, detail="không có tệp") from None
+        raise CchcError("report_template_error", file=path, detail=ui("words.no_file")) from None
     except yaml.YAMLError as exc:
         raise CchcError("report_template_error", file=path, detail=str(exc).splitlines()[0]) from None
 
@@ -90,12 +91,12 @@ def _nfc_tree(node: Any) -> Any:
 def _environment(paths: tuple[str, ...]) -> Environment:
     env = Environment(loader=FileSystemLoader(list(paths), encoding="utf-8"), trim_blocks=True, lstrip_blocks=True,
                       undefined=StrictUndefined, autoescape=False, extensions=["jinja2.ext.do"])
-    env.filters.update({
-        "dem": _marked(fmt.count), "so": _marked(fmt.plain), "pt": _marked(fmt.percent), "ngay": fmt.date_short,
-        "ty_le": _ratio_full, "ty_le_so": _ratio_value, "phan_so": _ratio_fraction,
-        "kem": _attach, "sach": clean_item, "thuong": lower_first, "hoa": upper_first,
-    })
-    env.filters["trich_yeu"] = _subject
+    # the templates' filter and variable names are identifiers of the .j2 files (keyword arguments)
+    env.filters.update(dict(
+        dem=_marked(fmt.count), so=_marked(fmt.plain), pt=_marked(fmt.percent), ngay=fmt.date_short,
+        ty_le=_ratio_full, ty_le_so=_ratio_value, phan_so=_ratio_fraction,
+        kem=_attach, sach=clean_item, thuong=lower_first, hoa=upper_first, trich_yeu=_subject,
+    ))
     env.filters["nhan"] = _choice_label
     env.globals.update({"so_sanh": _compare, "covers": _covers, "co_muc": _has_section, "ty_le_tinh": _ratio_of,
                         "tien": _money, "tien_cap": _money_pair, "nhom": _group, "co": _if_told})
@@ -265,30 +266,36 @@ class Narrative:
             "p": self.phrases,
             "ky": period.label if period else "",
             "ky_toi": period.next_label if period else "",
-            "nam": period.year if period else (values.get("nam") or ""),
-            "tu_ngay": values.get("tu_ngay") or (period.start if period else None),
-            "den_ngay": values.get("den_ngay") or (period.end if period else None),
-            # signed before the data window closes: the figures are estimates up to its last day
-            "uoc": self.estimated(),
+            **dict(nam=period.year if period else (self.data.stamped("period.year") or ""),
+                   tu_ngay=self.data.stamped("period.from") or (period.start if period else None),
+                   den_ngay=self.data.stamped("period.to") or (period.end if period else None),
+                   # signed before the data window closes: the figures are estimates up to its last day
+                   uoc=self.estimated()),
             "moc": self.window_end_text(),
             "ten": self.unit["ten"],
             "chu_the": self.unit["chu_the"],
-            "loai_don_vi": self.unit["cfg"].get("loai", ""),
+            "loai_don_vi": self.unit["cfg"].get("ten_loai", ""),
             # the unit's own level («cấp huyện»); in a summary the units' own levels, whatever they are
             "cap_minh": self.phrases["cap_minh_tong_hop" if self.summary else "cap_minh"].format(
-                loai=self.unit["cfg"].get("loai", "")),
-            "can_cu": _one_line(values.get("can_cu")),
+                loai=self.unit["cfg"].get("ten_loai", "")),
+            **dict(can_cu=_one_line(self.value("basis"))),
             "co_so_sanh": self.previous is not None,
         }
         ctx.update(extra)
         return ctx
 
+    def value(self, role: str) -> Any:
+        """The value of the field that plays ``role`` in the header, signature or time phrases
+        (``truong`` of phrases.yaml: the report's number, place, signing day, signer…)."""
+        code = self.phrases["truong"].get(role)
+        return self.data.values.get(code) if isinstance(code, str) else None
+
     def window_end(self) -> dt.date | None:
-        return fmt.as_date(self.data.values.get("den_ngay")) or (self.period.end if self.period else None)
+        return fmt.as_date(self.data.stamped("period.to")) or (self.period.end if self.period else None)
 
     def estimated(self) -> bool:
         """Signed before the data window's last day: the amounts are estimates up to that day."""
-        signed, end = fmt.as_date(self.data.values.get("ngay_bao_cao")), self.window_end()
+        signed, end = fmt.as_date(self.value("signed_on")), self.window_end()
         return signed is not None and end is not None and signed < end
 
     def window_end_text(self) -> str:
@@ -296,7 +303,7 @@ class Narrative:
         end = self.window_end()
         if end is None:
             return ""
-        return self.phrases["uoc_thuc_hien" if self.estimated() else "den_ngay"].format(ngay=fmt.date_short(end))
+        return self.phrases["uoc_thuc_hien" if self.estimated() else "moc_den_ngay"].format(ngay=fmt.date_short(end))
 
     def render(self, name: str, **extra: Any) -> str | None:
         env = environment(self.definition)
@@ -306,7 +313,7 @@ class Narrative:
             return None
         except TemplateSyntaxError as exc:
             raise CchcError("report_template_error", file=exc.filename or name,
-                            detail=f"dòng {exc.lineno}: {exc.message}") from None
+                            detail=ui_text("row", row=exc.lineno) + f": {exc.message}") from None
         try:
             return template.render(self.context(**extra))
         except CchcError:
@@ -323,7 +330,7 @@ class Narrative:
         words = self.phrases["so_sanh"]
         if self.period and self.prev_period and is_same_period_last_year(self.period, self.prev_period):
             return words["cung_ky"].format(nam=self.prev_period.year)
-        return words["ky_truoc"]
+        return words["voi_ky_truoc"]
 
     def compare(self, code: str) -> str:
         if self.previous is None:
@@ -427,7 +434,7 @@ def _period(data: WorkbookData | None) -> Period | None:
     code = data.period.get("code")
     if not code:
         return None
-    start, end = fmt.as_date(data.values.get("tu_ngay")), fmt.as_date(data.values.get("den_ngay"))
+    start, end = fmt.as_date(data.stamped("period.from")), fmt.as_date(data.stamped("period.to"))
     try:
         return parse_period(code, data.definition, start, end)
     except CchcError:
@@ -514,8 +521,9 @@ def _group(context, rows: list[dict], list_code: str, column: str) -> list[dict]
         label = _label_of(nc.definition, col.choices, key) if key is not None and col else nc.phrases["nhom_khac"]
         groups.setdefault(key, {"ma": key, "nhan": label, "rows": []})["rows"].append(row)
     out = sorted(groups.values(), key=lambda g: order.get(g["ma"], len(order)))
+    docs = nc.phrases["truong"]["documents"]
     for g in out:
-        g["rows"].sort(key=lambda r: (fmt.as_date(r.get("ngay")) or dt.date.max, str(r.get("so_ky_hieu") or "")))
+        g["rows"].sort(key=lambda r: (fmt.as_date(r.get(docs["date"])) or dt.date.max, str(r.get(docs["number"]) or "")))
     return out
 
 
@@ -681,9 +689,9 @@ def _punctuate(blocks: list[Block]) -> None:
 # --------------------------------------------------------------------------- header
 def _unit_names(data: WorkbookData, phrases: dict) -> dict[str, Any]:
     values = data.values
-    level = str(values.get("don_vi_cap") or data.meta.get("unit_level") or "")
+    level = str(data.stamped("unit.level") or data.meta.get("unit_level") or "")
     cfg = phrases.get("cap_don_vi", {}).get(level, {})
-    name = tidy(values.get("don_vi_ten") or data.meta.get("unit_name") or "")
+    name = tidy(data.stamped("unit.name") or data.meta.get("unit_name") or "")
     for prefix in phrases.get("bo_tien_to", []):
         if name.casefold().startswith(prefix.casefold() + " "):
             name = name[len(prefix) + 1:].strip()
@@ -699,17 +707,17 @@ def _unit_names(data: WorkbookData, phrases: dict) -> dict[str, Any]:
             full = f"{cfg['goi']} {lower_first(name)}"
             short = f"{cfg['goi_tat']} {kind.lower()}"
         else:
-            full = f"{cfg['goi']} {cfg.get('loai', '')} {name}".replace("  ", " ")
-            short = f"{cfg['goi_tat']} {cfg.get('loai', '')}".strip()
+            full = f"{cfg['goi']} {cfg.get('ten_loai', '')} {name}".replace("  ", " ")
+            short = f"{cfg['goi_tat']} {cfg.get('ten_loai', '')}".strip()
         body = [cfg["co_quan"], name.upper()]
     else:
         full = name
-        short = kind or upper_first(cfg.get("loai", "")) or name
+        short = kind or upper_first(cfg.get("ten_loai", "")) or name
         body = [name.upper()]
     if str(data.meta.get("kind") or "unit") == "summary":
         # the numbers are the units' own, added up: the units did what the sentences tell
-        territory = bool(cfg.get("goi")) and (kind or cfg.get("loai"))
-        short = (phrases.get("tong_hop_chu_the", "{loai}").format(loai=(kind or cfg.get("loai", "")).lower())
+        territory = bool(cfg.get("goi")) and (kind or cfg.get("ten_loai"))
+        short = (phrases.get("tong_hop_chu_the", "{loai}").format(loai=(kind or cfg.get("ten_loai", "")).lower())
                  if territory else phrases.get("tong_hop_chu_the_truc_thuoc", short))
     return {"level": level, "cfg": cfg, "name": name, "ten": full, "chu_the": short, "body": body}
 
@@ -727,49 +735,51 @@ def _place(unit: dict[str, Any], phrases: dict) -> str:
 
 
 def _header(nc: Narrative) -> Header:
-    p, values = nc.phrases, nc.data.values
+    p = nc.phrases
     unit = nc.unit
-    number = tidy(values.get("so_ky_hieu") or unit["cfg"].get("ky_hieu") or "/BC-")
-    so = (p["so_chua_cap"] if number.startswith("/") else p["so"]).format(so=number)
-    place = tidy(values.get("dia_danh") or "") or (_place(unit, p) if unit["cfg"].get("goi") else p["dia_danh_thieu"])
-    parts = fmt.date_parts(values.get("ngay_bao_cao"))
+    number = tidy(nc.value("number") or unit["cfg"].get("ky_hieu") or "/BC-")
+    so = (p["so_chua_cap"] if number.startswith("/") else p["so_hieu"]).format(so=number)
+    place = tidy(nc.value("place") or "") or (_place(unit, p) if unit["cfg"].get("goi") else p["dia_danh_thieu"])
+    parts = fmt.date_parts(nc.value("signed_on"))
     if parts:
         line = p["dia_danh_ngay"].format(dia_danh=place, **parts)
     else:
         year = nc.period.year if nc.period else p["nam_thieu"]
         line = p["dia_danh_ngay_trong"].format(dia_danh=place, nam=year)
-    chu_quan = tidy(values.get("co_quan_chu_quan") or "").upper() or None
+    chu_quan = tidy(nc.value("parent_body") or "").upper() or None
     return Header(co_quan_chu_quan=chu_quan, co_quan=unit["body"], so_ky_hieu=so, quoc_hieu=p["quoc_hieu"],
                   tieu_ngu=p["tieu_ngu"], dia_danh_ngay=line)
 
 
 def _signature(nc: Narrative) -> list[str]:
-    p, values, unit = nc.phrases, nc.data.values, nc.unit
+    p, unit = nc.phrases, nc.unit
     cfg = unit["cfg"]
+    how = p["ky_theo"]  # the signing authorities' codes by how they sign
+    on_behalf, for_head, acting = how["on_behalf"], how["for_head"], how["acting"]
     head = cfg.get("nguoi_dung_dau", "")
-    title = tidy(values.get("chuc_vu_ky") or "").upper() or head
-    authority = values.get("tham_quyen_ky") or ("tm" if cfg.get("tap_the") else "truc_tiep")
+    title = tidy(nc.value("signer_title") or "").upper() or head
+    authority = nc.value("authority") or (on_behalf if cfg.get("tap_the") else how["direct"])
     prefixes = p["tham_quyen"]
     deputy = p["cap_pho"]
     collegial = cfg.get("tap_the")
-    if authority == "tm" and title.startswith(deputy):
-        authority = "kt"  # a deputy never signs "TM." alone: "TM. … / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"
+    if authority == on_behalf and title.startswith(deputy):
+        authority = for_head  # a deputy never signs "TM." alone: "TM. … / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"
     lines: list[str] = []
-    if authority == "tm":
+    if authority == on_behalf:
         if collegial:
-            lines.append(f"{prefixes['tm']} {collegial}")
+            lines.append(f"{prefixes[on_behalf]} {collegial}")
         lines.append(title)
-    elif authority == "kt":
+    elif authority == for_head:
         boss = title[len(deputy):] if title.startswith(deputy) else head
         if collegial:
-            lines.append(f"{prefixes['tm']} {collegial}")
-        lines += [f"{prefixes['kt']} {boss}", title]
-    elif authority in ("tl", "tuq"):  # signed by order / under delegation: "TL. CHỦ TỊCH" / the signer's title
+            lines.append(f"{prefixes[on_behalf]} {collegial}")
+        lines += [f"{prefixes[for_head]} {boss}", title]
+    elif authority in how["by_order"]:  # signed by order / under delegation: "TL. CHỦ TỊCH" / the signer's title
         lines += [f"{prefixes[authority]} {head}", title]
-    elif authority == "q":
+    elif authority == acting:
         if collegial:
-            lines.append(f"{prefixes['tm']} {collegial}")
-        lines.append(f"{prefixes['q']} {title[len(deputy):] if title.startswith(deputy) else title}")
+            lines.append(f"{prefixes[on_behalf]} {collegial}")
+        lines.append(f"{prefixes[acting]} {title[len(deputy):] if title.startswith(deputy) else title}")
     else:
         lines.append(title)
     return [tidy(x) for x in lines if x]
@@ -778,10 +788,11 @@ def _signature(nc: Narrative) -> list[str]:
 def _recipients(nc: Narrative) -> list[str]:
     p = nc.phrases
     key = None
-    lst = nc.definition.list_map().get("noi_nhan")
+    code = p["truong"]["recipients"]
+    lst = nc.definition.list_map().get(code)
     if lst is not None:
         key = lst.key_column.code
-    items = [clean_item(row.get(key)) for row in nc.data.lists.get("noi_nhan", [])] if key else []
+    items = [clean_item(row.get(key)) for row in nc.data.lists.get(code, [])] if key else []
     items = [i for i in items if i]
     keep = [i for i in items if i.casefold().startswith(p["luu_bat_dau"].casefold())]
     items = [i for i in items if i not in keep]
@@ -789,8 +800,8 @@ def _recipients(nc: Narrative) -> list[str]:
     return [f"- {i};" for i in items] + [f"- {last}"]
 
 
-def _kinh_gui(values: dict) -> list[str]:
-    raw = values.get("kinh_gui")
+def _kinh_gui(nc: Narrative) -> list[str]:
+    raw = nc.value("addressees")
     if not raw:
         return []
     parts = re.split(r"[\n;]+", str(raw))
@@ -969,13 +980,14 @@ def _appendix(nc: Narrative, table: TableDef) -> Appendix:
         sums = nc.data.table_totals.get(table.code) or {}
         total = ([""] if not table.fixed else []) + [table.total_row] + [_cell_text(sums.get(c.code))
                                                                           for c in table.columns]
-    number = tidy(values.get("so_ky_hieu") or nc.unit["cfg"].get("ky_hieu") or "")
+    number = tidy(nc.value("number") or nc.unit["cfg"].get("ky_hieu") or "")
     so = (p["so_chua_cap"] + number) if number.startswith("/") else number
-    signed = fmt.as_date(values.get("ngay_bao_cao"))
+    signed = fmt.as_date(nc.value("signed_on"))
     kem = (p["kem_theo_ngay"] if signed else p["kem_theo"]).format(so=so, ngay=fmt.date_short(signed), ten=nc.unit["ten"])
     lines = [kem, p["don_vi"].format(ten=nc.unit["ten"])]
     if nc.period:
-        start, end = nc.data.values.get("tu_ngay") or nc.period.start, nc.data.values.get("den_ngay") or nc.period.end
+        start = nc.data.stamped("period.from") or nc.period.start
+        end = nc.data.stamped("period.to") or nc.period.end
         lines.append(p["ky"].format(ky=upper_first(nc.period.label), tu=fmt.date_short(start), den=fmt.date_short(end)))
     widths = ([9.0] if not table.fixed else []) + [float(table.label_column.width or 34)]
     widths += [float(c.width or 11) for c in table.columns]
@@ -1066,13 +1078,13 @@ def build_report(data: WorkbookData | str | Path, previous: WorkbookData | str |
     closing += p["dau_ket_thuc"]
     period = nc.period
     if period:
-        subject = p["trich_yeu"].format(ky=period.label, ky_toi=period.next_label)
+        subject = p["tieu_de"].format(ky=period.label, ky_toi=period.next_label)
     else:
-        subject = p["trich_yeu_khong_ky"]
+        subject = p["tieu_de_khong_ky"]
     report = Report(
-        header=_header(nc), title=nc.definition.kind_label, trich_yeu=subject, kinh_gui=_kinh_gui(data.values),
-        kinh_gui_label=p["kinh_gui"], blocks=blocks, closing=closing, recipients_label=p["noi_nhan"],
-        recipients=_recipients(nc), signature=_signature(nc), signer=tidy(data.values.get("nguoi_ky") or ""),
+        header=_header(nc), title=nc.definition.kind_label, trich_yeu=subject, kinh_gui=_kinh_gui(nc),
+        kinh_gui_label=p["nhan_kinh_gui"], blocks=blocks, closing=closing, recipients_label=p["nhan_noi_nhan"],
+        recipients=_recipients(nc), signature=_signature(nc), signer=tidy(nc.value("signer") or ""),
         errors=len(errors), period_code=data.period.get("code") or "", unit_code=data.unit["code"],
         unit_name=data.unit["name"], sections=outline, appendices=appendices(nc))
     report.dropped_control_characters = drop_control_characters(report)
