@@ -43,7 +43,8 @@ def generate(folder: Path, n: int) -> None:
     from xl_addin.definition.periods import parse_period
     from xl_addin.definition.units import Unit
     from xl_addin.demo import demo_dir, sample_data, to_fill_payload
-    from xl_addin.workbook.build import UnitStamper, unit_file_name, write_atomic
+    from xl_addin.atomic import write_atomic
+    from xl_addin.workbook.build import UnitStamper, unit_file_name
     from xl_addin.workbook.fill import plan_writes
     from xl_addin.workbook.layout import META_SHEET
 

@@ -285,7 +285,7 @@ def cases(base: Base) -> list[tuple[Case, Callable[[], bytes | None]]]:
     so_lieu = "Số liệu"
     B = d.cell
     def list_cell(list_code: str, column: str) -> tuple[str, str]:
-        from xl_addin.workbook.layout import a1
+        from xl_addin.cells import a1
 
         block = d.layout.lists[list_code]
         return block.sheet, a1(block.first_row, block.columns[column])
@@ -333,7 +333,7 @@ def cases(base: Base) -> list[tuple[Case, Callable[[], bytes | None]]]:
     def injection() -> bytes:
         block = d.layout.lists["kien_nghi"]
         col = block.columns["noi_dung"]
-        from xl_addin.workbook.layout import a1
+        from xl_addin.cells import a1
 
         cells = {block.sheet: {a1(block.first_row + i, col): text for i, text in enumerate(INJECTIONS)}}
         s1, r1 = B("co_quan_chu_quan")

@@ -8,11 +8,11 @@ import tempfile
 from pathlib import Path
 
 from xl_addin.errors import default_log
-from xl_addin.workbook import build
+from xl_addin.workbook import template_cache
 
 
 def test_tests_use_their_own_cache_and_log_folders():
-    cache = build.template_cache_dir()
+    cache = template_cache.template_cache_dir()
     assert Path(os.environ["CCHC_CACHE_DIR"]) in cache.parents
     assert Path.home() / ".cache" not in cache.parents
     assert default_log().parent == Path(os.environ["CCHC_LOG_DIR"])
@@ -36,7 +36,7 @@ def _build_with(root: Path, cache: Path, out: Path) -> None:
     from tests.conftest import ROOT
 
     code = ("import sys; from pathlib import Path; from xl_addin.definition.loader import load_definition;"
-            "from xl_addin.workbook.build import cached_template_bytes;"
+            "from xl_addin.workbook.template_cache import cached_template_bytes;"
             "Path(sys.argv[1]).write_bytes(cached_template_bytes(load_definition()))")
     env = dict(os.environ, PYTHONPATH=str(root), CCHC_CACHE_DIR=str(cache),
                CCHC_TEMPLATES=str(ROOT / "workbook_templates"))
@@ -62,8 +62,9 @@ def test_builder_code_change_misses_the_warm_cache(tmp_path):
 
     template_py = root / "xl_addin" / "workbook" / "template.py"
     text = template_py.read_text(encoding="utf-8")
-    assert '"Các trang của sổ tính:"' in text
-    template_py.write_text(text.replace('"Các trang của sổ tính:"', '"Các trang của sổ tính (sửa):"'),
+    code = 'value=ui("template.sheets_title")'  # the header «Các trang của sổ tính:» (ui.yaml)
+    assert code in text
+    template_py.write_text(text.replace(code, 'value=ui("template.sheets_title").replace(":", " (sửa):")'),
                            encoding="utf-8")
     _build_with(root, cache, tmp_path / "b.xlsx")
     assert "Các trang của sổ tính (sửa):" in _text_of(tmp_path / "b.xlsx")

@@ -734,7 +734,7 @@ def test_export_of_damaged_xml_and_oversized_sheet_get_messages(base, tmp_path):
 
 
 def test_a_temp_file_of_a_killed_writer_is_removed_at_once(tmp_path):
-    from xl_addin.workbook.build import write_atomic
+    from xl_addin.atomic import write_atomic
 
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     pid = int(dead.stdout)

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from xl_addin.definition.loader import load_definition
 from xl_addin.rules.engine import validate
 from xl_addin.workbook.layout import compute_layout
-from xl_addin.workbook.reader import extract, ref_to_rc
+from xl_addin.cells import ref_to_rc
+from xl_addin.workbook.reader import extract
 
 DEFINITION = load_definition(profile="ha-tinh")
 LAYOUT = compute_layout(DEFINITION)

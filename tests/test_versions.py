@@ -92,7 +92,7 @@ def test_versions_are_data_mapping_only():
 def test_the_1_0_layout_is_where_the_1_0_tool_put_everything():
     """Every defined name of a workbook the 1.0 tool wrote points where the current definition,
     laid out as of 1.0, says: fields, ratios, lists, tables and choice lists."""
-    from xl_addin.workbook.layout import a1, quote_sheet
+    from xl_addin.cells import a1, quote_sheet
 
     layout = compute_layout(load_definition().as_of("1.0"))
     wb = openpyxl.load_workbook(V10 / "18229_Xa-Duc-Tho_6T-2026.xlsx")

@@ -91,7 +91,7 @@ def _rows_from_xlsx(path: Path) -> list[tuple[int, dict[str, str]]]:
     # the same pre-flight and sheet limits as a returned workbook (a far cell would make
     # python-calamine allocate its whole grid and abort the process)
     from ..workbook import safety
-    from ..workbook.reader import _calamine, _grid
+    from ..workbook.grid import _calamine, _grid
 
     pre = safety.preflight(path)
     try:

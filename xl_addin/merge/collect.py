@@ -207,7 +207,7 @@ def inspect_file(path_text: str, rel: str, by_names: bool = False) -> Submission
     except Exception:  # noqa: BLE001 - one file must never stop the merge
         return _failed(path_text, rel)
     except BaseException as exc:
-        from ..workbook.reader import is_panic
+        from ..workbook.grid import is_panic
 
         if not is_panic(exc):
             raise

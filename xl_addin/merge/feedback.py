@@ -23,12 +23,13 @@ from ..errors import CchcError, catalogue, render
 from ..names import safe_file_name, slug
 from ..xmlescape import has_forbidden
 from ..ui import ui
-from ..workbook.build import write_atomic
-from ..workbook.layout import a1, compute_layout
+from ..atomic import write_atomic
+from ..cells import a1
+from ..workbook.layout import compute_layout
 
 if TYPE_CHECKING:
     from .collect import Submission
-    from .run import MergeResult
+    from .results import MergeResult
     from .status import UnitStatus
 
 MAX_STEM = 80

@@ -605,7 +605,7 @@ def workbook_bytes(history: History) -> bytes:
 
 
 def write_workbook(history: History, path: Path) -> Path:
-    from ..workbook.build import write_atomic
+    from ..atomic import write_atomic
 
     write_atomic(Path(path), workbook_bytes(history))
     return Path(path)

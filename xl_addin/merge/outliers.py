@@ -40,7 +40,7 @@ class Outlier:
     file: str | None = None
 
     def to_json(self) -> dict:
-        from ..workbook.reader import to_jsonable
+        from ..problems import to_jsonable
 
         return {"unit": self.unit, "name": self.name, "field": self.field, "value": to_jsonable(self.value),
                 "kind": self.kind, "importance": self.importance, "code": self.code, "reason": self.reason,

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .collect import Submission
-    from .run import MergeResult
+    from .results import MergeResult
 
 STATUSES = ("on_time", "late", "unknown_time", "missing", "rejected")
 REPORTED = ("on_time", "late", "unknown_time")

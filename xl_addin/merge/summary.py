@@ -28,12 +28,14 @@ from openpyxl.utils.protection import hash_password
 from ..xmlescape import ooxml_escape
 from ..ui import ui
 from ..definition import money
-from ..workbook.build import UnitStamper, cell_values_for_display, write_atomic
-from ..workbook.layout import META_SHEET, a1, compute_layout
+from ..atomic import write_atomic
+from ..workbook.build import UnitStamper, cell_values_for_display
+from ..cells import a1
+from ..workbook.layout import META_SHEET, compute_layout
 from ..workbook.protection import PASSWORD
 from ..workbook.xlsxpatch import PackageWriter, Packed, sheet_xml
 from .lineage import without_fields
-from .run import MergeResult
+from .results import MergeResult
 
 _FONTS = [
     '<font><b val="1"/><sz val="11"/><name val="Times New Roman"/></font>',

@@ -373,7 +373,8 @@ def read_rows(book) -> SummaryTable:
     """The unit rows of a summary's Tổng hợp (a python-calamine workbook, already checked by the
     pre-flight); empty when the workbook has no such sheet."""
     from ..workbook.layout import META_SHEET
-    from ..workbook.reader import read_meta_grid, sheet_grid
+    from ..workbook.grid import sheet_grid
+    from ..workbook.reader import read_meta_grid
 
     names = list(book.sheet_names)
     meta = read_meta_grid(sheet_grid(book, META_SHEET)) if META_SHEET in names else {}
@@ -419,7 +420,7 @@ def read_file(path: Path, raw: bytes | None = None) -> SummaryTable:
     from ..errors import CchcError
     from ..workbook import safety
     from ..workbook.layout import META_SHEET
-    from ..workbook.reader import _calamine
+    from ..workbook.grid import _calamine
 
     path = Path(path)
     pre = safety.preflight(path, raw)

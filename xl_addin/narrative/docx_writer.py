@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .. import metrics
 from ..errors import CchcError
-from ..workbook.build import write_atomic
+from ..atomic import write_atomic
 from ..xmlescape import xml_attr, xml_text
 from .model import Appendix, Report
 from .text import kinh_gui_lines

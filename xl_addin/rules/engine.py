@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
@@ -25,8 +24,10 @@ from ..definition import expr
 from ..definition.models import Rule
 from ..errors import catalogue, render
 from ..ui import ui, ui_text
-from ..workbook.layout import a1, section_numbers
-from ..workbook.reader import WorkbookData, to_jsonable
+from ..cells import a1
+from ..workbook.layout import section_numbers
+from ..problems import to_jsonable
+from ..workbook.reader import WorkbookData
 from .ratios import RatioResult, compute_ratios, env_for
 
 MAX_TYPED_PLACES = 4  # a typed ratio is judged at its own precision, at most this many decimals

@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
-import functools
 import hashlib
 import io
 import json
-import os
 import re
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,9 +29,12 @@ from ..definition.units import Unit
 from ..errors import CchcError, render
 from ..names import file_name, inside
 from ..ui import ui
-from .layout import META_KEYS, META_SHEET, Layout, a1, compute_layout
+from ..atomic import write_atomic
+from ..cells import a1
+from .layout import META_SHEET, Layout, compute_layout
 from .reader import WorkbookData, read_workbook
-from .template import build_template_bytes, fit_text_rows, text_rows
+from .template import fit_text_rows, text_rows
+from .template_cache import cached_template_bytes
 from .xlsxpatch import XlsxPackage, free_row_heights
 
 _PLACEHOLDER = re.compile(r"\{([a-z_.]+)\}")
@@ -97,53 +97,6 @@ def cell_value(definition: ReportDefinition, ftype: str, choices: str | None, va
 
         return Decimal(str(value)) / 100
     return value
-
-
-def template_cache_dir() -> Path:
-    base = os.environ.get("CCHC_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME") or os.environ.get("LOCALAPPDATA")
-    return (Path(base) if base else Path.home() / ".cache") / "cchc" / "templates"
-
-
-@functools.cache
-def builder_fingerprint() -> str:
-    """A digest of everything besides the definition that shapes a template's bytes.
-
-    The builder's own code (this package's ``definition`` and ``workbook`` modules, the shared
-    helpers they use), ``ui.yaml`` and every message catalogue, the meta keys and the versions of
-    the libraries that write the file. A change to any of them gives a new cache key, so a warm
-    cache never hands out a template built by older code. Hashing these ~40 files takes about
-    2 ms once per process.
-    """
-    import openpyxl
-    import xlsxwriter
-
-    root = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256()
-    digest.update(" ".join(META_KEYS).encode())
-    digest.update(f"{__version__} openpyxl {openpyxl.__version__} xlsxwriter {xlsxwriter.__version__}".encode())
-    parts = sorted([*root.glob("*.py"), *root.glob("**/*.yaml"), *(root / "definition").glob("*.py"),
-                    *(root / "workbook").glob("*.py")])
-    for part in parts:
-        digest.update(part.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(part.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def cached_template_bytes(definition: ReportDefinition) -> bytes:
-    """The template of a definition, built once per definition hash and builder fingerprint, kept on disk."""
-    key = (f"{definition.id}-{definition.version}-{definition.profile or 'chung'}-{definition.source_hash}"
-           f"-{builder_fingerprint()}")
-    path = template_cache_dir() / f"{key}.xlsx"
-    try:
-        return path.read_bytes()
-    except OSError:
-        pass
-    data = build_template_bytes(definition)
-    try:
-        write_atomic(path, data)
-    except OSError:  # a read-only home is no reason to fail
-        pass
-    return data
 
 
 def _structure_digest(definition: ReportDefinition, template: bytes, given: bool) -> str:
@@ -250,7 +203,6 @@ def mark_drafts(layout: Layout, data: bytes, codes: list[str], period_code: str)
     their VML) and keeps everything else of the stamped package."""
     import openpyxl
 
-    from ..ui import ui
     from .port import OpenpyxlPort
 
     port = OpenpyxlPort("carried.xlsx", openpyxl.load_workbook(io.BytesIO(data)))
@@ -292,90 +244,6 @@ def _unique_names(units: list[Unit], period: Period) -> list[str]:
         used.add(name.lower())
         out.append(name)
     return out
-
-
-STALE_TEMP_SECONDS = 600  # a temporary file older than this was left by a write that was killed
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, then rename: never a partial file.
-
-    A target open in Excel on Windows (a permission refused on the file) is ``output_locked``; a
-    folder that cannot be written otherwise (read-only disk, full disk, missing folder) is
-    ``output_unwritable``, naming the file and the folder: a clear message, not a crash.
-    Temporary files (``.~cchc-<pid>-….tmp``) left in that folder by a write that was killed are
-    removed first (see ``remove_stale_temp``)."""
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_temp(path.parent)
-        fd, tmp = tempfile.mkstemp(prefix=f".~cchc-{os.getpid()}-", suffix=".tmp", dir=path.parent)
-    except PermissionError:
-        raise CchcError("output_locked", file=path) from None
-    except OSError as exc:
-        raise CchcError("output_unwritable", file=path.name, folder=path.parent, detail=_os_detail(exc)) from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        if isinstance(exc, (PermissionError, IsADirectoryError)):  # the target cannot be replaced
-            raise CchcError("output_locked", file=path) from None
-        if isinstance(exc, OSError):
-            raise CchcError("output_unwritable", file=path.name, folder=path.parent, detail=_os_detail(exc)) from None
-        raise
-
-
-def _os_detail(exc: OSError) -> str:
-    import errno
-
-    known = ui("os_errors")  # by errno name: ENOSPC, EACCES…
-    return known.get(errno.errorcode.get(exc.errno or 0, ""), exc.strerror or type(exc).__name__)
-
-
-def remove_stale_temp(folder: Path) -> list[Path]:
-    """Remove the tool's temporary files (``.~cchc-<pid>-….tmp``) left in ``folder`` by a write
-    that was killed: its process is gone, or it is older than ``STALE_TEMP_SECONDS``."""
-    import time
-
-    removed = []
-    now = time.time()
-    try:
-        candidates = list(Path(folder).glob(".~cchc-*.tmp"))
-    except OSError:
-        return removed
-    for tmp in candidates:
-        try:
-            if not tmp.is_file() or tmp.is_symlink():
-                continue
-            if now - tmp.stat().st_mtime > STALE_TEMP_SECONDS or not _writer_alive(tmp.name):
-                tmp.unlink()
-                removed.append(tmp)
-        except OSError:
-            continue
-    return removed
-
-
-def _writer_alive(name: str) -> bool:
-    """Whether the process that named a temporary file ``.~cchc-<pid>-….tmp`` still runs (unknown:
-    assumed alive, so only age removes it)."""
-    m = re.match(r"^\.~cchc-(\d+)-", name)
-    if not m:
-        return True
-    pid = int(m.group(1))
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError, OverflowError):
-        return True
-    return True
 
 
 def index_previous(folder: Path, definition: ReportDefinition) -> dict[str, WorkbookData]:

@@ -26,8 +26,10 @@ import openpyxl
 from ..definition import money
 from ..definition.models import NUMERIC_TYPES, Column, FieldDef, ReportDefinition
 from ..errors import CchcError, render
-from .build import cell_value, write_atomic
-from .layout import META_SHEET, a1, compute_layout
+from ..atomic import write_atomic
+from .build import cell_value
+from ..cells import a1
+from .layout import META_SHEET, compute_layout
 from .reader import check_is_xlsx, definition_for_meta, read_meta_grid
 from .safety import set_inert_text
 from .template import fit_text_rows, text_limit, text_rows

@@ -9,11 +9,11 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 
-from openpyxl.utils import get_column_letter
+from ..cells import a1, quote_sheet
 
 from ..definition.models import Column, FieldDef, ListDef, ReportDefinition, Section, TableDef
 from ..ui import ui
-from .live import check_ids
+from .live_rules import check_ids
 
 META_SHEET = "_meta"
 LISTS_SHEET = "_lists"
@@ -35,15 +35,6 @@ META_KEYS = (
     "validated_at", "validation_errors", "exported_at", "submission_counter", "kind", "report_digest",
     "marked_cells", "structure_digest", "suspect_fields", "carried_texts", "summary_layout",
 )
-
-
-def a1(row: int, col: int, absolute: bool = False) -> str:
-    letter = get_column_letter(col)
-    return f"${letter}${row}" if absolute else f"{letter}{row}"
-
-
-def quote_sheet(name: str) -> str:
-    return "'" + name.replace("'", "''") + "'"
 
 
 @dataclass(frozen=True)

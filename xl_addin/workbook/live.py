@@ -33,10 +33,10 @@ from openpyxl.styles import PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..definition import expr, money
-from ..definition.models import Column, FieldDef, Ratio, ReportDefinition, Rule
-from ..errors import catalogue
+from ..definition.models import Column, FieldDef, Ratio, Rule
 from ..memo import per_object
 from ..ui import ui
+from .live_rules import check_ids, level_field, level_labels, live_rules, manual_rules, not_live_reason, ratio_checks
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -49,68 +49,9 @@ RED_FILL = PatternFill(fill_type="solid", start_color="FF" + RED, end_color="FF"
 ORANGE_FILL = PatternFill(fill_type="solid", start_color="FF" + ORANGE, end_color="FF" + ORANGE)
 GAP_DECIMALS = 9  # a gap is rounded before it is judged: 1e-9 of a contract unit (1 đồng in tỷ đồng)
 CF_FORMULA_LIMIT = 250  # Excel keeps conditional-format formulas short: longer ORs are split
+__all__ = ["check_ids", "level_field", "level_labels", "live_rules", "manual_rules", "not_live_reason", "ratio_checks"]
 NEVER = "9.99E+307"  # the bound of a level without one: never exceeded
 _PAIRS = ("compulsory_pair", "exclusive_pair")
-
-
-# --------------------------------------------------------------------------- which rules are live
-def not_live_reason(rule: Rule, definition: ReportDefinition) -> str | None:
-    """Why a rule cannot be a live check (None: it can)."""
-    if rule.check:
-        return "list_check"
-    if rule.levels is not None and level_field(definition) is None:
-        return "levels"
-    if rule.table:
-        for side in (rule.left, rule.right):
-            for n in expr.walk(expr.parse(side)):
-                if isinstance(n, (expr.Call, expr.Count, expr.Col)) or (isinstance(n, expr.Bin) and n.op == "/"):
-                    return "table_function"
-    return None
-
-
-def live_rules(definition: ReportDefinition) -> list[Rule]:
-    """The rules of this definition (and profile) that the workbook checks by itself, in order."""
-    return [r for r in definition.rules_for(None) if not_live_reason(r, definition) is None]
-
-
-def manual_rules(definition: ReportDefinition) -> list[Rule]:
-    """The rules only the rule engine checks (the add-in's Kiểm tra số liệu, cchc check)."""
-    return [r for r in definition.rules_for(None) if not_live_reason(r, definition) is not None]
-
-
-def ratio_checks(definition: ReportDefinition) -> list[tuple[Rule, Ratio, str]]:
-    """The ratio catalogue's checks as rows of the checks sheet, in the rule engine's terms: a share
-    above 100 % (``<code>_tren_100``) and a typed ratio against the computed one (``<code>_ty_le_nhap``:
-    the engine's ``_ty_le_nhap_sai`` or ``_sai_so_lam_tron``). Each comes as (record, ratio, kind)."""
-    def build() -> list[tuple[Rule, Ratio, str]]:
-        texts = ui("live")
-        out = []
-        for ratio in definition.ratios:
-            if ratio.share:
-                out.append((Rule(id=f"{ratio.code}_tren_100", name=texts["share_name"].format(label=ratio.label),
-                                 instruction=texts["share_help"], importance="error", left=ratio.code,
-                                 operator="<=", right="100"), ratio, "share"))
-            if ratio.typed:
-                out.append((Rule(id=f"{ratio.code}_ty_le_nhap", name=texts["typed_name"].format(label=ratio.label),
-                                 instruction=catalogue()["finding_ratio_mismatch"]["action"], importance="error",
-                                 left=ratio.typed, operator="==", right=ratio.code), ratio, "typed"))
-        return out
-
-    return per_object(definition, "live_ratio_checks", build)
-
-
-def check_ids(definition: ReportDefinition) -> list[str]:
-    """Every row of the checks sheet, in order: the live rules, then the ratio checks."""
-    return [r.id for r in live_rules(definition)] + [r.id for r, _ratio, _kind in ratio_checks(definition)]
-
-
-def level_field(definition: ReportDefinition) -> FieldDef | None:
-    """The field stamped with the unit's level (its cell holds the level's label)."""
-    return next((f for f in definition.fields() if f.stamp == "unit.level" and f.choices), None)
-
-
-def level_labels(definition: ReportDefinition) -> dict[str, str]:
-    return definition.level_labels() if level_field(definition) else {}
 
 
 # --------------------------------------------------------------------------- values and bounds
@@ -322,7 +263,7 @@ class _Scalar:
         for table, column in sorted(expr.column_refs(left) | expr.column_refs(right)):
             block = layout.tables[table]
             if block.total_row:
-                from .layout import a1
+                from ..cells import a1
 
                 cells.append(f"{block.sheet}!{a1(block.total_row, block.columns[column])}")
         return cells
@@ -380,7 +321,7 @@ class _Rows:
         self.layout = layout
 
     def check(self, rule: Rule, row: int, gap_ref: str) -> Check:
-        from .layout import a1, quote_sheet
+        from ..cells import a1, quote_sheet
 
         block = self.layout.tables[rule.table]
         columns = {c.code: c for c in block.definition.columns}
@@ -487,7 +428,8 @@ def plan(layout: Layout) -> LivePlan:
 
 
 def _plan(layout: Layout) -> LivePlan:
-    from .layout import K_GAP, a1, quote_sheet
+    from ..cells import a1, quote_sheet
+    from .layout import K_GAP
 
     definition = layout.definition
     scalar, rows, ratios = _Scalar(layout), _Rows(layout), _Ratios(layout)
@@ -551,7 +493,8 @@ class _Ratios:
         self.scalar = _Scalar(layout)
 
     def check(self, rule: Rule, ratio: Ratio, kind: str, row: int) -> Check:
-        from .layout import K_GAP, K_LEFT, K_RIGHT, a1
+        from ..cells import a1
+        from .layout import K_GAP, K_LEFT, K_RIGHT
 
         c = Check(rule, row)
         left, right, gap = a1(row, K_LEFT), a1(row, K_RIGHT), a1(row, K_GAP)

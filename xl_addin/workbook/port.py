@@ -25,12 +25,11 @@ from typing import Any, Protocol
 
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from .. import metrics
-from .layout import LISTS_SHEET, META_SHEET, quote_sheet
+from ..cells import col_letters, quote_sheet, ref_to_rc
+from .layout import LISTS_SHEET, META_SHEET
 from .protection import COM_PROTECTION, PASSWORD, protect_sheet
 from .safety import set_inert_text
 
@@ -129,11 +128,6 @@ class WorkbookPort(Protocol):
     def protect(self, sheets: list[str]) -> None: ...
 
 
-def ref_to_rc(ref: str) -> tuple[int, int]:
-    letters, row = coordinate_from_string(ref)
-    return row, column_index_from_string(letters)
-
-
 @contextlib.contextmanager
 def unlocked(port: WorkbookPort, sheets: list[str]) -> Iterator[None]:
     """Lift the structure lock and the given sheets' protection; protect them again whatever happens."""
@@ -199,10 +193,10 @@ class OpenpyxlPort:
             for c, value in enumerate(row, start=1):
                 set_inert_text(ws.cell(row=r, column=c), value.text if isinstance(value, Link) else value)
         for r, c, link in _links(rows):
-            ws.cell(row=r, column=c).hyperlink = Hyperlink(ref=f"{get_column_letter(c)}{r}", location=link.location,
+            ws.cell(row=r, column=c).hyperlink = Hyperlink(ref=f"{col_letters(c)}{r}", location=link.location,
                                                            display=link.text)
         for col, width in widths.items():
-            ws.column_dimensions[get_column_letter(col)].width = width
+            ws.column_dimensions[col_letters(col)].width = width
         if look is not None:
             _style_openpyxl(ws, rows, look)
             return
@@ -253,7 +247,7 @@ class OpenpyxlPort:
                 protect_sheet(self.book[name])
 
     def save(self, path: Path | None = None) -> Path:
-        from .build import write_atomic
+        from ..atomic import write_atomic
 
         target = Path(path or self.path)
         buf = io.BytesIO()
@@ -387,7 +381,7 @@ class XlwingsPort:
         self.calls += 7
         by_colour: dict[str, list[str]] = {}
         for (r, c), rgb in look.fills.items():
-            by_colour.setdefault(rgb, []).append(f"{get_column_letter(c)}{r}")
+            by_colour.setdefault(rgb, []).append(f"{col_letters(c)}{r}")
         for rgb, refs in sorted(by_colour.items()):
             for address in self._groups(refs):
                 sheet.range(address).color = "#" + rgb
@@ -503,10 +497,10 @@ def _column_runs(cells: dict[str, Any]) -> list[tuple[str, list[Any]]]:
             if r == prev + 1:
                 values.append(rows[r])
             else:
-                runs.append((f"{get_column_letter(col)}{start}", values))
+                runs.append((f"{col_letters(col)}{start}", values))
                 start, values = r, [rows[r]]
             prev = r
-        runs.append((f"{get_column_letter(col)}{start}", values))
+        runs.append((f"{col_letters(col)}{start}", values))
     return runs
 
 

@@ -8,13 +8,10 @@ recomputed from the definition. Text typed into a number cell is reported, never
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import json
-import os
 import re
-import sys
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -30,25 +27,12 @@ from ..errors import CchcError, catalogue, render
 from ..ui import ui, ui_text
 from ..memo import per_object
 from . import safety
-from .layout import LISTS_SHEET, META_SHEET, FieldCell, Layout, a1, compute_layout
+from ..cells import a1, col_number, ref_to_rc
+from ..problems import Problem, to_jsonable
+from .grid import Grid, _calamine, _grid
+from .layout import LISTS_SHEET, META_SHEET, FieldCell, Layout, compute_layout
 
-Grid = list[list[Any]]
 _EPOCH = dt.datetime(1899, 12, 30)
-
-
-@dataclass
-class Problem:
-    code: str
-    cell: str
-    value: Any
-    message: str
-    field: str | None = None
-    # how the finding counts (error | warning | info), from the catalogue; None: an error
-    importance: str | None = None
-
-    def to_dict(self) -> dict:
-        return {"code": self.code, "cell": self.cell, "value": to_jsonable(self.value), "message": self.message,
-                "field": self.field, "importance": self.importance or "error"}
 
 
 def problem_importance(code: str) -> str | None:
@@ -120,20 +104,6 @@ def _iso(value: Any) -> str | None:
     return str(value)[:10]
 
 
-def to_jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        if value == value.to_integral_value():
-            return int(value)
-        return float(value)
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
-    if isinstance(value, dt.timedelta):
-        return str(value)
-    return value
-
-
 # --------------------------------------------------------------------------- conversion
 def _blank(raw: Any) -> bool:
     return raw is None or (isinstance(raw, str) and raw.strip() == "")
@@ -171,8 +141,8 @@ class Converter:
                      ref: str | tuple[int, int], field_code: str | None) -> None:
         """An amount with a fraction of a đồng, or under 1.000 đồng, was typed in another unit than
         the one chosen (1,845655 typed as tỷ while the workbook types đồng)."""
-        dong = money.to_workbook(self.definition, item, value, "dong") if "dong" in money.units_by_key(
-            self.definition) else None
+        one_dong = money.dong_unit(self.definition)
+        dong = money.to_workbook(self.definition, item, value, one_dong) if one_dong else None
         if dong is None or dong == 0:
             return
         if dong != dong.to_integral_value():
@@ -506,14 +476,6 @@ def check_is_xlsx(path: Path) -> safety.Preflight:
     return safety.preflight(Path(path))
 
 
-def ref_to_rc(ref: str) -> tuple[int, int]:
-    m = _REF.match(ref)
-    if not m:
-        raise ValueError(ref)
-    return int(m.group(2)), safety.col_number(m.group(1))
-
-
-_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
 _NAME_REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
 _TEMPLATE_ID = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 
@@ -527,75 +489,6 @@ def read_meta_grid(grid: Grid) -> dict[str, Any]:
                 value = unicodedata.normalize("NFC", value)[:MAX_TEXT_LENGTH]
             meta[row[0]] = None if value in ("", "-") else value
     return meta
-
-
-def _calamine(pre: safety.Preflight):
-    from python_calamine import CalamineWorkbook
-
-    try:
-        package = pre.reader_package()  # the file read once, the parts checked so far unpacked once
-        if package is not None:
-            import io
-
-            return CalamineWorkbook.from_filelike(io.BytesIO(package))
-        return CalamineWorkbook.from_path(str(pre.path))
-    except Exception as exc:  # calamine raises its own error types for damaged archives
-        raise safety.diagnose_read_error(pre, exc) from None
-    except BaseException as exc:
-        if not is_panic(exc):
-            raise
-        raise safety.diagnose_read_error(pre, exc) from None
-
-
-def open_calamine(path: Path, raw: bytes | None = None):
-    """A python-calamine workbook, after the pre-flight (limits, kind of file); never runs anything."""
-    return _calamine(safety.preflight(Path(path), raw))
-
-
-def sheet_grid(book, name: str) -> Grid:
-    return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-
-
-def _grid(book, name: str, pre: safety.Preflight) -> Grid:
-    scan = pre.scanned(name)
-    suspect = scan.suspect if scan is not None else []
-    try:
-        if suspect:  # a value python-calamine may panic on: its panic report is not for the user
-            with quiet_stderr():
-                return sheet_grid(book, name)
-        return sheet_grid(book, name)
-    except Exception as exc:  # a damaged sheet part: calamine's XML or zip errors
-        raise safety.diagnose_read_error(pre, exc, name) from None
-    except BaseException as exc:
-        # python-calamine panics (a BaseException) on some values, e.g. a date far before year 1
-        if not is_panic(exc):
-            raise
-        raise CchcError("sheet_value_unreadable", file=pre.path, sheet=name,
-                        cell=", ".join(suspect[:3]) or "?", detail=safety.detail(exc)) from None
-
-
-@contextlib.contextmanager
-def quiet_stderr():
-    """Standard error silenced at the descriptor level (a Rust panic message is written there)."""
-    try:
-        fd = sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):
-        yield
-        return
-    sys.stderr.flush()
-    saved, devnull = os.dup(fd), os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, fd)
-        yield
-    finally:
-        os.dup2(saved, fd)
-        os.close(saved)
-        os.close(devnull)
-
-
-def is_panic(exc: BaseException) -> bool:
-    """A Rust panic inside python-calamine (pyo3's PanicException), not an interrupt or an exit."""
-    return type(exc).__name__ == "PanicException"
 
 
 def _meta_text(value: Any) -> str:
@@ -684,7 +577,7 @@ def layout_for(definition: ReportDefinition, past: TemplateVersion | None,
         m = _NAME_REF.match(target or "")
         if m and new not in past.moved:
             sheet = (m.group(1) or "").replace("''", "'") or m.group(2)
-            fields[new] = FieldCell(new, sheet, int(m.group(4)), safety.col_number(m.group(3)))
+            fields[new] = FieldCell(new, sheet, int(m.group(4)), col_number(m.group(3)))
     for code, where in past.moved.items():
         sheet, ref = where.rsplit("!", 1)
         row, col = ref_to_rc(ref)
@@ -819,8 +712,8 @@ def _name_position(target: str | None) -> tuple[str, int, int, int, int] | None:
     if not m:
         return None
     sheet = (m.group(1) or "").replace("''", "'") or m.group(2)
-    r1, c1 = int(m.group(4)), safety.col_number(m.group(3))
-    r2, c2 = (int(m.group(6)), safety.col_number(m.group(5))) if m.group(5) else (r1, c1)
+    r1, c1 = int(m.group(4)), col_number(m.group(3))
+    r2, c2 = (int(m.group(6)), col_number(m.group(5))) if m.group(5) else (r1, c1)
     return sheet, r1, c1, r2, c2
 
 

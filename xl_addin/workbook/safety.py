@@ -27,6 +27,7 @@ from typing import Any
 from xml.parsers import expat
 
 from .. import limits
+from ..cells import col_letters, col_number
 from ..errors import CchcError
 from ..ui import ui, ui_text
 
@@ -87,22 +88,6 @@ def set_inert_text(cell, value: Any) -> None:
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"
-
-
-# --------------------------------------------------------------------------- XML helpers
-def col_number(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + (ord(ch) - 64)
-    return n
-
-
-def col_letters(n: int) -> str:
-    letters = ""
-    while n > 0:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 # --------------------------------------------------------------------------- sheets

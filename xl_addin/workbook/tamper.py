@@ -41,8 +41,9 @@ from ..definition.models import ReportDefinition
 from ..errors import catalogue, render
 from ..ui import ui, ui_text
 from ..memo import per_object
-from .layout import LISTS_SHEET, META_SHEET, Layout, a1, compute_layout
-from .safety import Preflight, SheetScan, col_letters
+from ..cells import a1, col_letters, ref_to_rc
+from .layout import LISTS_SHEET, META_SHEET, Layout, compute_layout
+from .safety import Preflight, SheetScan
 
 DIGEST_PREFIX = "s1"
 Cell = tuple[str, str]  # (sheet, A1)
@@ -189,13 +190,11 @@ def _row_plan(expected: Structure) -> list[tuple[str, list[RowPlan], list[PlanCe
 
 @functools.lru_cache(maxsize=8)
 def _positions(keys: frozenset) -> list[tuple[Cell, int, int]]:
-    from .reader import ref_to_rc
 
     return [(key, *ref_to_rc(key[1])) for key in sorted(keys)]
 
 
 def _grid_value(grids: dict[str, list[list[Any]]], sheet: str, ref: str) -> Any:
-    from .reader import ref_to_rc
 
     grid = grids.get(sheet)
     if grid is None:
@@ -264,7 +263,7 @@ def expected_structure(definition: ReportDefinition, template: bytes | None = No
     if hit is not None:
         return hit
     if template is None:
-        from .build import cached_template_bytes
+        from .template_cache import cached_template_bytes
 
         template = cached_template_bytes(definition)
     struct = structure_of_template(definition, template)
@@ -376,7 +375,6 @@ def _cell_rules(rules: dict[tuple, list]) -> dict[tuple[int, int], tuple]:
 
 
 def _cell_order(sheets: list[str]) -> Callable[[Cell], tuple]:
-    from .reader import ref_to_rc
 
     rank = {s: i for i, s in enumerate(sheets)}
 
@@ -410,7 +408,7 @@ def cell_labels(layout: Layout) -> dict[Cell, str]:
 
 
 def problems_from(diffs: list[Difference], file: str, layout: Layout) -> list:
-    from .reader import Problem
+    from ..problems import Problem
 
     labels = cell_labels(layout)
     out = []
@@ -502,7 +500,7 @@ def check(pre: Preflight, scans: dict[str, SheetScan], grids: dict[str, list[lis
           layout: Layout, meta: dict[str, Any], file: str, past_version: str | None = None,
           data_sheets: set[str] | None = None) -> list:
     """Tamper findings of one file (an empty list when its locked structure is the template's)."""
-    from .reader import Problem
+    from ..problems import Problem
 
     stamped = split_digest(meta.get("structure_digest"))
     if past_version is not None:

@@ -16,6 +16,7 @@ import zipfile
 import zlib
 from decimal import Decimal
 
+from ..cells import col_letters
 from ..xmlescape import xml_attr, xml_text
 
 _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -108,14 +109,6 @@ def patch_sheet_xml(xml: str, values: dict[str, object]) -> str:
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 _SHEET_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
-
-
-def _col_letter(col: int) -> str:
-    letters = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 class PackageWriter:
@@ -329,7 +322,7 @@ def sheet_xml(rows: list[list[object]], *, widths: dict[int, float] | None = Non
                                       for c, w in sorted(cols.items())) + "</cols>")
     out.append("<sheetData>")
     width = max((len(r) for r in rows), default=0)
-    letters = [_col_letter(c) for c in range(1, width + 1)]
+    letters = [col_letters(c) for c in range(1, width + 1)]
     col_attr = {c: f' s="{v}"' for c, v in column_styles.items()}
     cell_attr = {k: f' s="{v}"' for k, v in cell_styles.items()}
     for r, row in enumerate(rows, start=1):
