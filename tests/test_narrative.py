@@ -340,9 +340,9 @@ def test_place_and_date_leading_zero_rule(date, expected):
 
 
 def test_numbers_money_and_ratios_the_vietnamese_way():
-    money = fmt.Money([{"unit": "tỷ đồng", "dong": 10 ** 9, "decimals": 3, "min": 1},
-                       {"unit": "triệu đồng", "dong": 10 ** 6, "decimals": 0, "min": 1},
-                       {"unit": "đồng", "dong": 1, "decimals": 0, "min": 0}])
+    money = fmt.Money([{"unit": "tỷ đồng", "so_dong": 10 ** 9, "decimals": 3, "min": 1},
+                       {"unit": "triệu đồng", "so_dong": 10 ** 6, "decimals": 0, "min": 1},
+                       {"unit": "đồng", "so_dong": 1, "decimals": 0, "min": 0}])
     assert fmt.count(5) == "05" and fmt.count(Decimal(1059)) == "1.059" and fmt.count(0) == "0" and fmt.count(10) == "10"
     assert fmt.plain(Decimal("54.020")) == "54,02" and fmt.plain(Decimal("310")) == "310"
     assert money.format([Decimal("54.02"), Decimal("146.25")], "tỷ đồng") == ["54,02 tỷ đồng", "146,25 tỷ đồng"]

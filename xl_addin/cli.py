@@ -22,6 +22,7 @@ from rich.table import Table
 
 from . import __version__
 from .errors import CchcError, default_log, log_exception, render
+from .resources import DEFAULT_TEMPLATE
 from .ui import ui, ui_text
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
@@ -106,7 +107,7 @@ def build(
     date_from: Optional[str] = typer.Option(None, "--from", help=ui("commands.build.date_from")),
     date_to: Optional[str] = typer.Option(None, "--to", help=ui("commands.build.date_to")),
     previous: Optional[Path] = typer.Option(None, "--previous", help=ui("commands.build.previous")),
-    template: str = typer.Option("cchc", "--template", help=ui("commands.build.template")),
+    template: str = typer.Option(DEFAULT_TEMPLATE, "--template", help=ui("commands.build.template")),
 ) -> None:
     """Tạo một sổ tính cho mỗi đơn vị trong danh sách."""
     from .definition.loader import load_definition
@@ -140,7 +141,7 @@ def fields(
     profile: Optional[str] = typer.Option(None, "--profile", help=ui("commands.fields.profile")),
     period: Optional[str] = typer.Option(None, "--period",
                                          help=ui("commands.fields.period")),
-    template: str = typer.Option("cchc", "--template", help=ui("commands.build.template")),
+    template: str = typer.Option(DEFAULT_TEMPLATE, "--template", help=ui("commands.build.template")),
 ) -> None:
     """Từ điển trường: mã, nhãn, trang, ô, kiểu, đơn vị tính, mục."""
     import datetime as dt

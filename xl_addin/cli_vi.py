@@ -21,6 +21,7 @@ from typing import Any
 
 import typer
 
+from .resources import TOOL_NAME
 from .ui import ui
 
 _EXTRA = re.compile(r"\[([^\[\]]*)\]\s*$")
@@ -159,7 +160,7 @@ def show_usage_error(error: Any, file: Any = None) -> None:
     print(f"{ui('importance.error')}: {usage_message(error)}", file=file)
 
 
-def run(app: typer.Typer, args: list[str] | None = None, prog_name: str = "cchc") -> int:
+def run(app: typer.Typer, args: list[str] | None = None, prog_name: str = TOOL_NAME) -> int:
     """Run the typer app with Vietnamese help and usage errors; returns the exit code."""
     click = _click()
     command = vietnamese(typer.main.get_command(app))

@@ -17,9 +17,10 @@ from typing import Any
 from rich.console import Console
 
 from .definition import expr
-from .definition.loader import load_definition, read_yaml, templates_root
+from .definition.loader import DEFAULT_TEMPLATE, load_definition, read_yaml, templates_root
 from .definition.periods import parse_period
 from .definition.units import load_units
+from .ui import ui_text
 from .workbook.build import build_unit_workbooks
 from .workbook.fill import fill_workbook
 from .workbook.reader import read_workbook
@@ -133,7 +134,7 @@ def run_demo(out_dir: Path, out: Console, err: Console) -> dict:
 
     folder = demo_dir()
     sample = read_yaml(folder / "sample.yaml")
-    definition = load_definition(sample.get("template", "cchc"), profile=sample.get("profile"))
+    definition = load_definition(sample.get("template", DEFAULT_TEMPLATE), profile=sample.get("profile"))
     period = parse_period(sample["period"], definition)
     all_units = load_units(folder / "units.csv")
     parents = {u.parent_code for u in all_units}
@@ -169,16 +170,17 @@ def run_demo(out_dir: Path, out: Console, err: Console) -> dict:
     staged.replace(merged_path)
     reports = write_reports(out_dir / "6-bao-cao", [filled_dir / p.name for p in sorted(sent_dir.glob("*.xlsx"))],
                             merged_path, err)
-    out.print(f"Ví dụ mẫu: {sample['receiving_unit']['name']}, {len(units)} đơn vị, kỳ {period.label}.")
-    out.print(f"  Sổ tính trống theo đơn vị: {blank_dir}")
-    out.print(f"  Sổ tính đã điền số liệu mẫu: {filled_dir}")
-    out.print(f"  Bản nộp (đã kiểm tra, có dấu thời điểm xuất): {sent_dir}")
-    out.print(f"  Sổ tổng hợp: {merged_path}")
-    out.print(f"  Phiếu phản hồi cho từng đơn vị: {out_dir / '5-phan-hoi'}")
-    out.print(f"  Báo cáo (Word cho từng đơn vị; Excel, Word{', PDF' if reports.get('pdf') else ''} cho tỉnh): "
-              f"{out_dir / '6-bao-cao'}")
-    out.print(f"  Kết quả đọc lại và tổng hợp (JSON): {out_dir / 'doc-lai.json'}, {out_dir / 'tong-hop.json'}")
+    said = "commands.demo."
+    out.print(ui_text(said + "title", receiver=sample["receiving_unit"]["name"], units=len(units), period=period.label))
+    out.print(ui_text(said + "blank", path=blank_dir))
+    out.print(ui_text(said + "filled", path=filled_dir))
+    out.print(ui_text(said + "sent", path=sent_dir))
+    out.print(ui_text(said + "summary", path=merged_path))
+    out.print(ui_text(said + "feedback", path=out_dir / "5-phan-hoi"))
+    out.print(ui_text(said + ("reports_pdf" if reports.get("pdf") else "reports"), path=out_dir / "6-bao-cao"))
+    out.print(ui_text(said + "json", read=out_dir / "doc-lai.json", merged=out_dir / "tong-hop.json"))
     for item in read_back:
         if item["errors"] or item["warnings"]:
-            err.print(f"  ! {item['unit']['name']}: {item['errors']} lỗi, {item['warnings']} cảnh báo")
+            err.print(ui_text(said + "findings", unit=item["unit"]["name"], errors=item["errors"],
+                              warnings=item["warnings"]))
     return {"units": len(units), "out": str(out_dir), "summary": str(merged_path)}

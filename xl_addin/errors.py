@@ -67,15 +67,10 @@ class CchcError(Exception):
 
 def markdown() -> str:
     """``docs/errors.md``: every message a user can see, with what to do about it."""
-    lines = [
-        "# Thông báo lỗi và cách xử lý",
-        "",
-        "Mọi thông báo người dùng có thể gặp, theo mã ổn định (các công cụ khác dựa vào mã này).",
-        "Các chỗ `{…}` được thay bằng tên tệp, trang, ô và giá trị cụ thể.",
-        "Tệp này được tạo từ danh mục thông báo (`xl_addin/messages.yaml` và `xl_addin/*/messages.yaml`) bằng",
-        "`python scripts/gen_errors_doc.py`; bài kiểm tra `tests/test_docs.py` báo lỗi khi tệp lạc hậu.",
-        "",
-    ]
+    from .ui import ui
+
+    head = ui("errors_doc")
+    lines = [head["title"], "", *head["intro"], ""]
     for path in catalogue_files():
         with path.open(encoding="utf-8") as fh:
             part = yaml.load(fh, Loader=SafeLoader) or {}
@@ -85,7 +80,7 @@ def markdown() -> str:
         for code, entry in part.items():
             message = " ".join(entry["message"].split())
             action = " ".join(entry["action"].split())
-            lines += [f"### `{code}`", "", f"> {message}", "", f"**Cách xử lý:** {action}", ""]
+            lines += [f"### `{code}`", "", f"> {message}", "", head["action"] + action, ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -12,7 +12,9 @@ import os
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-LOCAL_FOLDER = "cchc"  # %LOCALAPPDATA%\cchc: the Windows install's folder
+TOOL_NAME = "cchc"  # the program, the VBA project, the folders and files the tool names after itself
+DEFAULT_TEMPLATE = TOOL_NAME  # the shipped definition's id and folder (workbook_templates/cchc)
+LOCAL_FOLDER = TOOL_NAME  # %LOCALAPPDATA%\cchc: the Windows install's folder
 
 
 def packaged(name: str) -> Path:

@@ -19,13 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CchcError, log_exception, render
+from .resources import LOCAL_FOLDER
+from .ui import ui
 
 log = logging.getLogger("cchc.ribbon")
 
 
 def log_file() -> Path:
     base = Path(os.environ.get("CCHC_LOG_DIR") or os.environ.get("LOCALAPPDATA") or tempfile.gettempdir())
-    return base / "cchc" / "cchc-addin.log" if "LOCALAPPDATA" in os.environ and not os.environ.get("CCHC_LOG_DIR") \
+    return base / LOCAL_FOLDER / "cchc-addin.log" if "LOCALAPPDATA" in os.environ and not os.environ.get("CCHC_LOG_DIR") \
         else base / "cchc-addin.log"
 
 
@@ -208,7 +210,7 @@ def _own_path(port: Any) -> Path:
     try:
         return Path(port.book.fullname)
     except (AttributeError, NotImplementedError):
-        raise CchcError("com_only", action="Lưu bản sao (SaveCopyAs)") from None
+        raise CchcError("com_only", action=ui("ribbon.save_copy")) from None
 
 
 def save_copy(port: Any, target: Path) -> Path:
@@ -223,7 +225,7 @@ def com_save_copy(book: Any, target: Path) -> None:
     """Windows/COM only (docs/windows-smoke-test.md): Workbook.SaveCopyAs keeps the open book as it is."""
     api = getattr(book, "api", None)
     if api is None or isinstance(api, (dict, list)):
-        raise CchcError("com_only", action="Lưu bản sao (SaveCopyAs)")
+        raise CchcError("com_only", action=ui("ribbon.save_copy"))
     api.SaveCopyAs(str(target))
 
 
@@ -272,7 +274,7 @@ def com_pick_folder(app: Any = None) -> Path | None:
 
         app = xw.apps.active
     dialog = app.api.FileDialog(4)
-    dialog.Title = "Chọn thư mục chứa các sổ tính đơn vị gửi về"
+    dialog.Title = ui("ribbon.folder_picker")
     if dialog.Show() != -1:
         return None
     return Path(dialog.SelectedItems(1))
@@ -296,7 +298,7 @@ def diagnostics(book: Any = None) -> list[dict]:
         app = _app_of(port)
         checks = run_checks(port, app=app)
         lines = [("✓ " if c["ok"] else "✗ ") + c["label"] + ": " + c["detail"] for c in checks]
-        _alert(port, "\n".join(lines), title="Kiểm tra cài đặt CCHC")
+        _alert(port, "\n".join(lines), title=ui("ribbon.diagnostics_title"))
     return checks
 
 
@@ -362,4 +364,4 @@ def _beside(port: Any, suffix: str) -> Path:
     try:
         return Path(port.book.fullname).with_suffix(suffix)
     except (AttributeError, NotImplementedError):
-        raise CchcError("com_only", action="Lưu tệp cạnh sổ tính") from None
+        raise CchcError("com_only", action=ui("ribbon.save_beside")) from None

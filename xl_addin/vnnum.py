@@ -8,6 +8,8 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from babel.numbers import format_decimal
 
+from .ui import ui, ui_text
+
 LOCALE = "vi_VN"
 
 
@@ -45,7 +47,6 @@ _VN_THOUSANDS = _re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
 _VN_DECIMAL = _re.compile(r"^[+-]?\d+(,\d+)?$")
 _EN_NUMBER = _re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _PLAIN = _re.compile(r"^[+-]?\d+(\.\d+)?$")
-_QUALIFIERS = ("trên", "khoảng", "hơn", "gần", "dưới", "đạt", ">", "<", "~", "≈")
 
 
 def parse_text_number(text: str) -> tuple[Decimal | None, str]:
@@ -54,30 +55,31 @@ def parse_text_number(text: str) -> tuple[Decimal | None, str]:
     Returns (value, note); value is None when the text is not a clean number. The caller
     reports both and never uses the value silently (domain.md §11.2).
     """
+    words = ui("numbers")
     raw = " ".join(str(text).split())
     t = raw.lower()
     note = ""
-    for q in _QUALIFIERS:
+    for q in words["qualifiers"]:
         if t.startswith(q):
-            note = f"có từ chỉ mức «{q}»"
+            note = ui_text("numbers.qualified", word=q)
             t = t[len(q):].strip()
             break
     m = _re.match(r"^([0-9.,+-]+)\s*(%|[^\d\s].*)?$", t)
     if not m:
-        return None, note or "không phải số"
+        return None, note or words["not_a_number"]
     num, unit = m.group(1), (m.group(2) or "").strip()
     if unit:
-        note = (note + "; " if note else "") + f"kèm đơn vị «{unit}»"
+        note = (note + "; " if note else "") + ui_text("numbers.with_unit", unit=unit)
     if _VN_THOUSANDS.match(num):
         return Decimal(num.replace(".", "").replace(",", ".")), note
     if _EN_NUMBER.match(num):
         # "1,845,655,000" is English; "54,020" is ambiguous (54,02 the Vietnamese way)
         if num.count(",") == 1:
-            note = (note + "; " if note else "") + "dấu phẩy có thể là dấu thập phân hoặc phân cách hàng nghìn"
+            note = (note + "; " if note else "") + words["comma_ambiguous"]
             return Decimal(num.replace(",", ".")), note
-        return Decimal(num.replace(",", "")), (note + "; " if note else "") + "viết theo kiểu tiếng Anh"
+        return Decimal(num.replace(",", "")), (note + "; " if note else "") + words["english"]
     if _VN_DECIMAL.match(num):
         return Decimal(num.replace(",", ".")), note
     if _PLAIN.match(num):
         return Decimal(num), note
-    return None, (note + "; " if note else "") + "dạng số không rõ ràng"
+    return None, (note + "; " if note else "") + words["unclear"]

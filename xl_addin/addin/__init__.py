@@ -39,7 +39,7 @@ import tempfile
 import tomllib
 from pathlib import Path
 
-from ..resources import PACKAGE_DIR, packaged
+from ..resources import PACKAGE_DIR, TOOL_NAME, packaged
 from .packager import DOCUMENT_CODENAMES, conf_sheet_name, package_addin
 from .vbaproject import (
     WORKBOOK_BASE,
@@ -63,7 +63,7 @@ __all__ = [
 ]
 
 #: Name of the VBA project, of the ``<PROJECT_NAME>.conf`` sheet and of xlwings' ``PROJECT_NAME`` constant.
-PROJECT_NAME = "cchc"
+PROJECT_NAME = TOOL_NAME
 #: The VBA module holding the ribbon callbacks (``onAction="Ribbon.OnXxx"``).
 CALLBACK_MODULE = "Ribbon"
 

@@ -22,8 +22,8 @@ from pydantic import ValidationError
 from ..errors import CchcError, catalogue, render
 from ..yamlio import SafeLoader
 from .models import Profile, ReportDefinition
+from ..resources import DEFAULT_TEMPLATE
 
-DEFAULT_TEMPLATE = "cchc"
 
 
 def templates_root() -> Path:

@@ -658,7 +658,7 @@ class SectionTexts(Model):
     as underscores (I.1 → i_1), ``{code}`` the section code, ``{title}`` its title."""
 
     sheet: Code
-    code: str = "noi_dung_{section}"
+    code: str
     label: Text
     help: Optional[Text] = None
     since: Optional[str] = None
@@ -671,7 +671,7 @@ class QualifierSettings(Model):
     dưới, ước, dự kiến) placed right after the figure, coded ``code`` ({field}: the figure's code),
     labelled ``label`` ({label}: the figure's label). Empty: the figure is exact."""
 
-    code: str = "{field}_uoc_tinh"
+    code: str
     choices: Code
     label: Text
     help: Text | None = None

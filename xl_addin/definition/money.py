@@ -44,6 +44,11 @@ def _units_by_key(definition: ReportDefinition) -> dict[str, tuple[str, str, Dec
     return out
 
 
+def dong_unit(definition: ReportDefinition) -> str | None:
+    """The code of the money option worth one đồng (``dong: 1``), if the definition has one."""
+    return next((code for code, _label, per in units_by_key(definition).values() if per == 1), None)
+
+
 def workbook_unit(definition: ReportDefinition, value: Any) -> str | None:
     """The money unit code of a workbook from its ``don_vi_tien`` value (code or label);
     the ``missing`` unit when it is empty or unknown. None when the definition has no ``money``."""

@@ -37,7 +37,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..definition.loader import load_definition
+from ..definition.loader import DEFAULT_TEMPLATE, load_definition
 from ..definition.models import ReportDefinition
 from ..definition.periods import parse_period
 from ..errors import CchcError
@@ -240,7 +240,7 @@ def read_history(paths: Iterable[Path], workers: int | None = None,
 
 def _defn_args(sub: Submission) -> tuple[str, str | None]:
     template, profile = _template(sub)
-    return template or "cchc", profile or None
+    return template or DEFAULT_TEMPLATE, profile or None
 
 
 def long_table(paths: Iterable[Path]) -> pd.DataFrame:
@@ -279,7 +279,7 @@ def csv_bytes(table: pd.DataFrame) -> bytes:
 
 
 def write_csv(table: pd.DataFrame, path: Path) -> Path:
-    from ..workbook.build import write_atomic
+    from ..atomic import write_atomic
 
     write_atomic(Path(path), csv_bytes(table))
     return Path(path)

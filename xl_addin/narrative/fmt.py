@@ -201,7 +201,7 @@ class Money:
 
     def __init__(self, scales: list[dict]) -> None:
         self.scales = scales
-        self.by_unit = {s["unit"].casefold(): Decimal(str(s["dong"])) for s in scales}
+        self.by_unit = {s["unit"].casefold(): Decimal(str(s["so_dong"])) for s in scales}
 
     def is_money_unit(self, unit: str | None) -> bool:
         return bool(unit) and unit.strip().casefold() in self.by_unit
@@ -220,7 +220,7 @@ class Money:
         largest = max(amounts, default=Decimal(0))
         display = [s for s in self.scales if s.get("display", True)]
         for scale in display:
-            factor = Decimal(str(scale["dong"]))
+            factor = Decimal(str(scale["so_dong"]))
             places = Decimal(1).scaleb(-int(scale.get("decimals", 0)))
             fits = all((a / factor) == (a / factor).quantize(places) for a in amounts)
             if fits and largest / factor >= Decimal(str(scale.get("min", 0))):
@@ -233,7 +233,7 @@ class Money:
             return [f"{plain(v)} {unit}".strip() if v is not None else MISSING for v in values]
         dong = [self.in_dong(v, unit) for v in values]
         scale = self._scale_for([d for d in dong if d is not None])
-        factor = Decimal(str(scale["dong"]))
+        factor = Decimal(str(scale["so_dong"]))
         return [f"{plain(d / factor)} {scale['unit']}" if d is not None else MISSING for d in dong]
 
     def one(self, value: Any, unit: str | None) -> str:

@@ -17,7 +17,8 @@ import unicodedata
 from pathlib import Path
 
 from ..errors import CchcError
-from ..workbook.build import write_atomic
+from ..atomic import write_atomic
+from ..ui import ui_text
 from ..workbook.reader import check_is_xlsx
 from .sheet import libreoffice_widths, report_sheet_name
 
@@ -37,11 +38,11 @@ def convert_to_pdf(src: Path, out_dir: Path, timeout: int = 180) -> Path:
         try:
             result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
-            raise CchcError("report_pdf_failed", file=src, detail=f"LibreOffice chạy quá {timeout} giây") from None
+            raise CchcError("report_pdf_failed", file=src, detail=ui_text("words.soffice_timeout", timeout=timeout)) from None
     pdf = out_dir / (src.stem + ".pdf")
     if not pdf.is_file():
         detail = (result.stderr or result.stdout or "").strip().splitlines()
-        raise CchcError("report_pdf_failed", file=src, detail=(detail[-1] if detail else f"mã thoát {result.returncode}"))
+        raise CchcError("report_pdf_failed", file=src, detail=(detail[-1] if detail else ui_text("exit.code", code=result.returncode)))
     return pdf
 
 

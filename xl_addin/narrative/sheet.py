@@ -63,20 +63,20 @@ STYLES: dict[str, dict[str, Any]] = {
     "co_quan": {"size": 12, "bold": True, "h": "center"},
     "quoc_hieu": {"size": 12, "bold": True, "h": "center"},
     "tieu_ngu": {"size": 13, "bold": True, "h": "center"},
-    "so": {"size": 13, "h": "center"},
-    "ngay": {"size": 13, "italic": True, "h": "center"},
+    "number": {"size": 13, "h": "center"},
+    "date_line": {"size": 13, "italic": True, "h": "center"},
     "title": {"size": 14, "bold": True, "h": "center"},
-    "trich_yeu": {"size": 14, "bold": True, "h": "center"},
-    "kinh_gui": {"size": 14, "h": "center"},
-    "kinh_gui_label": {"size": 14, "h": "right"},
-    "kinh_gui_item": {"size": 14, "h": "left"},
+    "subject": {"size": 14, "bold": True, "h": "center"},
+    "addressee": {"size": 14, "h": "center"},
+    "addressee_label": {"size": 14, "h": "right"},
+    "addressee_item": {"size": 14, "h": "left"},
     "h1": {"size": 13, "bold": True, "h": "left"},
     "h2": {"size": 13, "bold": True, "h": "left"},
     "h3": {"size": 13, "bold": True, "italic": True, "h": "left"},
     "p": {"size": 13, "h": "justify"},
     "li": {"size": 13, "h": "justify"},
-    "noi_nhan_label": {"size": 12, "bold": True, "italic": True, "h": "left"},
-    "noi_nhan": {"size": 11, "h": "left"},  # the Nơi nhận block: one cell, label then entries
+    "recipients_label": {"size": 12, "bold": True, "italic": True, "h": "left"},
+    "recipients": {"size": 11, "h": "left"},  # the Nơi nhận block: one cell, label then entries
     "sig": {"size": 13, "bold": True, "h": "center"},
 }
 
@@ -165,7 +165,7 @@ class Geometry:
         motto = min(max(_cm(h.tieu_ngu, "tieu_ngu") + 0.1, 3.0), TEXT_CM - self.left - 0.4)
         centre = (self.left + TEXT_CM) / 2
         self.motto_rule = (centre - motto / 2, centre + motto / 2)
-        subject = min(max(min(_cm(report.trich_yeu, "trich_yeu"), TEXT_CM) / 3, 3.0), 6.0)
+        subject = min(max(min(_cm(report.trich_yeu, "subject"), TEXT_CM) / 3, 3.0), 6.0)
         self.subject_rule = (TEXT_CM / 2 - subject / 2, TEXT_CM / 2 + subject / 2)
         self.sign = TEXT_CM / 2
         edges = {0.0, TEXT_CM, self.left, self.sign, *self.name_rule, *self.motto_rule, *self.subject_rule}
@@ -272,20 +272,20 @@ def build_layout(report: Report) -> SheetLayout:
         row.fixed = True
     top[0].parts.insert(0, Part(*left_block, body_text, "co_quan", down=len(top) - 2))
     rows += top
-    rows.append(Row([Part(*left_block, h.so_ky_hieu, "so"), Part(*right_block, h.dia_danh_ngay, "ngay")]))
+    rows.append(Row([Part(*left_block, h.so_ky_hieu, "number"), Part(*right_block, h.dia_danh_ngay, "date_line")]))
     spacer(10)
     rows.append(Row([Part(*full, report.title, "title")]))
-    rows.append(Row([Part(*full, report.trich_yeu, "trich_yeu")], space=RULE_GAP))
+    rows.append(Row([Part(*full, report.trich_yeu, "subject")], space=RULE_GAP))
     rows.append(Row(rules=geo.cols(*geo.subject_rule), height=8))
     kg = kinh_gui_lines(report)
     if len(kg) == 1:
-        rows.append(Row([Part(*full, kg[0], "kinh_gui")]))
+        rows.append(Row([Part(*full, kg[0], "addressee")]))
     elif kg:
         label_at = geo.span(geo.name_rule[0], geo.left)
         for i, item in enumerate(kg[1:]):
-            row = Row([Part(*right_block, item, "kinh_gui_item")])
+            row = Row([Part(*right_block, item, "addressee_item")])
             if i == 0:
-                row.parts.insert(0, Part(*label_at, kg[0] + "\u00a0", "kinh_gui_label"))
+                row.parts.insert(0, Part(*label_at, kg[0] + "\u00a0", "addressee_label"))
             rows.append(row)
     spacer(8)
     for group in _groups(report.body):
@@ -319,12 +319,12 @@ def _tail_row(report: Report, widths_pt: list[float], geo: Geometry) -> Row:
     right_first, right_last = geo.span(geo.sign, TEXT_CM)
     block = "\n".join([report.recipients_label] + report.recipients)
     width = sum(widths_pt[left_first - 1: left_last])
-    label = STYLES["noi_nhan_label"]
-    entry = STYLES["noi_nhan"]
+    label = STYLES["recipients_label"]
+    entry = STYLES["recipients"]
     left = label["size"] * LINE + PAD + sum(
         metrics.wrap_lines(x, (width - 5) * FIT_EXCEL, entry["size"]) * entry["size"] * LINE for x in report.recipients)
     right = (len(report.signature) + SIGN_SPACE + 1) * sig["size"] * LINE + PAD
-    return Row([Part(left_first, left_last, block, "noi_nhan"),
+    return Row([Part(left_first, left_last, block, "recipients"),
                 Part(right_first, right_last, signature_text(report), "sig")], height=max(left, right), fixed=True)
 
 
@@ -543,7 +543,7 @@ def _format_openpyxl(book, name: str, layout: SheetLayout) -> None:
             cell = ws.cell(row=r, column=part.first)
             cell.font = fonts[part.style]
             cell.alignment = Alignment(horizontal=s["h"], vertical="top", wrap_text=True)
-            if part.style == "noi_nhan":
+            if part.style == "recipients":
                 cell.value = _noi_nhan_rich(part.text)
             elif part.style == "co_quan" and "\n" in part.text and layout.chu_quan:
                 cell.value = _two_styles(part.text, "chu_quan", "co_quan")
@@ -618,7 +618,7 @@ def _two_styles(text: str, first: str, rest: str):
 
 def _noi_nhan_rich(text: str):
     """The Nơi nhận label in 12 pt bold italic, the entries in 11 pt (NĐ 30/2020)."""
-    return _two_styles(text, "noi_nhan_label", "noi_nhan")
+    return _two_styles(text, "recipients_label", "recipients")
 
 
 def _format_xlwings(port: Any, name: str, layout: SheetLayout) -> None:
@@ -664,7 +664,7 @@ def _format_xlwings(port: Any, name: str, layout: SheetLayout) -> None:
             port.calls += com_page_setup(sheet, [("PaperSize", 9), ("Orientation", 1),
                                                  ("PrintArea", f"$A$1:${get_column_letter(layout.ncols)}${n}")])
     except Exception:  # formatting is a nicety on a live book; never lose the written values over it
-        log.warning("định dạng trang Báo cáo qua xlwings không đầy đủ", exc_info=True)
+        log.warning(ui("log.report_page_setup"), exc_info=True)
         return
     _headings_xlwings(port, book.sheets[name], layout)
 
@@ -689,7 +689,7 @@ def _headings_xlwings(port: Any, sheet: Any, layout: SheetLayout) -> None:
                         font.italic = True
                         port.calls += 1
     except Exception:  # an engine without Characters (the remote one) shows the headings plain
-        log.warning("không in đậm được đề mục trên trang Báo cáo", exc_info=True)
+        log.warning(ui("log.report_headings"), exc_info=True)
 
 
 def libreoffice_widths(ws) -> None:

@@ -65,7 +65,7 @@ class Units:
             "muon": sum(1 for r in counted if r.status == "late"),
             "don_vi_muon": [r.name for r in counted if r.status == "late"],
             "chua_nhan": [r.name for r in counted if r.status == "missing"],
-            "tra_lai": [r.name for r in counted if r.status == "rejected"],
+            "bi_tra_lai": [r.name for r in counted if r.status == "rejected"],
         }
 
     # ---------------------------------------------------------------- figures

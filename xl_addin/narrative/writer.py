@@ -256,7 +256,6 @@ class Narrative:
     # ---------------------------------------------------------------- context
     def context(self, **extra: Any) -> dict[str, Any]:
         period = self.period
-        values = self.data.values
         ctx = {
             "_nc": self,
             "v": Tracked(self.values, self.seen),
@@ -266,6 +265,7 @@ class Narrative:
             "p": self.phrases,
             "ky": period.label if period else "",
             "ky_toi": period.next_label if period else "",
+            # template variables (keyword names: the .j2 files' identifiers, some spelled like fields)
             **dict(nam=period.year if period else (self.data.stamped("period.year") or ""),
                    tu_ngay=self.data.stamped("period.from") or (period.start if period else None),
                    den_ngay=self.data.stamped("period.to") or (period.end if period else None),
@@ -688,7 +688,6 @@ def _punctuate(blocks: list[Block]) -> None:
 
 # --------------------------------------------------------------------------- header
 def _unit_names(data: WorkbookData, phrases: dict) -> dict[str, Any]:
-    values = data.values
     level = str(data.stamped("unit.level") or data.meta.get("unit_level") or "")
     cfg = phrases.get("cap_don_vi", {}).get(level, {})
     name = tidy(data.stamped("unit.name") or data.meta.get("unit_name") or "")
@@ -962,7 +961,6 @@ def _cell_text(value: Any) -> str:
 
 def _appendix(nc: Narrative, table: TableDef) -> Appendix:
     p = nc.phrases["phu_luc"]
-    values = nc.data.values
     rows = nc.data.tables.get(table.code) or []
     header, header_rows, _n = _header_cells(table)
     body: list[list[str]] = []

@@ -331,11 +331,11 @@ def _excel_formula(node: expr.Node, layout: Layout, field_ref=None) -> str:
     return f"={body}"
 
 
-def _instructions_sheet(ws: Worksheet, definition: ReportDefinition, layout: Layout) -> None:
+def _instructions_sheet(ws: Worksheet, definition: ReportDefinition, layout: Layout, title: str | None) -> None:
     # one column as wide as an A4 portrait page between the NĐ 30 margins: LibreOffice does not shrink
     # this sheet to the page width (a wider column was cut off on both sides when printed)
     ws.column_dimensions["A"].width = INSTRUCTIONS_WIDTH
-    _title(ws, 1, definition.sheet("huong_dan").title or definition.title.upper(), 1)
+    _title(ws, 1, title or definition.title.upper(), 1)
     ws.cell(row=2, column=1).font = _font(12, italic=True)
     row = 4
     for i, text in enumerate(definition.instructions, start=1):
@@ -919,7 +919,7 @@ def build_workbook(definition: ReportDefinition) -> Workbook:
         ws = wb.create_sheet(sheet.name)
         ws.sheet_view.zoomScale = 100
         if sheet.kind == "instructions":
-            _instructions_sheet(ws, definition, layout)
+            _instructions_sheet(ws, definition, layout, sheet.title)
         elif sheet.kind == "fields":
             _fields_sheet(ws, sheet.code, layout, validations)
             _list_blocks(ws, layout, validations, set_widths=False)
