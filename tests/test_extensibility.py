@@ -63,3 +63,25 @@ def test_added_field_column_and_profile_need_no_python(custom_root, tmp_path):
     assert data.tables["bieu_06a"][0]["vneid"] == 4
     assert data.values["noi_dung_ii_7"] == "Chương trình chuyển đổi số được triển khai đồng bộ."
     assert data.problems == []
+
+
+def test_a_profiles_deadline_is_the_one_the_merge_applies(custom_root, tmp_path):
+    """A province that gives its units 5 working days (not report.yaml's 2): the merge judges
+    lateness against the profile's deadline. Failed before: Profile.deadline_working_days was
+    validated but never applied."""
+    from xl_addin.definition.periods import submission_deadline
+    from xl_addin.merge.run import run_merge
+
+    profile = custom_root / "cchc" / "profiles" / "quang-tri.yaml"
+    profile.write_text(profile.read_text(encoding="utf-8") + "deadline_working_days: 5\n", encoding="utf-8")
+    assert load_definition().deadline_working_days == 2
+    definition = load_definition(profile="quang-tri")
+    assert definition.deadline_working_days == 5
+    period = parse_period("Q2-2026", definition)
+    [result] = build_unit_workbooks(definition, [Unit("19000", "Xã Mẫu", "xa", "44")], period, tmp_path / "out")
+    folder = tmp_path / "nhan"
+    folder.mkdir()
+    fill_workbook(result.path, {"values": {"tthc_tiep_nhan_tong": 100}}, folder / result.path.name)
+    merged = run_merge(folder)
+    assert [s.rel for s in merged.merged] == [result.path.name]
+    assert merged.deadline == submission_deadline(period, 5) != submission_deadline(period, 2)

@@ -227,6 +227,8 @@ def _apply_profile(raw: dict, profile_raw: dict, profile: Profile) -> dict:
             data[key] = list(raw.get(key, [])) + list(profile_raw[key])
     if profile_raw.get("forms") is not None:
         data["forms"] = profile_raw["forms"]  # the profile chooses its official forms
+    if profile_raw.get("deadline_working_days") is not None:  # the province's own deadline for its units
+        data["deadline_working_days"] = profile_raw["deadline_working_days"]
     if errors:
         item, detail = errors[0]
         raise CchcError("definition_invalid", file=getattr(item, "yaml_file", "?"),
