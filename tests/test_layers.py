@@ -221,10 +221,57 @@ def test_no_import_cycles():
     assert cycles(graph) == []
 
 
-LEAVES = ("xl_addin.cells", "xl_addin.problems", "xl_addin.memo", "xl_addin.limits", "xl_addin.letters")
+LEAVES = ("xl_addin.cells", "xl_addin.problems", "xl_addin.memo", "xl_addin.limits", "xl_addin.letters",
+          "xl_addin.metrics", "xl_addin.resources", "xl_addin.xmlescape", "xl_addin.yamlio")
 
 
 def test_leaf_modules_import_nothing_else_of_the_package():
     graph = import_graph()
     for leaf in LEAVES:
         assert graph[leaf] == set(), leaf
+
+
+# --------------------------------------------------------------------------- the one cache
+def test_every_cache_goes_through_memo():
+    """No functools cache, cached_property or module-level cache dict outside xl_addin/memo.py."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        if rel == "xl_addin/memo.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "functools" \
+                    and node.attr in ("cache", "lru_cache", "cached_property"):
+                found.append(f"{rel}:{node.lineno}: functools.{node.attr}")
+            if isinstance(node, ast.ImportFrom) and node.module == "functools" and any(
+                    a.name in ("cache", "lru_cache", "cached_property") for a in node.names):
+                found.append(f"{rel}:{node.lineno}: from functools import …")
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target] \
+                if isinstance(node, ast.AnnAssign) else []
+            for t in targets:
+                if isinstance(t, ast.Name) and "CACHE" in t.id.upper() and t.col_offset == 0:
+                    found.append(f"{rel}:{node.lineno}: {t.id}")
+    assert not found, found
+
+
+def test_the_cache_keeps_frozen_values_only():
+    from types import MappingProxyType
+
+    import pytest
+
+    from xl_addin.memo import cached, freeze, is_frozen, per_object
+
+    @cached()
+    def listing(n: int) -> list[int]:
+        return list(range(n))
+
+    with pytest.raises(TypeError, match="not a frozen value"):
+        listing(3)
+    with pytest.raises(TypeError, match="not a frozen value"):
+        per_object(object(), "test", lambda: {"a": 1})
+    frozen = freeze({"a": [1, {"b": {2}}]})
+    assert isinstance(frozen, MappingProxyType) and frozen["a"] == (1, MappingProxyType({"b": frozenset({2})}))
+    assert is_frozen(frozen) and not is_frozen([1]) and not is_frozen((1, [2]))
+    definition = load_definition()
+    with pytest.raises(TypeError):
+        definition.field_map()["x"] = None  # type: ignore[index]

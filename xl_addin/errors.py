@@ -6,12 +6,13 @@ Every message a user can see has a stable code in ``messages.yaml``; code raises
 
 from __future__ import annotations
 
-import functools
 import unicodedata
+from collections.abc import Mapping
 from pathlib import Path
 
 import yaml
 
+from .memo import cached, freeze
 from .yamlio import SafeLoader
 
 _CATALOGUE_PATH = Path(__file__).with_name("messages.yaml")
@@ -22,8 +23,8 @@ def catalogue_files() -> list[Path]:
     return [_CATALOGUE_PATH, *sorted(Path(__file__).parent.glob("*/messages.yaml"))]
 
 
-@functools.cache
-def catalogue() -> dict[str, dict[str, str]]:
+@cached()
+def catalogue() -> Mapping[str, Mapping[str, str]]:
     merged: dict[str, dict[str, str]] = {}
     for path in catalogue_files():
         with path.open(encoding="utf-8") as fh:
@@ -32,7 +33,7 @@ def catalogue() -> dict[str, dict[str, str]]:
         if clash:
             raise KeyError(f"message codes declared twice ({path}): {clash}")
         merged.update(part)
-    return merged
+    return freeze(merged)
 
 
 class _Default(dict):

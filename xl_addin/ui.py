@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import functools
 import unicodedata
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from .memo import cached, freeze
 from .yamlio import SafeLoader
 
 
-@functools.cache
-def labels() -> dict[str, Any]:
+@cached()
+def labels() -> Mapping[str, Any]:
     with (Path(__file__).with_name("ui.yaml")).open(encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=SafeLoader)
+        return freeze(yaml.load(fh, Loader=SafeLoader))
 
 
 def ui(key: str) -> Any:

@@ -24,13 +24,12 @@ Division by zero gives ``None`` (callers phrase it as "không phát sinh").
 from __future__ import annotations
 
 import ast
-import functools
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Callable, Iterable, Mapping, Union
 
 from ..errors import render
-from ..memo import per_object
+from ..memo import cached, per_object
 
 FUNCTIONS = {"sum", "count", "min", "max", "abs"}
 
@@ -83,7 +82,7 @@ Node = Union[Num, Ref, Col, Count, Neg, Bin, Call]
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
 
 
-def parse(text: str) -> Node:
+def parse(text: str | None) -> Node:
     """Parse ``text``; raise ``ExprError`` with a Vietnamese explanation when it is malformed.
 
     Trees are immutable, so parses are cached: rules and ratios are evaluated on every file.
@@ -93,7 +92,7 @@ def parse(text: str) -> Node:
     return _parse_cached(text)
 
 
-@functools.lru_cache(maxsize=4096)
+@cached(maxsize=4096)
 def _parse_cached(text: str) -> Node:
     if not text.strip():
         raise ExprError(render("def_expr_empty"))
@@ -149,7 +148,7 @@ def walk(node: Node) -> Iterable[Node]:
             yield from walk(arg)
 
 
-@functools.lru_cache(maxsize=8192)
+@cached(maxsize=8192)
 def _field_refs(node: Node) -> frozenset[str]:
     return frozenset(n.code for n in walk(node) if isinstance(n, Ref))
 
@@ -158,7 +157,7 @@ def field_refs(node: Node) -> set[str]:
     return set(_field_refs(node))
 
 
-@functools.lru_cache(maxsize=8192)
+@cached(maxsize=8192)
 def _column_refs(node: Node) -> frozenset[tuple[str, str]]:
     return frozenset((n.table, n.column) for n in walk(node) if isinstance(n, Col))
 
@@ -369,32 +368,7 @@ def _compile(n: Node) -> Callable[[Env], Decimal | None]:
             return None if v is None else -v
         return neg
     if isinstance(n, Bin):
-        left_of, right_of, op = _compile(n.left), _compile(n.right), n.op
-        if op in "+-":
-            def additive(env: Env) -> Decimal | None:
-                left, right = left_of(env), right_of(env)
-                if left is None and right is None:
-                    return None
-                left, right = left or _ZERO, right or _ZERO
-                return left + right if op == "+" else left - right
-            return additive
-        if op == "*":
-            def product(env: Env) -> Decimal | None:
-                left, right = left_of(env), right_of(env)
-                return None if left is None or right is None else left * right
-            return product
-
-        def quotient(env: Env) -> Decimal | None:
-            left, right = left_of(env), right_of(env)
-            if left is None or right is None:
-                return None
-            if right == 0:
-                raise ZeroDivisionError
-            try:
-                return left / right
-            except InvalidOperation:
-                return None
-        return quotient
+        return _compile_bin(n)
     if isinstance(n, Call):
         if n.func == "sum":
             return _compile(n.args[0])
@@ -409,6 +383,35 @@ def _compile(n: Node) -> Callable[[Env], Decimal | None]:
             return min(vals) if func == "min" else max(vals)
         return call
     raise TypeError(n)
+
+
+def _compile_bin(n: Bin) -> Callable[[Env], Decimal | None]:
+    left_of, right_of, op = _compile(n.left), _compile(n.right), n.op
+    if op in "+-":
+        def additive(env: Env) -> Decimal | None:
+            left, right = left_of(env), right_of(env)
+            if left is None and right is None:
+                return None
+            left, right = left or _ZERO, right or _ZERO
+            return left + right if op == "+" else left - right
+        return additive
+    if op == "*":
+        def product(env: Env) -> Decimal | None:
+            left, right = left_of(env), right_of(env)
+            return None if left is None or right is None else left * right
+        return product
+
+    def quotient(env: Env) -> Decimal | None:
+        left, right = left_of(env), right_of(env)
+        if left is None or right is None:
+            return None
+        if right == 0:
+            raise ZeroDivisionError
+        try:
+            return left / right
+        except InvalidOperation:
+            return None
+    return quotient
 
 
 _ZERO = Decimal(0)
@@ -439,6 +442,6 @@ def _completeness(n: Node) -> Callable[[Env], bool]:
     return lambda env: all(p(env) for p in parts)
 
 
-@functools.lru_cache(maxsize=8192)
+@cached(maxsize=8192)
 def _has_refs(node: Node) -> bool:
     return any(isinstance(n, (Ref, Col)) for n in walk(node))

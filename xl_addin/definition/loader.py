@@ -9,11 +9,11 @@ naming the file, the line and the field.
 from __future__ import annotations
 
 import copy
-import functools
 import hashlib
 import json
 import re
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from ..errors import CchcError, catalogue, render
 from ..yamlio import SafeLoader
 from .models import Profile, ReportDefinition
+from ..memo import cached
 from ..resources import DEFAULT_TEMPLATE
 
 
@@ -59,14 +60,14 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
             raise yaml.constructor.ConstructorError(
                 None, None, render("def_yaml_key_twice", key=key), key_node.start_mark)
         out[key] = loader.construct_object(value_node, deep=True)
-    out.yaml_file = loader.name  # type: ignore[attr-defined]
+    out.yaml_file = loader.name
     out.yaml_line = node.start_mark.line + 1
     return out
 
 
 def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> LineList:
     out = LineList(loader.construct_object(child, deep=True) for child in node.value)
-    out.yaml_file = loader.name  # type: ignore[attr-defined]
+    out.yaml_file = loader.name
     out.yaml_line = node.start_mark.line + 1
     return out
 
@@ -84,14 +85,14 @@ def read_yaml(path: Path) -> Any:
         detail = render("def_file_not_utf8", value=raw[exc.start])
         raise CchcError("definition_yaml", file=path, line=line, detail=detail) from None
     loader = _LineLoader(text)
-    loader.name = str(path)  # type: ignore[attr-defined]
+    loader.name = str(path)
     try:
         return loader.get_single_data()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark else "?"
+        where: int | str = mark.line + 1 if mark else "?"
         detail = getattr(exc, "problem", None) or str(exc)
-        raise CchcError("definition_yaml", file=path, line=line, detail=detail) from None
+        raise CchcError("definition_yaml", file=path, line=where, detail=detail) from None
     finally:
         loader.dispose()
 
@@ -100,7 +101,7 @@ def read_yaml(path: Path) -> Any:
 # pydantic's error types with a Vietnamese detail: def_pydantic_<type> in definition/messages.yaml
 
 
-def _vi_error(err: dict) -> str:
+def _vi_error(err: Mapping[str, Any]) -> str:
     kind = err["type"]
     key = err["loc"][-1] if err["loc"] else ""
     if kind == "value_error":
@@ -140,7 +141,7 @@ def _find_coded(data: Any, code: str) -> Any:
     if isinstance(data, dict):
         if data.get("code") == code or data.get("id") == code:
             return data
-        items = data.values()
+        items: list[Any] = list(data.values())
     elif isinstance(data, list):
         items = data
     else:
@@ -246,22 +247,19 @@ def available_profiles(template_id: str = DEFAULT_TEMPLATE, root: Path | None = 
     return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
 
 
-_KNOWN: dict[tuple[str, str, str | None], tuple[float, bool]] = {}
+STAMP_TTL = 2.0  # seconds: a batch reading many files does not re-scan the definition folder each time
 
 
 def is_known(template_id: str, profile: str | None = None) -> bool:
     """Whether a definition (and profile) of that name exists; asked for every file a merge reads,
     so the answer is kept for ``STAMP_TTL`` seconds like the definitions themselves."""
-    import time
+    return _is_known(str(templates_root()), template_id, profile)
 
-    now = time.monotonic()
-    key = (str(templates_root()), template_id, profile)
-    hit = _KNOWN.get(key)
-    if hit is not None and now - hit[0] < STAMP_TTL:
-        return hit[1]
-    known = definition_dir(template_id).is_dir() and (profile is None or profile in available_profiles(template_id))
-    _KNOWN[key] = (now, known)
-    return known
+
+@cached(ttl=STAMP_TTL)
+def _is_known(root: str, template_id: str, profile: str | None) -> bool:
+    folder = definition_dir(template_id, Path(root))
+    return folder.is_dir() and (profile is None or profile in available_profiles(template_id, Path(root)))
 
 
 def _read_raw(folder: Path) -> dict:
@@ -288,7 +286,7 @@ def _canonical_hash(data: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-@functools.lru_cache(maxsize=32)
+@cached(maxsize=32)
 def _load_cached(folder: str, profile: str | None, stamp: tuple) -> ReportDefinition:
     path = Path(folder)
     raw = _read_raw(path)
@@ -317,21 +315,15 @@ def _load_cached(folder: str, profile: str | None, stamp: tuple) -> ReportDefini
     return definition
 
 
-_STAMPS: dict[str, tuple[float, tuple]] = {}
-STAMP_TTL = 2.0  # seconds: a batch reading many files does not re-scan the definition folder each time
-
-
 def _tree_stamp(folder: Path) -> tuple:
-    import time
+    return _tree_stamp_of(str(folder))
 
-    now = time.monotonic()
-    hit = _STAMPS.get(str(folder))
-    if hit is not None and now - hit[0] < STAMP_TTL:
-        return hit[1]
-    stamp = () if not folder.is_dir() else tuple(
-        (str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.rglob("*.yaml")))
-    _STAMPS[str(folder)] = (now, stamp)
-    return stamp
+
+@cached(ttl=STAMP_TTL)
+def _tree_stamp_of(folder: str) -> tuple:
+    path = Path(folder)
+    return () if not path.is_dir() else tuple(
+        (str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(path.rglob("*.yaml")))
 
 
 def load_definition(template_id: str = DEFAULT_TEMPLATE, profile: str | None = None,

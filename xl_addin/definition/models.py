@@ -13,12 +13,13 @@ import itertools
 import re
 import unicodedata
 from decimal import Decimal
+from collections.abc import Mapping
 from typing import Annotated, Any, Iterator, Literal, Optional, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field as PField, model_validator
 
 from ..errors import render
-from ..memo import per_object
+from ..memo import freeze, frozen_by_contract, per_object
 from . import expr
 
 _CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -56,6 +57,7 @@ STAMP_SOURCES = {
 }
 
 
+@frozen_by_contract  # never changed once load_definition returned it (the cache may keep its parts)
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -713,17 +715,17 @@ class ReportDefinition(Model):
             yield from section.walk()
 
     def fields(self) -> list[FieldDef]:
-        return list(per_object(self, "fields", lambda: [f for s in self.walk_sections() for f in s.fields]))
+        return list(per_object(self, "fields", lambda: tuple(f for s in self.walk_sections() for f in s.fields)))
 
-    def field_map(self) -> dict[str, FieldDef]:
+    def field_map(self) -> Mapping[str, FieldDef]:
         # asked for every file a merge reads: worked out once per loaded definition
-        return per_object(self, "field_map", lambda: {f.code: f for f in self.fields()})
+        return per_object(self, "field_map", lambda: freeze({f.code: f for f in self.fields()}))
 
     def stamped(self, source: str) -> str | None:
         """The code of the field stamped from ``source`` (``unit.level``, ``period.to``…), if any."""
-        return per_object(self, "stamps", lambda: {f.stamp: f.code for f in self.fields() if f.stamp}).get(source)
+        return per_object(self, "stamps", lambda: freeze({f.stamp: f.code for f in self.fields() if f.stamp})).get(source)
 
-    def level_options(self) -> dict[str, ChoiceOption]:
+    def level_options(self) -> Mapping[str, ChoiceOption]:
         """The unit levels, code -> option (label, code digits): the choices of the field stamped
         ``unit.level``; without one, the levels of the eras (``level_eras``)."""
         def build() -> dict[str, ChoiceOption]:
@@ -733,7 +735,7 @@ class ReportDefinition(Model):
                 return {o.code: o for o in self.choice_list(f.choices).options}
             codes = dict.fromkeys(level for era in self.level_eras for level in era.levels)
             return {c: ChoiceOption(code=c, label=c) for c in codes}
-        return per_object(self, "levels", build)
+        return per_object(self, "levels", lambda: freeze(build()))
 
     def levels(self) -> tuple[str, ...]:
         return tuple(self.level_options())
@@ -774,7 +776,7 @@ class ReportDefinition(Model):
         The one accessor for "who exists and who reports to whom" at a time: ``build`` refuses
         units of a level the era does not have, the merge tells a district-era file in a period
         that straddles a change; other checks read ``.levels``, ``.receivers``, ``.code_list``."""
-        day = getattr(when, "end", when)
+        day: Any = getattr(when, "end", when)  # a period's last day, or the day given
         return next((era for era in self.level_eras if era.holds(day)), None)
 
     def for_period(self, when: dt.date | object | None) -> ReportDefinition:
@@ -783,7 +785,7 @@ class ReportDefinition(Model):
         A form (table) with ``valid_from`` / ``valid_to`` is kept only for periods ending within
         them; its sheet and the rules over it go with it. With every form in force this is the
         definition itself, so templates, caches and digests stay as they were."""
-        day = getattr(when, "end", when)
+        day: Any = getattr(when, "end", when)  # a period's last day, or the day given
         if day is None or not any(t.dated for t in self.tables):
             return self
         keep = tuple(t.code for t in self.tables if t.applies(day))
@@ -812,7 +814,7 @@ class ReportDefinition(Model):
         """The sheet code a field sits on: its own, or its section's."""
         if f.sheet:
             return f.sheet
-        return per_object(self, "section_sheets", lambda: {s.code: s.sheet for s in self.walk_sections()}).get(
+        return per_object(self, "section_sheets", lambda: freeze({s.code: s.sheet for s in self.walk_sections()})).get(
             f.section or "")
 
     def level_group_map(self) -> dict[str, list[str]]:
@@ -828,9 +830,9 @@ class ReportDefinition(Model):
     def text_field_of(self, section: str) -> FieldDef | None:
         """The written-text field of an outline section (``section_texts``), if it has one."""
         texts = self.section_texts
-        return per_object(self, "text_fields", lambda: {
+        return per_object(self, "text_fields", lambda: freeze({
             f.section: f for f in self.fields()
-            if texts is not None and f.sheet == texts.sheet and f.type == "long_text"}).get(section)
+            if texts is not None and f.sheet == texts.sheet and f.type == "long_text"})).get(section)
 
     def as_of(self, version: str) -> ReportDefinition:
         """The definition as a past template version laid it out: without the sheets, sections,
@@ -883,7 +885,7 @@ class ReportDefinition(Model):
         lists = self.list_map()
         for f in fields.values():
             if f.formula:
-                _check_refs(render("def_where_field", code=f.code), f.parsed, fields, tables, lists)
+                _check_refs(render("def_where_field", code=f.code), expr.parse(f.formula), fields, tables, lists)
             if f.carry_from and f.carry_from not in fields:
                 raise ValueError(render("def_field_carry_unknown", code=f.code, carry_from=f.carry_from))
         _check_cycles(fields)
@@ -920,7 +922,7 @@ def _rule_tables(rule: Rule) -> set[str]:
     return found
 
 
-def _check_forms(definition: ReportDefinition, fields: dict, tables: dict) -> None:
+def _check_forms(definition: ReportDefinition, fields: Mapping, tables: dict) -> None:
     """``forms`` names tables; a computed field or ratio uses only tables every period of the
     template has (a form in ``forms`` without dates), so no formula points at a missing form."""
     if definition.forms is not None:
@@ -1043,7 +1045,7 @@ def _check_level_refs(definition: ReportDefinition, known: tuple[str, ...]) -> N
         _known_levels(rule.levels, known, render("def_where_rule", id=rule.id))
 
 
-def _check_money(definition: ReportDefinition, fields: dict) -> None:
+def _check_money(definition: ReportDefinition, fields: Mapping) -> None:
     money = definition.money
     items = [(render("def_where_field", code=f.code), f) for f in fields.values()]
     items += [(render("def_where_table_column", code=t.code, code2=c.code), c) for t in definition.tables for c in t.columns]
@@ -1100,7 +1102,7 @@ def _as_of(definition: ReportDefinition, version: str) -> ReportDefinition:
     return past
 
 
-def _check_versions(definition: "ReportDefinition", fields: dict) -> None:
+def _check_versions(definition: "ReportDefinition", fields: Mapping) -> None:
     from packaging.version import InvalidVersion, Version
 
     try:
@@ -1158,7 +1160,8 @@ def check_expression_refs(where: str, node: expr.Node, fields: dict, tables: dic
     _check_refs(where, node, fields, tables, lists)
 
 
-def _check_refs(where: str, node: expr.Node, fields: dict, tables: dict, lists: dict, allow_dates: bool = False) -> None:
+def _check_refs(where: str, node: expr.Node, fields: Mapping, tables: dict, lists: dict,
+                allow_dates: bool = False) -> None:
     missing = sorted(expr.field_refs(node) - set(fields))
     if missing:
         raise ValueError(render("def_expr_unknown_code", where=where, value=', '.join(missing)))
@@ -1177,7 +1180,7 @@ def _check_refs(where: str, node: expr.Node, fields: dict, tables: dict, lists: 
             raise ValueError(render("def_expr_not_numeric", where=where, code=code))
 
 
-def _check_rule(rule: Rule, fields: dict, tables: dict, lists: dict) -> None:
+def _check_rule(rule: Rule, fields: Mapping, tables: dict, lists: dict) -> None:
     where = render("def_where_rule", id=rule.id)
     if rule.check:
         lst = lists.get(rule.list_code)
@@ -1211,7 +1214,7 @@ def _check_rule(rule: Rule, fields: dict, tables: dict, lists: dict) -> None:
         _check_refs(where, expr.parse(side), fields, tables, lists, allow_dates=True)
 
 
-def _check_cycles(fields: dict[str, FieldDef]) -> None:
+def _check_cycles(fields: Mapping[str, FieldDef]) -> None:
     state: dict[str, int] = {}
 
     def visit(code: str, path: list[str]) -> None:
@@ -1222,7 +1225,7 @@ def _check_cycles(fields: dict[str, FieldDef]) -> None:
         state[code] = 1
         f = fields[code]
         if f.formula:
-            for ref in expr.field_refs(f.parsed):
+            for ref in expr.field_refs(expr.parse(f.formula)):
                 visit(ref, path + [code])
         state[code] = 2
 

@@ -36,7 +36,7 @@ def _value(value: Any) -> str:
 def _plan(definition: ReportDefinition) -> list[tuple[str, str]]:
     """(field code, its first cells: summary cell, code, label) of every aggregated field (built
     once per definition: only the unit, the source cell and the value change from file to file)."""
-    return per_object(definition, "lineage_plan", lambda: _build_plan(definition))
+    return per_object(definition, "lineage_plan", lambda: tuple(_build_plan(definition)))
 
 
 def _build_plan(definition: ReportDefinition) -> list[tuple[str, str]]:

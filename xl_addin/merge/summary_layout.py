@@ -123,7 +123,7 @@ class Note:
 def value_columns(definition: ReportDefinition) -> list[Column]:
     """The fields added up by the merge and the ratios, in the definition's order (worked out
     once per definition: asked for every unit of a merge)."""
-    return per_object(definition, "summary_value_columns", lambda: _value_columns(definition))
+    return per_object(definition, "summary_value_columns", lambda: tuple(_value_columns(definition)))
 
 
 def _column(f) -> Column:
@@ -139,7 +139,7 @@ def _value_columns(definition: ReportDefinition) -> list[Column]:
 def unit_columns(definition: ReportDefinition) -> list[Column]:
     """The figures each unit reports that the merge does not add up (``aggregate: none`` numbers
     the unit types, a typed percentage say), but a ratio's typed twin (the ratio has its column)."""
-    return per_object(definition, "summary_unit_columns", lambda: _unit_columns(definition))
+    return per_object(definition, "summary_unit_columns", lambda: tuple(_unit_columns(definition)))
 
 
 def _unit_columns(definition: ReportDefinition) -> list[Column]:
@@ -150,7 +150,7 @@ def _unit_columns(definition: ReportDefinition) -> list[Column]:
 
 def shown_columns(definition: ReportDefinition) -> list[Column]:
     """Tổng hợp's value columns: the fields (added up or per unit) in the definition's order, then the ratios."""
-    return per_object(definition, "summary_shown_columns", lambda: _shown_columns(definition))
+    return per_object(definition, "summary_shown_columns", lambda: tuple(_shown_columns(definition)))
 
 
 def _shown_columns(definition: ReportDefinition) -> list[Column]:

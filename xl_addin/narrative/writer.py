@@ -20,11 +20,11 @@ lines, one clause per line). A blank line ends a block.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 import unicodedata
 from pathlib import Path
 from decimal import Decimal
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
@@ -42,12 +42,16 @@ from ..rules.engine import Finding, validate
 from ..rules.ratios import RatioResult, compute_ratios, ratio_value
 from ..workbook.layout import section_numbers
 from ..workbook.reader import WorkbookData, implausible_fields, read_workbook
+from ..memo import cached, freeze, frozen_by_contract
 from ..yamlio import SafeLoader
 from . import fmt
 from .model import Appendix, Block, Header, HeaderCell, Report, drop_control_characters
 from .units import units_of
 
 _BUILTIN = Path(__file__).resolve().parents[2] / "workbook_templates" / DEFAULT_TEMPLATE / "narrative"
+
+# a configured Jinja environment is only read (templates rendered) once _environment built it
+frozen_by_contract(Environment)
 
 
 # --------------------------------------------------------------------------- data files
@@ -60,14 +64,14 @@ def _stamp(folder: Path) -> tuple:
     return tuple((str(p), p.stat().st_mtime_ns) for p in sorted(folder.rglob("*")) if p.is_file())
 
 
-@functools.lru_cache(maxsize=8)
-def _phrases_cached(path: str, stamp: tuple) -> dict:
+@cached(maxsize=8)
+def _phrases_cached(path: str, stamp: tuple) -> Mapping[str, Any]:
     with open(path, encoding="utf-8") as fh:
         data = yaml.load(fh, Loader=SafeLoader) or {}
-    return _nfc_tree(data)
+    return freeze(_nfc_tree(data))
 
 
-def load_phrases(definition: ReportDefinition) -> dict:
+def load_phrases(definition: ReportDefinition) -> Mapping[str, Any]:
     path = narrative_dir(definition) / "phrases.yaml"
     try:
         return _phrases_cached(str(path), (path.stat().st_mtime_ns,))
@@ -87,7 +91,7 @@ def _nfc_tree(node: Any) -> Any:
     return node
 
 
-@functools.lru_cache(maxsize=8)
+@cached(maxsize=8)
 def _environment(paths: tuple[str, ...]) -> Environment:
     env = Environment(loader=FileSystemLoader(list(paths), encoding="utf-8"), trim_blocks=True, lstrip_blocks=True,
                       undefined=StrictUndefined, autoescape=False, extensions=["jinja2.ext.do"])

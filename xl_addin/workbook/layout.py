@@ -6,12 +6,12 @@ can never disagree. Rows and columns are 1-based (Excel's).
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 
 from ..cells import a1, quote_sheet
 
 from ..definition.models import Column, FieldDef, ListDef, ReportDefinition, Section, TableDef
+from ..memo import frozen_by_contract, per_object
 from ..ui import ui
 from .live_rules import check_ids
 
@@ -44,13 +44,12 @@ class FieldCell:
     row: int
     col: int = F_VALUE
 
-    @functools.cached_property
-    def ref(self) -> str:
-        return a1(self.row, self.col)
+    ref: str = field(init=False, repr=False, compare=False)  # A1, worked out when the cell is made
+    address: str = field(init=False, repr=False, compare=False)  # Sheet!A1
 
-    @functools.cached_property
-    def address(self) -> str:
-        return f"{self.sheet}!{self.ref}"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ref", a1(self.row, self.col))
+        object.__setattr__(self, "address", f"{self.sheet}!{self.ref}")
 
 
 @dataclass
@@ -126,6 +125,7 @@ class TableBlock:
         return f"{a1(self.first_row, col, absolute)}:{a1(self.last_row, col, absolute)}"
 
 
+@frozen_by_contract  # built once per definition (compute_layout) and only read after
 @dataclass
 class Layout:
     definition: ReportDefinition
@@ -307,18 +307,6 @@ def _table_block(definition: ReportDefinition, table: TableDef) -> TableBlock:
                       columns, [r.code for r in table.rows], total_row, title_rows)
 
 
-_CACHE: dict[int, tuple[ReportDefinition, "Layout"]] = {}
-
-
-def _layout_cached(definition_id: int, definition: ReportDefinition) -> Layout:
-    hit = _CACHE.get(definition_id)
-    if hit is not None and hit[0] is definition:
-        return hit[1]
-    layout = _build_layout(definition)
-    _CACHE[definition_id] = (definition, layout)
-    return layout
-
-
 def _build_layout(definition: ReportDefinition) -> Layout:
     numbers = section_numbers(definition)
     fields: dict[str, FieldCell] = {}
@@ -365,7 +353,7 @@ def _build_layout(definition: ReportDefinition) -> Layout:
 
 
 def compute_layout(definition: ReportDefinition) -> Layout:
-    return _layout_cached(id(definition), definition)
+    return per_object(definition, "layout", lambda: _build_layout(definition))
 
 
 def column_def(table: TableDef, code: str) -> Column:

@@ -34,7 +34,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..definition import expr, money
 from ..definition.models import Column, FieldDef, Ratio, Rule
-from ..memo import per_object
+from ..memo import freeze, frozen_by_contract, per_object
 from ..ui import ui
 from .live_rules import check_ids, level_field, level_labels, live_rules, manual_rules, not_live_reason, ratio_checks
 
@@ -409,6 +409,7 @@ def _array_present(node: expr.Node, ref: Callable[[str], str]) -> str:
 
 
 # --------------------------------------------------------------------------- the whole workbook
+@frozen_by_contract  # built once per layout (plan) and only read after
 @dataclass
 class LivePlan:
     """Every live check of a layout and every cell that can turn red or orange."""
@@ -434,7 +435,7 @@ def _plan(layout: Layout) -> LivePlan:
     definition = layout.definition
     scalar, rows, ratios = _Scalar(layout), _Rows(layout), _Ratios(layout)
     p = LivePlan([], {}, [], {}, {}, {}, {})
-    for rule, ratio, kind in [(r, None, "") for r in live_rules(definition)] + ratio_checks(definition):
+    for rule, ratio, kind in [(r, None, "") for r in live_rules(definition)] + list(ratio_checks(definition)):
         pos = layout.checks[rule.id]
         gap_ref = a1(pos.row, K_GAP)
         if ratio is not None:
@@ -481,7 +482,7 @@ def _plan(layout: Layout) -> LivePlan:
 
 
 def _field_at(layout: Layout, sheet: str, ref: str) -> str | None:
-    index = per_object(layout, "field_at", lambda: {(p.sheet, p.ref): c for c, p in layout.fields.items()})
+    index = per_object(layout, "field_at", lambda: freeze({(p.sheet, p.ref): c for c, p in layout.fields.items()}))
     return index.get((sheet, ref))
 
 

@@ -52,7 +52,7 @@ def ratio_checks(definition: ReportDefinition) -> list[tuple[Rule, Ratio, str]]:
                 out.append((Rule(id=f"{ratio.code}_ty_le_nhap", name=texts["typed_name"].format(label=ratio.label),
                                  instruction=catalogue()["finding_ratio_mismatch"]["action"], importance="error",
                                  left=ratio.typed, operator="==", right=ratio.code), ratio, "typed"))
-        return out
+        return tuple(out)
 
     return per_object(definition, "live_ratio_checks", build)
 

@@ -25,7 +25,7 @@ from ..definition.loader import is_known, load_definition
 from ..definition.models import NUMERIC_TYPES, Column, FieldDef, ReportDefinition, TemplateVersion
 from ..errors import CchcError, catalogue, render
 from ..ui import ui, ui_text
-from ..memo import per_object
+from ..memo import freeze, per_object
 from . import safety
 from ..cells import a1, col_number, ref_to_rc
 from ..problems import Problem, to_jsonable
@@ -430,7 +430,7 @@ def implausible_fields(data: WorkbookData) -> set[str]:
 def _field_plan(definition: ReportDefinition, layout: Layout) -> tuple[dict[str, str], list]:
     """Where each field and ratio sits ("Sheet!A1"), and the input fields grouped by sheet with
     their 0-based positions (worked out once per layout)."""
-    return per_object(layout, "field_plan", lambda: _build_field_plan(definition, layout))
+    return per_object(layout, "field_plan", lambda: freeze(_build_field_plan(definition, layout)))
 
 
 def _build_field_plan(definition: ReportDefinition, layout: Layout) -> tuple[dict[str, str], list]:
@@ -446,7 +446,7 @@ def _build_field_plan(definition: ReportDefinition, layout: Layout) -> tuple[dic
 
 def _computed_in_order(definition: ReportDefinition) -> list[FieldDef]:
     """The computed fields, each after the computed fields it uses (worked out once per definition)."""
-    return per_object(definition, "computed_order", lambda: _computed_order(definition))
+    return per_object(definition, "computed_order", lambda: tuple(_computed_order(definition)))
 
 
 def _computed_order(definition: ReportDefinition) -> list[FieldDef]:

@@ -16,11 +16,11 @@ formula (``=``, ``+``, ``-``, ``@``) is written by every writer as a string cell
 
 from __future__ import annotations
 
-import functools
 import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from xml.parsers import expat
 from .. import limits
 from ..cells import col_letters, col_number
 from ..errors import CchcError
+from ..memo import cached, freeze
 from ..ui import ui, ui_text
 
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -386,7 +387,7 @@ def exact_extent(data: bytes) -> tuple[int, int]:
     return place.max_row, place.max_col
 
 
-@functools.lru_cache(maxsize=4096)
+@cached(maxsize=4096)
 def _formula_entry(t: str | None, si: str | None, text: str) -> tuple[str | None, str, str]:
     """(shared-formula index or None, text, normalized text) of one <f> element (the same formulas
     come back in every file of a template: worked out once)."""
@@ -507,7 +508,7 @@ _DECLARATION = re.compile(rb'(?:\xef\xbb\xbf)?<\?xml[ \t\r\n][^<>]*?\?>')
 _ENCODING = re.compile(rb'encoding\s*=\s*["\']([A-Za-z0-9._-]+)["\']')
 
 
-@functools.lru_cache(maxsize=4096)
+@cached(maxsize=4096)
 def _quick_formula(fattrs: bytes, raw: bytes) -> tuple[str | None, str | None, str] | None:
     """(t, si, text) of one <f> element written the usual way; None when a parser must read it."""
     found = _PLAIN_ATTR.findall(fattrs)
@@ -611,10 +612,10 @@ def parse_sheet_xml(name: str, part: str, data: bytes) -> SheetScan:
 
 
 # --------------------------------------------------------------------------- the package
-@dataclass
+@dataclass(frozen=True)
 class WorkbookParts:
-    sheets: list[tuple[str, str]]  # (name, part path) in workbook order
-    names: dict[str, str]  # defined name (with "@<sheet index>" when sheet-scoped) -> normalized reference
+    sheets: tuple[tuple[str, str], ...]  # (name, part path) in workbook order
+    names: Mapping[str, str]  # defined name (with "@<sheet index>" when sheet-scoped) -> normalized reference
     locked: bool  # workbook structure protection
     # the spreadsheet program that last saved the file when it is not Excel (LibreOffice, WPS), else ""
     saved_by: str = ""
@@ -769,19 +770,11 @@ class Preflight:
         app = b""
         if "docProps/app.xml" in self.infos:
             app = self.read_part("docProps/app.xml", limits.MAX_WORKBOOK_XML_BYTES)
-        key = (workbook, rels, app)
-        hit = _PARTS_CACHE.get(key)
-        if hit is not None:
-            return hit
         try:
-            parts = _parse_parts(workbook, rels, app)
+            return _parse_parts(workbook, rels, app)
         except SheetXmlError as exc:
             raise CchcError("workbook_xml_damaged", file=self.path, where=xml_where(None),
                             detail="DOCTYPE (DTD)" if exc.dtd else detail(exc)) from None
-        if len(_PARTS_CACHE) > 64:
-            _PARTS_CACHE.clear()
-        _PARTS_CACHE[key] = parts
-        return parts
 
     def sheet_part(self, sheet: str) -> str | None:
         for name, part in self.parts().sheets:
@@ -903,6 +896,7 @@ def saved_by(application: str, file_version: dict[str, str]) -> str:
     return ""
 
 
+@cached(maxsize=64)  # the same workbook.xml in every copy of a template
 def _parse_parts(workbook: bytes, rels: bytes, app: bytes = b"") -> WorkbookParts:
     """The workbook's sheets, defined names, structure lock and saving program, read by expat
     (SheetXmlError when workbook.xml or its relationships are not well-formed or have a DTD; a
@@ -927,10 +921,10 @@ def _parse_parts(workbook: bytes, rels: bytes, app: bytes = b"") -> WorkbookPart
         names[key] = normalize_formula(text)
     prot = book.protection
     locked = prot is not None and prot.get("lockStructure", "0") in ("1", "true")
-    return WorkbookParts(sheets, names, locked, saved_by(application, book.file_version), prot is not None)
+    return WorkbookParts(tuple(sheets), freeze(names), locked, saved_by(application, book.file_version),
+                         prot is not None)
 
 
-_PARTS_CACHE: dict[tuple[bytes, bytes, bytes], WorkbookParts] = {}
 
 
 def _join(base: str, target: str) -> str:

@@ -26,7 +26,6 @@ protection, sheets) and a change is reported without details.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import io
 import json
@@ -40,7 +39,7 @@ from .. import limits
 from ..definition.models import ReportDefinition
 from ..errors import catalogue, render
 from ..ui import ui, ui_text
-from ..memo import per_object
+from ..memo import cached, freeze, per_object
 from ..cells import a1, col_letters, ref_to_rc
 from .layout import LISTS_SHEET, META_SHEET, Layout, compute_layout
 from .safety import Preflight, SheetScan
@@ -49,7 +48,7 @@ DIGEST_PREFIX = "s1"
 Cell = tuple[str, str]  # (sheet, A1)
 
 
-@functools.cache
+@cached()
 def tool_sheets() -> frozenset[str]:
     """Sheets the tool itself adds to a workbook: never part of the locked structure."""
     from ..ui import ui
@@ -135,7 +134,7 @@ def excluded_cells(layout: Layout) -> set[Cell]:
 
 
 def _excluded(layout: Layout) -> set[Cell]:
-    return per_object(layout, "excluded_cells", lambda: excluded_cells(layout))
+    return per_object(layout, "excluded_cells", lambda: frozenset(excluded_cells(layout)))
 
 
 def template_sheets(names: list[str]) -> list[str]:
@@ -149,7 +148,7 @@ PlanCell = tuple[int, int, Any, Cell, tuple[str, str]]  # row index, column inde
 def _plan(expected: Structure) -> list[tuple[str, list[PlanCell]]]:
     """The template's cells grouped by sheet, with their 0-based positions and the raw value a
     reader returns for them (computed once per structure)."""
-    return per_object(expected, "plan", lambda: _build_plan(expected))
+    return per_object(expected, "plan", lambda: freeze(_build_plan(expected)))
 
 
 def _build_plan(expected: Structure) -> list[tuple[str, list[PlanCell]]]:
@@ -185,13 +184,13 @@ def _row_plan(expected: Structure) -> list[tuple[str, list[RowPlan], list[PlanCe
             out.append((sheet, row_plans, formulas))
         return out
 
-    return per_object(expected, "row_plan", build)
+    return per_object(expected, "row_plan", lambda: freeze(build()))
 
 
-@functools.lru_cache(maxsize=8)
-def _positions(keys: frozenset) -> list[tuple[Cell, int, int]]:
+@cached(maxsize=8)
+def _positions(keys: frozenset) -> tuple[tuple[Cell, int, int], ...]:
 
-    return [(key, *ref_to_rc(key[1])) for key in sorted(keys)]
+    return tuple((key, *ref_to_rc(key[1])) for key in sorted(keys))
 
 
 def _grid_value(grids: dict[str, list[list[Any]]], sheet: str, ref: str) -> Any:

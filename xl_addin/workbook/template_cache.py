@@ -4,13 +4,13 @@ everything that shapes its bytes. Below ``build`` (which stamps unit copies of i
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 from pathlib import Path
 
 from .. import __version__
 from ..atomic import write_atomic
+from ..memo import cached
 from ..definition.models import ReportDefinition
 from ..resources import LOCAL_FOLDER
 from .layout import META_KEYS
@@ -21,7 +21,7 @@ def template_cache_dir() -> Path:
     return (Path(base) if base else Path.home() / ".cache") / LOCAL_FOLDER / "templates"
 
 
-@functools.cache
+@cached()
 def builder_fingerprint() -> str:
     """A digest of everything besides the definition that shapes a template's bytes.
 

@@ -81,9 +81,6 @@ def _unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
 
 
-_CELL_RE_CACHE: dict[str, re.Pattern] = {}
-
-
 def patch_sheet_xml(xml: str, values: dict[str, object]) -> str:
     """Replace the ``<c>`` elements of the given references; every one must exist already."""
     if not values:
