@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install everything the tests need (LibreOffice and poppler from Debian, Python packages into
-# .venv), run the whole suite, then check the wheel as IT installs it (scripts/check_wheel.sh).
+# .venv), run the whole suite, ruff, mypy and vulture, then check the wheel as IT installs it (scripts/check_wheel.sh).
 # `.ci/run` runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,4 +22,8 @@ python3 -m venv .venv
 # is an open, noncommercial tool for public offices, which PolyForm Noncommercial permits.
 export XLWINGS_LICENSE_KEY="${XLWINGS_LICENSE_KEY:-noncommercial}"
 .venv/bin/python -m pytest -q "$@"
+# lint, types and dead code (pinned in the test extra, configured in pyproject.toml)
+.venv/bin/ruff check .
+.venv/bin/mypy
+.venv/bin/vulture
 bash scripts/check_wheel.sh

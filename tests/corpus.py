@@ -280,6 +280,46 @@ def insert_two_rows(wb: openpyxl.Workbook) -> None:
 
 
 # --------------------------------------------------------------------------- the cases
+SO_LIEU = "Số liệu"
+
+
+def _set(sheet_name, ref, value, typed=None):
+    def change(wb):
+        cell = wb[sheet_name][ref]
+        cell.value = value
+        if typed:
+            cell.data_type = typed
+    return change
+
+
+def _repoint(wb):
+    wb.defined_names["tthc_tra_lai"].attr_text = "'Số liệu'!$D$60"
+
+
+def _no_validation(wb):
+    wb[SO_LIEU].data_validations.dataValidation = []
+
+
+def _unprotect(wb):
+    wb[SO_LIEU].protection.sheet = False
+
+
+def not_ours() -> bytes:
+    wb = openpyxl.Workbook()
+    wb.active.title = "Báo cáo"
+    wb.active["A1"] = "Báo cáo tự làm"
+    wb.active["B2"] = 15
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def huge_file(path: Path) -> None:
+    with path.open("wb") as fh:
+        fh.write(b"PK\x03\x04")
+        fh.truncate(65 * 2**20)  # sparse: quick to make
+
+
 def cases(base: Base) -> list[tuple[Case, Callable[[], bytes | None]]]:
     d = base
     so_lieu = "Số liệu"
@@ -293,36 +333,10 @@ def cases(base: Base) -> list[tuple[Case, Callable[[], bytes | None]]]:
     def openpyxl_edit(fn):
         return lambda: d.with_openpyxl(fn)
 
-    def _set(sheet_name, ref, value, typed=None):
-        def change(wb):
-            cell = wb[sheet_name][ref]
-            cell.value = value
-            if typed:
-                cell.data_type = typed
-        return change
-
     def _unprotect_and_label(wb):
         ws = wb[so_lieu]
         ws.protection.sheet = False
         ws["B" + B("tthc_tiep_nhan_tong")[1][1:]].value = "Tổng số hồ sơ (đã sửa nhãn)"
-
-    def _repoint(wb):
-        wb.defined_names["tthc_tra_lai"].attr_text = "'Số liệu'!$D$60"
-
-    def _no_validation(wb):
-        wb[so_lieu].data_validations.dataValidation = []
-
-    def _unprotect(wb):
-        wb[so_lieu].protection.sheet = False
-
-    def not_ours() -> bytes:
-        wb = openpyxl.Workbook()
-        wb.active.title = "Báo cáo"
-        wb.active["A1"] = "Báo cáo tự làm"
-        wb.active["B2"] = 15
-        buf = io.BytesIO()
-        wb.save(buf)
-        return buf.getvalue()
 
     def nfd() -> bytes:
         s1, r1 = B("co_quan_chu_quan")
@@ -368,11 +382,6 @@ def cases(base: Base) -> list[tuple[Case, Callable[[], bytes | None]]]:
         ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
         return insert_rows(d, so_lieu, f'<x:row xmlns:x="{ns}" r="1048576"><x:c r="XFD1048576"><x:v>1</x:v></x:c>'
                                        '</x:row>')
-
-    def huge_file(path: Path) -> None:
-        with path.open("wb") as fh:
-            fh.write(b"PK\x03\x04")
-            fh.truncate(65 * 2**20)  # sparse: quick to make
 
     def xlsm() -> bytes:
         data = d.unit_copy()

@@ -12,6 +12,7 @@ import csv
 import io
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +44,7 @@ def ascii_name(text: str) -> str:
     return re.sub(r"\s+", "-", text.strip())
 
 
-def _levels(definition: ReportDefinition | None) -> dict[str, ChoiceOption]:
+def _levels(definition: ReportDefinition | None) -> Mapping[str, ChoiceOption]:
     """The unit levels of ``definition`` (the default report definition when None)."""
     if definition is None:
         from .loader import load_definition
@@ -69,7 +70,7 @@ def check_code(code: str, level: str, definition: ReportDefinition | None = None
     return None
 
 
-def _rows_from_csv(path: Path) -> list[dict[str, str]]:
+def _rows_from_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -78,13 +79,13 @@ def _rows_from_csv(path: Path) -> list[dict[str, str]]:
     sample = text[:2048]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    rows = []
+    rows: list[tuple[int, dict]] = []
     try:
         for row in reader:
             rows.append((reader.line_num, row))  # the line the row ends on (blank lines counted)
     except csv.Error as exc:  # a field over the csv module's limit, a stray quote…
         raise CchcError("units_unreadable", file=path, detail=render("units_csv_line", line_num=reader.line_num, exc=exc)) from None
-    return _normalise(path, reader.fieldnames or [], rows)
+    return _normalise(path, list(reader.fieldnames or []), rows)
 
 
 def _rows_from_xlsx(path: Path) -> list[tuple[int, dict[str, str]]]:
@@ -148,7 +149,7 @@ def load_units(path: Path, definition: ReportDefinition | None = None) -> list[U
     rows = _rows_from_xlsx(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _rows_from_csv(path)
     problems: list[str] = []
     units: list[Unit] = []
-    seen: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[str, str], int | str] = {}
     for i, row in rows:
         code, name, level = row.get("code", ""), row.get("name", ""), row.get("level", "").lower()
         parent, code_list = row.get("parent_code", ""), row.get("code_list", "")

@@ -11,15 +11,16 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
+from collections.abc import Iterable
 from typing import Any
 
 from .. import vnnum
 from ..definition import expr
-from ..definition.models import ReportDefinition
+from ..definition.models import FieldDef, ReportDefinition
 from ..errors import render
 from ..ui import ui
 from ..rules.ratios import RatioResult, compute_ratio
-from ..workbook.layout import compute_layout
+from ..workbook.layout import TableBlock, compute_layout
 from ..workbook.reader import _computed_in_order
 from .collect import Submission
 from .summary_layout import unit_columns, value_columns
@@ -87,91 +88,104 @@ def aggregate(definition: ReportDefinition, subs: list[Submission],
     (``cchc merge --exclude-implausible``)."""
     layout = compute_layout(definition)
     agg = Aggregate()
-    fmap = definition.field_map()
     excluded = excluded or {}
     agg.suspect = _suspect_totals(definition, subs, excluded)
-    for code, f in fmap.items():
-        if not f.is_input or f.aggregate == "none":
-            continue
-        left_out = excluded.get(code, ())
-        contributions = [(s, s.values.get(code)) for s in subs
-                         if s.values.get(code) is not None and str(s.unit.get("code")) not in left_out]
-        values = [v for _s, v in contributions]
-        if not values:
-            agg.values[code] = None
-        elif f.aggregate == "sum":
-            agg.values[code] = sum((Decimal(v) for v in values), Decimal(0))
-        elif f.aggregate == "max":
-            agg.values[code] = max(Decimal(v) for v in values)
-        elif f.aggregate == "same":
-            distinct = sorted({Decimal(v) for v in values})
-            if len(distinct) == 1:
-                agg.values[code] = distinct[0]
-            else:
-                agg.values[code] = None
-                by_value: dict[Decimal, list[str]] = {}
-                for s, v in contributions:
-                    by_value.setdefault(Decimal(v), []).append(str(s.unit.get("name")))
-                shown = "; ".join(f"{_fmt(v)} ({', '.join(names[:3])}{'…' if len(names) > 3 else ''})"
-                                  for v, names in sorted(by_value.items()))
-                agg.flags.append(render("merge_same_mismatch", label=f.label, values=shown))
-        elif f.aggregate == "list":
-            agg.values[code] = "\n".join(f"{s.unit.get('name')}: {v}" for s, v in contributions)
+    for code, f in definition.field_map().items():
+        if f.is_input and f.aggregate != "none":
+            _aggregate_field(agg, f, subs, excluded.get(code, ()))
     # appendix tables, column by column
     for code, block in layout.tables.items():
-        table = block.definition
-        numeric = [c.code for c in table.columns if not c.computed]
-        rows: dict[str, dict] = {}
-        order: list[str] = []
-        for s in subs:
-            for row in s.tables.get(code, []):
-                key = row.get("row") if table.fixed else _key(row.get(table.label_column.code))
-                if not key:
-                    continue
-                if key not in rows:
-                    if not table.fixed and len(order) >= block.n_rows - 1 and key != _key(OVERFLOW_LABEL):
-                        key = _key(OVERFLOW_LABEL)
-                    if key not in rows:
-                        label = row.get("row") if table.fixed else (
-                            OVERFLOW_LABEL if key == _key(OVERFLOW_LABEL) else row.get(table.label_column.code))
-                        rows[key] = {("row" if table.fixed else table.label_column.code): label}
-                        order.append(key)
-                target = rows[key]
-                for c in numeric:
-                    v = row.get(c)
-                    if v is not None:
-                        target[c] = (target.get(c) or Decimal(0)) + Decimal(v)
-        out = []
-        for key in order:
-            row = rows[key]
-            for c in table.columns:
-                row.setdefault(c.code, None)
-                if c.computed:
-                    row[c.code] = expr.evaluate(expr.parse(c.formula), expr.Env(row))
-            out.append(row)
-        if table.fixed:
-            position = {r.code: i for i, r in enumerate(table.rows)}
-            out.sort(key=lambda r: position.get(r["row"], 0))
-        agg.tables[code] = out
+        agg.tables[code] = _aggregate_table(code, block, subs)
     # lists compiled from the units (e.g. kiến nghị), each item with its unit: they go on the
     # summary's «Kiến nghị của đơn vị» sheet (requests.py), never into the office's own list
     for lst in definition.lists:
-        if lst.aggregate != "list":
-            continue
-        key_col = lst.key_column.code
-        items = []
-        for s in subs:
-            for row in s.lists.get(lst.code, []):
-                if row.get(key_col):
-                    items.append({**row, UNIT_CODE: str(s.unit.get("code") or ""),
-                                  UNIT_NAME: str(s.unit.get("name") or "")})
-        agg.lists[lst.code] = items
+        if lst.aggregate == "list":
+            agg.lists[lst.code] = _compiled_list(lst.code, lst.key_column.code, subs)
     # computed fields and ratios from the aggregated parts
     columns = {(t, c): [r.get(c) for r in rows] for t, rows in agg.tables.items()
                for c in (rows[0].keys() if rows else [])}
     env = expr.Env(agg.values, columns, {k: len(v) for k, v in agg.lists.items()})
     for f in _computed_in_order(definition):
-        agg.values[f.code] = expr.evaluate(f.parsed, env)
+        agg.values[f.code] = expr.evaluate(expr.parse(f.formula), env)
     for ratio in definition.ratios:
         agg.ratios[ratio.code] = compute_ratio(ratio, env)
     return agg
+
+
+def _aggregate_field(agg: Aggregate, f: FieldDef, subs: list[Submission], left_out: Iterable[str]) -> None:
+    """One field's value over the units (sum, max, same, list); ``same`` with units that disagree
+    keeps no value and flags the disagreement."""
+    code = f.code
+    contributions: list[tuple[Submission, Any]] = [
+        (s, s.values.get(code)) for s in subs
+        if s.values.get(code) is not None and str(s.unit.get("code")) not in left_out]
+    values = [v for _s, v in contributions]
+    if not values:
+        agg.values[code] = None
+    elif f.aggregate == "sum":
+        agg.values[code] = sum((Decimal(v) for v in values), Decimal(0))
+    elif f.aggregate == "max":
+        agg.values[code] = max(Decimal(v) for v in values)
+    elif f.aggregate == "same":
+        distinct = sorted({Decimal(v) for v in values})
+        if len(distinct) == 1:
+            agg.values[code] = distinct[0]
+        else:
+            agg.values[code] = None
+            by_value: dict[Decimal, list[str]] = {}
+            for s, v in contributions:
+                by_value.setdefault(Decimal(v), []).append(str(s.unit.get("name")))
+            shown = "; ".join(f"{_fmt(v)} ({', '.join(names[:3])}{'…' if len(names) > 3 else ''})"
+                              for v, names in sorted(by_value.items()))
+            agg.flags.append(render("merge_same_mismatch", label=f.label, values=shown))
+    elif f.aggregate == "list":
+        agg.values[code] = "\n".join(f"{s.unit.get('name')}: {v}" for s, v in contributions)
+
+
+def _aggregate_table(code: str, block: TableBlock, subs: list[Submission]) -> list[dict]:
+    """An appendix table added up column by column: fixed rows by row code, open rows by their
+    label (the rows past the block's last but one go to «Khác»)."""
+    table = block.definition
+    numeric = [c.code for c in table.columns if not c.computed]
+    rows: dict[str, dict] = {}
+    order: list[str] = []
+    for s in subs:
+        for row in s.tables.get(code, []):
+            key = row.get("row") if table.fixed else _key(row.get(table.label_column.code))
+            if not key:
+                continue
+            if key not in rows:
+                if not table.fixed and len(order) >= block.n_rows - 1 and key != _key(OVERFLOW_LABEL):
+                    key = _key(OVERFLOW_LABEL)
+                if key not in rows:
+                    label = row.get("row") if table.fixed else (
+                        OVERFLOW_LABEL if key == _key(OVERFLOW_LABEL) else row.get(table.label_column.code))
+                    rows[key] = {("row" if table.fixed else table.label_column.code): label}
+                    order.append(key)
+            target = rows[key]
+            for c in numeric:
+                v = row.get(c)
+                if v is not None:
+                    target[c] = (target.get(c) or Decimal(0)) + Decimal(v)
+    out = []
+    for key in order:
+        row = rows[key]
+        for col in table.columns:
+            row.setdefault(col.code, None)
+            if col.computed:
+                row[col.code] = expr.evaluate(expr.parse(col.formula), expr.Env(row))
+        out.append(row)
+    if table.fixed:
+        position = {r.code: i for i, r in enumerate(table.rows)}
+        out.sort(key=lambda r: position.get(r["row"], 0))
+    return out
+
+
+def _compiled_list(code: str, key_col: str, subs: list[Submission]) -> list[dict]:
+    items = []
+    for s in subs:
+        for row in s.lists.get(code, []):
+            if row.get(key_col):
+                items.append({**row, UNIT_CODE: str(s.unit.get("code") or ""),
+                              UNIT_NAME: str(s.unit.get("name") or "")})
+    return items

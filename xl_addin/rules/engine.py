@@ -11,9 +11,9 @@ the previous period still unchanged (both information only). No rule logic lives
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
@@ -26,6 +26,7 @@ from ..errors import catalogue, render
 from ..ui import ui, ui_text
 from ..cells import a1
 from ..workbook.layout import section_numbers
+from ..memo import cached
 from ..problems import to_jsonable
 from ..workbook.reader import WorkbookData
 from .ratios import RatioResult, compute_ratios, env_for
@@ -65,6 +66,12 @@ def _fmt(value: Any) -> str:
 
 def _dates_as_numbers(values: dict[str, Any]) -> dict[str, Any]:
     return {k: Decimal(v.toordinal()) if isinstance(v, dt.date) else v for k, v in values.items()}
+
+
+def _given(value: str | None) -> str:
+    """A part of a rule its kind requires (the definition's validation refused the rule without it)."""
+    assert value is not None
+    return value
 
 
 def _compare(op: str, left: Decimal, right: Decimal, tolerance: Decimal) -> bool:
@@ -155,7 +162,8 @@ class Validator:
         else:
             self.scalar_rule(rule, self.env, self.data.cells, row_label=None)
 
-    def scalar_rule(self, rule: Rule, env: expr.Env, cells: dict[str, str], row_label: str | None,
+    def scalar_rule(self, rule: Rule, env: expr.Env, cells: dict[str, str] | Callable[[], dict[str, str]],
+                    row_label: str | None,
                     labels: dict[str, str] | None = None) -> None:
         left_node, right_node, refs, col_refs = _sides(rule.left, rule.right)
         if rule.operator in ("compulsory_pair", "exclusive_pair"):
@@ -177,7 +185,7 @@ class Validator:
             right = right if right is not None else Decimal(0)
         if left is None or right is None:
             return
-        if _compare(rule.operator, left, right, rule.tolerance):
+        if _compare(str(rule.operator), left, right, rule.tolerance):
             return
         gap = left - right
         name_of = (lambda c: (labels or {}).get(c, self.label(c)))
@@ -207,7 +215,7 @@ class Validator:
                 found_cells.append(f"{block.sheet}!{a1(block.total_row, block.columns[column])}")
         self.findings.append(Finding(
             rule=rule.id, importance=rule.importance, name=rule.name, message=message, instruction=rule.instruction,
-            fields=refs, cells=found_cells, values=values, gap=gap))
+            fields=list(refs), cells=found_cells, values=values, gap=gap))
 
     def pair_rule(self, rule: Rule, left_node, right_node, env, cells, labels) -> None:
         left, right = expr.evaluate(left_node, env), expr.evaluate(right_node, env)
@@ -228,10 +236,11 @@ class Validator:
             fields=refs, cells=[cells[c] for c in refs if c in cells], values={c: env.values.get(c) for c in refs}))
 
     def table_rule(self, rule: Rule) -> None:
-        table = self.definition.table_map().get(rule.table)
-        block = self.data.layout.tables[rule.table]
-        rows = self.data.tables.get(rule.table, [])
-        positions = self.data.table_rows.get(rule.table, [])
+        code = _given(rule.table)
+        table = self.definition.table_map()[code]
+        block = self.data.layout.tables[code]
+        rows = self.data.tables.get(code, [])
+        positions = self.data.table_rows.get(code, [])
         numbers = {c.code: f"({block.columns[c.code]})" for c in table.columns}
         same = Counter(c.label for c in table.columns)  # «Tổng số» of three groups: said with its group
         labels = {c.code: (f"{c.groups[-1]}, {c.label[:1].lower()}{c.label[1:]}" if same[c.label] > 1 and c.groups
@@ -249,52 +258,56 @@ class Validator:
             self.scalar_rule(rule, expr.Env(numeric), cells, row_label=str(row_label), labels=labels)
 
     def list_check(self, rule: Rule) -> None:
-        lst = self.definition.list_map()[rule.list_code]
-        block = self.data.layout.lists[rule.list_code]
-        rows = self.data.lists.get(rule.list_code, [])
-        positions = self.data.list_rows.get(rule.list_code, [])
+        code = _given(rule.list_code)
+        lst = self.definition.list_map()[code]
+        block = self.data.layout.lists[code]
+        rows = self.data.lists.get(code, [])
+        positions = self.data.list_rows.get(code, [])
         if rule.check == "unique":
             self.unique_check(rule, lst, block, rows, positions)
             return
         options = {}
         if rule.type_column:
             type_col = next(c for c in lst.columns if c.code == rule.type_column)
-            options = {o.code: o for o in self.definition.choice_list(type_col.choices).options}
+            options = {o.code: o for o in self.definition.choice_list(_given(type_col.choices)).options}
         symbols = {_plain(o.symbol) for o in options.values() if o.symbol}
+        column = _given(rule.column)
         for row, r in zip(rows, positions, strict=True):
-            cell = f"{block.sheet}!{a1(r, block.columns[rule.column])}"
+            cell = f"{block.sheet}!{a1(r, block.columns[column])}"
             label_number = row.get(lst.key_column.code) or ui_text("row", row=r)
             if rule.check in ("date_not_after", "date_not_before"):
-                self.row_date(rule, row.get(rule.column), cell, label_number)
+                self.row_date(rule, row.get(column), cell, label_number)
             elif rule.check == "number_format":
-                number = row.get(rule.column)
+                number = row.get(column)
                 if isinstance(number, str) and not rule.compiled_pattern.match(number.replace(" ", "")):
                     self.findings.append(Finding(
                         rule=rule.id, importance=rule.importance, name=rule.name, instruction=rule.instruction,
                         message=render("finding_number_format", name=rule.name, number=number),
-                        fields=[rule.list_code], cells=[cell], values={rule.column: number}))
+                        fields=[code], cells=[cell], values={column: number}))
             elif rule.check == "symbol_matches_type":
-                type_cell = f"{block.sheet}!{a1(r, block.columns[rule.type_column])}"
+                type_cell = f"{block.sheet}!{a1(r, block.columns[_given(rule.type_column)])}"
                 self.row_symbol(rule, row, options, symbols, cell, type_cell)
 
     def row_date(self, rule: Rule, date: Any, cell: str, number: Any) -> None:
         """A list row's date against a date field: not after it (the report's date, the end of the
         data window) or not before it (the start of the window)."""
-        limit = self.data.values.get(rule.field)
+        field, code, column = _given(rule.field), _given(rule.list_code), _given(rule.column)
+        limit = self.data.values.get(field)
         if not (isinstance(date, dt.date) and isinstance(limit, dt.date)):
             return
         after = rule.check == "date_not_after"
         if (date > limit) if after else (date < limit):
-            where = rule.right_label or self.label(rule.field).lower()
+            where = rule.right_label or self.label(field).lower()
             self.findings.append(Finding(
                 rule=rule.id, importance=rule.importance, name=rule.name, instruction=rule.instruction,
                 message=render("finding_date_after" if after else "finding_date_before", name=rule.name,
                                number=number, date=_fmt(date), field=where, limit=_fmt(limit)),
-                fields=[rule.list_code, rule.field], cells=[cell, self.data.cells[rule.field]],
-                values={rule.column: date, rule.field: limit}))
+                fields=[code, field], cells=[cell, self.data.cells[field]],
+                values={column: date, field: limit}))
 
     def row_symbol(self, rule: Rule, row: dict, options: dict, symbols: set[str], cell: str, type_cell: str) -> None:
-        number, kind = row.get(rule.column), row.get(rule.type_column)
+        code, column, type_column = _given(rule.list_code), _given(rule.column), _given(rule.type_column)
+        number, kind = row.get(column), row.get(type_column)
         if not isinstance(number, str) or kind not in options:
             return
         parts = number.replace(" ", "").split("/")
@@ -307,16 +320,17 @@ class Validator:
                 rule=rule.id, importance=rule.importance, name=rule.name, instruction=rule.instruction,
                 message=render("finding_symbol_type", name=rule.name, number=number, type=options[kind].label,
                                symbol=symbol, expected=expected or ui("no_type_symbol")),
-                fields=[rule.list_code], cells=[cell, type_cell], values={rule.column: number, rule.type_column: kind}))
+                fields=[code], cells=[cell, type_cell], values={column: number, type_column: kind}))
 
     def unique_check(self, rule: Rule, lst, block, rows: list[dict], positions: list[int]) -> None:
         """The same value twice in a list column (a document number used twice): one finding per
         value, naming every row. With ``date_column`` the value is unique per year of that date
         (document numbers start again each year)."""
+        code, column = _given(rule.list_code), _given(rule.column)
         seen: dict[tuple, list[int]] = {}
         shown: dict[tuple, str] = {}
         for row, r in zip(rows, positions, strict=True):
-            value = row.get(rule.column)
+            value = row.get(column)
             if value is None or (isinstance(value, str) and not value.strip()):
                 continue
             key_text = _plain(str(value).replace(" ", "")) if isinstance(value, str) else value
@@ -324,7 +338,7 @@ class Validator:
             key = (key_text, date.year if isinstance(date, dt.date) else None)
             seen.setdefault(key, []).append(r)
             shown.setdefault(key, str(value).strip())
-        col = block.columns[rule.column]
+        col = block.columns[column]
         for key, rows_at in seen.items():
             if len(rows_at) < 2:
                 continue
@@ -334,7 +348,7 @@ class Validator:
                 message=render("finding_duplicate", name=rule.name, value=shown[key], count=len(rows_at),
                                rows=", ".join(str(r) for r in rows_at), sheet=block.sheet,
                                cells=", ".join(a1(r, col) for r in rows_at)),
-                fields=[rule.list_code], cells=cells, values={rule.column: shown[key]}))
+                fields=[code], cells=cells, values={column: shown[key]}))
 
     def ratio_checks(self) -> None:
         for ratio in self.definition.ratios:
@@ -370,6 +384,7 @@ class Validator:
             code, importance, msg = "ty_le_nhap_sai", "error", "finding_ratio_mismatch"
         typed_text = f"{vnnum.number(typed, places)}%"
         rounded_text = f"{vnnum.number(rounded, places)}%"
+        assert result.value is not None  # ratio_checks skips a ratio without one
         gap = abs(typed - result.value)
         self.findings.append(Finding(
             rule=f"{ratio.code}_{code}", importance=importance, name=ratio.label,
@@ -431,7 +446,7 @@ class Validator:
         return self.findings
 
 
-@functools.lru_cache(maxsize=4096)
+@cached(maxsize=4096)
 def _sides(left: str, right: str) -> tuple[Any, Any, tuple[str, ...], tuple[tuple[str, str], ...]]:
     """A rule's two sides parsed, its field references in the order they are written and its
     table columns (worked out once per rule)."""
@@ -488,7 +503,8 @@ def typed_verdict(typed: Decimal, numerator: Decimal | None, denominator: Decima
     step = Decimal(1).scaleb(-places)
     with localcontext() as ctx:
         ctx.prec = 50
-        exact = numerator * 100 / denominator  # type: ignore[operator]
+        assert numerator is not None and denominator is not None  # a ratio with a value has both parts
+        exact = numerator * 100 / denominator
         rounded = exact.quantize(step, rounding=ROUND_HALF_UP)
         cut = exact.quantize(step, rounding=ROUND_DOWN)
         typed_at = typed.quantize(step, rounding=ROUND_HALF_UP)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..definition.models import Ratio
+from ..definition.models import Column, FieldDef, ListDef, Ratio, ReportDefinition, TableDef
 from ..ui import ui
 from ..workbook.layout import META_SHEET, Layout
 from ..workbook.port import Link, SheetLook, WorkbookPort, activate, unlocked
@@ -27,8 +27,8 @@ MARK_COLORS: dict[str, str] = dict(ui("marks"))
 MARK_BORDER = {"error": "thick", "warning": "thick", "info": "thin"}
 ORIGINAL_FILL = {"input": "FFF2CC", "computed": "E7E6E6", "stamp": "DDEBF7", "other": None}
 _RANK = {"error": 0, "warning": 1, "info": 2}
-CHECK_WIDTHS = {1: 5, 2: 10, 3: 28, 4: 22, 5: 10, 6: 10, 7: 48, 8: 34, 9: 17}
-RATIO_WIDTHS = {1: 46, 2: 12, 3: 12, 4: 13, 5: 12, 6: 30, 7: 14}
+CHECK_WIDTHS: dict[int, float] = {1: 5, 2: 10, 3: 28, 4: 22, 5: 10, 6: 10, 7: 48, 8: 34, 9: 17}
+RATIO_WIDTHS: dict[int, float] = {1: 46, 2: 12, 3: 12, 4: 13, 5: 12, 6: 30, 7: 14}
 
 
 def _meta_ref(layout: Layout, key: str) -> str:
@@ -73,7 +73,7 @@ def field_unit(data: WorkbookData, code: str) -> str:
         return (money_unit(data, f.unit) if f.type == "money" else f.unit) or ""
     if code in definition.ratio_map():
         return "%"
-    for item in [*definition.tables, *definition.lists]:
+    for item in _tables_and_lists(definition):
         for col in item.columns:
             if col.code == code:
                 return (money_unit(data, col.unit) if col.type == "money" else col.unit) or ""
@@ -94,7 +94,7 @@ def ratio_unit(data: WorkbookData, ratio: Ratio) -> str:
 def labels_of(data: WorkbookData) -> dict[str, str]:
     definition = data.definition
     labels: dict[str, str] = {}
-    for item in [*definition.tables, *definition.lists]:
+    for item in _tables_and_lists(definition):
         for col in item.columns:
             labels.setdefault(col.code, col.label)
     labels.update({lst.code: lst.label for lst in definition.lists})
@@ -107,14 +107,19 @@ def labels_of(data: WorkbookData) -> dict[str, str]:
 def choice_labels(data: WorkbookData) -> dict[str, dict[str, str]]:
     """Option labels of every choice field and column: a finding shows «Quyết định», not its code."""
     definition = data.definition
-    items = [*definition.fields(), *(c for t in [*definition.tables, *definition.lists] for c in t.columns)]
+    items: list[FieldDef | Column] = [*definition.fields(),
+                                      *(c for t in _tables_and_lists(definition) for c in t.columns)]
     return {i.code: {o.code: o.label for o in definition.choice_list(i.choices).options}
             for i in items if i.type == "choice" and i.choices}
 
 
 def _shown(choices: dict[str, dict[str, str]], code: str, value: Any) -> str:
-    return choices.get(code, {}).get(value) if isinstance(value, str) and value in choices.get(code, {}) \
-        else _fmt(value)
+    labels = choices.get(code, {})
+    return labels[value] if isinstance(value, str) and value in labels else _fmt(value)
+
+
+def _tables_and_lists(definition: ReportDefinition) -> list[TableDef | ListDef]:
+    return [*definition.tables, *definition.lists]
 
 
 def _link(cells: list[str]) -> Link | str:

@@ -26,11 +26,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 from .. import __version__, vnnum
 from ..definition import expr, money
 from ..definition.models import Column, FieldDef, ReportDefinition
+from ..cells import a1, quote_sheet
 from ..ui import ui, ui_text
 from . import live
 from .layout import (CHECKS_HEADER_ROW, F_CODE, F_ECHO, F_HELP, F_LABEL, F_NUM, F_UNIT, F_VALUE, FIELDS_HEADER_ROW,
                      K_CODE, K_GAP, K_HELP, K_LEFT, K_NAME, K_NUM, K_RIGHT, K_STATUS, LISTS_SHEET, META_SHEET, T_CODE,
-                     T_COUNT, T_NUM, T_TITLE, T_VALUE, Layout, a1, compute_layout, quote_sheet, section_numbers)
+                     T_COUNT, T_NUM, T_TITLE, T_VALUE, Layout, TableBlock, compute_layout, section_numbers)
 from .protection import PASSWORD, protect_sheet
 
 FONT = "Times New Roman"
@@ -710,7 +711,34 @@ def _table_sheet(ws: Worksheet, table_code: str, layout: Layout, validations: _V
     block = layout.tables[table_code]
     table = block.definition
     last_col = block.last_col
-    rows = block.title_rows
+    _table_titles(ws, block)
+    _table_header(ws, block)
+    top, depth = block.header_top, block.header_depth
+    columns = table.columns
+    # widths
+    if block.stt_col:
+        ws.column_dimensions["A"].width = 6
+    ws.column_dimensions[a1(1, block.label_col)[:-1]].width = table.label_column.width or 34
+    for col_def in columns:
+        ws.column_dimensions[a1(1, block.columns[col_def.code])[:-1]].width = col_def.width or 11
+    for r in range(top, top + depth):
+        ws.row_dimensions[r].height = 48 if r == top + depth - 1 else 32
+    _table_rows(ws, block, layout)
+    _table_validations(ws, block, layout, validations)
+    if block.total_row:
+        _table_total(ws, block)
+    end = (block.total_row or block.last_row) + 2
+    if table.note:
+        _title(ws, end, table.note, last_col, size=10, bold=False, italic=True, align="left")
+        ws.row_dimensions[end].height = _fit_height([(table.note, sum(
+            (ws.column_dimensions[a1(1, c)[:-1]].width or 10) for c in range(1, last_col + 1)))], 10)
+    ws.freeze_panes = ws.cell(row=block.first_row, column=block.label_col + 1)
+    _page_setup(ws, landscape=layout.definition.sheet(table.sheet).landscape,
+                title_rows=f"{top}:{block.number_row}")
+
+
+def _table_titles(ws: Worksheet, block: TableBlock) -> None:
+    table, last_col, rows = block.definition, block.last_col, block.title_rows
     ws.cell(row=rows["form_number"], column=1, value=table.form_number).font = _font(12, bold=True)
     _title(ws, rows["title"], table.title, last_col, size=13)
     if table.subtitle:
@@ -719,6 +747,11 @@ def _table_sheet(ws: Worksheet, table_code: str, layout: Layout, validations: _V
     _title(ws, rows["period"], "", last_col, size=12, bold=False, align="left")
     if table.unit_label:
         _title(ws, rows["unit_label"], table.unit_label, last_col, size=11, bold=False, italic=True, align="right")
+
+
+def _table_header(ws: Worksheet, block: TableBlock) -> None:
+    """Multi-row header: groups merge horizontally; a leaf spans down to the bottom header row."""
+    table, last_col = block.definition, block.last_col
     # multi-row header: groups merge horizontally; a leaf spans down to the bottom header row
     depth = block.header_depth
     top = block.header_top
@@ -760,14 +793,10 @@ def _table_sheet(ws: Worksheet, table_code: str, layout: Layout, validations: _V
                 i += 1
     for n, col in enumerate(range(1, last_col + 1), start=1):
         _header_cell(ws, block.number_row, col, f"({n})", italic=True)
-    # widths
-    if block.stt_col:
-        ws.column_dimensions["A"].width = 6
-    ws.column_dimensions[a1(1, block.label_col)[:-1]].width = table.label_column.width or 34
-    for col_def in columns:
-        ws.column_dimensions[a1(1, block.columns[col_def.code])[:-1]].width = col_def.width or 11
-    for r in range(top, top + depth):
-        ws.row_dimensions[r].height = 48 if r == top + depth - 1 else 32
+
+
+def _table_rows(ws: Worksheet, block: TableBlock, layout: Layout) -> None:
+    table, columns = block.definition, block.definition.columns
     # data rows
     for i in range(block.n_rows):
         row = block.first_row + i
@@ -799,6 +828,10 @@ def _table_sheet(ws: Worksheet, table_code: str, layout: Layout, validations: _V
                 _value_cell_style(cell, col_def, editable=False, computed=True)
             else:
                 _value_cell_style(cell, col_def, editable=True, computed=False)
+
+
+def _table_validations(ws: Worksheet, block: TableBlock, layout: Layout, validations: _Validations) -> None:
+    table, columns = block.definition, block.definition.columns
     if not table.fixed:
         validations.add(ws, table.label_column,
                         f"{a1(block.first_row, block.label_col)}:{a1(block.last_row, block.label_col)}")
@@ -813,27 +846,22 @@ def _table_sheet(ws: Worksheet, table_code: str, layout: Layout, validations: _V
                     validations.add(ws, col_def, a1(block.first_row + i, col), legend)
         else:
             validations.add(ws, col_def, f"{a1(block.first_row, col)}:{a1(block.last_row, col)}", legend)
-    if block.total_row:
-        row = block.total_row
-        if block.stt_col:
-            ws.cell(row=row, column=block.stt_col).border = BORDER
-        total = ws.cell(row=row, column=block.label_col, value=table.total_row)
-        total.font = _font(12, bold=True)
-        total.border = BORDER
-        total.alignment = Alignment(horizontal="center")
-        for col_def in columns:
-            col = block.columns[col_def.code]
-            cell = ws.cell(row=row, column=col, value=f"=SUM({a1(block.first_row, col)}:{a1(block.last_row, col)})")
-            _value_cell_style(cell, col_def, editable=False, computed=True)
-            cell.font = _font(12, bold=True)
-    end = (block.total_row or block.last_row) + 2
-    if table.note:
-        _title(ws, end, table.note, last_col, size=10, bold=False, italic=True, align="left")
-        ws.row_dimensions[end].height = _fit_height([(table.note, sum(
-            (ws.column_dimensions[a1(1, c)[:-1]].width or 10) for c in range(1, last_col + 1)))], 10)
-    ws.freeze_panes = ws.cell(row=block.first_row, column=block.label_col + 1)
-    _page_setup(ws, landscape=layout.definition.sheet(table.sheet).landscape,
-                title_rows=f"{top}:{block.number_row}")
+
+
+def _table_total(ws: Worksheet, block: TableBlock) -> None:
+    table, columns = block.definition, block.definition.columns
+    row = block.total_row
+    if block.stt_col:
+        ws.cell(row=row, column=block.stt_col).border = BORDER
+    total = ws.cell(row=row, column=block.label_col, value=table.total_row)
+    total.font = _font(12, bold=True)
+    total.border = BORDER
+    total.alignment = Alignment(horizontal="center")
+    for col_def in columns:
+        col = block.columns[col_def.code]
+        cell = ws.cell(row=row, column=col, value=f"=SUM({a1(block.first_row, col)}:{a1(block.last_row, col)})")
+        _value_cell_style(cell, col_def, editable=False, computed=True)
+        cell.font = _font(12, bold=True)
 
 
 def _checks_sheet(ws: Worksheet, sheet_code: str, layout: Layout) -> None:
