@@ -39,11 +39,11 @@ def generate(folder: Path, n: int) -> None:
     """Realistic filled workbooks (the demo's sample data, mistakes included), written by XML patch."""
     import datetime as dt
 
+    from xl_addin.atomic import write_atomic
     from xl_addin.definition.loader import load_definition, read_yaml
     from xl_addin.definition.periods import parse_period
     from xl_addin.definition.units import Unit
     from xl_addin.demo import demo_dir, sample_data, to_fill_payload
-    from xl_addin.atomic import write_atomic
     from xl_addin.workbook.build import UnitStamper, unit_file_name
     from xl_addin.workbook.fill import plan_writes
     from xl_addin.workbook.layout import META_SHEET

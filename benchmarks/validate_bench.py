@@ -37,12 +37,13 @@ def _definition_with(extra: int, tmp: Path) -> Path:
 
 
 def round_trips(tmp: Path) -> None:
-    from conftest import filled_workbook
     from excel_double import Excel
     from seed_reports import R002
 
     from xl_addin import ribbon
     from xl_addin.workbook.port import OpenpyxlPort, XlwingsPort
+
+    from conftest import filled_workbook
 
     for extra in (0, 300):
         if extra:
@@ -65,11 +66,12 @@ def round_trips(tmp: Path) -> None:
 
 
 def main() -> None:
-    from conftest import filled_workbook
     from seed_reports import R002
 
     from xl_addin.rules.engine import validate
     from xl_addin.workbook.reader import read_workbook
+
+    from conftest import filled_workbook
 
     tmp = Path(tempfile.mkdtemp(prefix="cchc-vbench-"))
     try:

@@ -19,9 +19,9 @@ import os
 import struct
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import openpyxl
 
@@ -406,14 +406,14 @@ def cases(base: Base) -> list[tuple[Case, Callable[[], bytes | None]]]:
         # ---- what the file really is
         (Case("empty", "tệp rỗng 0 byte", "file_empty", "rejected"), lambda: b""),
         (Case("text_renamed", "văn bản gõ bằng Notepad, đặt đuôi .xlsx", "file_is_text", "rejected"),
-         lambda: "Báo cáo CCHC 6 tháng: tiếp nhận 1.059 hồ sơ.\nĐã giải quyết 1.000.".encode("utf-8")),
+         lambda: "Báo cáo CCHC 6 tháng: tiếp nhận 1.059 hồ sơ.\nĐã giải quyết 1.000.".encode()),
         (Case("csv_renamed", "tệp CSV đặt đuôi .xlsx", "file_is_csv", "rejected"),
-         lambda: "ma,ten,so_ho_so\n18073,Phường Thành Sen,1059\n18229,Xã Đức Thọ,87\n".encode("utf-8")),
+         lambda: "ma,ten,so_ho_so\n18073,Phường Thành Sen,1059\n18229,Xã Đức Thọ,87\n".encode()),
         (Case("pdf_renamed", "tệp PDF đặt đuôi .xlsx", "file_is_pdf", "rejected"),
          lambda: b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"),
         (Case("html_export", "«xuất Excel» của phần mềm web (HTML)", "file_is_html", "rejected"),
          lambda: "<html><head><meta charset='utf-8'></head><body><table><tr><td>Số hồ sơ</td><td>1059</td></tr>"
-                 "</table></body></html>".encode("utf-8")),
+                 "</table></body></html>".encode()),
         (Case("spreadsheetml_2003", "sổ tính XML 2003 đặt đuôi .xlsx", "file_is_spreadsheetml", "rejected"),
          lambda: b'<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">'
                  b'<Worksheet ss:Name="Sheet1"/></Workbook>'),

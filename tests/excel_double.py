@@ -45,17 +45,18 @@ import copy
 import datetime as dt
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from collections.abc import Iterator
 from typing import Any
 
 import openpyxl
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 from openpyxl.comments import Comment as XlComment
-from openpyxl.styles import Alignment, Border, Font as XlFont, PatternFill, Side
+from openpyxl.styles import Alignment, Border, PatternFill, Side
+from openpyxl.styles import Font as XlFont
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.utils.protection import hash_password

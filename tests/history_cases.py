@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Callable
 
 from xl_addin.definition.loader import load_definition, read_yaml
 from xl_addin.definition.periods import parse_period, submission_deadline

@@ -49,8 +49,8 @@ from xl_addin.addin import (
 from xl_addin.addin.cfb import NOSTREAM, CompoundFile, cfb_sort_key
 from xl_addin.addin.compression import compress, decompress
 from xl_addin.addin.packager import ADDIN_CONTENT_TYPE, UI_EXTENSIBILITY_2007, VBA_CONTENT_TYPE
-from xl_addin.addin.ribbon_lint import CUSTOMUI_NS, lint_ribbon, main as lint_main
-from xl_addin.addin.vbatext import vba_escape, vba_messages, vba_unescape
+from xl_addin.addin.ribbon_lint import CUSTOMUI_NS, lint_ribbon
+from xl_addin.addin.ribbon_lint import main as lint_main
 from xl_addin.addin.vbaproject import (
     PROTECTION_SEED,
     WORKBOOK_BASE,
@@ -64,6 +64,7 @@ from xl_addin.addin.vbaproject import (
     project_id,
     standard_module,
 )
+from xl_addin.addin.vbatext import vba_escape, vba_messages, vba_unescape
 
 ROOT = Path(__file__).resolve().parents[1]
 MACROS = ROOT / "macros"

@@ -30,8 +30,8 @@ UNITS = 100
 
 def _folder(tmp: Path) -> Path:
     """UNITS returned workbooks, one per unit (patched copies of one filled workbook)."""
-    from xl_addin.workbook.layout import compute_layout
     from xl_addin.definition.loader import load_definition
+    from xl_addin.workbook.layout import compute_layout
     from xl_addin.workbook.xlsxpatch import XlsxPackage
 
     base = XlsxPackage(filled_workbook(tmp, VALUES).read_bytes())

@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from conftest import ROOT, run_cli
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
 from xl_addin.install import missing_for_windows, windows_environment
+
+from conftest import ROOT, run_cli
 
 
 @pytest.fixture(scope="module")

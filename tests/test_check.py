@@ -10,11 +10,12 @@ from pathlib import Path
 import docx
 import openpyxl
 import pytest
-from conftest import filled_workbook, run_cli
 from test_narrative import CLEAN
 
 from xl_addin.rules.sheets import MARK_COLORS
 from xl_addin.workbook.layout import compute_layout
+
+from conftest import filled_workbook, run_cli
 
 UNBALANCED = {"values": {"tthc_ky_truoc": 1, "tthc_moi_truc_tuyen": 1049, "tthc_moi_truc_tiep": 9,
                          "tthc_tiep_nhan_tong": 1060}}

@@ -13,7 +13,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import openpyxl
 import pytest
-from conftest import filled_workbook, run_cli
 
 from xl_addin.definition import money
 from xl_addin.definition.loader import load_definition
@@ -25,6 +24,8 @@ from xl_addin.rules.ratios import compute_ratios
 from xl_addin.workbook.build import build_unit_workbooks
 from xl_addin.workbook.layout import compute_layout
 from xl_addin.workbook.reader import read_workbook
+
+from conftest import filled_workbook, run_cli
 
 WARD = Unit("18085", "Phường Hà Huy Tập", "phuong", "436", "QD124_2004")
 DISTRICT = Unit("440", "Huyện Đức Thọ", "huyen", "42", "QD124_2004")

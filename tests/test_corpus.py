@@ -12,13 +12,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from corpus import INJECTIONS, generate
 
 from xl_addin.errors import CchcError, catalogue
 from xl_addin.merge.run import run_merge
 from xl_addin.workbook.reader import read_workbook
 
 from conftest import run_cli
-from corpus import INJECTIONS, generate
 
 CATCH_ALL = {"not_a_workbook", "workbook_unreadable", "internal_error"}
 

@@ -13,7 +13,6 @@ import uuid
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from conftest import ROOT, run_cli
 
 from xl_addin.definition.loader import load_definition
 from xl_addin.definition.periods import parse_period
@@ -21,6 +20,8 @@ from xl_addin.definition.units import Unit
 from xl_addin.workbook.build import build_unit_workbooks
 from xl_addin.workbook.fill import fill_workbook
 from xl_addin.workbook.layout import section_numbers
+
+from conftest import ROOT, run_cli
 
 _spec = importlib.util.spec_from_file_location("gen_coverage_doc", ROOT / "scripts" / "gen_coverage_doc.py")
 coverage = importlib.util.module_from_spec(_spec)

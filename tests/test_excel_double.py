@@ -12,13 +12,13 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from excel_double import EN_US, VI_VN, ComError, DoubleError, Excel, protection_of, retype
+from seed_reports import R001
 
 from xl_addin.workbook.layout import compute_layout
 from xl_addin.workbook.protection import PASSWORD
 
 from conftest import filled_workbook
-from excel_double import EN_US, VI_VN, ComError, DoubleError, Excel, protection_of, retype
-from seed_reports import R001
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,6 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import ROOT, needs_soffice, run_cli, run_soffice
 from history_cases import Sent, make_summaries, period_values
 from test_merge import _units
 
@@ -38,6 +37,8 @@ from xl_addin.merge.history_book import workbook_bytes
 from xl_addin.rules.ratios import compute_ratios
 from xl_addin.ui import ui
 from xl_addin.workbook.reader import read_workbook
+
+from conftest import ROOT, needs_soffice, run_cli, run_soffice
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PERIODS = ["Q1-2026", "6T-2026", "9T-2026"]

@@ -20,12 +20,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import ROOT, needs_soffice, run_cli, run_soffice
 from corpus import PERIOD, Base, insert_rows, rezip, summary_rows
 
 from xl_addin.errors import CchcError
 from xl_addin.merge.run import run_merge
 from xl_addin.workbook.reader import read_workbook
+
+from conftest import ROOT, needs_soffice, run_cli, run_soffice
 
 
 # --------------------------------------------------------------------------- helpers

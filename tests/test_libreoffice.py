@@ -7,13 +7,13 @@ import subprocess
 
 import openpyxl
 import pytest
+from test_fill_read import _payload
 
 from xl_addin.definition.loader import load_definition
 from xl_addin.workbook.layout import compute_layout
 from xl_addin.workbook.reader import read_workbook
 
 from conftest import filled_workbook, needs_soffice, run_soffice
-from test_fill_read import _payload
 
 pytestmark = [needs_soffice, pytest.mark.libreoffice]
 

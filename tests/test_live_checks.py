@@ -16,7 +16,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import filled_workbook, needs_soffice, run_soffice
 
 from xl_addin.definition.loader import load_definition
 from xl_addin.definition.units import Unit
@@ -25,6 +24,8 @@ from xl_addin.workbook import live
 from xl_addin.workbook.fill import fill_workbook
 from xl_addin.workbook.layout import K_GAP, K_STATUS, compute_layout
 from xl_addin.workbook.reader import read_workbook
+
+from conftest import filled_workbook, needs_soffice, run_soffice
 
 PROBE_COL = 30  # a column far right of every printed area: the probes never show
 

@@ -20,9 +20,16 @@ from xl_addin.definition.models import FieldDef, Section
 from xl_addin.definition.periods import parse_period
 from xl_addin.definition.units import Unit
 from xl_addin.errors import CchcError
-from xl_addin.narrative import (build_report, needs_confirmation, render_text, run_report, write_docx, write_pdf,
-                                write_report_sheet)
-from xl_addin.narrative import fmt
+from xl_addin.narrative import (
+    build_report,
+    fmt,
+    needs_confirmation,
+    render_text,
+    run_report,
+    write_docx,
+    write_pdf,
+    write_report_sheet,
+)
 from xl_addin.narrative.sheet import build_layout
 from xl_addin.rules.engine import validate
 from xl_addin.workbook.build import build_unit_workbooks

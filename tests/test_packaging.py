@@ -24,11 +24,11 @@ with warnings.catch_warnings():  # oletools triggers pyparsing deprecation warni
     warnings.simplefilter("ignore", DeprecationWarning)
     from oletools.olevba import VBA_Parser
 
-from conftest import ROOT, run_cli
-
 import xl_addin.addin as addin
 from xl_addin.addin.packager import conf_rows
 from xl_addin.resources import packaged, templates_source
+
+from conftest import ROOT, run_cli
 
 
 @pytest.fixture(scope="module")

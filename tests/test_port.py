@@ -11,6 +11,8 @@ import shutil
 
 import openpyxl
 import pytest
+from excel_double import Excel
+from seed_reports import R001, R002, R003
 
 from xl_addin import ribbon
 from xl_addin.ui import ui
@@ -18,8 +20,6 @@ from xl_addin.workbook.layout import compute_layout
 from xl_addin.workbook.port import OpenpyxlPort, excel_value
 
 from conftest import filled_workbook, needs_xlwings_key, remote_book
-from excel_double import Excel
-from seed_reports import R001, R002, R003
 
 
 def _sheet(wb, name):

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import needs_soffice
 
 from xl_addin.definition.loader import definition_dir, load_definition, read_yaml
 from xl_addin.definition.periods import parse_period
@@ -34,6 +33,8 @@ from xl_addin.workbook.build import build_unit_workbooks
 from xl_addin.workbook.fill import fill_workbook
 from xl_addin.workbook.port import OpenpyxlPort
 from xl_addin.workbook.reader import read_workbook
+
+from conftest import needs_soffice
 
 SAMPLE = dict(read_yaml(demo_dir() / "sample.yaml"), mistakes={}, some_units={})
 UNITS = [Unit("71001", "Phường An Bình", "phuong", "71", ""), Unit("71002", "Xã Tân Phú", "xa", "71", ""),
@@ -216,8 +217,9 @@ def test_a_figure_every_unit_states_alike_is_told_as_each_units(province):
 def real_reports(tmp_path_factory) -> str:
     """Four of the real reports (tests/seed_reports.py) merged by their province: each reported what
     its own report holds, so most totals cover some of them only."""
-    from conftest import filled_workbook
     from seed_reports import R000, R001, R002, R003
+
+    from conftest import filled_workbook
 
     tmp = tmp_path_factory.mktemp("real")
     folder = tmp / "nop"

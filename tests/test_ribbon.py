@@ -7,12 +7,12 @@ import shutil
 from pathlib import Path
 
 import openpyxl
+from seed_reports import R001, R003
 
 from xl_addin import ribbon
 from xl_addin.workbook.port import OpenpyxlPort
 
 from conftest import ROOT, filled_workbook, needs_xlwings_key, remote_book
-from seed_reports import R001, R003
 
 
 def test_every_button_calls_an_existing_function():

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from excel_double import EN_US, Excel, protection_of
+from seed_reports import R001, R002, R003
 
 from xl_addin import ribbon
 from xl_addin.ui import ui
@@ -22,8 +24,6 @@ from xl_addin.workbook.layout import compute_layout
 from xl_addin.workbook.port import XlwingsPort
 
 from conftest import filled_workbook
-from excel_double import EN_US, Excel, protection_of
-from seed_reports import R001, R002, R003
 
 STAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 ERROR_FILL, WARNING_FILL, INPUT_FILL = "FFC7CE", "F4B084", "FFF2CC"

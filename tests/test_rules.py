@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import openpyxl
+from seed_reports import R000, R001, R002, R003
 
 from xl_addin.definition.units import Unit
 from xl_addin.rules.engine import validate
@@ -13,7 +14,6 @@ from xl_addin.workbook.layout import compute_layout
 from xl_addin.workbook.reader import read_workbook
 
 from conftest import filled_workbook, run_cli
-from seed_reports import R000, R001, R002, R003
 
 
 def _findings(path):

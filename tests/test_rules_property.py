@@ -9,10 +9,10 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from xl_addin.cells import ref_to_rc
 from xl_addin.definition.loader import load_definition
 from xl_addin.rules.engine import validate
 from xl_addin.workbook.layout import compute_layout
-from xl_addin.cells import ref_to_rc
 from xl_addin.workbook.reader import extract
 
 DEFINITION = load_definition(profile="ha-tinh")

@@ -15,13 +15,14 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import needs_soffice, run_cli
 from test_narrative import CLEAN, EXAMPLES, SEN, _body, _book, _data
 
 from xl_addin.definition.loader import load_definition
 from xl_addin.errors import CchcError
 from xl_addin.narrative import build_report, render_text, run_report, write_docx
 from xl_addin.workbook.port import OpenpyxlPort
+
+from conftest import needs_soffice, run_cli
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 REPORT_SHEET = "Báo cáo"

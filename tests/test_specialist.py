@@ -19,7 +19,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import run_cli
 
 from xl_addin.definition.loader import load_definition, read_yaml
 from xl_addin.definition.periods import parse_period
@@ -30,6 +29,8 @@ from xl_addin.rules.export import export_file
 from xl_addin.workbook.build import build_unit_workbooks
 from xl_addin.workbook.fill import fill_workbook
 from xl_addin.workbook.layout import compute_layout
+
+from conftest import run_cli
 
 SAMPLE = dict(read_yaml(demo_dir() / "sample.yaml"), mistakes={})
 N = 24

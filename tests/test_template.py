@@ -6,11 +6,10 @@ import datetime as dt
 
 import openpyxl
 import pytest
+from test_definition import CONTRACT
 
 from xl_addin.definition.loader import load_definition
 from xl_addin.workbook.layout import LISTS_SHEET, META_SHEET, compute_layout
-
-from test_definition import CONTRACT
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import ROOT, filled_workbook, run_cli
 
 from xl_addin.definition.loader import load_definition, load_definition_from
 from xl_addin.errors import CchcError
@@ -20,6 +19,8 @@ from xl_addin.merge.run import run_merge
 from xl_addin.workbook import tamper
 from xl_addin.workbook.layout import compute_layout
 from xl_addin.workbook.reader import read_workbook
+
+from conftest import ROOT, filled_workbook, run_cli
 
 VALUES = {"values": {"tthc_tiep_nhan_tong": 120, "tthc_da_gq_tong": 100, "tthc_dang_gq_tong": 13,
                      "tthc_cho_bo_sung": 0, "tthc_tra_lai": 7, "bien_che_giao": 25, "bien_che_co_mat": 24}}

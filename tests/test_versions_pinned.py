@@ -14,12 +14,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import Unit, filled_workbook
 
 from xl_addin.definition.loader import load_definition
 from xl_addin.merge.run import run_merge
 from xl_addin.workbook.layout import META_SHEET, compute_layout
 from xl_addin.workbook.reader import read_workbook
+
+from conftest import Unit, filled_workbook
 
 PINNED = Path(__file__).parent / "fixtures" / "v1_1"
 UNITS = {

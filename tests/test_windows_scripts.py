@@ -15,11 +15,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 
 from xl_addin.desktop import dropped_file
 from xl_addin.errors import catalogue
 from xl_addin.install import SCRIPTS, write_scripts
+
+from conftest import ROOT
 
 BATCH = ("install.bat", "upgrade.bat", "uninstall.bat", "kiem-tra.bat", "xuat-file-nop.bat")
 PATH_VARS = ("HERE", "HOME_DIR", "PY", "TPL", "ARG1", "LOCALAPPDATA", "PUBLIC", "APPDATA", "H1", "H2", "XLSTART",

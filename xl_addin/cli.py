@@ -11,9 +11,9 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Callable, Optional
 
 import typer
 from rich.console import Console
@@ -71,7 +71,7 @@ def _progress() -> Progress:
                     console=err, transient=True)
 
 
-def _date(value: Optional[str], what: str) -> Optional[dt.date]:
+def _date(value: str | None, what: str) -> dt.date | None:
     """A date typed on the command line: ``YYYY-MM-DD`` or ``DD/MM/YYYY``; an error names the option."""
     if value is None:
         return None
@@ -103,10 +103,10 @@ def build(
     units: Path = typer.Option(..., "--units", help=ui("commands.build.units")),
     period: str = typer.Option(..., "--period", help=ui("commands.build.period")),
     out_dir: Path = typer.Option(..., "--out", help=ui("commands.build.out_dir")),
-    profile: Optional[str] = typer.Option(None, "--profile", help=ui("commands.build.profile")),
-    date_from: Optional[str] = typer.Option(None, "--from", help=ui("commands.build.date_from")),
-    date_to: Optional[str] = typer.Option(None, "--to", help=ui("commands.build.date_to")),
-    previous: Optional[Path] = typer.Option(None, "--previous", help=ui("commands.build.previous")),
+    profile: str | None = typer.Option(None, "--profile", help=ui("commands.build.profile")),
+    date_from: str | None = typer.Option(None, "--from", help=ui("commands.build.date_from")),
+    date_to: str | None = typer.Option(None, "--to", help=ui("commands.build.date_to")),
+    previous: Path | None = typer.Option(None, "--previous", help=ui("commands.build.previous")),
     template: str = typer.Option(DEFAULT_TEMPLATE, "--template", help=ui("commands.build.template")),
 ) -> None:
     """Tạo một sổ tính cho mỗi đơn vị trong danh sách."""
@@ -138,8 +138,8 @@ def build(
 @handled()
 def fields(
     as_json: bool = typer.Option(False, "--json", help=ui("commands.json")),
-    profile: Optional[str] = typer.Option(None, "--profile", help=ui("commands.fields.profile")),
-    period: Optional[str] = typer.Option(None, "--period",
+    profile: str | None = typer.Option(None, "--profile", help=ui("commands.fields.profile")),
+    period: str | None = typer.Option(None, "--period",
                                          help=ui("commands.fields.period")),
     template: str = typer.Option(DEFAULT_TEMPLATE, "--template", help=ui("commands.build.template")),
 ) -> None:
@@ -230,7 +230,8 @@ def validate(
     as_json: bool = typer.Option(False, "--json", help=ui("commands.json")),
 ) -> None:
     """Kiểm tra số liệu theo các luật của mẫu. Mã thoát: 0 không lỗi, 1 có lỗi, 2 có tệp không đọc được."""
-    from .rules.engine import summary, validate as run
+    from .rules.engine import summary
+    from .rules.engine import validate as run
     from .workbook.reader import read_workbook
 
     results = []
@@ -271,11 +272,11 @@ def _print_findings(item: dict) -> None:
 @app.command()
 @handled(exit_code=2)
 def check(
-    file: Optional[Path] = typer.Argument(None, help=ui("commands.check.file")),
-    out_dir: Optional[Path] = typer.Option(None, "--out", help=ui("commands.check.out_dir")),
+    file: Path | None = typer.Argument(None, help=ui("commands.check.file")),
+    out_dir: Path | None = typer.Option(None, "--out", help=ui("commands.check.out_dir")),
     pick: bool = typer.Option(False, "--pick", help=ui("commands.pick")),
     open_after: bool = typer.Option(False, "--open", help=ui("commands.check.open_after")),
-    dropped: Optional[str] = typer.Option(None, "--dropped", hidden=True),
+    dropped: str | None = typer.Option(None, "--dropped", hidden=True),
 ) -> None:
     """Kiểm tra không cần add-in: ghi <tên>_kiem-tra.xlsx (trang Kiểm tra, Tỷ lệ, ô sai tô màu) và
     <tên>_bao-cao.docx cạnh sổ tính; không sửa sổ tính. Mã thoát như validate: 0 không lỗi, 1 có lỗi,
@@ -294,7 +295,7 @@ def check(
     raise typer.Exit(1 if result.errors else 0)
 
 
-def _chosen(file: Optional[Path], pick: bool, dropped: Optional[str] = None) -> Path:
+def _chosen(file: Path | None, pick: bool, dropped: str | None = None) -> Path:
     """The workbook to work on: given, dropped on a batch file (``--dropped NAME.bat``: read from
     %CCHC_CMDLINE%, the batch file's own command line) or picked in a dialog."""
     if dropped:
@@ -341,11 +342,11 @@ def ratios(
 @app.command()
 @handled()
 def export(
-    file: Optional[Path] = typer.Argument(None, help=ui("commands.read.workbook")),
-    out_dir: Optional[Path] = typer.Option(None, "--out", help=ui("commands.export.out_dir")),
+    file: Path | None = typer.Argument(None, help=ui("commands.read.workbook")),
+    out_dir: Path | None = typer.Option(None, "--out", help=ui("commands.export.out_dir")),
     pick: bool = typer.Option(False, "--pick", help=ui("commands.pick")),
     open_after: bool = typer.Option(False, "--open", help=ui("commands.export.open_after")),
-    dropped: Optional[str] = typer.Option(None, "--dropped", hidden=True),
+    dropped: str | None = typer.Option(None, "--dropped", hidden=True),
 ) -> None:
     """Xuất file nộp: bản sạch (bỏ đánh dấu kiểm tra), ghi thời điểm xuất và số lần nộp."""
     from .desktop import reveal
@@ -362,12 +363,12 @@ def export(
 @handled()
 def report(
     file: Path = typer.Argument(..., help=ui("commands.report.file")),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help=ui("commands.report.output")),
+    output: Path | None = typer.Option(None, "-o", "--output", help=ui("commands.report.output")),
     in_place: bool = typer.Option(False, "--in-place", help=ui("commands.report.in_place")),
     text: bool = typer.Option(False, "--text", help=ui("commands.report.text")),
-    docx: Optional[Path] = typer.Option(None, "--docx", help=ui("commands.report.docx")),
-    pdf: Optional[Path] = typer.Option(None, "--pdf", help="Ghi PDF (qua LibreOffice)"),
-    previous: Optional[Path] = typer.Option(None, "--previous", help=ui("commands.report.previous")),
+    docx: Path | None = typer.Option(None, "--docx", help=ui("commands.report.docx")),
+    pdf: Path | None = typer.Option(None, "--pdf", help="Ghi PDF (qua LibreOffice)"),
+    previous: Path | None = typer.Option(None, "--previous", help=ui("commands.report.previous")),
     force: bool = typer.Option(False, "--force",
                                help=ui("commands.report.force")),
 ) -> None:
@@ -393,21 +394,21 @@ def report(
 @handled(exit_code=1)
 def merge(
     folder: Path = typer.Argument(..., help=ui("commands.merge.folder")),
-    output: Optional[Path] = typer.Option(None, "-o", "--output",
+    output: Path | None = typer.Option(None, "-o", "--output",
                                           help=ui("commands.merge.output")),
-    units: Optional[Path] = typer.Option(None, "--units", help=ui("commands.merge.units")),
-    period: Optional[str] = typer.Option(None, "--period", help=ui("commands.merge.period")),
-    deadline: Optional[str] = typer.Option(None, "--deadline",
+    units: Path | None = typer.Option(None, "--units", help=ui("commands.merge.units")),
+    period: str | None = typer.Option(None, "--period", help=ui("commands.merge.period")),
+    deadline: str | None = typer.Option(None, "--deadline",
                                            help=ui("commands.merge.deadline")),
-    previous: Optional[Path] = typer.Option(None, "--previous",
+    previous: Path | None = typer.Option(None, "--previous",
                                             help=ui("commands.merge.previous")),
-    feedback: Optional[Path] = typer.Option(None, "--feedback", help=ui("commands.merge.feedback")),
-    resubmit_by: Optional[str] = typer.Option(None, "--resubmit-by",
+    feedback: Path | None = typer.Option(None, "--feedback", help=ui("commands.merge.feedback")),
+    resubmit_by: str | None = typer.Option(None, "--resubmit-by",
                                               help=ui("commands.merge.resubmit_by")),
     reject_errors: bool = typer.Option(False, "--reject-errors", help=ui("commands.merge.reject_errors")),
     exclude_implausible: bool = typer.Option(False, "--exclude-implausible",
                                              help=ui("commands.merge.exclude_implausible")),
-    receiver: Optional[str] = typer.Option(None, "--receiver", help=ui("commands.merge.receiver")),
+    receiver: str | None = typer.Option(None, "--receiver", help=ui("commands.merge.receiver")),
     accept_tampered: bool = typer.Option(False, "--accept-tampered",
                                          help=ui("commands.merge.accept_tampered")),
     as_json: bool = typer.Option(False, "--json", help=ui("commands.merge.as_json")),
@@ -517,7 +518,7 @@ def _print_group(title: str, names: list[str], words: dict) -> None:
 def history(
     summaries: list[Path] = typer.Argument(..., help=ui("commands.history.summaries")),
     output: Path = typer.Option(..., "-o", "--output", help=ui("commands.history.output")),
-    csv: Optional[Path] = typer.Option(None, "--csv", help=ui("commands.history.csv")),
+    csv: Path | None = typer.Option(None, "--csv", help=ui("commands.history.csv")),
 ) -> None:
     """Xu hướng qua các kỳ: đọc các sổ tổng hợp, ghi sổ tính xu hướng (chỉ tiêu chính theo đơn vị và kỳ kèm biểu đồ,
     xếp hạng đơn vị, đơn vị nộp muộn nhiều kỳ) và bảng dài CSV.
@@ -582,7 +583,7 @@ _HOME_HELP = ui("commands.addin.home")
 @handled()
 def addin_build(
     output: Path = typer.Option(..., "-o", "--output", help=ui("commands.addin.output")),
-    home: Optional[str] = typer.Option(None, "--home", help=_HOME_HELP),
+    home: str | None = typer.Option(None, "--home", help=_HOME_HELP),
 ) -> None:
     """Tạo add-in cchc.xlam từ mã VBA và giao diện ribbon kèm theo công cụ (giống hệt dist/cchc.xlam)."""
     from .install import build_addin_file
@@ -593,8 +594,8 @@ def addin_build(
 @addin_app.command("install")
 @handled()
 def addin_install(
-    file: Optional[Path] = typer.Option(None, "--file", help=ui("commands.addin.file")),
-    home: Optional[str] = typer.Option(None, "--home", help=_HOME_HELP),
+    file: Path | None = typer.Option(None, "--file", help=ui("commands.addin.file")),
+    home: str | None = typer.Option(None, "--home", help=_HOME_HELP),
 ) -> None:
     """Cài add-in vào Excel (bọc «xlwings addin install --file»; chỉ chạy trên Windows hoặc macOS)."""
     from .install import install_addin

@@ -129,7 +129,8 @@ def write_reports(folder: Path, unit_books: list[Path], summary: Path, err: Cons
 
 def run_demo(out_dir: Path, out: Console, err: Console) -> dict:
     from .merge.run import run_merge
-    from .rules.engine import summary as count, validate
+    from .rules.engine import summary as count
+    from .rules.engine import validate
     from .rules.export import export_file
 
     folder = demo_dir()

@@ -65,7 +65,7 @@ class _Node:
     name: str
     is_storage: bool
     data: bytes = b""
-    children: dict[str, "_Node"] = field(default_factory=dict)
+    children: dict[str, _Node] = field(default_factory=dict)
     # filled in by the writer
     sid: int = 0
     left: int = NOSTREAM

@@ -24,9 +24,10 @@ Division by zero gives ``None`` (callers phrase it as "không phát sinh").
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Callable, Iterable, Mapping, Union
+from typing import Union
 
 from ..errors import render
 from ..memo import cached, per_object
@@ -61,20 +62,20 @@ class Count:
 
 @dataclass(frozen=True)
 class Neg:
-    operand: "Node"
+    operand: Node
 
 
 @dataclass(frozen=True)
 class Bin:
     op: str
-    left: "Node"
-    right: "Node"
+    left: Node
+    right: Node
 
 
 @dataclass(frozen=True)
 class Call:
     func: str
-    args: tuple["Node", ...]
+    args: tuple[Node, ...]
 
 
 Node = Union[Num, Ref, Col, Count, Neg, Bin, Call]

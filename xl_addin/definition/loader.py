@@ -12,19 +12,18 @@ import copy
 import hashlib
 import json
 import re
-from pathlib import Path
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
 from ..errors import CchcError, catalogue, render
-from ..yamlio import SafeLoader
-from .models import Profile, ReportDefinition
 from ..memo import cached
 from ..resources import DEFAULT_TEMPLATE
-
+from ..yamlio import SafeLoader
+from .models import Profile, ReportDefinition
 
 
 def templates_root() -> Path:

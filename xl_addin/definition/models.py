@@ -12,11 +12,12 @@ import hashlib
 import itertools
 import re
 import unicodedata
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from collections.abc import Mapping
-from typing import Annotated, Any, Iterator, Literal, Optional, Union
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field as PField, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
+from pydantic import Field as PField
 
 from ..errors import render
 from ..memo import freeze, frozen_by_contract, per_object
@@ -65,9 +66,9 @@ class Model(BaseModel):
 class ChoiceOption(Model):
     code: Code
     label: Text
-    symbol: Optional[str] = None  # document-type symbol (KH, QĐ…) used by the number-format rules
-    dong: Optional[Decimal] = PField(default=None, gt=0)  # a money unit: how many đồng one unit is
-    digits: Optional[int] = PField(default=None, ge=1, le=10)  # a unit level: the digits of its unit codes
+    symbol: str | None = None  # document-type symbol (KH, QĐ…) used by the number-format rules
+    dong: Decimal | None = PField(default=None, gt=0)  # a money unit: how many đồng one unit is
+    digits: int | None = PField(default=None, ge=1, le=10)  # a unit level: the digits of its unit codes
 
 
 class ChoiceList(Model):
@@ -80,9 +81,9 @@ class Sheet(Model):
     code: Code
     name: Text = PField(max_length=31)
     kind: Literal["instructions", "fields", "texts", "lists", "table", "checks"]  # checks: the live checks (no input)
-    title: Optional[Text] = None
+    title: Text | None = None
     landscape: bool = False
-    since: Optional[str] = None  # the template version that added it (None: every version)
+    since: str | None = None  # the template version that added it (None: every version)
 
 
 class LevelGroup(Model):
@@ -120,8 +121,8 @@ class _PerLevel(Model):
 
     required: bool = False
     required_levels: list[str] = []
-    max: Optional[Decimal] = None
-    plausible_max: Optional[Decimal] = None
+    max: Decimal | None = None
+    plausible_max: Decimal | None = None
     max_by_level: dict[str, Decimal] = {}
     plausible_by_level: dict[str, Decimal] = {}
 
@@ -191,35 +192,35 @@ class FieldDef(_PerLevel):
     code: Code
     label: Text
     type: FieldType
-    unit: Optional[Text] = None
-    min: Optional[Decimal] = None
-    decimals: Optional[int] = PField(default=None, ge=0, le=6)
-    max_length: Optional[int] = PField(default=None, ge=1, le=32_767)  # text: characters allowed
-    number_format: Optional[str] = None  # the cell's Excel format when the type's own does not fit (a year: "0")
-    help: Optional[Text] = None
+    unit: Text | None = None
+    min: Decimal | None = None
+    decimals: int | None = PField(default=None, ge=0, le=6)
+    max_length: int | None = PField(default=None, ge=1, le=32_767)  # text: characters allowed
+    number_format: str | None = None  # the cell's Excel format when the type's own does not fit (a year: "0")
+    help: Text | None = None
     aggregate: Aggregate = "none"
-    formula: Optional[str] = None
-    choices: Optional[Code] = None
-    stamp: Optional[str] = None
+    formula: str | None = None
+    choices: Code | None = None
+    stamp: str | None = None
     # `cchc build --previous`: carry this field's own value (standing) or another field's value
     # from the unit's previous-period workbook (carry_from), e.g. last period's in-progress total.
     standing: bool = False
-    carry_from: Optional[Code] = None
+    carry_from: Code | None = None
     # a long text carried from the previous period as a draft to rewrite (marked, checked unchanged)
     draft_from_previous: bool = False
     # the value a new workbook starts with, for every level or per level / level group
-    default: Union[LevelMap, str, Decimal, None] = None
-    sheet: Optional[Code] = None  # the sheet, when not the section's (the section texts)
-    since: Optional[str] = None  # the template version that added it (None: every version)
+    default: LevelMap | str | Decimal | None = None
+    sheet: Code | None = None  # the sheet, when not the section's (the section texts)
+    since: str | None = None  # the template version that added it (None: every version)
     # a figure a unit may state approximately («khoảng 10 tỷ đồng», «trên 90%»): the definition adds a
     # companion choice right after it (``qualifiers`` in report.yaml), told in the report before the figure
     qualifier: bool = False
     qualifies: Code | None = None  # set on that companion: the figure it qualifies
     # filled by the loader: the section this field belongs to
-    section: Optional[str] = None
+    section: str | None = None
 
     @model_validator(mode="after")
-    def _consistent(self) -> "FieldDef":
+    def _consistent(self) -> FieldDef:
         if self.type in NUMERIC_TYPES and not self.unit:
             raise ValueError(render("def_field_unit_missing", code=self.code))
         if self.type == "choice" and not self.choices:
@@ -265,17 +266,17 @@ class FieldDef(_PerLevel):
 class Section(Model):
     code: str
     title: Text
-    number: Optional[str] = None
-    sheet: Optional[Code] = None
+    number: str | None = None
+    sheet: Code | None = None
     outline: bool = True
     fields: list[FieldDef] = []
-    children: list["Section"] = []
+    children: list[Section] = []
     # profile additions name the section they hang under
-    parent: Optional[str] = None
-    after: Optional[str] = None
-    since: Optional[str] = None  # the template version that added it (None: every version)
+    parent: str | None = None
+    after: str | None = None
+    since: str | None = None  # the template version that added it (None: every version)
 
-    def walk(self) -> Iterator["Section"]:
+    def walk(self) -> Iterator[Section]:
         yield self
         for child in self.children:
             yield from child.walk()
@@ -285,19 +286,19 @@ class Column(_PerLevel):
     code: Code
     label: Text
     type: FieldType = "text"
-    unit: Optional[Text] = None
-    min: Optional[Decimal] = None
-    decimals: Optional[int] = None
-    max_length: Optional[int] = PField(default=None, ge=1, le=32_767)
-    choices: Optional[Code] = None
-    help: Optional[Text] = None
-    width: Optional[float] = None
+    unit: Text | None = None
+    min: Decimal | None = None
+    decimals: int | None = None
+    max_length: int | None = PField(default=None, ge=1, le=32_767)
+    choices: Code | None = None
+    help: Text | None = None
+    width: float | None = None
     groups: list[Text] = []
-    formula: Optional[str] = None  # row-wise, over column codes of the same table
+    formula: str | None = None  # row-wise, over column codes of the same table
     aggregate: Aggregate = "sum"
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Column":
+    def _consistent(self) -> Column:
         if self.type == "choice" and not self.choices:
             raise ValueError(render("def_column_choices_missing", code=self.code))
         if self.type in NUMERIC_TYPES and self.type != "percent" and self.min is None and self.formula is None:
@@ -336,12 +337,12 @@ class ListDef(Model):
     code: Code
     label: Text
     sheet: Code
-    section: Optional[str] = None
+    section: str | None = None
     capacity: int = PField(default=20, ge=1, le=1000)
     columns: list[Column]
     standing: bool = False  # carried over from the previous period with --previous
     required: bool = False
-    help: Optional[Text] = None
+    help: Text | None = None
     # merge: "list" compiles the units' rows on a sheet of the summary («Kiến nghị của đơn vị»):
     # identical items merged with every unit named, grouped by ``themes`` (keywords), in their order;
     # the summary's own list stays the receiving office's own
@@ -373,23 +374,23 @@ class TableRow(Model):
 class TableDef(Model):
     code: Code
     title: Text
-    form_number: Optional[Text] = None
-    subtitle: Optional[Text] = None
+    form_number: Text | None = None
+    subtitle: Text | None = None
     sheet: Code
-    section: Optional[str] = None
-    unit_label: Optional[Text] = None
+    section: str | None = None
+    unit_label: Text | None = None
     label_column: Column
     columns: list[Column]
     rows: list[TableRow] = []  # fixed rows; empty means open rows
     open_rows: int = PField(default=0, ge=0, le=500)
-    total_row: Optional[Text] = None
-    note: Optional[Text] = None
+    total_row: Text | None = None
+    note: Text | None = None
     # the form is used for periods whose last day falls within these (a circular's effective date)
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
 
     @model_validator(mode="after")
-    def _rows(self) -> "TableDef":
+    def _rows(self) -> TableDef:
         if self.valid_from and self.valid_to and self.valid_from > self.valid_to:
             raise ValueError(render("def_table_valid_from_after_to", code=self.code))
         if bool(self.rows) == bool(self.open_rows):
@@ -422,16 +423,16 @@ class Ratio(Model):
     label: Text
     numerator: str
     denominator: str
-    unit: Optional[Text] = None
-    section: Optional[str] = None
+    unit: Text | None = None
+    section: str | None = None
     share: bool = False  # a part of a whole: never above 100%
-    typed: Optional[Code] = None  # a field where the clerk may type this ratio
-    since: Optional[str] = None  # the template version that added it (None: every version)
+    typed: Code | None = None  # a field where the clerk may type this ratio
+    since: str | None = None  # the template version that added it (None: every version)
     history: bool = False  # a key indicator of ``cchc history``: a table and a chart across periods
-    short: Optional[Text] = PField(default=None, max_length=26)  # a short name (sheet names, legends)
+    short: Text | None = PField(default=None, max_length=26)  # a short name (sheet names, legends)
 
     @model_validator(mode="after")
-    def _parse(self) -> "Ratio":
+    def _parse(self) -> Ratio:
         for side in (self.numerator, self.denominator):
             try:
                 expr.parse(side)
@@ -453,27 +454,27 @@ class Rule(Model):
     name: Text
     instruction: Text
     importance: Importance
-    group: Optional[str] = None
-    left: Optional[str] = None
-    operator: Optional[Operator] = None
-    right: Optional[str] = None
-    left_label: Optional[Text] = None
-    right_label: Optional[Text] = None
+    group: str | None = None
+    left: str | None = None
+    operator: Operator | None = None
+    right: str | None = None
+    left_label: Text | None = None
+    right_label: Text | None = None
     missing: Missing = "skip_if_any_missing"
     tolerance: Decimal = Decimal(0)
-    levels: Optional[list[Level]] = None
-    profiles: Optional[list[str]] = None
-    table: Optional[Code] = None
-    list_code: Optional[Code] = PField(default=None, alias="list")
-    check: Optional[ListCheck] = None
-    column: Optional[Code] = None
-    field: Optional[Code] = None
-    type_column: Optional[Code] = None
+    levels: list[Level] | None = None
+    profiles: list[str] | None = None
+    table: Code | None = None
+    list_code: Code | None = PField(default=None, alias="list")
+    check: ListCheck | None = None
+    column: Code | None = None
+    field: Code | None = None
+    type_column: Code | None = None
     date_column: Code | None = None  # unique: the value is unique per year of this date column
     pattern: str | None = None  # number_format: the regular expression a value must match (blanks removed)
 
     @model_validator(mode="after")
-    def _shape(self) -> "Rule":
+    def _shape(self) -> Rule:
         if self.check:
             if not self.list_code or not self.column:
                 raise ValueError(render("def_rule_list_check_needs", id=self.id))
@@ -588,7 +589,7 @@ class OutlierSettings(Model):
 class HistorySettings(Model):
     """The trends workbook of ``cchc history`` (report.yaml ``merge.history``)."""
 
-    ranking_ratio: Optional[Code] = None  # units ranked by it in the latest period (default: merge.chart_ratio)
+    ranking_ratio: Code | None = None  # units ranked by it in the latest period (default: merge.chart_ratio)
     change_points: Decimal = PField(default=Decimal(5), gt=0)  # a rate moved this much since the period before: marked
     chart_top: int = PField(default=3, ge=0, le=10)  # the highest units of the latest period drawn in a chart
     chart_bottom: int = PField(default=3, ge=0, le=10)  # and the lowest (every unit when there are few)
@@ -597,7 +598,7 @@ class HistorySettings(Model):
 class MergeSettings(Model):
     """How the receiving office's merge presents what it found (report.yaml ``merge:``)."""
 
-    chart_ratio: Optional[Code] = None  # the ratio of the Biểu đồ sheet, one bar per unit
+    chart_ratio: Code | None = None  # the ratio of the Biểu đồ sheet, one bar per unit
     outliers: OutlierSettings = OutlierSettings()
     history: HistorySettings = HistorySettings()
 
@@ -605,15 +606,15 @@ class MergeSettings(Model):
 class Profile(Model):
     id: str
     name: Text
-    province_code: Optional[str] = None
-    description: Optional[Text] = None
+    province_code: str | None = None
+    description: Text | None = None
     sections: list[Section] = []
     fields: list[FieldDef] = []  # each names its section with `section`
     table_columns: list[dict] = []  # {table, after, column}
     forms: list[Code] | None = None  # the official forms (tables) this province uses, instead of the default
     rules: list[Rule] = []
     ratios: list[Ratio] = []
-    deadline_working_days: Optional[int] = None
+    deadline_working_days: int | None = None
 
 
 class TemplateVersion(Model):
@@ -625,12 +626,12 @@ class TemplateVersion(Model):
     """
 
     version: str
-    note: Optional[Text] = None
+    note: Text | None = None
     renamed: dict[str, Code] = {}  # old field code -> current field code
     moved: dict[Code, str] = {}  # current field code -> "Sheet!A1" where that version kept it
 
     @model_validator(mode="after")
-    def _refs(self) -> "TemplateVersion":
+    def _refs(self) -> TemplateVersion:
         for code, where in self.moved.items():
             if not _MOVED_RE.match(where):
                 raise ValueError(render("def_version_moved_format", version=self.version, where=where, code=code))
@@ -662,8 +663,8 @@ class SectionTexts(Model):
     sheet: Code
     code: str
     label: Text
-    help: Optional[Text] = None
-    since: Optional[str] = None
+    help: Text | None = None
+    since: str | None = None
     max_length: int = PField(default=32_767, ge=1, le=32_767)
     draft_from_previous: bool = True
 
@@ -701,13 +702,13 @@ class ReportDefinition(Model):
     merge: MergeSettings = MergeSettings()  # the merge's chart and outlier thresholds (report.yaml)
     versions: list[TemplateVersion] = []  # past versions a workbook may still come from (versions.yaml)
     level_groups: list[LevelGroup] = []
-    money: Optional[MoneySettings] = None
-    section_texts: Optional[SectionTexts] = None
+    money: MoneySettings | None = None
+    section_texts: SectionTexts | None = None
     qualifiers: QualifierSettings | None = None
     # filled by the loader
-    profile: Optional[str] = None
-    profile_name: Optional[Text] = None
-    source_hash: Optional[str] = None
+    profile: str | None = None
+    profile_name: Text | None = None
+    source_hash: str | None = None
 
     # ------------------------------------------------------------------ access
     def walk_sections(self) -> Iterator[Section]:
@@ -764,7 +765,7 @@ class ReportDefinition(Model):
     def ratio_map(self) -> dict[str, Ratio]:
         return {r.code: r for r in self.ratios}
 
-    def past_version(self, version: str) -> Optional[TemplateVersion]:
+    def past_version(self, version: str) -> TemplateVersion | None:
         for past in self.versions:
             if past.version == version:
                 return past
@@ -847,7 +848,7 @@ class ReportDefinition(Model):
                 and (r.levels is None or level is None or level in r.levels)]
 
     @model_validator(mode="after")
-    def _cross_checks(self) -> "ReportDefinition":
+    def _cross_checks(self) -> ReportDefinition:
         sheet_codes = [s.code for s in self.sheets]
         _unique(sheet_codes, "trang (sheet)")
         _unique([s.name.casefold() for s in self.sheets], render("def_what_sheet_name"))
@@ -1102,7 +1103,7 @@ def _as_of(definition: ReportDefinition, version: str) -> ReportDefinition:
     return past
 
 
-def _check_versions(definition: "ReportDefinition", fields: Mapping) -> None:
+def _check_versions(definition: ReportDefinition, fields: Mapping) -> None:
     from packaging.version import InvalidVersion, Version
 
     try:

@@ -9,17 +9,17 @@ never averaged. Appendix tables are added column by column (open tables by row l
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from collections.abc import Iterable
 from typing import Any
 
 from .. import vnnum
 from ..definition import expr
 from ..definition.models import FieldDef, ReportDefinition
 from ..errors import render
-from ..ui import ui
 from ..rules.ratios import RatioResult, compute_ratio
+from ..ui import ui
 from ..workbook.layout import TableBlock, compute_layout
 from ..workbook.reader import _computed_in_order
 from .collect import Submission

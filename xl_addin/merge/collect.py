@@ -12,13 +12,14 @@ import hashlib
 import os
 import stat
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from ..errors import CchcError, render
-from ..ui import ui, ui_text
 from ..limits import MAX_FILE_BYTES
+from ..ui import ui, ui_text
 
 WORKBOOK_SUFFIXES = {".xlsx"}
 TEMP_PREFIX = ".~cchc-"  # what write_atomic names its temporary files

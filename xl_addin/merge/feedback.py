@@ -18,14 +18,14 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..atomic import write_atomic
+from ..cells import a1
 from ..definition.money import in_workbook_unit, is_money
 from ..errors import CchcError, catalogue, render
 from ..names import safe_file_name, slug
-from ..xmlescape import has_forbidden
 from ..ui import ui
-from ..atomic import write_atomic
-from ..cells import a1
 from ..workbook.layout import compute_layout
+from ..xmlescape import has_forbidden
 
 if TYPE_CHECKING:
     from .collect import Submission

@@ -10,9 +10,10 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import os
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .. import vnnum
 from ..definition.loader import DEFAULT_TEMPLATE, load_definition
@@ -486,8 +487,8 @@ def summary_path(output: Path, period: Period) -> Path:
 
 
 def _is_summary_of(path: Path, period: Period) -> bool:
-    from ..workbook.layout import META_SHEET
     from ..workbook.grid import open_calamine, sheet_grid
+    from ..workbook.layout import META_SHEET
     from ..workbook.reader import read_meta_grid
 
     try:

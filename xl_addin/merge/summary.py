@@ -25,15 +25,15 @@ import openpyxl
 from openpyxl.chart import BarChart, Reference
 from openpyxl.utils.protection import hash_password
 
-from ..xmlescape import ooxml_escape
-from ..ui import ui
-from ..definition import money
 from ..atomic import write_atomic
-from ..workbook.build import UnitStamper, cell_values_for_display
 from ..cells import a1
+from ..definition import money
+from ..ui import ui
+from ..workbook.build import UnitStamper, cell_values_for_display
 from ..workbook.layout import META_SHEET, compute_layout
 from ..workbook.protection import PASSWORD
 from ..workbook.xlsxpatch import PackageWriter, Packed, sheet_xml
+from ..xmlescape import ooxml_escape
 from .lineage import without_fields
 from .results import MergeResult
 

@@ -372,8 +372,8 @@ def layout_of(meta: dict[str, Any]) -> int:
 def read_rows(book) -> SummaryTable:
     """The unit rows of a summary's Tổng hợp (a python-calamine workbook, already checked by the
     pre-flight); empty when the workbook has no such sheet."""
-    from ..workbook.layout import META_SHEET
     from ..workbook.grid import sheet_grid
+    from ..workbook.layout import META_SHEET
     from ..workbook.reader import read_meta_grid
 
     names = list(book.sheet_names)
@@ -419,8 +419,8 @@ def read_file(path: Path, raw: bytes | None = None) -> SummaryTable:
     grids (a far cell would make it allocate the whole grid and abort the process)."""
     from ..errors import CchcError
     from ..workbook import safety
-    from ..workbook.layout import META_SHEET
     from ..workbook.grid import _calamine
+    from ..workbook.layout import META_SHEET
 
     path = Path(path)
     pre = safety.preflight(path, raw)

@@ -24,8 +24,8 @@ import zipfile
 from pathlib import Path
 
 from .. import metrics
-from ..errors import CchcError
 from ..atomic import write_atomic
+from ..errors import CchcError
 from ..xmlescape import xml_attr, xml_text
 from .model import Appendix, Report
 from .text import kinh_gui_lines

@@ -16,8 +16,8 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-from ..errors import CchcError
 from ..atomic import write_atomic
+from ..errors import CchcError
 from ..ui import ui_text
 from ..workbook.reader import check_is_xlsx
 from .sheet import libreoffice_widths, report_sheet_name

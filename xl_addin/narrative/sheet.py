@@ -32,12 +32,12 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
+from .. import metrics
 from ..errors import CchcError
 from ..ui import ui
 from ..workbook.layout import META_KEYS, META_SHEET
 from ..workbook.port import WorkbookPort, activate, com_page_setup, ranges
 from ..workbook.reader import WorkbookData, read_meta_grid
-from .. import metrics
 from .model import Block, Report
 from .text import kinh_gui_lines
 
@@ -342,7 +342,7 @@ def _hash(grid: list[list[Any]]) -> str:
         for c, value in enumerate(row or [], start=1):
             text = _cell_text(value)
             if text is not None:
-                h.update(f"{r}\t{c}\t{text}\n".encode("utf-8"))
+                h.update(f"{r}\t{c}\t{text}\n".encode())
     return h.hexdigest()[:40]
 
 

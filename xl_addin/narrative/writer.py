@@ -22,27 +22,34 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from pathlib import Path
-from decimal import Decimal
 from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2 import (Environment, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound,
-                    TemplateSyntaxError, pass_context)
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    pass_context,
+)
 
 from ..definition import expr
 from ..definition.loader import DEFAULT_TEMPLATE, templates_root
 from ..definition.models import NUMERIC_TYPES, FieldDef, ReportDefinition, Section, TableDef
 from ..definition.periods import Period, is_same_period_last_year, parse_period
 from ..errors import CchcError
-from ..ui import ui, ui_text
+from ..memo import cached, freeze, frozen_by_contract
 from ..merge.summary_layout import SummaryTable
 from ..rules.engine import Finding, validate
 from ..rules.ratios import RatioResult, compute_ratios, ratio_value
+from ..ui import ui, ui_text
 from ..workbook.layout import section_numbers
 from ..workbook.reader import WorkbookData, implausible_fields, read_workbook
-from ..memo import cached, freeze, frozen_by_contract
 from ..yamlio import SafeLoader
 from . import fmt
 from .model import Appendix, Block, Header, HeaderCell, Report, drop_control_characters

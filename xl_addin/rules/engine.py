@@ -19,15 +19,15 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 from .. import vnnum
-from ..letters import unaccented
+from ..cells import a1
 from ..definition import expr
 from ..definition.models import Rule
 from ..errors import catalogue, render
-from ..ui import ui, ui_text
-from ..cells import a1
-from ..workbook.layout import section_numbers
+from ..letters import unaccented
 from ..memo import cached
 from ..problems import to_jsonable
+from ..ui import ui, ui_text
+from ..workbook.layout import section_numbers
 from ..workbook.reader import WorkbookData
 from .ratios import RatioResult, compute_ratios, env_for
 

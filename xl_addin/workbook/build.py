@@ -17,11 +17,14 @@ import io
 import json
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from .. import __version__
+from ..atomic import write_atomic
+from ..cells import a1
 from ..definition import money
 from ..definition.models import ReportDefinition
 from ..definition.periods import Period
@@ -29,8 +32,6 @@ from ..definition.units import Unit
 from ..errors import CchcError, render
 from ..names import file_name, inside
 from ..ui import ui
-from ..atomic import write_atomic
-from ..cells import a1
 from .layout import META_SHEET, Layout, compute_layout
 from .reader import WorkbookData, read_workbook
 from .template import fit_text_rows, text_rows

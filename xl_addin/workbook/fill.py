@@ -23,12 +23,12 @@ from typing import Any
 
 import openpyxl
 
+from ..atomic import write_atomic
+from ..cells import a1
 from ..definition import money
 from ..definition.models import NUMERIC_TYPES, Column, FieldDef, ReportDefinition
 from ..errors import CchcError, render
-from ..atomic import write_atomic
 from .build import cell_value
-from ..cells import a1
 from .layout import META_SHEET, compute_layout
 from .reader import check_is_xlsx, definition_for_meta, read_meta_grid
 from .safety import set_inert_text

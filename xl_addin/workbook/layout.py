@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..cells import a1, quote_sheet
-
 from ..definition.models import Column, FieldDef, ListDef, ReportDefinition, Section, TableDef
 from ..memo import frozen_by_contract, per_object
 from ..ui import ui

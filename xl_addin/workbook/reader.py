@@ -19,16 +19,16 @@ from pathlib import Path
 from typing import Any
 
 from .. import vnnum
-from ..limits import MAX_ABS_NUMBER, MAX_TEXT_LENGTH
+from ..cells import a1, col_number, ref_to_rc
 from ..definition import expr, money
 from ..definition.loader import is_known, load_definition
 from ..definition.models import NUMERIC_TYPES, Column, FieldDef, ReportDefinition, TemplateVersion
 from ..errors import CchcError, catalogue, render
-from ..ui import ui, ui_text
+from ..limits import MAX_ABS_NUMBER, MAX_TEXT_LENGTH
 from ..memo import freeze, per_object
-from . import safety
-from ..cells import a1, col_number, ref_to_rc
 from ..problems import Problem, to_jsonable
+from ..ui import ui, ui_text
+from . import safety
 from .grid import Grid, _calamine, _grid
 from .layout import LISTS_SHEET, META_SHEET, FieldCell, Layout, compute_layout
 

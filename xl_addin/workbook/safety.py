@@ -643,7 +643,7 @@ class Preflight:
         self._scans: dict[str, SheetScan] = {}
 
     @classmethod
-    def from_bytes(cls, data: bytes, label: str | None = None) -> "Preflight":
+    def from_bytes(cls, data: bytes, label: str | None = None) -> Preflight:
         import io
 
         with zipfile.ZipFile(io.BytesIO(data)) as zf:

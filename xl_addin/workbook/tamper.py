@@ -32,15 +32,16 @@ import json
 import operator
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from .. import limits
+from ..cells import a1, col_letters, ref_to_rc
 from ..definition.models import ReportDefinition
 from ..errors import catalogue, render
-from ..ui import ui, ui_text
 from ..memo import cached, freeze, per_object
-from ..cells import a1, col_letters, ref_to_rc
+from ..ui import ui, ui_text
 from .layout import LISTS_SHEET, META_SHEET, Layout, compute_layout
 from .safety import Preflight, SheetScan
 
@@ -88,7 +89,7 @@ class Structure:
     def cells_digest(self) -> str:
         return _hash(sorted([s, r, k, v] for (s, r), (k, v) in self.cells.items()))
 
-    def same_core(self, other: "Structure") -> bool:
+    def same_core(self, other: Structure) -> bool:
         return (self.sheets == other.sheets and self.names == other.names and self.locked == other.locked
                 and self.protected == other.protected and self.validations == other.validations)
 

@@ -24,14 +24,41 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import __version__, vnnum
+from ..cells import a1, quote_sheet
 from ..definition import expr, money
 from ..definition.models import Column, FieldDef, ReportDefinition
-from ..cells import a1, quote_sheet
 from ..ui import ui, ui_text
 from . import live
-from .layout import (CHECKS_HEADER_ROW, F_CODE, F_ECHO, F_HELP, F_LABEL, F_NUM, F_UNIT, F_VALUE, FIELDS_HEADER_ROW,
-                     K_CODE, K_GAP, K_HELP, K_LEFT, K_NAME, K_NUM, K_RIGHT, K_STATUS, LISTS_SHEET, META_SHEET, T_CODE,
-                     T_COUNT, T_NUM, T_TITLE, T_VALUE, Layout, TableBlock, compute_layout, section_numbers)
+from .layout import (
+    CHECKS_HEADER_ROW,
+    F_CODE,
+    F_ECHO,
+    F_HELP,
+    F_LABEL,
+    F_NUM,
+    F_UNIT,
+    F_VALUE,
+    FIELDS_HEADER_ROW,
+    K_CODE,
+    K_GAP,
+    K_HELP,
+    K_LEFT,
+    K_NAME,
+    K_NUM,
+    K_RIGHT,
+    K_STATUS,
+    LISTS_SHEET,
+    META_SHEET,
+    T_CODE,
+    T_COUNT,
+    T_NUM,
+    T_TITLE,
+    T_VALUE,
+    Layout,
+    TableBlock,
+    compute_layout,
+    section_numbers,
+)
 from .protection import PASSWORD, protect_sheet
 
 FONT = "Times New Roman"

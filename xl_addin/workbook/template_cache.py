@@ -10,11 +10,12 @@ from pathlib import Path
 
 from .. import __version__
 from ..atomic import write_atomic
-from ..memo import cached
 from ..definition.models import ReportDefinition
+from ..memo import cached
 from ..resources import LOCAL_FOLDER
 from .layout import META_KEYS
 from .template import build_template_bytes
+
 
 def template_cache_dir() -> Path:
     base = os.environ.get("CCHC_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME") or os.environ.get("LOCALAPPDATA")

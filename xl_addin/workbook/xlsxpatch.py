@@ -185,7 +185,7 @@ class PackageWriter:
                 types = types.replace("</Types>", entry + "</Types>")
             self.parts["[Content_Types].xml"] = types.encode("utf-8")
 
-    def add_sheet(self, name: str, xml: "str | Packed", rels: str | None = None) -> int:
+    def add_sheet(self, name: str, xml: str | Packed, rels: str | None = None) -> int:
         """Append a worksheet after every existing sheet; returns its 0-based position."""
         self._sheets += 1
         number = self._sheets
@@ -254,7 +254,7 @@ class Packed:
         self.crc, self.size, self.data, self.method = crc, size, data, method
 
     @classmethod
-    def of(cls, raw: bytes, compresslevel: int = 1) -> "Packed":
+    def of(cls, raw: bytes, compresslevel: int = 1) -> Packed:
         packer = zlib.compressobj(compresslevel, zlib.DEFLATED, -15)
         return cls(zlib.crc32(raw), len(raw), packer.compress(raw) + packer.flush())
 
@@ -262,7 +262,7 @@ class Packed:
 _DOS_DATE = ((2026 - 1980) << 9) | (1 << 5) | 1  # 2026-01-01 00:00, every part: builds are reproducible
 
 
-def write_zip(entries: list[tuple[str, "bytes | Packed"]], compresslevel: int = 6) -> bytes:
+def write_zip(entries: list[tuple[str, bytes | Packed]], compresslevel: int = 6) -> bytes:
     """A plain zip (no zip64: parts stay far below 4 GB by the limits) of the entries; bytes are
     deflated here, a :class:`Packed` part goes in as it is (its data may be any bytes-like object)."""
     chunks: list = []
