@@ -387,7 +387,8 @@ def cases(base: Base) -> list[tuple[Case, Callable[[], bytes | None]]]:
         data = d.unit_copy()
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             types = zf.read("[Content_Types].xml").decode("utf-8")
-        types = types.replace("</Types>", '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>')
+        types = types.replace("</Types>",
+                              '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>')
         vba = ole_file({"VBA/dir": b"\x01" * 64, "PROJECT": b'ID="{00000000}"\r\nModule=Module1\r\n'})
         return rezip(data, replace={"[Content_Types].xml": types.encode("utf-8")}, add={"xl/vbaProject.bin": vba})
 
@@ -453,7 +454,8 @@ def cases(base: Base) -> list[tuple[Case, Callable[[], bytes | None]]]:
         (Case("zip_bomb_ratio", "bom nén: 12 MB số 0 nén còn vài kB", "zip_bomb_ratio", "rejected"), bomb_ratio),
         (Case("zip_bomb_declared", "bom nén: khai báo giải nén 3,75 GB", "zip_bomb_size", "rejected"), bomb_declared),
         (Case("zip_many_entries", "5.001 phần rỗng trong tệp nén", "zip_too_many_entries", "rejected"), many_entries),
-        (Case("far_cell", "một ô ở XFD1048576 (lưới 17 tỷ ô nếu đọc ngây thơ)", "sheet_too_large", "rejected"), far_cell),
+        (Case("far_cell", "một ô ở XFD1048576 (lưới 17 tỷ ô nếu đọc ngây thơ)", "sheet_too_large", "rejected"),
+         far_cell),
         (Case("many_rows", "12.000 dòng rác ở trang Văn bản", "sheet_too_large", "rejected"), many_rows),
         (Case("rows_without_ref", "12.000 dòng không ghi địa chỉ (r) ở trang Văn bản", "sheet_too_large", "rejected"),
          rows_without_ref),
@@ -472,7 +474,8 @@ def cases(base: Base) -> list[tuple[Case, Callable[[], bytes | None]]]:
          lambda: d.meta("template_id", "mau_khac")),
         (Case("meta_path_traversal", "trang _meta: hồ sơ tỉnh «../report»", "template_unknown", "rejected"),
          lambda: d.meta("profile", "../report")),
-        (Case("meta_version_garbage", "trang _meta: phiên bản bị sửa thành chữ", "template_version_invalid", "rejected"),
+        (Case("meta_version_garbage", "trang _meta: phiên bản bị sửa thành chữ", "template_version_invalid",
+              "rejected"),
          lambda: d.meta("template_version", "1.0-đã sửa")),
         (Case("future_version", "mẫu phiên bản 2.0 (mới hơn công cụ)", "template_version_newer", "rejected"),
          lambda: d.meta("template_version", "2.0")),

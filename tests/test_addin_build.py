@@ -576,7 +576,8 @@ def test_build_addin_works_standalone(tmp_path):
     assert result.returncode == 0, result.stderr
     size, modules = result.stdout.strip().splitlines()
     assert int(size) > 10_000
-    assert all(m in ("xl_addin", "xl_addin.resources") or m.startswith("xl_addin.addin") for m in eval(modules)), modules
+    loaded = eval(modules)
+    assert all(m in ("xl_addin", "xl_addin.resources") or m.startswith("xl_addin.addin") for m in loaded), modules
 
 
 # -- guards -------------------------------------------------------------------------------------

@@ -17,12 +17,14 @@ def test_build_read_fill_fields(tmp_path):
     units = tmp_path / "units.csv"
     units.write_text("code,name,level,parent_code\n18073,Phường Thành Sen,phuong,42\n18229,Xã Đức Thọ,xa,42\n",
                      encoding="utf-8")
-    r = run_cli("build", "--units", str(units), "--period", "6T-2026", "--profile", "ha-tinh", "--out", str(tmp_path / "out"))
+    r = run_cli("build", "--units", str(units), "--period", "6T-2026", "--profile", "ha-tinh", "--out",
+                str(tmp_path / "out"))
     assert r.returncode == 0, r.stderr
     assert "Đã tạo 2 sổ tính" in r.stdout
     book = tmp_path / "out" / "18229_Xa-Duc-Tho_6T-2026.xlsx"
     data = tmp_path / "data.json"
-    data.write_text(json.dumps({"values": {"dn_thanh_lap_moi": 15, "dn_ke_hoach": 20, "tthc_tra_lai": 0}}), encoding="utf-8")
+    data.write_text(json.dumps({"values": {"dn_thanh_lap_moi": 15, "dn_ke_hoach": 20, "tthc_tra_lai": 0}}),
+                    encoding="utf-8")
     r = run_cli("fill", str(book), "--data", str(data), "-o", str(tmp_path / "filled.xlsx"))
     assert r.returncode == 0, r.stderr
     r = run_cli("read", str(tmp_path / "filled.xlsx"), "--json")

@@ -29,12 +29,12 @@ def custom_root(tmp_path, monkeypatch):
     tables = root / "cchc" / "tables.yaml"
     text = tables.read_text(encoding="utf-8")
     anchor = "      - {code: cho_bo_sung,"
-    tables.write_text(text.replace(anchor, "      - {code: vneid, label: \"Phi địa giới\", type: integer, unit: \"hồ sơ\","
-                                           " groups: [Hồ sơ khác]}\n" + anchor, 1), encoding="utf-8")
+    column = "      - {code: vneid, label: \"Phi địa giới\", type: integer, unit: \"hồ sơ\", groups: [Hồ sơ khác]}\n"
+    tables.write_text(text.replace(anchor, column + anchor, 1), encoding="utf-8")
     (root / "cchc" / "profiles" / "quang-tri.yaml").write_text(
         "id: quang-tri\nname: Quảng Trị\nprovince_code: \"44\"\n"
-        "fields:\n  - {code: hoi_nghi_doi_thoai, section: I.5, label: \"Số hội nghị đối thoại với nhân dân\", type: integer,"
-        " unit: hội nghị, aggregate: sum}\n"
+        "fields:\n  - {code: hoi_nghi_doi_thoai, section: I.5, label: \"Số hội nghị đối thoại với nhân dân\","
+        " type: integer, unit: hội nghị, aggregate: sum}\n"
         "sections:\n  - code: II.7\n    parent: II\n    title: Chương trình chuyển đổi số của tỉnh\n"
         "    fields:\n      - {code: cds_diem, label: \"Điểm tự đánh giá chuyển đổi số\", type: decimal, unit: điểm,"
         " decimals: 2, max: 100, aggregate: max}\n", encoding="utf-8")

@@ -198,8 +198,10 @@ def test_previous_period_carries_standing_values(tmp_path, definition, units, fi
     prev_dir = tmp_path / "prev"
     prev_dir.mkdir()
     prev = prev_dir / "prev.xlsx"
-    fill_workbook(filled, {"values": {"tthc_dang_gq_tong": 7}, "lists": {"noi_nhan": [{"noi_nhan": "Sở Nội vụ"}]}}, prev)
-    results = build_unit_workbooks(definition, units[:2], parse_period("9T-2026", definition), tmp_path / "new", prev_dir)
+    fill_workbook(filled, {"values": {"tthc_dang_gq_tong": 7}, "lists": {"noi_nhan": [{"noi_nhan": "Sở Nội vụ"}]}},
+                  prev)
+    results = build_unit_workbooks(definition, units[:2], parse_period("9T-2026", definition), tmp_path / "new",
+                                   prev_dir)
     assert [r.carried for r in results] == [True, False]
     data = read_workbook(results[0].path)
     assert data.values["tthc_ky_truoc"] == 7

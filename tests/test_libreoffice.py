@@ -63,7 +63,8 @@ def test_template_renders_to_pdf_and_png(tmp_path, unit_books):
     pages = int(next(line.split()[-1] for line in info.stdout.splitlines() if line.startswith("Pages")))
     assert pages >= 8  # one page or more per visible sheet
     if shutil.which("pdftoppm"):
-        subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "2", str(pdf), str(tmp_path / "page")], check=True)
+        subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "2", str(pdf), str(tmp_path / "page")],
+                       check=True)
         pngs = sorted(tmp_path.glob("page-*.png"))
         assert len(pngs) == 2 and all(p.stat().st_size > 2000 for p in pngs)
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout

@@ -69,7 +69,8 @@ EXAMPLES = {
         payload={"values": {
             "so_ky_hieu": "/BC-UBND", "dia_danh": "Hà Huy Tập", "ngay_bao_cao": "2022-06-15",
             "kinh_gui": "UBND Thành phố Hà Tĩnh\nPhòng Nội vụ Thành phố Hà Tĩnh",
-            "can_cu": "Văn bản số 335/SNV-CCHC&VTLT ngày 04/3/2022 của Sở Nội vụ về hướng dẫn chế độ báo cáo CCHC định kỳ",
+            "can_cu": "Văn bản số 335/SNV-CCHC&VTLT ngày 04/3/2022 của Sở Nội vụ "
+                      "về hướng dẫn chế độ báo cáo CCHC định kỳ",
             "nguoi_ky": "Nguyễn Văn A", "chuc_vu_ky": "CHỦ TỊCH", "tham_quyen_ky": "tm",
             "kiem_tra_so_cuoc": 1, "tuyen_truyen_tin_bai": 35, "tthc_cong_khai": 186,
             "tthc_ky_truoc": 0, "tthc_moi_truc_tuyen": 179, "tthc_moi_truc_tiep": 241, "tthc_tiep_nhan_tong": 420,
@@ -79,8 +80,10 @@ EXAMPLES = {
             "lists": {"van_ban": _docs(
                 ("13/KH-UBND", "2022-01-21", "ke_hoach", "Kế hoạch thực hiện công tác CCHC giai đoạn 2021-2030"),
                 ("14/KH-UBND", "2022-01-28", "ke_hoach", "Kế hoạch CCHC phường Hà Huy Tập năm 2022"),
-                ("06/QĐ-UBND", "2022-01-20", "quyet_dinh", "Ban hành quy chế chi tiêu nội bộ, quản lý và sử dụng tài sản công năm 2022"),
-                ("225/QĐ-UBND", "2022-12-31", "quyet_dinh", "Ban hành Chương trình phát triển thanh niên phường giai đoạn 2021-2030")),
+                ("06/QĐ-UBND", "2022-01-20", "quyet_dinh",
+                 "Ban hành quy chế chi tiêu nội bộ, quản lý và sử dụng tài sản công năm 2022"),
+                ("225/QĐ-UBND", "2022-12-31", "quyet_dinh",
+                 "Ban hành Chương trình phát triển thanh niên phường giai đoạn 2021-2030")),
                 "noi_nhan": [{"noi_nhan": "UBND Thành phố Hà Tĩnh"}, {"noi_nhan": "Phòng Nội vụ Thành phố"}]}}),
     "001": dict(
         unit=Unit("10525", "Phường Trần Hưng Đạo", "phuong", "288", "QD124_2004"), period="N-2023",
@@ -123,11 +126,16 @@ EXAMPLES = {
             "thu_ns_tien_dat": 41.371, "dau_tu_thuc_hien": 10, "dn_thanh_lap_moi": 15, "dn_ke_hoach": 20,
             "dn_dong_gop_ns": 39.033, "dn_dong_gop_ns_ke_hoach": 60.7},
             "lists": {"van_ban": _docs(
-                ("111/KH-UBND", "2023-01-17", "quyet_dinh", "Ban hành kế hoạch cải cách hành chính huyện Đức Thọ năm 2023"),
-                ("730/KH-UBND", "2023-03-31", "ke_hoach", "Kiểm tra, đánh giá công tác cải cách hành chính nhà nước năm 2023"),
-                ("445/UBND-NV", "2023-03-07", "cong_van", "V/v xây dựng, áp dụng sáng kiến, mô hình trong cải cách hành chính")),
-                "noi_nhan": [{"noi_nhan": "UBND tỉnh Hà Tĩnh"}, {"noi_nhan": "Sở Nội vụ"}, {"noi_nhan": "Lưu: VT, NV."}],
-                "uu_diem": _items("- Công tác cải cách hành chính được cấp ủy, chính quyền quan tâm lãnh đạo, chỉ đạo;"),
+                ("111/KH-UBND", "2023-01-17", "quyet_dinh",
+                 "Ban hành kế hoạch cải cách hành chính huyện Đức Thọ năm 2023"),
+                ("730/KH-UBND", "2023-03-31", "ke_hoach",
+                 "Kiểm tra, đánh giá công tác cải cách hành chính nhà nước năm 2023"),
+                ("445/UBND-NV", "2023-03-07", "cong_van",
+                 "V/v xây dựng, áp dụng sáng kiến, mô hình trong cải cách hành chính")),
+                "noi_nhan": [{"noi_nhan": "UBND tỉnh Hà Tĩnh"}, {"noi_nhan": "Sở Nội vụ"},
+                             {"noi_nhan": "Lưu: VT, NV."}],
+                "uu_diem": _items(
+                    "- Công tác cải cách hành chính được cấp ủy, chính quyền quan tâm lãnh đạo, chỉ đạo;"),
                 "kien_nghi": _items("Đề nghị Sở Nội vụ tiếp tục tổ chức các lớp tập huấn nghiệp vụ.")}}),
     "003": dict(
         unit=Unit("18124", "Phường Đức Thuận", "phuong", "437", "QD124_2004"), period="N-2021", profile="ha-tinh",
@@ -137,7 +145,8 @@ EXAMPLES = {
             "tthc_da_gq_tong": 1905, "tthc_da_gq_truoc_han": 1904, "tthc_da_gq_dung_han": 0, "tthc_da_gq_qua_han": 1,
             "tthc_dang_gq_tong": 0, "tthc_dang_gq_trong_han": 0, "tthc_dang_gq_qua_han": 0,
             "tthc_cho_bo_sung": 0, "tthc_tra_lai": 0, "tthc_ty_le_dung_han_phan_mem": 99.98,
-            "nhan_su_tong": 41, "nhan_su_cbcc": 18, "nhan_su_kct_xa": 9, "nhan_su_kct_thon": 14, "nhan_su_hop_dong": 2}}),
+            "nhan_su_tong": 41, "nhan_su_cbcc": 18, "nhan_su_kct_xa": 9, "nhan_su_kct_thon": 14,
+            "nhan_su_hop_dong": 2}}),
     "004": dict(
         unit=Unit("480-VHTT", "Phòng Văn hóa và Thông tin", "phong", "480", "QD124_2004"), period="6T-2022",
         profile="hue",
@@ -217,7 +226,8 @@ def test_001_dossiers_received_resolved_and_on_time_rate(reports, texts):
                            "phương hướng, nhiệm vụ năm 2024")
     assert r.header.so_ky_hieu.startswith("Số:") and r.header.so_ky_hieu.endswith("/BC-UBND")
     # no signing date yet: the place line leaves the day and month blank (a draft, as 001 is)
-    assert r.header.dia_danh_ngay.startswith("Phường Trần Hưng Đạo, ngày\u00a0") and r.header.dia_danh_ngay.endswith("năm 2023")
+    line = r.header.dia_danh_ngay
+    assert line.startswith("Phường Trần Hưng Đạo, ngày\u00a0") and line.endswith("năm 2023")
     assert "tháng" in r.header.dia_danh_ngay and not any(ch.isdigit() for ch in r.header.dia_danh_ngay[:-4])
     assert r.signature == ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"] and r.signer == "Vũ Ngọc Chiến"
     assert r.recipients[-1] == "- Lưu VP." and r.recipients[0] == "- Đảng ủy, HĐND, UBND phường;"
@@ -238,9 +248,11 @@ def test_002_budget_tasks_and_hatinh_sections_with_kt_signer(reports, texts):
     assert "- Đã thực hiện đúng hạn: 44 nhiệm vụ, đạt tỷ lệ 97,78%;" in body
     assert "- Thực hiện quá hạn: 01 nhiệm vụ, tỷ lệ 2,22%." in body
     assert ("+ Tổng số hồ sơ tiếp nhận: 3.622 hồ sơ, trong đó: số mới tiếp nhận trong kỳ 2.618 hồ sơ (trực tuyến "
-            "1.170 hồ sơ; trực tiếp và qua dịch vụ bưu chính 1.448 hồ sơ); số từ kỳ trước chuyển qua 1.004 hồ sơ;") in body
+            "1.170 hồ sơ; trực tiếp và qua dịch vụ bưu chính 1.448 hồ sơ); "
+            "số từ kỳ trước chuyển qua 1.004 hồ sơ;") in body
     assert "+ Số hồ sơ chờ bổ sung: 541 hồ sơ; số hồ sơ trả lại, rút: 46 hồ sơ" in body
-    assert "rất hài lòng 1.144 lượt, hài lòng 14 lượt; tỷ lệ hài lòng (rất hài lòng và hài lòng) đạt 100% (1.158/1.158" in body
+    assert ("rất hài lòng 1.144 lượt, hài lòng 14 lượt; tỷ lệ hài lòng (rất hài lòng và hài lòng) "
+            "đạt 100% (1.158/1.158") in body
     # the documents issued, by type, with number, date and subject
     assert "- Kế hoạch (01 văn bản):" in body
     assert ("+ Kế hoạch số 730/KH-UBND ngày 31/3/2023 về kiểm tra, đánh giá công tác cải cách hành chính nhà nước "
@@ -350,7 +362,8 @@ def test_numbers_money_and_ratios_the_vietnamese_way():
     money = fmt.Money([{"unit": "tỷ đồng", "so_dong": 10 ** 9, "decimals": 3, "min": 1},
                        {"unit": "triệu đồng", "so_dong": 10 ** 6, "decimals": 0, "min": 1},
                        {"unit": "đồng", "so_dong": 1, "decimals": 0, "min": 0}])
-    assert fmt.count(5) == "05" and fmt.count(Decimal(1059)) == "1.059" and fmt.count(0) == "0" and fmt.count(10) == "10"
+    assert fmt.count(5) == "05" and fmt.count(Decimal(1059)) == "1.059"
+    assert fmt.count(0) == "0" and fmt.count(10) == "10"
     assert fmt.plain(Decimal("54.020")) == "54,02" and fmt.plain(Decimal("310")) == "310"
     assert money.format([Decimal("54.02"), Decimal("146.25")], "tỷ đồng") == ["54,02 tỷ đồng", "146,25 tỷ đồng"]
     assert money.one(Decimal("1.845655"), "tỷ đồng") == "1.845.655.000 đồng"
@@ -413,14 +426,16 @@ def _data(definition, values: dict, level: str = "phuong") -> WorkbookData:
     full.update({"don_vi_cap": level, "ky_bao_cao": "6T-2026"})
     full.update(values)
     return WorkbookData("x.xlsx", definition, layout, {"period_code": "6T-2026", "unit_level": level}, full,
-                        lists={lst.code: [] for lst in definition.lists}, tables={t.code: [] for t in definition.tables},
+                        lists={lst.code: [] for lst in definition.lists},
+                        tables={t.code: [] for t in definition.tables},
                         cells={code: pos.address for code, pos in layout.fields.items()})
 
 
 @pytest.mark.parametrize("level, authority, title, expected", [
     ("phuong", "tm", "CHỦ TỊCH", ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"]),
     ("huyen", "kt", "PHÓ CHỦ TỊCH", ["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]),
-    ("xa", "tm", "Phó Chủ tịch", ["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]),  # a deputy never signs TM. alone
+    # a deputy never signs TM. alone
+    ("xa", "tm", "Phó Chủ tịch", ["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]),
     ("phong", "truc_tiep", "TRƯỞNG PHÒNG", ["TRƯỞNG PHÒNG"]),
     ("phong", "kt", "PHÓ TRƯỞNG PHÒNG", ["KT. TRƯỞNG PHÒNG", "PHÓ TRƯỞNG PHÒNG"]),
     ("phuong", "tl", "CHÁNH VĂN PHÒNG", ["TL. CHỦ TỊCH", "CHÁNH VĂN PHÒNG"]),
@@ -460,7 +475,8 @@ class ValuesPort:
     def read_sheet(self, name, rows, cols):
         self.calls += 1
         grid = self.sheets[name]
-        return [[(grid[r][c] if r < len(grid) and c < len(grid[r]) else None) for c in range(cols)] for r in range(rows)]
+        return [[(grid[r][c] if r < len(grid) and c < len(grid[r]) else None) for c in range(cols)]
+                for r in range(rows)]
 
     def write_sheet(self, name, rows, widths, header_rows=1, after=None):
         self.calls += 1
@@ -588,7 +604,8 @@ def test_sheet_layout_round_trip_and_meta_digest(books, reports, tmp_path):
     # NĐ 30 page: A4 portrait, margins 20/20/30/15 mm, Times New Roman, print area, numbers from page 2
     assert int(ws.page_setup.paperSize) == 9 and ws.page_setup.orientation == "portrait"
     m = ws.page_margins
-    assert (round(m.top * 25.4), round(m.bottom * 25.4), round(m.left * 25.4), round(m.right * 25.4)) == (20, 20, 30, 15)
+    margins = (round(m.top * 25.4), round(m.bottom * 25.4), round(m.left * 25.4), round(m.right * 25.4))
+    assert margins == (20, 20, 30, 15)
     last = openpyxl.utils.get_column_letter(ws.max_column)
     assert ws.print_area == f"'{REPORT_SHEET}'!$A$1:${last}${ws.max_row}"
     assert ws.HeaderFooter.differentFirst and "&P" in ws.oddHeader.center.text
@@ -666,7 +683,8 @@ def test_sheet_and_docx_render_to_pdf(books, reports, tmp_path):
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
     assert "A4" in info or "595" in info
     if shutil.which("pdftoppm"):
-        subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "p")], check=True)
+        subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "p")],
+                       check=True)
         assert any(p.stat().st_size > 3000 for p in tmp_path.glob("p-*.png"))
 
 

@@ -53,13 +53,13 @@ def handled(exit_code: int = 1) -> Callable:
             except CchcError as exc:
                 err.print(f"[bold red]{ui('importance.error')}:[/] {exc.message}", markup=True)
                 err.print(f"→ {exc.action}")
-                raise typer.Exit(exit_code)
+                raise typer.Exit(exit_code) from None
             except (typer.Exit, typer.Abort, KeyboardInterrupt):
                 raise
             except Exception:
                 path = _log_exception(func.__name__)
                 err.print(render("internal_error", file=" ".join(sys.argv[1:]), log=path))
-                raise typer.Exit(EXIT_INTERNAL)
+                raise typer.Exit(EXIT_INTERNAL) from None
 
         return wrapper
 
@@ -123,7 +123,8 @@ def build(
         results = build_unit_workbooks(definition, unit_list, per, out_dir, previous,
                                        progress=lambda _u: progress.advance(task))
     carried = sum(r.carried for r in results)
-    out.print(ui_text("commands.build.done", count=len(results), label=per.label, start=per.start, end=per.end, out_dir=out_dir))
+    out.print(ui_text("commands.build.done", count=len(results), label=per.label, start=per.start, end=per.end,
+                      out_dir=out_dir))
     if previous:
         out.print(ui_text("commands.build.carried", carried=carried, count=len(results)))
         texts = sum(r.texts for r in results)
@@ -173,7 +174,8 @@ def fields(
         return
     table = Table(*ui("commands.fields.columns"), show_lines=False)
     for r in rows:
-        table.add_row(r["code"], r["label"], r["sheet"], r["cell"], r["type"] + (ui("commands.fields.computed") if r["computed"] else ""),
+        table.add_row(r["code"], r["label"], r["sheet"], r["cell"],
+                      r["type"] + (ui("commands.fields.computed") if r["computed"] else ""),
                       r["unit"] or "", r["section"])
     out.print(table)
     out.print(render("definitions_used", path=root, source=ui(f"definitions_source.{source}")))
@@ -214,7 +216,8 @@ def read(
     if as_json:
         _print_json(payload)
         return
-    out.print(ui_text("commands.read.heading", code=payload['unit']['code'], name=payload['unit']['name'], period=payload['period']['code']))
+    out.print(ui_text("commands.read.heading", code=payload['unit']['code'], name=payload['unit']['name'],
+                      period=payload['period']['code']))
     for code, value in payload["values"].items():
         if value is not None:
             out.print(f"  {code} = {value}")
@@ -262,7 +265,8 @@ def _print_findings(item: dict) -> None:
     counts = {"error": 0, "warning": 0, "info": 0}
     for f in item["findings"]:
         counts[f["importance"]] += 1
-    out.print(ui_text("commands.validate.counts", file=item['file'], error=counts['error'], warning=counts['warning'], info=counts['info']))
+    out.print(ui_text("commands.validate.counts", file=item['file'], error=counts['error'], warning=counts['warning'],
+                      info=counts['info']))
     for f in item["findings"]:
         label = ui(f"importance.{f['importance']}")
         tag = {"error": f"[red]{label}[/]", "warning": f"[yellow]{label}[/]"}.get(f["importance"], label)
@@ -383,7 +387,8 @@ def report(
         if result.get(key):
             err.print(f"{label}: {result[key]}")
     if result.get("errors"):
-        err.print(f"[yellow]{ui('importance.info')}:[/] " + ui_text("commands.report.errors_left", errors=result["errors"]),
+        left = ui_text("commands.report.errors_left", errors=result["errors"])
+        err.print(f"[yellow]{ui('importance.info')}:[/] " + left,
                   markup=True)
     for notice in result.get("notices") or []:
         err.print(f"[yellow]{ui('importance.info')}:[/] {notice}", markup=True)
@@ -464,7 +469,8 @@ def _merge_error_json(exc: CchcError) -> dict:
     entries = getattr(exc, "entries", [])
     return {"output": None, "error": {"code": exc.code, "message": exc.message, "action": exc.action},
             "merged": [], "units": [], "outliers": [], "missing_units": [],
-            "rejected": [{"file": s.rel, "reason": s.reason, "code": s.code} for s in entries if s.status == "rejected"],
+            "rejected": [{"file": s.rel, "reason": s.reason, "code": s.code}
+                         for s in entries if s.status == "rejected"],
             "skipped": [{"file": s.rel, "reason": s.reason, "code": s.code} for s in entries if s.status == "skipped"]}
 
 
@@ -613,7 +619,8 @@ def bundle(
     from .install import build_bundle
 
     info = build_bundle(out_dir)
-    out.print(ui_text("commands.bundle.done", out_dir=out_dir, wheels=len(info['wheels']), name=info['addin'].name, scripts=', '.join(info['scripts'])))
+    out.print(ui_text("commands.bundle.done", out_dir=out_dir, wheels=len(info['wheels']), name=info['addin'].name,
+                      scripts=', '.join(info['scripts'])))
 
 
 @app.command()

@@ -27,8 +27,8 @@ log = logging.getLogger("cchc.ribbon")
 
 def log_file() -> Path:
     base = Path(os.environ.get("CCHC_LOG_DIR") or os.environ.get("LOCALAPPDATA") or tempfile.gettempdir())
-    return base / LOCAL_FOLDER / "cchc-addin.log" if "LOCALAPPDATA" in os.environ and not os.environ.get("CCHC_LOG_DIR") \
-        else base / "cchc-addin.log"
+    installed = "LOCALAPPDATA" in os.environ and not os.environ.get("CCHC_LOG_DIR")
+    return base / LOCAL_FOLDER / "cchc-addin.log" if installed else base / "cchc-addin.log"
 
 
 def _port(book: Any):

@@ -27,7 +27,6 @@ import ast
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Union
 
 from ..errors import render
 from ..memo import cached, per_object
@@ -78,7 +77,7 @@ class Call:
     args: tuple[Node, ...]
 
 
-Node = Union[Num, Ref, Col, Count, Neg, Bin, Call]
+Node = Num | Ref | Col | Count | Neg | Bin | Call
 
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
 
@@ -119,7 +118,8 @@ def _convert(node: ast.AST, text: str) -> Node:
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
         name = node.func.id
         if name not in FUNCTIONS:
-            raise ExprError(render("def_expr_function_unknown", name=name, text=text, value=', '.join(sorted(FUNCTIONS))))
+            raise ExprError(render("def_expr_function_unknown", name=name, text=text,
+                                   value=', '.join(sorted(FUNCTIONS))))
         args = node.args
         if name == "sum":
             if len(args) != 1 or not isinstance(args[0], ast.Attribute):

@@ -112,7 +112,8 @@ def _vi_error(err: Mapping[str, Any]) -> str:
     ctx = err.get("ctx") or {}
     expected = ctx.get("expected")
     return render(code, key=key, input=err.get("input"),
-                  ctx=render("def_pydantic_choose", expected=expected) if expected else "", ge=ctx.get("ge"), le=ctx.get("le"))
+                  ctx=render("def_pydantic_choose", expected=expected) if expected else "", ge=ctx.get("ge"),
+                  le=ctx.get("le"))
 
 
 def _locate(data: Any, loc: tuple) -> tuple[str, int, str]:
@@ -200,7 +201,7 @@ def _apply_profile(raw: dict, profile_raw: dict, profile: Profile) -> dict:
     data["sections"] = copy.deepcopy(raw["sections"])
     data["tables"] = copy.deepcopy(raw.get("tables", []))
     errors = []
-    for sec_raw, sec in zip(profile_raw.get("sections", []), profile.sections):
+    for sec_raw, sec in zip(profile_raw.get("sections", []), profile.sections, strict=True):
         parent = _find_section(data["sections"], sec.parent) if sec.parent else None
         if sec.parent and parent is None:
             errors.append((sec_raw, render("def_profile_parent_unknown", parent=sec.parent)))
@@ -212,7 +213,8 @@ def _apply_profile(raw: dict, profile_raw: dict, profile: Profile) -> dict:
         section_code = field_raw.get("section")
         section = _find_section(data["sections"], section_code) if section_code else None
         if section is None:
-            errors.append((field_raw, render("def_profile_field_section", value=field_raw.get('code'), section_code=section_code)))
+            errors.append((field_raw, render("def_profile_field_section", value=field_raw.get('code'),
+                                             section_code=section_code)))
             continue
         item = {k: v for k, v in field_raw.items() if k not in ("section", "after")}
         _insert_after(section.setdefault("fields", []), item, field_raw.get("after"))
@@ -293,8 +295,8 @@ def _load_cached(folder: str, profile: str | None, stamp: tuple) -> ReportDefini
     if profile:
         profile_path = path / "profiles" / f"{profile}.yaml"
         if not profile_path.is_file():
-            raise CchcError("profile_unknown", profile=profile,
-                            known=", ".join(sorted(p.stem for p in (path / "profiles").glob("*.yaml"))) or render("def_profile_none_known"))
+            known = ", ".join(sorted(p.stem for p in (path / "profiles").glob("*.yaml")))
+            raise CchcError("profile_unknown", profile=profile, known=known or render("def_profile_none_known"))
         profile_raw = read_yaml(profile_path)
         try:
             prof = Profile.model_validate(profile_raw)

@@ -237,7 +237,8 @@ class FieldDef(_PerLevel):
             except expr.ExprError as exc:
                 raise ValueError(render("def_field_detail", code=self.code, exc=exc)) from None
         if self.stamp is not None and self.stamp not in STAMP_SOURCES:
-            raise ValueError(render("def_field_stamp_invalid", code=self.code, stamp=self.stamp, value=', '.join(sorted(STAMP_SOURCES))))
+            raise ValueError(render("def_field_stamp_invalid", code=self.code, stamp=self.stamp,
+                                    value=', '.join(sorted(STAMP_SOURCES))))
         if self.formula and self.stamp:
             raise ValueError(render("def_field_formula_and_stamp", code=self.code))
         if self.type in NUMERIC_TYPES and self.type != "percent" and self.min is None and self.formula is None:
@@ -400,7 +401,8 @@ class TableDef(Model):
             if col.formula:
                 bad = expr.field_refs(expr.parse(col.formula)) - codes
                 if bad:
-                    raise ValueError(render("def_table_column_formula_unknown", code=self.code, code2=col.code, value=', '.join(sorted(bad))))
+                    raise ValueError(render("def_table_column_formula_unknown", code=self.code, code2=col.code,
+                                            value=', '.join(sorted(bad))))
         return self
 
     @property
@@ -724,7 +726,8 @@ class ReportDefinition(Model):
 
     def stamped(self, source: str) -> str | None:
         """The code of the field stamped from ``source`` (``unit.level``, ``period.to``…), if any."""
-        return per_object(self, "stamps", lambda: freeze({f.stamp: f.code for f in self.fields() if f.stamp})).get(source)
+        return per_object(self, "stamps",
+                          lambda: freeze({f.stamp: f.code for f in self.fields() if f.stamp})).get(source)
 
     def level_options(self) -> Mapping[str, ChoiceOption]:
         """The unit levels, code -> option (label, code digits): the choices of the field stamped
@@ -868,7 +871,8 @@ class ReportDefinition(Model):
             _unique([c.code for c in lst.columns], render("def_what_list_columns", code=lst.code))
             for col in lst.columns:
                 if col.choices and col.choices not in choice_codes:
-                    raise ValueError(render("def_list_column_choices_unknown", code=lst.code, code2=col.code, choices=col.choices))
+                    raise ValueError(render("def_list_column_choices_unknown", code=lst.code, code2=col.code,
+                                            choices=col.choices))
             all_names.append(lst.code)
         for table in self.tables:
             if table.sheet not in sheet_codes:
@@ -934,7 +938,8 @@ def _check_forms(definition: ReportDefinition, fields: Mapping, tables: dict) ->
     steady = {code for code, t in tables.items()
               if not t.dated and (definition.forms is None or code in definition.forms)}
     formulas = [(render("def_where_field", code=f.code), f.formula) for f in fields.values() if f.formula]
-    formulas += [(render("def_where_ratio", code=r.code), side) for r in definition.ratios for side in (r.numerator, r.denominator)]
+    formulas += [(render("def_where_ratio", code=r.code), side)
+                 for r in definition.ratios for side in (r.numerator, r.denominator)]
     for where, text in formulas:
         bad = sorted({t for t, _c in expr.column_refs(expr.parse(text))} - steady)
         if bad:
@@ -1049,7 +1054,8 @@ def _check_level_refs(definition: ReportDefinition, known: tuple[str, ...]) -> N
 def _check_money(definition: ReportDefinition, fields: Mapping) -> None:
     money = definition.money
     items = [(render("def_where_field", code=f.code), f) for f in fields.values()]
-    items += [(render("def_where_table_column", code=t.code, code2=c.code), c) for t in definition.tables for c in t.columns]
+    items += [(render("def_where_table_column", code=t.code, code2=c.code), c)
+              for t in definition.tables for c in t.columns]
     if money is None:
         return
     f = fields.get(money.field)
@@ -1126,7 +1132,8 @@ def _check_versions(definition: ReportDefinition, fields: Mapping) -> None:
     for past in definition.versions:
         try:
             if Version(past.version) >= current:
-                raise ValueError(render("def_version_past_not_older", version=past.version, version2=definition.version))
+                raise ValueError(render("def_version_past_not_older", version=past.version,
+                                        version2=definition.version))
         except InvalidVersion:
             raise ValueError(render("def_version_past_invalid", version=past.version)) from None
         for old, new in past.renamed.items():
@@ -1209,7 +1216,8 @@ def _check_rule(rule: Rule, fields: Mapping, tables: dict, lists: dict) -> None:
         for side in (rule.left, rule.right):
             bad = sorted(expr.field_refs(expr.parse(side)) - cols)
             if bad:
-                raise ValueError(render("def_rule_table_columns_unknown", where=where, table=rule.table, value=', '.join(bad)))
+                raise ValueError(render("def_rule_table_columns_unknown", where=where, table=rule.table,
+                                        value=', '.join(bad)))
         return
     for side in (rule.left, rule.right):
         _check_refs(where, expr.parse(side), fields, tables, lists, allow_dates=True)

@@ -84,7 +84,8 @@ def _rows_from_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
         for row in reader:
             rows.append((reader.line_num, row))  # the line the row ends on (blank lines counted)
     except csv.Error as exc:  # a field over the csv module's limit, a stray quote…
-        raise CchcError("units_unreadable", file=path, detail=render("units_csv_line", line_num=reader.line_num, exc=exc)) from None
+        detail = render("units_csv_line", line_num=reader.line_num, exc=exc)
+        raise CchcError("units_unreadable", file=path, detail=detail) from None
     return _normalise(path, list(reader.fieldnames or []), rows)
 
 
@@ -112,7 +113,7 @@ def _rows_from_xlsx(path: Path) -> list[tuple[int, dict[str, str]]]:
     header = [str(h).strip() for h in rows[0]]
     out = []
     for line, row in enumerate(rows[1:], start=2):
-        out.append((line, {h: _cell_text(v) for h, v in zip(header, row)}))
+        out.append((line, {h: _cell_text(v) for h, v in zip(header, row, strict=False)}))  # short rows: blanks
     return _normalise(path, header, out)
 
 

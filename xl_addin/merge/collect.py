@@ -253,7 +253,8 @@ def _inspect(path_text: str, rel: str, by_names: bool = False) -> Submission:
         return sub
     except CchcError as exc:
         if exc.code == "file_not_found":  # listed a moment ago, gone now
-            sub.status, sub.code, sub.reason = "rejected", "merge_file_vanished", render("merge_file_vanished", file=rel)
+            sub.status, sub.code = "rejected", "merge_file_vanished"
+            sub.reason = render("merge_file_vanished", file=rel)
         else:
             # named by its place in the folder, as every other reason of the merge
             sub.params = {k: v if isinstance(v, (int, float)) else str(v) for k, v in exc.params.items()}

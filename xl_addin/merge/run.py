@@ -458,10 +458,11 @@ def _classify(result: MergeResult, readable: list[Submission], template: tuple, 
     candidates = []
     for s in readable:
         if (s.template.get("id"), s.template.get("version"), s.template.get("profile")) != template:
-            result.rejected.append(_reject(s, "template_unknown", template=s.template.get("id"),
-                                           version=f"{s.template.get('version')} ({s.template.get('profile') or 'chung'})"))
+            version = f"{s.template.get('version')} ({s.template.get('profile') or 'chung'})"
+            result.rejected.append(_reject(s, "template_unknown", template=s.template.get("id"), version=version))
         elif s.period.get("code") != period.code:
-            result.rejected.append(_reject(s, "merge_period_mismatch", found=s.period.get("code"), expected=period.code))
+            result.rejected.append(_reject(s, "merge_period_mismatch", found=s.period.get("code"),
+                                           expected=period.code))
         elif listed and str(s.unit.get("code")) not in expected_codes:
             result.rejected.append(_reject(s, "merge_unit_unknown", code=s.unit.get("code"), name=s.unit.get("name")))
         elif s.blank:

@@ -103,7 +103,8 @@ def _aggregate_cells(result: MergeResult) -> dict[str, dict[str, Any]]:
         block = layout.tables[code]
         table = block.definition
         for i, row in enumerate(rows[: block.n_rows]):
-            r = block.first_row + (next(j for j, x in enumerate(table.rows) if x.code == row["row"]) if table.fixed else i)
+            at = next(j for j, x in enumerate(table.rows) if x.code == row["row"]) if table.fixed else i
+            r = block.first_row + at
             if not table.fixed:
                 put(block.sheet, a1(r, block.label_col), row.get(table.label_column.code))
             for col in table.columns:
@@ -370,7 +371,7 @@ def _chart_sheet(result: MergeResult, st: dict[str, int]) -> tuple[str, dict[str
 
 def _styles(writer: PackageWriter) -> dict[str, int]:
     """The summary's own cell styles, added to the template's (the same ids for the same template)."""
-    return dict(zip(_XFS, writer.add_styles(_FONTS, _FILLS, list(_XFS.values()))))
+    return dict(zip(_XFS, writer.add_styles(_FONTS, _FILLS, list(_XFS.values())), strict=True))
 
 
 class LineageJob:

@@ -126,9 +126,9 @@ def _borderless(table, widths_cm: tuple[float, ...], borders: bool = True) -> No
     layout.set(qn("w:type"), "fixed")
     tpr.append(layout)
     for row in table.rows:
-        for cell, width in zip(row.cells, widths_cm):
+        for cell, width in zip(row.cells, widths_cm, strict=False):
             cell.width = Cm(width)
-    for col, width in zip(table.columns, widths_cm):
+    for col, width in zip(table.columns, widths_cm, strict=False):
         col.width = Cm(width)
 
 

@@ -38,11 +38,13 @@ def convert_to_pdf(src: Path, out_dir: Path, timeout: int = 180) -> Path:
         try:
             result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
-            raise CchcError("report_pdf_failed", file=src, detail=ui_text("words.soffice_timeout", timeout=timeout)) from None
+            detail = ui_text("words.soffice_timeout", timeout=timeout)
+            raise CchcError("report_pdf_failed", file=src, detail=detail) from None
     pdf = out_dir / (src.stem + ".pdf")
     if not pdf.is_file():
         detail = (result.stderr or result.stdout or "").strip().splitlines()
-        raise CchcError("report_pdf_failed", file=src, detail=(detail[-1] if detail else ui_text("exit.code", code=result.returncode)))
+        last = detail[-1] if detail else ui_text("exit.code", code=result.returncode)
+        raise CchcError("report_pdf_failed", file=src, detail=last)
     return pdf
 
 

@@ -179,7 +179,7 @@ class Geometry:
 
     @property
     def widths(self) -> list[float]:
-        return [b - a for a, b in zip(self.edges, self.edges[1:])]
+        return [b - a for a, b in zip(self.edges, self.edges[1:], strict=False)]  # pairs of neighbours
 
     def col(self, x: float) -> int:
         """The 1-based column that starts at ``x`` cm."""
@@ -564,7 +564,8 @@ def _format_openpyxl(book, name: str, layout: SheetLayout) -> None:
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     mm = 1 / 25.4
-    ws.page_margins = PageMargins(left=30 * mm, right=15 * mm, top=20 * mm, bottom=20 * mm, header=8 * mm, footer=8 * mm)
+    ws.page_margins = PageMargins(left=30 * mm, right=15 * mm, top=20 * mm, bottom=20 * mm, header=8 * mm,
+                                  footer=8 * mm)
     ws.HeaderFooter.differentFirst = True
     ws.oddHeader.center.text = "&P"
     ws.oddHeader.center.font = f"{FONT},Regular"

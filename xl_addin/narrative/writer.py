@@ -40,7 +40,7 @@ from jinja2 import (
 
 from ..definition import expr
 from ..definition.loader import DEFAULT_TEMPLATE, templates_root
-from ..definition.models import NUMERIC_TYPES, FieldDef, ReportDefinition, Section, TableDef
+from ..definition.models import NUMERIC_TYPES, FieldDef, Ratio, ReportDefinition, Section, TableDef
 from ..definition.periods import Period, is_same_period_last_year, parse_period
 from ..errors import CchcError
 from ..memo import cached, freeze, frozen_by_contract
@@ -59,6 +59,11 @@ _BUILTIN = Path(__file__).resolve().parents[2] / "workbook_templates" / DEFAULT_
 
 # a configured Jinja environment is only read (templates rendered) once _environment built it
 frozen_by_contract(Environment)
+
+
+def _parts_of(ratio: Ratio) -> set[str]:
+    """The fields a ratio's numerator and denominator read."""
+    return expr.field_refs(expr.parse(ratio.numerator)) | expr.field_refs(expr.parse(ratio.denominator))
 
 
 # --------------------------------------------------------------------------- data files
@@ -218,8 +223,7 @@ class Narrative:
         self.lists = self._own_lists()
         self.typed_fields = {r.typed for r in self.definition.ratios if r.typed}
         # a template that tells a ratio tells its numerator and denominator too
-        self.ratio_fields = {r.code: expr.field_refs(expr.parse(r.numerator)) | expr.field_refs(expr.parse(r.denominator))
-                             for r in self.definition.ratios}
+        self.ratio_fields = {r.code: _parts_of(r) for r in self.definition.ratios}
         for code, refs in self.ratio_fields.items():
             if refs & self.suspect and code in self.ratios:
                 self.ratios[code].suspect = True
@@ -371,7 +375,8 @@ class Narrative:
         if f.type == "money":
             amount, unit = self.money.one(abs(gap), f.unit), ""
         else:
-            amount, unit = (fmt.count(abs(gap)) if f.type == "integer" else fmt.plain(abs(gap), f.decimals)), f.unit or ""
+            amount = fmt.count(abs(gap)) if f.type == "integer" else fmt.plain(abs(gap), f.decimals)
+            unit = f.unit or ""
         if before > 0:
             share = fmt.percent(ratio_value(abs(gap), before))
             key = "tang" if gap > 0 else "giam"
@@ -534,7 +539,8 @@ def _group(context, rows: list[dict], list_code: str, column: str) -> list[dict]
     out = sorted(groups.values(), key=lambda g: order.get(g["ma"], len(order)))
     docs = nc.phrases["truong"]["documents"]
     for g in out:
-        g["rows"].sort(key=lambda r: (fmt.as_date(r.get(docs["date"])) or dt.date.max, str(r.get(docs["number"]) or "")))
+        g["rows"].sort(key=lambda r: (fmt.as_date(r.get(docs["date"])) or dt.date.max,
+                                      str(r.get(docs["number"]) or "")))
     return out
 
 
@@ -584,7 +590,8 @@ def _ratio_full(context, result: RatioResult | None) -> str:
     nc = _nc(context)
     money = nc.money
     if money.is_money_unit(result.unit):
-        text = f"{fmt.percent(result.value)} ({'/'.join(money.format([result.numerator, result.denominator], result.unit))})"
+        parts = money.format([result.numerator, result.denominator], result.unit)
+        text = f"{fmt.percent(result.value)} ({'/'.join(parts)})"
     else:
         unit = f" {result.unit}" if result.unit else ""
         text = f"{fmt.percent(result.value)} ({_ratio_fraction(result)}{unit})"
@@ -837,7 +844,8 @@ def _section_blocks(nc: Narrative, section: Section, depth: int, numbers: dict[s
     has_lists = any(lst.section == section.code for lst in nc.definition.lists)
     if not body and not section.children and nc.definition.text_field_of(section.code) is None:
         # a section with a written part and nothing to tell keeps its heading only (validation says so)
-        body = [Block("paragraph", 1, p["chua_co_noi_dung"] if has_lists and not section.fields else p["chua_co_so_lieu"],
+        body = [Block("paragraph", 1,
+                      p["chua_co_noi_dung"] if has_lists and not section.fields else p["chua_co_so_lieu"],
                       section.code)]
     out += body
     for child in section.children:
@@ -992,7 +1000,8 @@ def _appendix(nc: Narrative, table: TableDef) -> Appendix:
     number = tidy(nc.value("number") or nc.unit["cfg"].get("ky_hieu") or "")
     so = (p["so_chua_cap"] + number) if number.startswith("/") else number
     signed = fmt.as_date(nc.value("signed_on"))
-    kem = (p["kem_theo_ngay"] if signed else p["kem_theo"]).format(so=so, ngay=fmt.date_short(signed), ten=nc.unit["ten"])
+    kem = (p["kem_theo_ngay"] if signed else p["kem_theo"]).format(so=so, ngay=fmt.date_short(signed),
+                                                                   ten=nc.unit["ten"])
     lines = [kem, p["don_vi"].format(ten=nc.unit["ten"])]
     if nc.period:
         start = nc.data.stamped("period.from") or nc.period.start

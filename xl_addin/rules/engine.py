@@ -21,7 +21,7 @@ from typing import Any
 from .. import vnnum
 from ..cells import a1
 from ..definition import expr
-from ..definition.models import Rule
+from ..definition.models import Ratio, Rule
 from ..errors import catalogue, render
 from ..letters import unaccented
 from ..memo import cached
@@ -188,7 +188,9 @@ class Validator:
         if _compare(str(rule.operator), left, right, rule.tolerance):
             return
         gap = left - right
-        name_of = (lambda c: (labels or {}).get(c, self.label(c)))
+        def name_of(c: str) -> str:
+            return (labels or {}).get(c, self.label(c))
+
         left_label = rule.left_label or expr.to_text(left_node, name_of)  # in words: labels, never codes
         right_label = rule.right_label or expr.to_text(right_node, name_of)
         if row_label is None and self.is_date(left_node) and self.is_date(right_node):
@@ -223,7 +225,8 @@ class Validator:
             cells = cells()
         refs = sorted(expr.field_refs(left_node) | expr.field_refs(right_node))
         left_label = rule.left_label or (self.label(left_node.code) if isinstance(left_node, expr.Ref) else rule.left)
-        right_label = rule.right_label or (self.label(right_node.code) if isinstance(right_node, expr.Ref) else rule.right)
+        right_label = rule.right_label or (
+            self.label(right_node.code) if isinstance(right_node, expr.Ref) else rule.right)
         if rule.operator == "compulsory_pair" and (left is None) != (right is None):
             present, absent = (left_label, right_label) if left is not None else (right_label, left_label)
             message = render("finding_pair", name=rule.name, present=present, absent=absent)
@@ -246,7 +249,7 @@ class Validator:
         labels = {c.code: (f"{c.groups[-1]}, {c.label[:1].lower()}{c.label[1:]}" if same[c.label] > 1 and c.groups
                            else c.label) + f" {numbers[c.code]}" for c in table.columns}
         row_labels = {x.code: x.label for x in table.rows}
-        for row, r in zip(rows, positions):
+        for row, r in zip(rows, positions, strict=True):
             numeric = {k: v for k, v in row.items() if k in block.columns}
             if all(v is None for v in numeric.values()):
                 continue
@@ -355,12 +358,13 @@ class Validator:
             result = self.ratios[ratio.code]
             if result.value is None:
                 continue
-            def params() -> dict:
+            def params(ratio: Ratio = ratio, result: RatioResult = result) -> dict:
                 return dict(label=ratio.label, computed=result.formatted, numerator=_fmt(result.numerator),
                             denominator=_fmt(result.denominator))
 
             if ratio.share and result.value > 100:
-                refs = sorted(expr.field_refs(expr.parse(ratio.numerator)) | expr.field_refs(expr.parse(ratio.denominator)))
+                refs = sorted(expr.field_refs(expr.parse(ratio.numerator))
+                              | expr.field_refs(expr.parse(ratio.denominator)))
                 self.findings.append(Finding(
                     rule=f"{ratio.code}_tren_100", importance="error",
                     name=catalogue()["finding_ratio_over_100"]["name"].format(label=ratio.label),

@@ -48,7 +48,8 @@ def stamp_context(definition: ReportDefinition, unit: Unit | None, period: Perio
     if unit is not None:
         ctx.update({
             "unit.name": unit.name, "unit.code": unit.code, "unit.level": levels.get(unit.level, unit.level),
-            "unit.parent_code": unit.parent_code, "unit.code_list": unit.code_list or (period.code_list if period else ""),
+            "unit.parent_code": unit.parent_code,
+            "unit.code_list": unit.code_list or (period.code_list if period else ""),
         })
     if period is not None:
         ctx.update({

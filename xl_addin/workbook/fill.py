@@ -141,7 +141,8 @@ def plan_writes(definition: ReportDefinition, data: dict, money_unit: str | None
         for i in range(block.capacity):  # rows not given are cleared
             row = rows[i] if i < len(rows) else {}
             if not isinstance(row, dict):
-                raise CchcError("fill_bad_value", code=code, label=block.definition.label, detail=render("fill_row_not_object", row=i + 1))
+                raise CchcError("fill_bad_value", code=code, label=block.definition.label,
+                                detail=render("fill_row_not_object", row=i + 1))
             bad = sorted(set(row) - set(cols))
             if bad:
                 raise CchcError("fill_unknown_code", codes=", ".join(f"{code}.{b}" for b in bad))
@@ -165,7 +166,8 @@ def _plan_tables(definition: ReportDefinition, layout, tables: dict, put, money_
             targets = []
             for row in rows:
                 if not isinstance(row, dict) or row.get("row") not in row_index:
-                    raise CchcError("fill_unknown_code", codes=f"{code}.row={row.get('row') if isinstance(row, dict) else row}")
+                    raise CchcError("fill_unknown_code",
+                                    codes=f"{code}.row={row.get('row') if isinstance(row, dict) else row}")
                 targets.append((row_index[row["row"]], row))
         else:
             if len(rows) > block.n_rows:
@@ -173,7 +175,8 @@ def _plan_tables(definition: ReportDefinition, layout, tables: dict, put, money_
             targets = list(enumerate(rows))
         for i, row in targets:
             if not isinstance(row, dict):
-                raise CchcError("fill_bad_value", code=code, label=table.title, detail=render("fill_row_not_object", row=i + 1))
+                raise CchcError("fill_bad_value", code=code, label=table.title,
+                                detail=render("fill_row_not_object", row=i + 1))
             allowed = set(cols) | {"row", table.label_column.code}
             bad = sorted(set(row) - allowed)
             if bad:
@@ -181,7 +184,8 @@ def _plan_tables(definition: ReportDefinition, layout, tables: dict, put, money_
             r = block.first_row + i
             if not table.fixed:
                 put(block.sheet, a1(r, block.label_col),
-                    coerce(definition, table.label_column, f"{code}.{table.label_column.code}", row.get(table.label_column.code)))
+                    coerce(definition, table.label_column, f"{code}.{table.label_column.code}",
+                           row.get(table.label_column.code)))
             for col_code, col in cols.items():
                 if col.computed:
                     if row.get(col_code) is not None:

@@ -345,8 +345,8 @@ def _build_layout(definition: ReportDefinition) -> Layout:
         choice_ranges[cl.code] = f"{quote_sheet(LISTS_SHEET)}!{a1(2, col, True)}:{a1(1 + len(cl.options), col, True)}"
     meta_rows = {key: i + 1 for i, key in enumerate(META_KEYS)}
     sheet_names = [s.name for s in definition.sheets] + [LISTS_SHEET, META_SHEET]
-    return Layout(definition, sheet_names, fields, ratios, headings, lists, tables, choice_ranges, meta_rows, text_stamps,
-                  checks)
+    return Layout(definition, sheet_names, fields, ratios, headings, lists, tables, choice_ranges, meta_rows,
+                  text_stamps, checks)
 
 
 

@@ -89,8 +89,10 @@ class WorkbookData:
             "unit": self.unit,
             "period": self.period,
             "values": {k: to_jsonable(v) for k, v in self.values.items()},
-            "lists": {k: [{c: to_jsonable(v) for c, v in row.items()} for row in rows] for k, rows in self.lists.items()},
-            "tables": {k: [{c: to_jsonable(v) for c, v in row.items()} for row in rows] for k, rows in self.tables.items()},
+            "lists": {k: [{c: to_jsonable(v) for c, v in row.items()} for row in rows]
+                      for k, rows in self.lists.items()},
+            "tables": {k: [{c: to_jsonable(v) for c, v in row.items()} for row in rows]
+                       for k, rows in self.tables.items()},
             "table_totals": {k: {c: to_jsonable(v) for c, v in row.items()} for k, row in self.table_totals.items()},
             "problems": [p.to_dict() for p in self.problems],
         }
@@ -547,7 +549,8 @@ def resolve_template(meta: dict[str, Any], path: Path | str) -> tuple[ReportDefi
         if Version(past.version) == found:
             return definition, past
     raise CchcError("template_version_unsupported", file=path, template=template_id, version=version,
-                    known=", ".join(v.version for v in definition.versions) or ui("words.none"), current=definition.version)
+                    known=", ".join(v.version for v in definition.versions) or ui("words.none"),
+                    current=definition.version)
 
 
 def definition_for_meta(meta: dict[str, Any], path: Path | str) -> ReportDefinition:

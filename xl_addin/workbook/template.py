@@ -415,9 +415,11 @@ def _instructions_sheet(ws: Worksheet, definition: ReportDefinition, layout: Lay
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             ws.row_dimensions[row].height = _fit_height([(cell.value, INSTRUCTIONS_WIDTH)])
             row += 1
-    profile = ui_text("template.footer_profile", profile_name=definition.profile_name) if definition.profile_name else ""
+    name = definition.profile_name
+    profile = ui_text("template.footer_profile", profile_name=name) if name else ""
     ws.cell(row=row + 1, column=1,
-            value=ui_text("template.footer", id=definition.id, version=definition.version, profile=profile, tool=__version__)
+            value=ui_text("template.footer", id=definition.id, version=definition.version, profile=profile,
+                          tool=__version__)
             ).font = _font(10, italic=True, color="FF595959")
     _page_setup(ws, landscape=False)
 
@@ -478,7 +480,8 @@ def _fields_sheet(ws: Worksheet, sheet_code: str, layout: Layout, validations: _
         label_cell.alignment = Alignment(wrap_text=True, vertical="center", indent=1)
         label_cell.border = BORDER
         is_money = money_unit is not None and money.is_money(definition, f)
-        unit_cell = ws.cell(row=row, column=F_UNIT, value=f.unit if f.unit and f.unit != "%" else ("%" if f.unit else None))
+        unit_cell = ws.cell(row=row, column=F_UNIT,
+                            value=f.unit if f.unit and f.unit != "%" else ("%" if f.unit else None))
         if is_money:
             unit_cell.value = money_unit  # the unit the clerk chose for this workbook, live
         unit_cell.font = _font(11)
@@ -526,7 +529,8 @@ def _fields_sheet(ws: Worksheet, sheet_code: str, layout: Layout, validations: _
             continue
         _ratio_row(ws, cell_pos.row, ratios[code], layout, widths)
     ws.freeze_panes = ws.cell(row=FIELDS_HEADER_ROW + 1, column=1)
-    _page_setup(ws, landscape=definition.sheet(sheet_code).landscape, title_rows=f"{FIELDS_HEADER_ROW}:{FIELDS_HEADER_ROW}")
+    _page_setup(ws, landscape=definition.sheet(sheet_code).landscape,
+                title_rows=f"{FIELDS_HEADER_ROW}:{FIELDS_HEADER_ROW}")
     ws.print_area = f"A1:{a1(ws.max_row, F_HELP)}"
 
 
@@ -851,7 +855,8 @@ def _table_rows(ws: Worksheet, block: TableBlock, layout: Layout) -> None:
                 continue
             if col_def.computed:
                 refs = {c.code: a1(row, block.columns[c.code]) for c in columns}
-                cell.value = _excel_formula(expr.parse(col_def.formula), layout, field_ref=lambda code, refs=refs: refs[code])
+                cell.value = _excel_formula(expr.parse(col_def.formula), layout, field_ref=lambda code,
+                                            refs=refs: refs[code])
                 _value_cell_style(cell, col_def, editable=False, computed=True)
             else:
                 _value_cell_style(cell, col_def, editable=True, computed=False)
@@ -889,6 +894,11 @@ def _table_total(ws: Worksheet, block: TableBlock) -> None:
         cell = ws.cell(row=row, column=col, value=f"=SUM({a1(block.first_row, col)}:{a1(block.last_row, col)})")
         _value_cell_style(cell, col_def, editable=False, computed=True)
         cell.font = _font(12, bold=True)
+
+
+def _absolute(sheet: str, row: int, col: int) -> str:
+    """'Sheet'!$C$9: what a defined name of one cell refers to."""
+    return f"{quote_sheet(sheet)}!{a1(row, col, True)}"
 
 
 def _checks_sheet(ws: Worksheet, sheet_code: str, layout: Layout) -> None:
@@ -1003,9 +1013,9 @@ def build_workbook(definition: ReportDefinition) -> Workbook:
             wb[cell_pos.sheet][cell_pos.ref].value = "-" if f.type in ("text", "choice") else None
     # defined names: fields, lists, tables, choice lists
     for code, cell_pos in layout.fields.items():
-        wb.defined_names[code] = DefinedName(code, attr_text=f"{quote_sheet(cell_pos.sheet)}!{a1(cell_pos.row, cell_pos.col, True)}")
+        wb.defined_names[code] = DefinedName(code, attr_text=_absolute(cell_pos.sheet, cell_pos.row, cell_pos.col))
     for code, cell_pos in layout.ratios.items():
-        wb.defined_names[code] = DefinedName(code, attr_text=f"{quote_sheet(cell_pos.sheet)}!{a1(cell_pos.row, cell_pos.col, True)}")
+        wb.defined_names[code] = DefinedName(code, attr_text=_absolute(cell_pos.sheet, cell_pos.row, cell_pos.col))
     for code, block in layout.lists.items():
         wb.defined_names[code] = DefinedName(code, attr_text=f"{quote_sheet(block.sheet)}!{block.range_ref()}")
     for code, block in layout.tables.items():

@@ -59,13 +59,16 @@ class XlsxPackage:
     def _sheet_parts(self) -> dict[str, str]:
         workbook = self.parts["xl/workbook.xml"].decode("utf-8")
         rels = self.parts["xl/_rels/workbook.xml.rels"].decode("utf-8")
-        targets = {m.group(1): m.group(2) for m in re.finditer(r'<Relationship[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels)}
-        targets.update({m.group(2): m.group(1) for m in re.finditer(r'<Relationship[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)})
+        id_first = r'<Relationship[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"'
+        target_first = r'<Relationship[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"'
+        targets = {m.group(1): m.group(2) for m in re.finditer(id_first, rels)}
+        targets.update({m.group(2): m.group(1) for m in re.finditer(target_first, rels)})
         out = {}
         for m in re.finditer(r'<sheet [^>]*?name="([^"]+)"[^>]*?r:id="([^"]+)"', workbook):
             name = _unescape(m.group(1))
             target = targets[m.group(2)]
-            out[name] = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+            out[name] = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl",
+                                                                                                            target))
         return out
 
     def patched(self, cells: dict[str, dict[str, object]], compresslevel: int = 6) -> bytes:
@@ -78,7 +81,8 @@ class XlsxPackage:
 
 
 def _unescape(text: str) -> str:
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;",
+                                                                                                                "&")
 
 
 def patch_sheet_xml(xml: str, values: dict[str, object]) -> str:
@@ -162,7 +166,8 @@ class PackageWriter:
             fill = fill_base + x["fill"] if x.get("fill") is not None else 0
             num = ids[x["format"]] if x.get("format") else 0
             align = x.get("align", "")
-            attrs = f'numFmtId="{num}" fontId="{font}" fillId="{fill}" borderId="0" xfId="0" applyFont="1" applyFill="1"'
+            attrs = (f'numFmtId="{num}" fontId="{font}" fillId="{fill}" borderId="0" xfId="0" applyFont="1"'
+                     ' applyFill="1"')
             if num:
                 attrs += ' applyNumberFormat="1"'
             if align:
