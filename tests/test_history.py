@@ -344,7 +344,7 @@ def test_one_sheet_per_key_indicator_with_every_unit_and_the_receiver(three, boo
     for i, ratio in enumerate(keys, start=1):
         ws = wb[ui("history.indicator_sheet").format(n=i, short=ratio.short)]
         rows = _sheet_rows(ws)
-        header = next(r for r in rows if r[:3] == ui("history.unit_columns"))
+        header = next(r for r in rows if r[:3] == list(ui("history.unit_columns")))
         assert header[3:6] == [p.label[0].upper() + p.label[1:] for p in history.periods]
         start = rows.index(header) + 1
         receiver, median = rows[start], rows[start + 1]
