@@ -24,25 +24,31 @@ A leaf module: it imports nothing else of the package.
 from __future__ import annotations
 
 import collections
-import dataclasses
-import datetime as dt
-import enum
-import fractions
 import functools
-import re
 import threading
 import time
 import types
 from collections.abc import Callable, Hashable
-from decimal import Decimal
-from pathlib import PurePath
 from typing import Any, TypeVar
 
 _T = TypeVar("_T")
 LIMIT = 16_384  # per_object entries; past it the store starts afresh (each entry is cheap to rebuild)
-_SCALARS = (type(None), bool, int, float, complex, str, bytes, Decimal, fractions.Fraction, dt.date, dt.time,
-            dt.timedelta, PurePath, enum.Enum, re.Pattern, range, type)
 _FUNCTIONS = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, functools.partial)
+
+
+@functools.cache
+def _scalars() -> tuple[type, ...]:
+    """The immutable scalar types (their modules imported at the first check, not with the package:
+    the ribbon imports ``ui`` and so this module, and every button pays for what it imports)."""
+    import datetime as dt
+    import enum
+    import fractions
+    import re
+    from decimal import Decimal
+    from pathlib import PurePath
+
+    return (type(None), bool, int, float, complex, str, bytes, Decimal, fractions.Fraction, dt.date, dt.time,
+            dt.timedelta, PurePath, enum.Enum, re.Pattern, range, type, *_FUNCTIONS)
 _CONTRACT: list[type] = []
 _PER_OBJECT: dict[tuple[int, str], tuple[object, object]] = {}
 _LOCK = threading.Lock()
@@ -68,7 +74,7 @@ def freeze(value: Any) -> Any:
 
 def is_frozen(value: Any, _depth: int = 0) -> bool:
     """Whether ``value`` cannot be changed through any reference the cache hands out."""
-    if isinstance(value, _SCALARS + _FUNCTIONS):
+    if isinstance(value, _scalars()):
         return True
     if _CONTRACT and isinstance(value, tuple(_CONTRACT)):
         return True
@@ -78,10 +84,10 @@ def is_frozen(value: Any, _depth: int = 0) -> bool:
         return all(is_frozen(v, _depth + 1) for v in value)
     if isinstance(value, types.MappingProxyType):
         return all(is_frozen(k, _depth + 1) and is_frozen(v, _depth + 1) for k, v in value.items())
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        params = getattr(type(value), "__dataclass_params__", None)
-        return bool(params and params.frozen) and all(
-            is_frozen(getattr(value, f.name), _depth + 1) for f in dataclasses.fields(value))
+    params = getattr(type(value), "__dataclass_params__", None)  # a dataclass instance
+    if params is not None:
+        fields = getattr(type(value), "__dataclass_fields__", {})
+        return bool(params.frozen) and all(is_frozen(getattr(value, name), _depth + 1) for name in fields)
     return False
 
 

@@ -19,8 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CchcError, log_exception, render
-from .resources import LOCAL_FOLDER
-from .ui import ui
 
 log = logging.getLogger("cchc.ribbon")
 
@@ -28,7 +26,16 @@ log = logging.getLogger("cchc.ribbon")
 def log_file() -> Path:
     base = Path(os.environ.get("CCHC_LOG_DIR") or os.environ.get("LOCALAPPDATA") or tempfile.gettempdir())
     installed = "LOCALAPPDATA" in os.environ and not os.environ.get("CCHC_LOG_DIR")
+    from .resources import LOCAL_FOLDER  # imported here: every button pays for what the ribbon imports
+
     return base / LOCAL_FOLDER / "cchc-addin.log" if installed else base / "cchc-addin.log"
+
+
+def _label(key: str) -> str:
+    """A label of ui.yaml, imported when a dialog needs it (not with the ribbon: every button pays that)."""
+    from .ui import ui
+
+    return str(ui(key))
 
 
 def _port(book: Any):
@@ -210,7 +217,7 @@ def _own_path(port: Any) -> Path:
     try:
         return Path(port.book.fullname)
     except (AttributeError, NotImplementedError):
-        raise CchcError("com_only", action=ui("ribbon.save_copy")) from None
+        raise CchcError("com_only", action=_label("ribbon.save_copy")) from None
 
 
 def save_copy(port: Any, target: Path) -> Path:
@@ -225,7 +232,7 @@ def com_save_copy(book: Any, target: Path) -> None:
     """Windows/COM only (docs/windows-smoke-test.md): Workbook.SaveCopyAs keeps the open book as it is."""
     api = getattr(book, "api", None)
     if api is None or isinstance(api, (dict, list)):
-        raise CchcError("com_only", action=ui("ribbon.save_copy"))
+        raise CchcError("com_only", action=_label("ribbon.save_copy"))
     api.SaveCopyAs(str(target))
 
 
@@ -274,7 +281,7 @@ def com_pick_folder(app: Any = None) -> Path | None:
 
         app = xw.apps.active
     dialog = app.api.FileDialog(4)
-    dialog.Title = ui("ribbon.folder_picker")
+    dialog.Title = _label("ribbon.folder_picker")
     if dialog.Show() != -1:
         return None
     return Path(dialog.SelectedItems(1))
@@ -298,7 +305,7 @@ def diagnostics(book: Any = None) -> list[dict]:
         app = _app_of(port)
         checks = run_checks(port, app=app)
         lines = [("✓ " if c["ok"] else "✗ ") + c["label"] + ": " + c["detail"] for c in checks]
-        _alert(port, "\n".join(lines), title=ui("ribbon.diagnostics_title"))
+        _alert(port, "\n".join(lines), title=_label("ribbon.diagnostics_title"))
     return checks
 
 
@@ -364,4 +371,4 @@ def _beside(port: Any, suffix: str) -> Path:
     try:
         return Path(port.book.fullname).with_suffix(suffix)
     except (AttributeError, NotImplementedError):
-        raise CchcError("com_only", action=ui("ribbon.save_beside")) from None
+        raise CchcError("com_only", action=_label("ribbon.save_beside")) from None
