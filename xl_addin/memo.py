@@ -43,12 +43,14 @@ def _scalars() -> tuple[type, ...]:
     import datetime as dt
     import enum
     import fractions
+    import operator
     import re
     from decimal import Decimal
     from pathlib import PurePath
 
     return (type(None), bool, int, float, complex, str, bytes, Decimal, fractions.Fraction, dt.date, dt.time,
-            dt.timedelta, PurePath, enum.Enum, re.Pattern, range, type, *_FUNCTIONS)
+            dt.timedelta, PurePath, enum.Enum, re.Pattern, range, type, operator.itemgetter, operator.attrgetter,
+            *_FUNCTIONS)
 _CONTRACT: list[type] = []
 _PER_OBJECT: dict[tuple[int, str], tuple[object, object]] = {}
 _LOCK = threading.Lock()

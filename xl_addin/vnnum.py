@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 import re as _re
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from babel.numbers import format_decimal
 
+from .memo import cached
 from .ui import ui, ui_text
 
 LOCALE = "vi_VN"
@@ -19,7 +19,7 @@ def number(value: Decimal | int | float, decimals: int | None = None) -> str:
     return _number(str(d), decimals)
 
 
-@functools.lru_cache(maxsize=4096)
+@cached(maxsize=4096)
 def _number(text: str, decimals: int | None) -> str:
     """``number`` of the Decimal written ``text`` (its exact spelling: 1.0 and 1 print apart), kept:
     babel takes 80 µs a number, and the same bounds and amounts come back in every file."""

@@ -1065,6 +1065,15 @@ def preflight(path: Path | str, raw: bytes | None = None) -> Preflight:
         raise CchcError(kind, file=path)
     if _EOCD not in tail:
         raise CchcError("zip_truncated", file=path, size=human_size(size))
+    zf, infos = _open_zip(path, raw)
+    pre = Preflight(path, size, infos, raw)
+    pre._zip = zf
+    return pre
+
+
+def _open_zip(path: Path, raw: bytes) -> tuple[zipfile.ZipFile, dict[str, zipfile.ZipInfo]]:
+    """The zip directory of a workbook's bytes, refused when it is not a workbook's, names too many
+    parts, is encrypted or would unpack beyond the limits (a zip bomb)."""
     import io
 
     try:
@@ -1094,9 +1103,7 @@ def preflight(path: Path | str, raw: bytes | None = None) -> Preflight:
     if total > limits.MAX_UNCOMPRESSED_BYTES:
         raise CchcError("zip_bomb_size", file=path, entry=ui("words.whole_archive"), size=human_size(total),
                         limit=human_size(limits.MAX_UNCOMPRESSED_BYTES))
-    pre = Preflight(path, size, infos, raw)
-    pre._zip = zf
-    return pre
+    return zf, infos
 
 
 def read_capped(path: Path) -> bytes:
