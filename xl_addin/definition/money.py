@@ -13,11 +13,12 @@ rounded), so 1845655000 đồng is exactly 1.845655 tỷ đồng and back.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..memo import per_object
+from ..memo import freeze, per_object
 from .models import Column, FieldDef, ReportDefinition
 
 
@@ -25,12 +26,12 @@ def _key(text: Any) -> str:
     return unicodedata.normalize("NFC", str(text or "")).strip().casefold()
 
 
-def units_by_key(definition: ReportDefinition) -> dict[str, tuple[str, str, Decimal]]:
+def units_by_key(definition: ReportDefinition) -> Mapping[str, tuple[str, str, Decimal]]:
     """Option code and label (case-folded) -> (code, label, đồng per unit); worked out once per
-    definition (every money cell of every file asks). Not to be changed by the caller."""
+    definition (every money cell of every file asks), read-only."""
     if definition.money is None:
         return {}
-    return per_object(definition, "money_units", lambda: _units_by_key(definition))
+    return per_object(definition, "money_units", lambda: freeze(_units_by_key(definition)))
 
 
 def _units_by_key(definition: ReportDefinition) -> dict[str, tuple[str, str, Decimal]]:
