@@ -240,3 +240,18 @@ def test_report_signed_before_the_window_closes_is_a_warning(tmp_path):
     on_time = filled_workbook(tmp_path, {"values": {"ngay_bao_cao": "2022-06-14"}}, name="on-time.xlsx",
                               unit=Unit("18085", "Phường Hà Huy Tập", "phuong", "436", "QD124_2004"), period="6T-2022")
     assert not [f for f in _findings(on_time)[1] if f.rule == "ngay_bao_cao_truoc_cuoi_ky"]
+
+
+def test_amounts_in_a_rule_finding_are_told_in_the_unit_the_workbook_types(tmp_path):
+    """A commune types money in đồng, a district in tỷ đồng (don_vi_tien): a rule between two
+    amounts tells them, and the gap, as the clerk typed them, with the unit."""
+    payload = {"values": {"giai_ngan_thuc_hien": 10, "giai_ngan_ke_hoach": 2}}  # tỷ đồng: 10 > 3 × 2
+    commune = read_workbook(filled_workbook(tmp_path, payload, name="xa.xlsx"))
+    [found] = [f for f in validate(commune) if f.rule == "giai_ngan_qua_300"]
+    assert "10.000.000.000 đồng" in found.message and "6.000.000.000 đồng" in found.message, found.message
+    assert "4.000.000.000 đồng" in found.message, found.message  # the gap
+    district = read_workbook(filled_workbook(tmp_path, payload, name="huyen.xlsx", period="6T-2025",
+                                             unit=Unit("436", "Huyện Thử", "huyen", "42", "")))
+    [found] = [f for f in validate(district) if f.rule == "giai_ngan_qua_300"]
+    assert "10 tỷ đồng" in found.message and "6 tỷ đồng" in found.message and "4 tỷ đồng" in found.message, \
+        found.message

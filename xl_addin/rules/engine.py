@@ -20,7 +20,7 @@ from typing import Any
 
 from .. import vnnum
 from ..cells import a1
-from ..definition import expr
+from ..definition import expr, money
 from ..definition.models import Ratio, Rule
 from ..errors import catalogue, render
 from ..letters import unaccented
@@ -113,6 +113,21 @@ class Validator:
             return self.label(node.code)
         return text
 
+    def amount_format(self, refs: Any) -> Callable[[Any], str]:
+        """How a rule's values are told: amounts of a rule over money fields only in the unit the
+        workbook types them in, with that unit (the values are in the fields' contract unit);
+        anything else as a plain Vietnamese number."""
+        items = [self.fields[c] for c in refs if c in self.fields]
+        if not items or len(items) != len(refs) or not all(money.is_money(self.definition, f) for f in items):
+            return _fmt
+        unit = self.data.money_unit
+
+        def shown(value: Any) -> str:
+            amount = money.in_workbook_unit(self.definition, items[0], value, unit) if value is not None else None
+            return amount.text if amount is not None else _fmt(value)
+
+        return shown
+
     def is_date(self, node: Any) -> bool:
         return isinstance(node, expr.Ref) and node.code in self.fields and self.fields[node.code].type == "date"
 
@@ -200,9 +215,10 @@ class Validator:
                              op=ui("date_operators")[rule.operator], right=right_label.lower(),
                              right_value=_fmt(self.data.values.get(right_node.code)), days=_fmt(abs(gap)))
         else:
-            gap_text = ui_text("rule_gap", gap=_fmt(gap)) if rule.operator in ("==", "<=", ">=", "<", ">") else ""
-            params = dict(name=rule.name, left=left_label, left_value=_fmt(left), op=ui("operators")[rule.operator],
-                          right=right_label, right_value=_fmt(right), gap=gap_text)
+            shown = self.amount_format(refs)
+            gap_text = ui_text("rule_gap", gap=shown(gap)) if rule.operator in ("==", "<=", ">=", "<", ">") else ""
+            params = dict(name=rule.name, left=left_label, left_value=shown(left), op=ui("operators")[rule.operator],
+                          right=right_label, right_value=shown(right), gap=gap_text)
             if row_label is not None:
                 message = render("finding_rule_row", row=row_label, **params)
             else:
