@@ -23,7 +23,7 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from xml.parsers import expat
 
 from .. import limits
@@ -365,7 +365,10 @@ def _refuse_dtd(*_args: Any) -> None:
     raise SheetXmlError("DOCTYPE", dtd=True)
 
 
-def _parse(data: bytes, reader: _SheetReader) -> _SheetReader:
+_R = TypeVar("_R", "_SheetReader", "_PartsReader")
+
+
+def _parse(data: bytes, reader: _R) -> _R:
     """Run expat over ``data`` with ``reader``'s handlers; a DTD is refused as soon as it starts
     (before any entity it declares could be expanded)."""
     parser = expat.ParserCreate()
@@ -871,16 +874,7 @@ class _PartsReader:
 def _read_xml(data: bytes) -> _PartsReader:
     reader = _PartsReader()
     if data:
-        parser = expat.ParserCreate()
-        parser.buffer_text = True
-        parser.StartElementHandler = reader.start
-        parser.EndElementHandler = reader.end
-        parser.CharacterDataHandler = reader.text
-        parser.StartDoctypeDeclHandler = _refuse_dtd
-        try:
-            parser.Parse(data, True)
-        except expat.ExpatError as exc:
-            raise SheetXmlError(str(exc)) from None
+        _parse(data, reader)
     return reader
 
 
