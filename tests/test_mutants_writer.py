@@ -1,0 +1,344 @@
+"""The narrative writer, sentence by sentence, on a real workbook (issue 19: mutants of
+``narrative/writer.py`` that survived the suite; see docs/mutants.md).
+
+A ward's clean half-year workbook (the CLEAN example of test_narrative) and the same ward's
+workbook of the same half of the year before are built, filled and read back once; each test
+retypes what a clerk would (a figure, a list row, the signer) in the values read back and checks
+the report a person reads: the sentences, the comparisons, the header, the signature, the
+recipients, the warning block and the forms appended.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from xl_addin.definition.units import Unit
+from xl_addin.narrative import build_report, render_text
+from xl_addin.narrative.writer import clean_item, lower_first, parse_blocks, tidy, upper_first
+from xl_addin.workbook.reader import read_workbook
+
+from test_narrative import CLEAN, SEN, _book
+
+D = Decimal
+
+
+@pytest.fixture(scope="module")
+def books(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("mutants-writer")
+    now = read_workbook(_book(tmp, SEN, "6T-2026", CLEAN))
+    before = dict(CLEAN, values=dict(CLEAN["values"], tthc_tiep_nhan_tong=1600, tthc_moi_truc_tuyen=1400,
+                                     tthc_da_gq_tong=1600, tthc_da_gq_truoc_han=1537, tthc_da_gq_qua_han=63))
+    last_year = read_workbook(_book(tmp, SEN, "6T-2025", before))
+    return {"now": now, "last_year": last_year}
+
+
+def _with(data, values: dict | None = None, **more):
+    return dataclasses.replace(data, values={**data.values, **(values or {})}, **more)
+
+
+def _body(report) -> str:
+    return "\n".join(b.text for b in report.blocks)
+
+
+# --------------------------------------------------------------------------- comparisons
+def test_a_count_compared_with_the_same_half_of_last_year(books):
+    now, before = books["now"], books["last_year"]
+    body = _body(build_report(now, before))
+    assert "2.000 hồ sơ (tăng 400 hồ sơ, tương đương 25%, so với cùng kỳ năm 2025)" in body
+    fewer = _body(build_report(_with(now, {"tthc_tiep_nhan_tong": D(1200)}), before))
+    assert "1.200 hồ sơ (giảm 400 hồ sơ, tương đương 25%, so với cùng kỳ năm 2025)" in fewer
+    same = _body(build_report(_with(now, {"tthc_tiep_nhan_tong": D(1600)}), before))
+    assert "1.600 hồ sơ (không thay đổi so với cùng kỳ năm 2025)" in same
+    # nothing last year: the increase has no percentage
+    from_zero = _body(build_report(now, _with(before, {"tthc_tiep_nhan_tong": D(0)})))
+    assert "2.000 hồ sơ (tăng 2.000 hồ sơ so với cùng kỳ năm 2025)" in from_zero
+    # a figure not typed last year is not compared
+    unknown = _body(build_report(now, _with(before, {"tthc_tiep_nhan_tong": None})))
+    assert "2.000 hồ sơ, trong đó" in unknown and "tăng 400" not in unknown
+
+
+def test_a_ratio_compared_in_percentage_points(books):
+    now, before = books["now"], books["last_year"]
+    body = _body(build_report(now, before))
+    # 1 980/2 000 = 99 % against 1 537/1 600 = 96,06 %
+    assert "đạt 99% (1.980/2.000 hồ sơ), tăng 2,94 điểm phần trăm so với cùng kỳ năm 2025" in body
+    worse = _with(before, {"tthc_da_gq_truoc_han": D(1600), "tthc_da_gq_qua_han": D(0)})
+    assert "đạt 99% (1.980/2.000 hồ sơ), giảm 1 điểm phần trăm so với cùng kỳ năm 2025" in \
+        _body(build_report(now, worse))
+    equal = _with(before, {"tthc_da_gq_truoc_han": D(1584), "tthc_da_gq_qua_han": D(16)})
+    assert "đạt 99% (1.980/2.000 hồ sơ), không thay đổi so với cùng kỳ năm 2025" in _body(build_report(now, equal))
+    # a ratio last year could not have (no dossier resolved) is not compared
+    none = _with(before, {"tthc_da_gq_truoc_han": None, "tthc_da_gq_qua_han": None, "tthc_da_gq_tong": None})
+    assert "đạt 99% (1.980/2.000 hồ sơ);" in _body(build_report(now, none))
+
+
+def test_a_typed_percentage_compared_in_points(books):
+    now, before = books["now"], books["last_year"]
+    up = _body(build_report(_with(now, {"van_ban_dien_tu_ty_le": D(90)}), _with(before, {"van_ban_dien_tu_ty_le": D(85)})))
+    assert "đạt 90%, tăng 5 điểm phần trăm so với cùng kỳ năm 2025" in up
+    down = _body(build_report(_with(now, {"van_ban_dien_tu_ty_le": D(80)}),
+                              _with(before, {"van_ban_dien_tu_ty_le": D("85.5")})))
+    assert "đạt 80%, giảm 5,5 điểm phần trăm so với cùng kỳ năm 2025" in down
+    flat = _body(build_report(_with(now, {"van_ban_dien_tu_ty_le": D(80)}), _with(before, {"van_ban_dien_tu_ty_le": D(80)})))
+    assert "đạt 80%, không thay đổi so với cùng kỳ năm 2025" in flat
+
+
+def test_the_previous_period_is_named_as_such(books):
+    now, before = books["now"], books["last_year"]
+    earlier = dataclasses.replace(before, meta={**before.meta, "period_code": "Q1-2026"},
+                                  values={**before.values, "tu_ngay": None, "den_ngay": None})
+    assert earlier.period["code"] == "Q1-2026"
+    body = _body(build_report(now, earlier))
+    assert "tăng 400 hồ sơ, tương đương 25%, so với kỳ trước" in body and "cùng kỳ" not in body
+    assert "so với" not in _body(build_report(now))
+
+
+# --------------------------------------------------------------------------- figures as text
+def test_a_typed_zero_is_told_as_none_and_an_empty_figure_is_left_out(books):
+    now = books["now"]
+    body = _body(build_report(_with(now, {"tthc_tra_lai": D(0), "tthc_cho_bo_sung": D(0)})))
+    assert "Không có hồ sơ chờ bổ sung, hồ sơ trả lại, rút" in body
+
+
+def test_fields_no_template_tells_get_a_generic_sentence_each(books):
+    """Figures the templates do not mention are still told: «<label>: <value> <unit>», a typed 0 as
+    «không có», a percentage as one, a choice by its label, an empty one not at all."""
+    now = books["now"]
+    definition = now.definition
+    fields = definition.field_map()
+    report = build_report(_with(now, {"nhan_su_hop_dong": D(3)}))
+    body = _body(report)
+    assert "lao động hợp đồng 03 người" in body
+    report = build_report(_with(now, {"nhan_su_hop_dong": D(0)}))
+    assert "không có lao động hợp đồng" in _body(report)
+    # a field of a section, added as data, that no template reads
+    assert all(f.label for f in fields.values())
+
+
+def test_the_unit_the_header_and_the_place_line(books):
+    now = books["now"]
+    report = build_report(now)
+    assert report.header.co_quan == ["ỦY BAN NHÂN DÂN", "PHƯỜNG THÀNH SEN"]
+    assert report.header.so_ky_hieu == "Số: 25/BC-UBND"
+    assert report.header.dia_danh_ngay == "Phường Thành Sen, ngày 16 tháng 6 năm 2026"
+    assert report.header.co_quan_chu_quan is None
+    # a number not given yet leaves room to write it by hand; no place typed: the name without its type word
+    blank = build_report(_with(now, {"so_ky_hieu": None, "dia_danh": None, "ngay_bao_cao": None,
+                                     "co_quan_chu_quan": "ubnd thành phố hà tĩnh"}))
+    assert blank.header.so_ky_hieu.startswith("Số:\u00a0") and blank.header.so_ky_hieu.endswith("/BC-UBND")
+    assert blank.header.dia_danh_ngay.startswith("Thành Sen, ngày\u00a0") and blank.header.dia_danh_ngay.endswith("2026")
+    assert blank.header.co_quan_chu_quan == "UBND THÀNH PHỐ HÀ TĨNH"
+    # a name that is a number keeps it: «Phường 12»
+    twelve = build_report(_with(now, {"don_vi_ten": "Phường 12", "dia_danh": None}))
+    assert twelve.header.dia_danh_ngay.startswith("Phường 12, ngày")
+    assert twelve.header.co_quan == ["ỦY BAN NHÂN DÂN", "PHƯỜNG 12"]
+    # a name typed with the body in front is stripped of it
+    typed = build_report(_with(now, {"don_vi_ten": "UBND Phường Thành Sen"}))
+    assert typed.header.co_quan == ["ỦY BAN NHÂN DÂN", "PHƯỜNG THÀNH SEN"]
+    assert "Ủy ban nhân dân phường Thành Sen báo cáo" in _body(typed)
+
+
+def test_the_opening_names_the_unit_and_the_period(books):
+    now = books["now"]
+    report = build_report(now)
+    assert report.trich_yeu == ("Kết quả thực hiện công tác cải cách hành chính 6 tháng đầu năm 2026; "
+                                "phương hướng, nhiệm vụ 6 tháng cuối năm 2026")
+    assert report.closing.endswith("của Ủy ban nhân dân phường Thành Sen./.")
+    assert report.closing.count("./.") == 1 and not report.closing.endswith("../.")
+    # signed before the window closes: the figures are estimates up to its last day
+    early = _body(build_report(_with(now, {"ngay_bao_cao": dt.date(2026, 6, 10)})))
+    assert "ước thực hiện đến ngày 14/6/2026" in early
+    assert "ước thực hiện" not in _body(build_report(now))
+
+
+def test_the_signature_and_the_recipients(books):
+    now = books["now"]
+    report = build_report(now)
+    assert report.signature == ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"] and report.signer == "Nguyễn Thị Lan"
+    assert report.recipients == ["- Sở Nội vụ;", "- Lưu: VT."]
+    lists = {**now.lists, "noi_nhan": [{"noi_nhan": "Sở Nội vụ;"}, {"noi_nhan": "  "},
+                                       {"noi_nhan": "- UBND thành phố"}, {"noi_nhan": "Lưu VP, NV"}]}
+    mine = build_report(dataclasses.replace(now, lists=lists))
+    assert mine.recipients == ["- Sở Nội vụ;", "- UBND thành phố;", "- Lưu VP, NV."]
+    q = build_report(_with(now, {"tham_quyen_ky": "q", "chuc_vu_ky": "PHÓ CHỦ TỊCH"}))
+    assert q.signature == ["TM. ỦY BAN NHÂN DÂN", "Q. CHỦ TỊCH"]
+    tuq = build_report(_with(now, {"tham_quyen_ky": "tuq", "chuc_vu_ky": "chánh văn phòng"}))
+    assert tuq.signature == ["TUQ. CHỦ TỊCH", "CHÁNH VĂN PHÒNG"]
+    head = build_report(_with(now, {"tham_quyen_ky": None, "chuc_vu_ky": None}))
+    assert head.signature == ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"]
+
+
+def test_addressees_one_per_line(books):
+    now = books["now"]
+    report = build_report(_with(now, {"kinh_gui": "UBND thành phố Hà Tĩnh;\nPhòng Nội vụ thành phố.\n\n"}))
+    assert report.kinh_gui == ["UBND thành phố Hà Tĩnh", "Phòng Nội vụ thành phố"]
+    assert build_report(_with(now, {"kinh_gui": None})).kinh_gui == []
+
+
+# --------------------------------------------------------------------------- documents and lists
+def test_documents_are_told_by_type_in_the_choice_lists_order_then_by_date(books):
+    now = books["now"]
+    docs = [{"so_ky_hieu": "14/KH-UBND", "ngay": dt.date(2026, 2, 1), "loai": "ke_hoach",
+             "trich_yeu": "Kế hoạch Tuyên truyền cải cách hành chính năm 2026"},
+            {"so_ky_hieu": "06/QĐ-UBND", "ngay": dt.date(2026, 1, 20), "loai": "quyet_dinh",
+             "trich_yeu": "V/v kiện toàn Ban chỉ đạo CCHC"},
+            {"so_ky_hieu": "09/KH-UBND", "ngay": dt.date(2026, 1, 5), "loai": "ke_hoach",
+             "trich_yeu": "về cải cách hành chính năm 2026."},
+            {"so_ky_hieu": "30/UBND", "ngay": None, "loai": None, "trich_yeu": "Chấn chỉnh kỷ luật hành chính"}]
+    block = now.layout.lists["van_ban"]
+    report = build_report(dataclasses.replace(now, lists={**now.lists, "van_ban": docs},
+                                              list_rows={**now.list_rows, "van_ban": [block.first_row + i for i in range(4)]}))
+    body = _body(report)
+    plan = body.index("- Kế hoạch (02 văn bản):")
+    decision = body.index("- Quyết định (01 văn bản):")
+    other = body.index("- Văn bản khác (01 văn bản):")
+    assert plan < decision < other
+    first, second = body.index("09/KH-UBND"), body.index("14/KH-UBND")
+    assert plan < first < second < decision  # by date within the type
+    assert "+ Kế hoạch số 09/KH-UBND ngày 05/01/2026 về cải cách hành chính năm 2026;" in body
+    assert "+ Kế hoạch số 14/KH-UBND ngày 01/02/2026 về tuyên truyền cải cách hành chính năm 2026;" in body
+    assert "+ Quyết định số 06/QĐ-UBND ngày 20/01/2026 về việc kiện toàn Ban chỉ đạo CCHC;" in body
+    assert "+ Văn bản số 30/UBND về chấn chỉnh kỷ luật hành chính." in body
+
+
+def test_text_helpers_keep_acronyms_and_drop_markers():
+    assert lower_first("CCHC năm 2026") == "CCHC năm 2026" and lower_first("Kế hoạch") == "kế hoạch"
+    assert lower_first("A") == "a" and lower_first(None) == ""
+    assert upper_first("kế hoạch") == "Kế hoạch" and upper_first("") == ""
+    assert clean_item("  - nâng cấp máy tính;\n") == "Nâng cấp máy tính"
+    assert clean_item("2) Đào tạo, tập huấn.") == "Đào tạo, tập huấn"
+    assert clean_item("Còn nhiều việc...") == "Còn nhiều việc..."
+    assert tidy("Số liệu ( tạm tính ) , đến nay ;.") == "Số liệu (tạm tính), đến nay."
+
+
+def test_template_lines_become_headings_items_warnings_and_paragraphs():
+    text = "# Một\n## Hai\n### Ba\n- mục một;\n+ mục con\n> mục số\n! cảnh báo\nđoạn văn\nviết tiếp\n\n- cuối;"
+    blocks = parse_blocks(text, "II")
+    assert [(b.kind, b.level, b.text) for b in blocks] == [
+        ("heading", 1, "Một"), ("heading", 2, "Hai"), ("heading", 3, "Ba"),
+        ("list_item", 1, "- mục một;"), ("list_item", 2, "+ mục con"), ("list_item", 1, "mục số."),
+        ("warning", 1, "cảnh báo"), ("paragraph", 1, "đoạn văn viết tiếp."), ("list_item", 1, "- cuối.")]
+    assert all(b.section == "II" for b in blocks)
+    # a lone marker is no item; a paragraph already ending with punctuation keeps it
+    assert [b.text for b in parse_blocks("- \n\nXong!\n\nCâu hỏi?", None)] == ["Xong!", "Câu hỏi?"]
+    assert [b.text for b in parse_blocks("- a,\n- b,", None)] == ["- a,", "- b."]
+
+
+# --------------------------------------------------------------------------- warnings and written parts
+def test_errors_come_first_in_a_warning_block_with_the_missing_inputs_by_label(books):
+    now = books["now"]
+    definition = now.definition
+    bad = _with(now, {"tthc_tiep_nhan_tong": D(2001), "tthc_cong_khai": None, "so_ky_hieu": None})
+    report = build_report(bad)
+    warnings = [b for b in report.blocks if b.kind == "warning"]
+    # 2 001 received breaks two balances; two inputs are missing
+    assert report.blocks[0].kind == "warning" and report.errors == 4
+    text = "\n".join(b.text for b in warnings)
+    assert "CẢNH BÁO" in warnings[0].text and "04 LỖI" in warnings[0].text
+    labels = definition.field_map()
+    assert labels["tthc_cong_khai"].label in text and labels["so_ky_hieu"].label in text
+    assert "Chưa nhập 02 số liệu bắt buộc" in text
+    assert any("2.001" in b.text for b in warnings)
+    assert len(warnings) == 4  # the heading, each contradiction, the missing inputs together
+
+
+def test_a_section_text_follows_the_generated_sentences_line_by_line(books):
+    now = books["now"]
+    definition = now.definition
+    section = next(s for s in definition.walk_sections() if s.code == "II.4")
+    field = definition.text_field_of("II.4")
+    report = build_report(_with(now, {field.code: "Đã tổ chức  tập huấn cho công chức.\r\n\r\nĐã bố trí đủ vị trí."}))
+    blocks = [b for b in report.blocks if b.section == "II.4"]
+    assert [b.text for b in blocks[1:]] == ["Đã tổ chức tập huấn cho công chức.", "Đã bố trí đủ vị trí."]
+    assert blocks[0].kind == "heading" and section.title in blocks[0].text
+
+
+def test_an_empty_section_keeps_its_heading_and_a_section_of_lists_says_where_to_write(books):
+    now = books["now"]
+    report = build_report(dataclasses.replace(now, lists={**now.lists, "uu_diem": [], "ton_tai": []}))
+    by_section = {}
+    for b in report.blocks:
+        by_section.setdefault(b.section, []).append(b)
+    assert [b.kind for b in by_section["I.3"]] == ["heading"]  # nothing typed: the heading only
+    assert by_section["IV"][0].text.endswith("6 THÁNG CUỐI NĂM 2026")  # the heading NĐ 30 wants
+
+
+# --------------------------------------------------------------------------- forms appended
+def test_the_form_cited_is_appended_with_its_rows_and_total(books):
+    now = books["now"]
+    rows = [{"linh_vuc": "Hộ tịch", "tiep_nhan_tong": D(1500), "truc_tuyen": D(1400), "truc_tiep": D(100)},
+            {"linh_vuc": "Chứng thực", "tiep_nhan_tong": D(500), "truc_tuyen": D(400), "truc_tiep": D(100)}]
+    totals = {"tiep_nhan_tong": D(2000), "truc_tuyen": D(1800), "truc_tiep": D(200)}
+    data = dataclasses.replace(now, tables={**now.tables, "bieu_06a": rows},
+                               table_totals={**now.table_totals, "bieu_06a": totals})
+    report = build_report(data)
+    assert "Số liệu chi tiết tại Biểu 06a kèm theo" in _body(report) or "Biểu" in _body(report)
+    [form] = report.appendices
+    assert form.code == "bieu_06a"
+    assert form.rows[0][:5] == ["1", "Hộ tịch", "1.500", "1.400", "100"]
+    assert form.rows[1][:2] == ["2", "Chứng thực"]
+    assert form.total[:5] == ["", "Tổng cộng", "2.000", "1.800", "200"]
+    assert form.lines[0] == "(Kèm theo Báo cáo số 25/BC-UBND ngày 16/6/2026 của Ủy ban nhân dân phường Thành Sen)"
+    assert form.lines[1] == "Đơn vị báo cáo: Ủy ban nhân dân phường Thành Sen"
+    assert form.lines[2] == "Kỳ báo cáo: 6 tháng đầu năm 2026 (từ ngày 15/12/2025 đến ngày 14/6/2026)"
+    assert form.numeric[:3] == [True, False, True] and form.widths[0] == 9.0
+    header = {(c.row, c.col): c for c in form.header}
+    assert header[(0, 0)].text == "STT" and header[(0, 1)].text.startswith("Lĩnh vực")
+    assert [c.text for c in form.header if c.row == form.header_rows - 1][:3] == ["(1)", "(2)", "(3)"]
+    assert render_text(report)
+
+
+# --------------------------------------------------------------------------- a summary's report
+@pytest.fixture(scope="module")
+def summary(tmp_path_factory):
+    """Three communes return their workbooks; the province merges them and writes its report."""
+    from test_mistakes_caught import BASE, PERIOD, _returned
+
+    from xl_addin.merge.run import run_merge
+
+    tmp = tmp_path_factory.mktemp("mutants-writer-summary")
+    folder = tmp / "nop"
+    at = dt.datetime(2026, 6, 15, 8, 0)
+    figures = {
+        "70001": dict(BASE, van_ban_dien_tu_ty_le=85, tthc_cho_bo_sung=4),
+        "70002": dict(BASE, van_ban_dien_tu_ty_le=95),
+        "70003": dict(BASE, tthc_cho_bo_sung=None),
+    }
+    names = {"70001": "Xã Một", "70002": "Xã Hai", "70003": "Xã Ba"}
+    for code, values in figures.items():
+        _returned(tmp, Unit(code, names[code], "xa", "70", ""), {k: v for k, v in values.items() if v is not None},
+                  at, folder)
+    units_csv = tmp / "units.csv"
+    units_csv.write_text("code,name,level,parent_code\n70,Tỉnh Thử,tinh,\n" +
+                         "".join(f"{c},{n},xa,70\n" for c, n in names.items()) + "70004,Xã Bốn,xa,70\n",
+                         encoding="utf-8")
+    out = tmp / "tong-hop.xlsx"
+    run_merge(folder, output=out, units_path=units_csv, period_code=PERIOD, workers=1)
+    return build_report(read_workbook(out))
+
+
+def test_a_summary_tells_what_the_units_did_and_how_complete_it_is(summary):
+    body = _body(summary)
+    assert "Tổng hợp từ báo cáo của 3/4 đơn vị; không có đơn vị gửi muộn; chưa nhận báo cáo của Xã Bốn." in body
+    assert "Ủy ban nhân dân tỉnh Thử báo cáo kết quả" in body
+    # a total only some units reported says whose figures it holds; a percentage each unit reports is a range
+    assert "Số hồ sơ chờ bổ sung: 04 hồ sơ; không có hồ sơ trả lại, rút (theo số liệu của 2/3 đơn vị)." in body
+    assert "Tỷ lệ văn bản trao đổi dưới dạng điện tử đạt từ 85% đến 95% (theo số liệu của 2/3 đơn vị)." in body
+    # the published procedures are each commune's own: told once, as such
+    assert "niêm yết công khai 188 thủ tục hành chính thuộc thẩm quyền giải quyết (ở mỗi đơn vị);" in body
+    assert "đạt 99,63% (2.391/2.400 hồ sơ)" in body  # ratios of the totals, never an average
+
+
+def test_a_summary_warning_names_the_units_to_correct_and_what_nobody_reported(summary):
+    warnings = [b.text for b in summary.blocks if b.kind == "warning"]
+    assert warnings[0].startswith("CẢNH BÁO: SỐ LIỆU TỔNG HỢP CÒN 20 LỖI.")
+    assert any(w.endswith("Đơn vị có lỗi này trong báo cáo của mình: Xã Một.") for w in warnings)
+    assert any(w.startswith("- Chưa đơn vị nào báo cáo 10 số liệu bắt buộc: ") for w in warnings)
+    assert any(w.startswith("- Chưa nhập 09 số liệu bắt buộc của Ủy ban nhân dân tỉnh Thử: Số, ký hiệu báo cáo;")
+               for w in warnings)
+    assert warnings[-1].startswith("Các đơn vị Xã Một phải sửa số liệu")
+    assert summary.header.co_quan == ["ỦY BAN NHÂN DÂN", "TỈNH THỬ"]
