@@ -151,6 +151,29 @@ def test_a_row_without_a_name_is_no_row_of_the_summary(returned):
     rows = aggregate(definition, [named, nameless]).tables["bieu_06a"]
     assert [(r["linh_vuc"], r["tiep_nhan_tong"]) for r in rows] == [("Hộ tịch", 4)]
     assert aggregate(definition, [nameless]).tables["bieu_06a"] == []
+    # a nameless row among named ones: the rows after it still count
+    mixed = dataclasses.replace(subs[1], tables={"bieu_06a": [{"linh_vuc": None, "tiep_nhan_tong": Decimal(5)},
+                                                              {"linh_vuc": "Đất đai", "tiep_nhan_tong": Decimal(6)}]})
+    rows = aggregate(definition, [mixed]).tables["bieu_06a"]
+    assert [(r["linh_vuc"], r["tiep_nhan_tong"]) for r in rows] == [("Đất đai", 6)]
+
+
+def test_a_file_of_a_template_without_a_table_or_a_list_adds_nothing_to_them(returned):
+    """A unit's file built from a template version without the form or the list (read back with
+    neither): the merge adds up what it has and compiles the others' rows."""
+    definition, subs = returned["definition"], returned["subs"]
+    older = dataclasses.replace(subs[0], tables={}, lists={})
+    agg = aggregate(definition, [older, subs[1]])
+    assert [r["linh_vuc"].strip() for r in agg.tables["bieu_06a"]] == ["HỘ TỊCH", "Chứng thực"]
+    assert [i["noi_dung"] for i in agg.lists["kien_nghi"]] == ["Bổ sung máy quét hồ sơ.", "Hỗ trợ kinh phí số hóa."]
+    assert agg.values["tthc_tiep_nhan_tong"] == 1000
+
+
+def test_a_request_of_a_file_without_its_unit_shows_empty_cells_never_none(returned):
+    definition, subs = returned["definition"], returned["subs"]
+    unknown = dataclasses.replace(subs[0], unit={**subs[0].unit, "code": None, "name": None})
+    [item] = aggregate(definition, [unknown]).lists["kien_nghi"]
+    assert (item[UNIT_CODE], item[UNIT_NAME]) == ("", "")
 
 
 def test_the_units_requests_are_compiled_each_with_its_unit(returned):
@@ -211,9 +234,18 @@ def test_a_same_field_shows_each_value_with_its_units_a_few_by_name(returned):
     assert flag.index("1.188") < flag.index("1.190")
     assert "Xã Số 5" in flag and "Xã Số 0" in flag and "Xã Số 2" in flag and "Xã Số 3" not in flag
     assert flag.count("…") == 1
+    # the values part as the specialist reads it: value (units), one value after the other
+    assert "1.188 (Xã Số 5); 1.190 (Xã Số 0, Xã Số 1, Xã Số 2…)" in flag
 
 
 # --------------------------------------------------------------------------- added as data: max, list, fixed rows
+EXTRA_RATIOS = (
+    '  - {code: ty_le_truc_tuyen_bieu, label: "Tỷ lệ trực tuyến theo Biểu 06a", section: II.2, share: true,\n'
+    '     numerator: "sum(bieu_06a.truc_tuyen)", denominator: "sum(bieu_06a.tiep_nhan_tong)", unit: hồ sơ}\n'
+    '  - {code: kien_nghi_nhiem_vu, label: "Kiến nghị trên một nhiệm vụ kế hoạch", section: V,\n'
+    '     numerator: "count(kien_nghi)", denominator: kh_cchc_nhiem_vu_tong, unit: kiến nghị}\n')
+
+
 @pytest.fixture(scope="module")
 def custom(tmp_path_factory):
     """A province profile that adds a figure kept at its largest (``max``) and a text compiled unit by
@@ -231,6 +263,8 @@ def custom(tmp_path_factory):
         "  - {code: so_tthc_tinh, section: I.5, label: \"Số TTHC của tỉnh\", type: integer, unit: thủ tục,"
         " plausible_max: 3000, aggregate: same}\n",
         encoding="utf-8")
+    ratios = root / "cchc" / "ratios.yaml"
+    ratios.write_text(ratios.read_text(encoding="utf-8").rstrip("\n") + "\n" + EXTRA_RATIOS, encoding="utf-8")
     mp = pytest.MonkeyPatch()
     mp.setenv("CCHC_TEMPLATES", str(root))
     try:
@@ -264,6 +298,34 @@ def test_a_max_field_keeps_the_largest_and_a_list_field_names_each_unit(custom):
     agg = aggregate(custom["definition"], custom["subs"][:3])
     assert agg.values["cds_diem"] == Decimal("91.25")  # the largest, never a sum (242,75) or the first
     assert agg.values["dau_moi"] == "Phường Thuận Hòa: Ông Lê Văn A\nXã Hương Phong: Bà Trần Thị B"
+
+
+def test_ratios_added_as_data_over_a_table_column_and_the_requests_come_from_the_totals(custom):
+    definition, subs = custom["definition"], custom["subs"]
+    first = dataclasses.replace(subs[0], values={**subs[0].values, "kh_cchc_nhiem_vu_tong": Decimal(5)},
+                                tables={"bieu_06a": [{"linh_vuc": "Hộ tịch", "tiep_nhan_tong": Decimal(40),
+                                                      "truc_tuyen": Decimal(30)}]},
+                                lists={"kien_nghi": [{"noi_dung": "Tập huấn"}, {"noi_dung": "Kinh phí"}]})
+    second = dataclasses.replace(subs[1], values={**subs[1].values, "kh_cchc_nhiem_vu_tong": Decimal(3)},
+                                 tables={"bieu_06a": [{"linh_vuc": "Chứng thực", "tiep_nhan_tong": Decimal(24),
+                                                       "truc_tuyen": Decimal(3)}]},
+                                 lists={"kien_nghi": [{"noi_dung": "Máy quét"}, {"noi_dung": ""}]})
+    agg = aggregate(definition, [first, second])
+    table = agg.ratios["ty_le_truc_tuyen_bieu"]
+    assert (table.numerator, table.denominator, table.value) == (33, 64, Decimal("51.56"))
+    count = agg.ratios["kien_nghi_nhiem_vu"]
+    assert (count.numerator, count.denominator, count.value) == (3, 8, Decimal("37.50"))
+
+
+def test_fixed_rows_first_met_out_of_the_forms_order_are_put_back_in_it(custom):
+    """A unit whose file has only some of the form's rows (an older version of the form) comes first:
+    the summary still lists the rows in the form's order."""
+    definition, subs = custom["definition"], custom["subs"]
+    late = dataclasses.replace(subs[0], tables={"phu_luc_4": [{"row": "tthc_ra_soat", "quy_1": Decimal(2)}]})
+    early = dataclasses.replace(subs[1], tables={"phu_luc_4": [{"row": "vbqppl_ban_hanh", "quy_1": Decimal(1)},
+                                                               {"row": "tthc_ra_soat", "quy_1": Decimal(3)}]})
+    rows = aggregate(definition, [late, early]).tables["phu_luc_4"]
+    assert [(r["row"], r["quy_1"], r["tong_cong"]) for r in rows] == [("vbqppl_ban_hanh", 1, 1), ("tthc_ra_soat", 5, 5)]
 
 
 def test_fixed_rows_keep_the_forms_order_and_their_total_column(custom):
