@@ -303,10 +303,14 @@ def summary(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("mutants-writer-summary")
     folder = tmp / "nop"
     at = dt.datetime(2026, 6, 15, 8, 0)
+    # what each commune reported: the published procedures (a `same` field) by two of them, the
+    # dossiers awaiting papers by two, those carried from the last period by one, the channels of new
+    # dossiers by two; Xã Hai's own figures do not add up (798 + 3 resolved of 800)
     figures = {
-        "70001": dict(BASE, van_ban_dien_tu_ty_le=85, tthc_cho_bo_sung=4),
-        "70002": dict(BASE, van_ban_dien_tu_ty_le=95),
-        "70003": dict(BASE, tthc_cho_bo_sung=None),
+        "70001": dict(BASE, van_ban_dien_tu_ty_le=85, tthc_ky_truoc=5, tthc_tiep_nhan_tong=805, tthc_cho_bo_sung=5),
+        "70002": dict(BASE, van_ban_dien_tu_ty_le=95, tthc_tra_lai=None, tthc_ky_truoc=None, tthc_da_gq_truoc_han=798),
+        "70003": dict(BASE, tthc_cho_bo_sung=None, tthc_tra_lai=None, tthc_cong_khai=None, tthc_moi_truc_tuyen=None,
+                      tthc_moi_truc_tiep=None, tthc_ky_truoc=None),
     }
     names = {"70001": "Xã Một", "70002": "Xã Hai", "70003": "Xã Ba"}
     for code, values in figures.items():
@@ -325,20 +329,102 @@ def test_a_summary_tells_what_the_units_did_and_how_complete_it_is(summary):
     body = _body(summary)
     assert "Tổng hợp từ báo cáo của 3/4 đơn vị; không có đơn vị gửi muộn; chưa nhận báo cáo của Xã Bốn." in body
     assert "Ủy ban nhân dân tỉnh Thử báo cáo kết quả" in body
-    # a total only some units reported says whose figures it holds; a percentage each unit reports is a range
-    assert "Số hồ sơ chờ bổ sung: 04 hồ sơ; không có hồ sơ trả lại, rút (theo số liệu của 2/3 đơn vị)." in body
+    # a total only some units reported says whose figures it holds, before its closing punctuation
+    assert "Số hồ sơ chờ bổ sung: 05 hồ sơ; không có hồ sơ trả lại, rút (theo số liệu của 2/3 đơn vị)." in body
+    # two coverages in one sentence: both, «tùy chỉ tiêu»
+    assert ("số mới tiếp nhận trong kỳ 1.600 hồ sơ (trực tuyến 1.400 hồ sơ; trực tiếp và qua dịch vụ bưu chính 200 hồ sơ); "
+            "số từ kỳ trước chuyển qua 05 hồ sơ (theo số liệu của 2/3 và 1/3 đơn vị, tùy chỉ tiêu);") in body
+    # a ratio built on such totals says it too; a percentage each unit reports is a range
+    assert "Tỷ lệ hồ sơ tiếp nhận trực tuyến đạt 87,5% (1.400/1.600 hồ sơ) (theo số liệu của 2/3 đơn vị);" in body
     assert "Tỷ lệ văn bản trao đổi dưới dạng điện tử đạt từ 85% đến 95% (theo số liệu của 2/3 đơn vị)." in body
-    # the published procedures are each commune's own: told once, as such
-    assert "niêm yết công khai 188 thủ tục hành chính thuộc thẩm quyền giải quyết (ở mỗi đơn vị);" in body
-    assert "đạt 99,63% (2.391/2.400 hồ sơ)" in body  # ratios of the totals, never an average
+    # the published procedures are each commune's own, and only two of three said theirs
+    assert ("niêm yết công khai 188 thủ tục hành chính thuộc thẩm quyền giải quyết "
+            "(ở mỗi đơn vị; theo số liệu của 2/3 đơn vị);") in body
+    assert "đạt 99,67% (2.392/2.400 hồ sơ);" in body  # ratios of the totals, never an average
 
 
 def test_a_summary_warning_names_the_units_to_correct_and_what_nobody_reported(summary):
     warnings = [b.text for b in summary.blocks if b.kind == "warning"]
-    assert warnings[0].startswith("CẢNH BÁO: SỐ LIỆU TỔNG HỢP CÒN 20 LỖI.")
-    assert any(w.endswith("Đơn vị có lỗi này trong báo cáo của mình: Xã Một.") for w in warnings)
-    assert any(w.startswith("- Chưa đơn vị nào báo cáo 10 số liệu bắt buộc: ") for w in warnings)
-    assert any(w.startswith("- Chưa nhập 09 số liệu bắt buộc của Ủy ban nhân dân tỉnh Thử: Số, ký hiệu báo cáo;")
-               for w in warnings)
-    assert warnings[-1].startswith("Các đơn vị Xã Một phải sửa số liệu")
+    assert warnings[0].startswith("CẢNH BÁO: SỐ LIỆU TỔNG HỢP CÒN 21 LỖI.")
+    assert warnings[1].endswith("Không đơn vị nào có lỗi này trong báo cáo của mình: kiểm tra trang «Tổng hợp» "
+                                "(có thể do một số đơn vị không báo cáo đủ các chỉ tiêu).")
+    assert warnings[2].endswith("Đơn vị có lỗi này trong báo cáo của mình: Xã Hai.")
+    assert warnings[3].startswith("- Chưa đơn vị nào báo cáo 10 số liệu bắt buộc: Tổng số nhiệm vụ trong kế hoạch")
+    assert warnings[4].startswith("- Chưa nhập 09 số liệu bắt buộc của Ủy ban nhân dân tỉnh Thử: Số, ký hiệu báo cáo;")
+    assert warnings[5].startswith("Các đơn vị Xã Hai phải sửa số liệu") and len(warnings) == 6
     assert summary.header.co_quan == ["ỦY BAN NHÂN DÂN", "TỈNH THỬ"]
+
+
+def _tiles(form) -> None:
+    """The heading cells of a form cover its heading area exactly once, then one number per column."""
+    n = len(form.widths)
+    seen: dict[tuple[int, int], str] = {}
+    for c in form.header:
+        assert c.text and c.rowspan >= 1 and c.colspan >= 1, c
+        for r in range(c.row, c.row + c.rowspan):
+            for k in range(c.col, c.col + c.colspan):
+                assert (r, k) not in seen, (c, seen.get((r, k)))
+                seen[(r, k)] = c.text
+    assert set(seen) == {(r, k) for r in range(form.header_rows) for k in range(n)}
+    assert [seen[(form.header_rows - 1, k)] for k in range(n)] == [f"({k + 1})" for k in range(n)]
+
+
+def test_a_forms_headings_put_each_column_under_its_groups(books):
+    now = books["now"]
+    table = now.definition.table_map()["bieu_06a"]
+    rows = [{"linh_vuc": "Hộ tịch", "tiep_nhan_tong": D(2000), "truc_tuyen": D(1800), "truc_tiep": D(200)}]
+    report = build_report(dataclasses.replace(now, tables={**now.tables, "bieu_06a": rows}))
+    [form] = report.appendices
+    depth = max(len(c.groups) for c in table.columns) + 1
+    assert form.header_rows == depth + 1
+    _tiles(form)
+    grid = {}
+    for c in form.header:
+        for r in range(c.row, c.row + c.rowspan):
+            for k in range(c.col, c.col + c.colspan):
+                grid[(r, k)] = c.text
+    for i, col in enumerate(table.columns, start=2):  # after STT and the field's name
+        heading = [grid[(r, i)] for r in range(depth)]
+        assert heading == [*col.groups, *[col.label] * (depth - len(col.groups))], col.code
+    assert [grid[(r, 0)] for r in range(depth)] == ["STT"] * depth
+    assert [grid[(r, 1)] for r in range(depth)] == [table.label_column.label] * depth
+
+
+def test_an_appendix_before_its_number_and_without_the_window_days(books):
+    now = books["now"]
+    rows = [{"linh_vuc": "Hộ tịch", "tiep_nhan_tong": D(2000), "truc_tuyen": D(1800), "truc_tiep": None}]
+    data = dataclasses.replace(now, tables={**now.tables, "bieu_06a": rows},
+                               values={**now.values, "so_ky_hieu": "/BC-UBND", "ngay_bao_cao": None,
+                                       "tu_ngay": None, "den_ngay": None})
+    [form] = build_report(data).appendices
+    assert form.lines[0] == "(Kèm theo Báo cáo số …/BC-UBND của Ủy ban nhân dân phường Thành Sen)"
+    assert form.lines[2] == "Kỳ báo cáo: 6 tháng đầu năm 2026 (từ ngày 15/12/2025 đến ngày 14/6/2026)"
+    assert form.rows[0][2:5] == ["2.000", "1.800", ""]  # an empty cell stays empty
+
+
+@pytest.fixture(scope="module")
+def hue(tmp_path_factory):
+    """A Huế department's workbook: its profile's fixed-row Phụ lục 4."""
+    tmp = tmp_path_factory.mktemp("mutants-writer-hue")
+    unit = Unit("480-VHTT", "Phòng Văn hóa và Thông tin", "phong", "480", "QD124_2004")
+    payload = {"values": {"so_ky_hieu": "147/BC-VHTT", "ngay_bao_cao": "2022-06-03", "tthc_cong_khai": 24},
+               "tables": {"phu_luc_4": [{"row": "vbqppl_ra_soat", "quy_1": 2, "quy_2": 3},
+                                        {"row": "tthc_tu_bai_bo", "nam_truoc": 1}]}}
+    return read_workbook(_book(tmp, unit, "6T-2022", payload, profile="hue"))
+
+
+def test_a_fixed_row_form_is_appended_row_by_row_with_no_numbers_column(hue):
+    report = build_report(hue)
+    form = next(f for f in report.appendices if f.code == "phu_luc_4")
+    table = hue.definition.table_map()["phu_luc_4"]
+    _tiles(form)
+    assert len(form.widths) == 1 + len(table.columns) and form.numeric[0] is False  # no STT column
+    assert [r[0] for r in form.rows] == [r.label for r in table.rows]  # every row of the form, in its order
+    by_label = {r[0]: r[1:] for r in form.rows}
+    codes = [c.code for c in table.columns]
+    ra_soat = by_label[next(r.label for r in table.rows if r.code == "vbqppl_ra_soat")]
+    assert ra_soat[codes.index("quy_1")] == "2" and ra_soat[codes.index("tong_cong")] == "5"
+    assert ra_soat[codes.index("quy_3")] == ""  # empty, never «0» or «None»
+    untouched = by_label[next(r.label for r in table.rows if r.code == "vbqppl_ban_hanh")]
+    assert set(untouched) <= {""}
+    assert form.lines[0] == "(Kèm theo Báo cáo số 147/BC-VHTT ngày 03/6/2022 của Phòng Văn hóa và Thông tin)"
