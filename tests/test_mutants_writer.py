@@ -233,15 +233,16 @@ def test_errors_come_first_in_a_warning_block_with_the_missing_inputs_by_label(b
     now = books["now"]
     definition = now.definition
     bad = _with(now, {"tthc_tiep_nhan_tong": D(2001), "tthc_cong_khai": None, "so_ky_hieu": None})
+    bad = dataclasses.replace(bad, lists={**bad.lists, "noi_nhan": []})
     report = build_report(bad)
     warnings = [b for b in report.blocks if b.kind == "warning"]
-    # 2 001 received breaks two balances; two inputs are missing
-    assert report.blocks[0].kind == "warning" and report.errors == 4
+    # 2 001 received breaks two balances; two inputs and a list are missing
+    assert report.blocks[0].kind == "warning" and report.errors == 5
     text = "\n".join(b.text for b in warnings)
-    assert "CẢNH BÁO" in warnings[0].text and "04 LỖI" in warnings[0].text
+    assert "CẢNH BÁO" in warnings[0].text and "05 LỖI" in warnings[0].text
     labels = definition.field_map()
     assert labels["tthc_cong_khai"].label in text and labels["so_ky_hieu"].label in text
-    assert "Chưa nhập 02 số liệu bắt buộc" in text
+    assert "Chưa nhập 03 số liệu bắt buộc" in text and "; Nơi nhận." in text  # the empty list among them
     assert any("2.001" in b.text for b in warnings)
     assert len(warnings) == 4  # the heading, each contradiction, the missing inputs together
 
@@ -322,11 +323,11 @@ def summary(tmp_path_factory):
                          encoding="utf-8")
     out = tmp / "tong-hop.xlsx"
     run_merge(folder, output=out, units_path=units_csv, period_code=PERIOD, workers=1)
-    return build_report(read_workbook(out))
+    return read_workbook(out)  # each test writes the report itself (mutmut links a test to what it calls)
 
 
 def test_a_summary_tells_what_the_units_did_and_how_complete_it_is(summary):
-    body = _body(summary)
+    body = _body(build_report(summary))
     assert "Tổng hợp từ báo cáo của 3/4 đơn vị; không có đơn vị gửi muộn; chưa nhận báo cáo của Xã Bốn." in body
     assert "Ủy ban nhân dân tỉnh Thử báo cáo kết quả" in body
     # a total only some units reported says whose figures it holds, before its closing punctuation
@@ -344,7 +345,8 @@ def test_a_summary_tells_what_the_units_did_and_how_complete_it_is(summary):
 
 
 def test_a_summary_warning_names_the_units_to_correct_and_what_nobody_reported(summary):
-    warnings = [b.text for b in summary.blocks if b.kind == "warning"]
+    report = build_report(summary)
+    warnings = [b.text for b in report.blocks if b.kind == "warning"]
     assert warnings[0].startswith("CẢNH BÁO: SỐ LIỆU TỔNG HỢP CÒN 21 LỖI.")
     assert warnings[1].endswith("Không đơn vị nào có lỗi này trong báo cáo của mình: kiểm tra trang «Tổng hợp» "
                                 "(có thể do một số đơn vị không báo cáo đủ các chỉ tiêu).")
@@ -352,7 +354,7 @@ def test_a_summary_warning_names_the_units_to_correct_and_what_nobody_reported(s
     assert warnings[3].startswith("- Chưa đơn vị nào báo cáo 10 số liệu bắt buộc: Tổng số nhiệm vụ trong kế hoạch")
     assert warnings[4].startswith("- Chưa nhập 09 số liệu bắt buộc của Ủy ban nhân dân tỉnh Thử: Số, ký hiệu báo cáo;")
     assert warnings[5].startswith("Các đơn vị Xã Hai phải sửa số liệu") and len(warnings) == 6
-    assert summary.header.co_quan == ["ỦY BAN NHÂN DÂN", "TỈNH THỬ"]
+    assert report.header.co_quan == ["ỦY BAN NHÂN DÂN", "TỈNH THỬ"]
 
 
 def _tiles(form) -> None:
@@ -419,6 +421,8 @@ def test_a_fixed_row_form_is_appended_row_by_row_with_no_numbers_column(hue):
     table = hue.definition.table_map()["phu_luc_4"]
     _tiles(form)
     assert len(form.widths) == 1 + len(table.columns) and form.numeric[0] is False  # no STT column
+    assert form.widths[0] == table.label_column.width == 44  # the form's own width for its first column
+    assert form.form_number and form.form_number == table.form_number
     assert [r[0] for r in form.rows] == [r.label for r in table.rows]  # every row of the form, in its order
     by_label = {r[0]: r[1:] for r in form.rows}
     codes = [c.code for c in table.columns]
@@ -428,3 +432,52 @@ def test_a_fixed_row_form_is_appended_row_by_row_with_no_numbers_column(hue):
     untouched = by_label[next(r.label for r in table.rows if r.code == "vbqppl_ban_hanh")]
     assert set(untouched) <= {""}
     assert form.lines[0] == "(Kèm theo Báo cáo số 147/BC-VHTT ngày 03/6/2022 của Phòng Văn hóa và Thông tin)"
+
+
+# --------------------------------------------------------------------------- fields added as data
+FIELDS = (
+    "fields:\n"
+    "  - {code: ngay_hop_bcd, section: I.6, label: \"Ngày họp Ban chỉ đạo\", type: date}\n"
+    "  - {code: loai_vb_mau, section: I.6, label: \"Loại văn bản mẫu\", type: choice, choices: ds_loai_van_ban}\n"
+    "  - {code: kinh_phi_mo_hinh, section: I.6, label: \"Kinh phí cho mô hình mới\", type: money, unit: \"tỷ đồng\"}\n"
+    "  - {code: so_cuoc_hop, section: I.6, label: \"Số cuộc họp (nếu có)\", type: integer, unit: cuộc}\n"
+    "  - {code: diem_mo_hinh, section: I.6, label: \"Điểm đánh giá mô hình\", type: decimal, decimals: 2, unit: điểm}\n"
+    "  - {code: dia_diem_mo_hinh, section: I.6, label: \"Nơi áp dụng mô hình\", type: text}\n"
+)
+
+
+@pytest.fixture(scope="module")
+def added(tmp_path_factory):
+    """Fields of every type added to section I.6 by a profile, as data: no template reads them."""
+    import shutil
+
+    from xl_addin.definition.loader import definition_dir
+
+    tmp = tmp_path_factory.mktemp("mutants-writer-added")
+    root = tmp / "templates"
+    shutil.copytree(definition_dir(), root / "cchc")
+    (root / "cchc" / "profiles" / "thu.yaml").write_text("id: thu\nname: Tỉnh Thử\nprovince_code: \"70\"\n" + FIELDS,
+                                                         encoding="utf-8")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CCHC_TEMPLATES", str(root))
+    payload = dict(CLEAN, values=dict(CLEAN["values"], mo_hinh_sang_kien=2, ngay_hop_bcd="2026-03-05",
+                                      loai_vb_mau="ke_hoach", kinh_phi_mo_hinh=1.25, so_cuoc_hop=0,
+                                      diem_mo_hinh=87.5, dia_diem_mo_hinh="Tổ dân phố 1;\nTổ dân phố 2."))
+    try:
+        data = read_workbook(_book(tmp, SEN, "6T-2026", payload, profile="thu"))
+    finally:
+        mp.undo()
+    return data
+
+
+def test_fields_added_as_data_are_told_each_in_its_own_words(added):
+    blocks = [b.text for b in build_report(added).blocks if b.section == "I.6"]
+    assert blocks[0].startswith("6.") and blocks[1].startswith("Trong 6 tháng đầu năm 2026, đã đăng ký, áp dụng 02")
+    assert blocks[2:] == [
+        "- Ngày họp Ban chỉ đạo: 05/3/2026;",
+        "- Loại văn bản mẫu: Kế hoạch;",
+        "- Kinh phí cho mô hình mới: 1,25 tỷ đồng;",
+        "- Số cuộc họp: không có;",  # a typed 0 as zero; the clerk's note «(nếu có)» left out
+        "- Điểm đánh giá mô hình: 87,5 điểm;",
+        "- Nơi áp dụng mô hình: Tổ dân phố 1; Tổ dân phố 2.",
+    ]
