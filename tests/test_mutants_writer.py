@@ -306,12 +306,14 @@ def summary(tmp_path_factory):
     at = dt.datetime(2026, 6, 15, 8, 0)
     # what each commune reported: the published procedures (a `same` field) by two of them, the
     # dossiers awaiting papers by two, those carried from the last period by one, the channels of new
-    # dossiers by two; Xã Hai's own figures do not add up (798 + 3 resolved of 800)
+    # dossiers by two; Xã Một's received dossiers (806 of 5 + 800) and Xã Hai's resolved ones (798 + 3 of 800)
+    # do not add up; Xã Ba typed 54 020 tỷ đồng disbursed (54,02 meant)
     figures = {
-        "70001": dict(BASE, van_ban_dien_tu_ty_le=85, tthc_ky_truoc=5, tthc_tiep_nhan_tong=805, tthc_cho_bo_sung=5),
+        "70001": dict(BASE, van_ban_dien_tu_ty_le=85, tthc_ky_truoc=5, tthc_tiep_nhan_tong=806, tthc_cho_bo_sung=6),
         "70002": dict(BASE, van_ban_dien_tu_ty_le=95, tthc_tra_lai=None, tthc_ky_truoc=None, tthc_da_gq_truoc_han=798),
         "70003": dict(BASE, tthc_cho_bo_sung=None, tthc_tra_lai=None, tthc_cong_khai=None, tthc_moi_truc_tuyen=None,
-                      tthc_moi_truc_tiep=None, tthc_ky_truoc=None),
+                      tthc_moi_truc_tiep=None, tthc_ky_truoc=None, giai_ngan_thuc_hien=54020,
+                      giai_ngan_ke_hoach=60000),
     }
     names = {"70001": "Xã Một", "70002": "Xã Hai", "70003": "Xã Ba"}
     for code, values in figures.items():
@@ -331,7 +333,7 @@ def test_a_summary_tells_what_the_units_did_and_how_complete_it_is(summary):
     assert "Tổng hợp từ báo cáo của 3/4 đơn vị; không có đơn vị gửi muộn; chưa nhận báo cáo của Xã Bốn." in body
     assert "Ủy ban nhân dân tỉnh Thử báo cáo kết quả" in body
     # a total only some units reported says whose figures it holds, before its closing punctuation
-    assert "Số hồ sơ chờ bổ sung: 05 hồ sơ; không có hồ sơ trả lại, rút (theo số liệu của 2/3 đơn vị)." in body
+    assert "Số hồ sơ chờ bổ sung: 06 hồ sơ; không có hồ sơ trả lại, rút (theo số liệu của 2/3 đơn vị)." in body
     # two coverages in one sentence: both, «tùy chỉ tiêu»
     assert ("số mới tiếp nhận trong kỳ 1.600 hồ sơ (trực tuyến 1.400 hồ sơ; trực tiếp và qua dịch vụ bưu chính 200 hồ sơ); "
             "số từ kỳ trước chuyển qua 05 hồ sơ (theo số liệu của 2/3 và 1/3 đơn vị, tùy chỉ tiêu);") in body
@@ -342,18 +344,26 @@ def test_a_summary_tells_what_the_units_did_and_how_complete_it_is(summary):
     assert ("niêm yết công khai 188 thủ tục hành chính thuộc thẩm quyền giải quyết "
             "(ở mỗi đơn vị; theo số liệu của 2/3 đơn vị);") in body
     assert "đạt 99,67% (2.392/2.400 hồ sơ);" in body  # ratios of the totals, never an average
+    # an amount found implausible, and the ratio built on it, are never stated bare
+    assert ("Kết quả giải ngân vốn đầu tư công: 54.020 tỷ đồng/60.000 tỷ đồng (cần kiểm tra lại), "
+            "đạt 90,03% (cần kiểm tra lại) kế hoạch vốn được giao (theo số liệu của 1/3 đơn vị).") in body
 
 
 def test_a_summary_warning_names_the_units_to_correct_and_what_nobody_reported(summary):
     report = build_report(summary)
+    labels = summary.definition.field_map()
     warnings = [b.text for b in report.blocks if b.kind == "warning"]
-    assert warnings[0].startswith("CẢNH BÁO: SỐ LIỆU TỔNG HỢP CÒN 21 LỖI.")
-    assert warnings[1].endswith("Không đơn vị nào có lỗi này trong báo cáo của mình: kiểm tra trang «Tổng hợp» "
-                                "(có thể do một số đơn vị không báo cáo đủ các chỉ tiêu).")
-    assert warnings[2].endswith("Đơn vị có lỗi này trong báo cáo của mình: Xã Hai.")
-    assert warnings[3].startswith("- Chưa đơn vị nào báo cáo 10 số liệu bắt buộc: Tổng số nhiệm vụ trong kế hoạch")
-    assert warnings[4].startswith("- Chưa nhập 09 số liệu bắt buộc của Ủy ban nhân dân tỉnh Thử: Số, ký hiệu báo cáo;")
-    assert warnings[5].startswith("Các đơn vị Xã Hai phải sửa số liệu") and len(warnings) == 6
+    assert warnings[0].startswith("CẢNH BÁO: SỐ LIỆU TỔNG HỢP CÒN 23 LỖI.")
+    # a total holding a unit's implausible amount, by its label, the unit named
+    for code, line in zip(("giai_ngan_ke_hoach", "giai_ngan_thuc_hien"), warnings[1:3], strict=True):
+        assert line.startswith(f"- {labels[code].label}: số tổng hợp gồm số liệu lớn bất thường của Xã Ba")
+    # each contradiction with the units whose own reports fail it, or none
+    assert "là 2.406" in warnings[3] and warnings[3].endswith("Đơn vị có lỗi này trong báo cáo của mình: Xã Một.")
+    assert "là 2.401" in warnings[4] and warnings[4].endswith("Đơn vị có lỗi này trong báo cáo của mình: Xã Hai.")
+    assert warnings[5].startswith("- Chưa đơn vị nào báo cáo 10 số liệu bắt buộc: Tổng số nhiệm vụ trong kế hoạch")
+    assert warnings[6].startswith("- Chưa nhập 09 số liệu bắt buộc của Ủy ban nhân dân tỉnh Thử: Số, ký hiệu báo cáo;")
+    # every unit named once, in the order met, must correct and resend
+    assert warnings[7].startswith("Các đơn vị Xã Ba, Xã Một, Xã Hai phải sửa số liệu") and len(warnings) == 8
     assert report.header.co_quan == ["ỦY BAN NHÂN DÂN", "TỈNH THỬ"]
 
 
@@ -458,21 +468,24 @@ def added(tmp_path_factory):
     shutil.copytree(definition_dir(), root / "cchc")
     (root / "cchc" / "profiles" / "thu.yaml").write_text("id: thu\nname: Tỉnh Thử\nprovince_code: \"70\"\n" + FIELDS,
                                                          encoding="utf-8")
+    # the profile's own template for I.6 (a province may reword a section, as data)
+    own = root / "cchc" / "narrative" / "profiles" / "thu" / "sections"
+    own.mkdir(parents=True)
+    (own / "I.6.j2").write_text("Mô hình mới được áp dụng: {{ v.mo_hinh_sang_kien|dem }}"
+                                "{{ so_sanh(\"kinh_phi_mo_hinh\")|kem(\"; kinh phí \") }}.\n", encoding="utf-8")
     mp = pytest.MonkeyPatch()
     mp.setenv("CCHC_TEMPLATES", str(root))
     payload = dict(CLEAN, values=dict(CLEAN["values"], mo_hinh_sang_kien=2, ngay_hop_bcd="2026-03-05",
                                       loai_vb_mau="ke_hoach", kinh_phi_mo_hinh=1.25, so_cuoc_hop=0,
                                       diem_mo_hinh=87.5, dia_diem_mo_hinh="Tổ dân phố 1;\nTổ dân phố 2."))
-    try:
-        data = read_workbook(_book(tmp, SEN, "6T-2026", payload, profile="thu"))
-    finally:
-        mp.undo()
-    return data
+    data = read_workbook(_book(tmp, SEN, "6T-2026", payload, profile="thu"))
+    yield data
+    mp.undo()
 
 
 def test_fields_added_as_data_are_told_each_in_its_own_words(added):
     blocks = [b.text for b in build_report(added).blocks if b.section == "I.6"]
-    assert blocks[0].startswith("6.") and blocks[1].startswith("Trong 6 tháng đầu năm 2026, đã đăng ký, áp dụng 02")
+    assert blocks[0].startswith("6.") and blocks[1] == "Mô hình mới được áp dụng: 02."  # the profile's own words
     assert blocks[2:] == [
         "- Ngày họp Ban chỉ đạo: 05/3/2026;",
         "- Loại văn bản mẫu: Kế hoạch;",
@@ -481,3 +494,64 @@ def test_fields_added_as_data_are_told_each_in_its_own_words(added):
         "- Điểm đánh giá mô hình: 87,5 điểm;",
         "- Nơi áp dụng mô hình: Tổ dân phố 1; Tổ dân phố 2.",
     ]
+
+
+def test_a_profiles_template_compares_an_amount(added):
+    """The profile's template compares the amount with the earlier workbook (the quarter before)."""
+    before = dataclasses.replace(added, meta={**added.meta, "period_code": "Q1-2026"},
+                                 values={**added.values, "tu_ngay": None, "den_ngay": None})
+    more = _with(before, {"kinh_phi_mo_hinh": D("1.05")})
+    blocks = [b.text for b in build_report(added, more).blocks if b.section == "I.6"]
+    assert blocks[1] == "Mô hình mới được áp dụng: 02; kinh phí tăng 200 triệu đồng, tương đương 19,05%, so với kỳ trước."
+    less = _with(before, {"kinh_phi_mo_hinh": D("1.5")})
+    blocks = [b.text for b in build_report(added, less).blocks if b.section == "I.6"]
+    assert blocks[1] == "Mô hình mới được áp dụng: 02; kinh phí giảm 250 triệu đồng, tương đương 16,67%, so với kỳ trước."
+
+
+def test_the_opening_cites_the_guiding_document_and_the_window_typed(books):
+    now = books["now"]
+    cited = build_report(_with(now, {"can_cu": "Kế hoạch số 12/KH-UBND ngày 10/01/2026 của UBND thành phố\n"}))
+    assert _body(cited).startswith("Thực hiện Kế hoạch số 12/KH-UBND ngày 10/01/2026 của UBND thành phố, "
+                                   "Ủy ban nhân dân phường Thành Sen báo cáo")
+    # a window closed earlier than the period's last day, signed before it: estimates to that day
+    early = build_report(_with(now, {"den_ngay": dt.date(2026, 6, 10), "ngay_bao_cao": dt.date(2026, 6, 5)}))
+    body = _body(early)
+    assert "(số liệu ước thực hiện đến ngày 10/6/2026)" in body
+    assert "(từ ngày 15/12/2025, ước thực hiện đến ngày 10/6/2026)" in body
+    assert "14/6/2026" not in body
+
+
+def test_a_figure_typed_as_approximate_carries_its_word(books):
+    now = books["now"]
+    field = next(f for f in now.definition.field_map().values() if f.qualifies == "kinh_phi_cchc")
+    body = _body(build_report(_with(now, {"kinh_phi_cchc": D("1.2"), field.code: "khoang"})))
+    assert "là khoảng 1,2 tỷ đồng" in body
+    assert "là 1,2 tỷ đồng" in _body(build_report(_with(now, {"kinh_phi_cchc": D("1.2")})))
+
+
+def test_a_clerks_line_broken_inside_is_one_item():
+    assert clean_item("Sở Nội vụ\r\nthành phố;") == "Sở Nội vụ thành phố"
+    assert clean_item("Phòng\rNội vụ") == "Phòng Nội vụ"
+
+
+@pytest.mark.parametrize("content,detail", [(None, "không có tệp"), ("quoc_hieu: [không đóng\n", None)])
+def test_missing_or_broken_phrases_are_refused_naming_the_file(books, tmp_path, monkeypatch, content, detail):
+    import shutil
+
+    from xl_addin.definition.loader import definition_dir
+    from xl_addin.errors import CchcError
+
+    root = tmp_path / "templates"
+    shutil.copytree(definition_dir(), root / "cchc")
+    phrases = root / "cchc" / "narrative" / "phrases.yaml"
+    if content is None:
+        phrases.unlink()
+    else:
+        phrases.write_text(content, encoding="utf-8")
+    monkeypatch.setenv("CCHC_TEMPLATES", str(root))
+    with pytest.raises(CchcError) as info:
+        build_report(books["now"])
+    assert info.value.code == "report_template_error"
+    assert str(phrases) in info.value.message
+    if detail:
+        assert detail in info.value.message
