@@ -309,8 +309,10 @@ def summary(tmp_path_factory):
     # dossiers by two; Xã Một's received dossiers (806 of 5 + 800) and Xã Hai's resolved ones (798 + 3 of 800)
     # do not add up; Xã Ba typed 54 020 tỷ đồng disbursed (54,02 meant)
     figures = {
-        "70001": dict(BASE, van_ban_dien_tu_ty_le=85, tthc_ky_truoc=5, tthc_tiep_nhan_tong=806, tthc_cho_bo_sung=6),
-        "70002": dict(BASE, van_ban_dien_tu_ty_le=95, tthc_tra_lai=None, tthc_ky_truoc=None, tthc_da_gq_truoc_han=798),
+        "70001": dict(BASE, van_ban_dien_tu_ty_le=85, tthc_ky_truoc=5, tthc_tiep_nhan_tong=806, tthc_cho_bo_sung=6,
+                      kh_cchc_nhiem_vu_tong=10, kh_cchc_nhiem_vu_hoan_thanh=8),
+        "70002": dict(BASE, van_ban_dien_tu_ty_le=95, tthc_tra_lai=None, tthc_ky_truoc=None, tthc_da_gq_truoc_han=798,
+                      kh_cchc_nhiem_vu_tong=20, kh_cchc_nhiem_vu_hoan_thanh=19),
         "70003": dict(BASE, tthc_cho_bo_sung=None, tthc_tra_lai=None, tthc_cong_khai=None, tthc_moi_truc_tuyen=None,
                       tthc_moi_truc_tiep=None, tthc_ky_truoc=None, giai_ngan_thuc_hien=54020,
                       giai_ngan_ke_hoach=60000),
@@ -353,14 +355,14 @@ def test_a_summary_warning_names_the_units_to_correct_and_what_nobody_reported(s
     report = build_report(summary)
     labels = summary.definition.field_map()
     warnings = [b.text for b in report.blocks if b.kind == "warning"]
-    assert warnings[0].startswith("CẢNH BÁO: SỐ LIỆU TỔNG HỢP CÒN 23 LỖI.")
+    assert warnings[0].startswith("CẢNH BÁO: SỐ LIỆU TỔNG HỢP CÒN 21 LỖI.")
     # a total holding a unit's implausible amount, by its label, the unit named
     for code, line in zip(("giai_ngan_ke_hoach", "giai_ngan_thuc_hien"), warnings[1:3], strict=True):
         assert line.startswith(f"- {labels[code].label}: số tổng hợp gồm số liệu lớn bất thường của Xã Ba")
     # each contradiction with the units whose own reports fail it, or none
     assert "là 2.406" in warnings[3] and warnings[3].endswith("Đơn vị có lỗi này trong báo cáo của mình: Xã Một.")
     assert "là 2.401" in warnings[4] and warnings[4].endswith("Đơn vị có lỗi này trong báo cáo của mình: Xã Hai.")
-    assert warnings[5].startswith("- Chưa đơn vị nào báo cáo 10 số liệu bắt buộc: Tổng số nhiệm vụ trong kế hoạch")
+    assert warnings[5].startswith("- Chưa đơn vị nào báo cáo 08 số liệu bắt buộc: Tổng số nhiệm vụ cấp trên giao")
     assert warnings[6].startswith("- Chưa nhập 09 số liệu bắt buộc của Ủy ban nhân dân tỉnh Thử: Số, ký hiệu báo cáo;")
     # every unit named once, in the order met, must correct and resend
     assert warnings[7].startswith("Các đơn vị Xã Ba, Xã Một, Xã Hai phải sửa số liệu") and len(warnings) == 8
@@ -555,3 +557,66 @@ def test_missing_or_broken_phrases_are_refused_naming_the_file(books, tmp_path, 
     assert str(phrases) in info.value.message
     if detail:
         assert detail in info.value.message
+
+
+# --------------------------------------------------------------------------- who reports
+def test_the_body_is_named_from_its_level_and_name_however_typed(books):
+    now = books["now"]
+    # the name typed without its type word: the level gives it
+    bare = build_report(_with(now, {"don_vi_ten": "Thành Sen"}))
+    assert "Ủy ban nhân dân phường Thành Sen báo cáo" in _body(bare)
+    assert "UBND phường đã chỉ đạo triển khai" in _body(bare)
+    # the level cell cleared: the file's own stamp still tells it
+    stamped = build_report(_with(now, {"don_vi_cap": None}))
+    assert stamped.header.co_quan == ["ỦY BAN NHÂN DÂN", "PHƯỜNG THÀNH SEN"]
+    # a department: no council, its own name and kind; a body of a level the phrases do not know: its name
+    dept = build_report(dataclasses.replace(now, values={**now.values, "don_vi_cap": "so", "don_vi_ten": "Sở Nội vụ",
+                                                         "tham_quyen_ky": None, "chuc_vu_ky": None, "so_ky_hieu": None},
+                                            meta={**now.meta, "unit_level": "so"}))
+    assert dept.header.co_quan == ["SỞ NỘI VỤ"] and dept.header.so_ky_hieu.endswith("/BC-")
+    assert "Sở Nội vụ báo cáo kết quả" in _body(dept) and "Sở đã chỉ đạo triển khai" in _body(dept)
+    assert dept.signature == ["GIÁM ĐỐC"]
+    other = build_report(dataclasses.replace(now, values={**now.values, "don_vi_cap": None, "so_ky_hieu": None,
+                                                          "don_vi_ten": "Trung tâm Phục vụ hành chính công"},
+                                             meta={**now.meta, "unit_level": None}))
+    assert other.header.co_quan == ["TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG"]
+    assert other.header.so_ky_hieu.endswith("/BC-")
+    body = _body(other)
+    assert "Trung tâm Phục vụ hành chính công báo cáo kết quả" in body
+    assert "Trung tâm Phục vụ hành chính công đã chỉ đạo triển khai" in body
+
+
+def test_a_window_typed_backwards_still_names_the_period(books):
+    now = books["now"]
+    report = build_report(_with(now, {"tu_ngay": dt.date(2026, 6, 14), "den_ngay": dt.date(2025, 12, 15)}))
+    assert report.trich_yeu.startswith("Kết quả thực hiện công tác cải cách hành chính 6 tháng đầu năm 2026;")
+
+
+@pytest.mark.parametrize("template,where", [("{% if %}\n", "dòng 1"), ("{{ khong_co_bien }}\n", "khong_co_bien")])
+def test_a_broken_section_template_is_refused_naming_it(books, tmp_path, monkeypatch, template, where):
+    import shutil
+
+    from xl_addin.definition.loader import definition_dir
+    from xl_addin.errors import CchcError
+
+    root = tmp_path / "templates"
+    shutil.copytree(definition_dir(), root / "cchc")
+    (root / "cchc" / "narrative" / "sections" / "I.6.j2").write_text(template, encoding="utf-8")
+    monkeypatch.setenv("CCHC_TEMPLATES", str(root))
+    with pytest.raises(CchcError) as info:
+        build_report(books["now"])
+    assert info.value.code == "report_template_error"
+    assert "I.6.j2" in info.value.message and where in info.value.message
+
+
+def test_a_summary_says_the_units_did_it(summary):
+    body = _body(build_report(summary))
+    assert ("Trong 6 tháng đầu năm 2026, các đơn vị trên địa bàn tỉnh đã chỉ đạo triển khai thực hiện và hoàn thành "
+            "27/30 nhiệm vụ") in body
+    # the province's name typed without its type word: the level gives the territory
+    bare = _with(summary, {"don_vi_ten": "Thử"})
+    assert "các đơn vị trên địa bàn tỉnh đã chỉ đạo" in _body(build_report(bare))
+    # a department's summary: the units under it
+    dept = dataclasses.replace(summary, values={**summary.values, "don_vi_cap": "so", "don_vi_ten": "Sở Nội vụ"},
+                               meta={**summary.meta, "unit_level": "so"})
+    assert "các đơn vị trực thuộc đã chỉ đạo" in _body(build_report(dept))
