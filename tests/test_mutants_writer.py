@@ -458,6 +458,16 @@ FIELDS = (
 )
 
 
+RATIO = ("ratios:\n"
+         "  - {code: ty_le_mo_hinh, label: \"Tỷ lệ mô hình trên nhiệm vụ\", section: I.6,"
+         " numerator: mo_hinh_sang_kien, denominator: kh_cchc_nhiem_vu_tong, unit: mô hình}\n")
+LIST = ("  - code: mo_hinh_moi\n    label: Mô hình mới\n    sheet: danh_gia\n    section: I.6\n    capacity: 5\n"
+        "    columns:\n      - {code: ten, label: \"Tên mô hình\", type: text, width: 40}\n"
+        "      - {code: ngay, label: \"Ngày áp dụng\", type: date, width: 12}\n"
+        "      - {code: loai, label: \"Loại văn bản\", type: choice, choices: ds_loai_van_ban, width: 14}\n"
+        "      - {code: so_nguoi, label: \"Số người\", type: integer, width: 10}\n")
+
+
 @pytest.fixture(scope="module")
 def added(tmp_path_factory):
     """Fields of every type added to section I.6 by a profile, as data: no template reads them."""
@@ -468,8 +478,10 @@ def added(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("mutants-writer-added")
     root = tmp / "templates"
     shutil.copytree(definition_dir(), root / "cchc")
-    (root / "cchc" / "profiles" / "thu.yaml").write_text("id: thu\nname: Tỉnh Thử\nprovince_code: \"70\"\n" + FIELDS,
-                                                         encoding="utf-8")
+    (root / "cchc" / "profiles" / "thu.yaml").write_text("id: thu\nname: Tỉnh Thử\nprovince_code: \"70\"\n" + FIELDS
+                                                         + RATIO, encoding="utf-8")
+    lists = root / "cchc" / "lists.yaml"
+    lists.write_text(lists.read_text(encoding="utf-8").rstrip("\n") + "\n" + LIST, encoding="utf-8")
     # the profile's own template for I.6 (a province may reword a section, as data)
     own = root / "cchc" / "narrative" / "profiles" / "thu" / "sections"
     own.mkdir(parents=True)
@@ -479,7 +491,10 @@ def added(tmp_path_factory):
     mp.setenv("CCHC_TEMPLATES", str(root))
     payload = dict(CLEAN, values=dict(CLEAN["values"], mo_hinh_sang_kien=2, ngay_hop_bcd="2026-03-05",
                                       loai_vb_mau="ke_hoach", kinh_phi_mo_hinh=1.25, so_cuoc_hop=0,
-                                      diem_mo_hinh=87.5, dia_diem_mo_hinh="Tổ dân phố 1;\nTổ dân phố 2."))
+                                      diem_mo_hinh=87.5, dia_diem_mo_hinh="Tổ dân phố 1;\nTổ dân phố 2."),
+                   lists=dict(CLEAN["lists"], mo_hinh_moi=[
+                       {"ten": "- một cửa không chờ;", "ngay": "2026-02-01", "loai": "ke_hoach", "so_nguoi": 12},
+                       {"ten": "Số hóa hồ sơ", "ngay": None, "loai": None, "so_nguoi": None}]))
     data = read_workbook(_book(tmp, SEN, "6T-2026", payload, profile="thu"))
     yield data
     mp.undo()
@@ -494,7 +509,11 @@ def test_fields_added_as_data_are_told_each_in_its_own_words(added):
         "- Kinh phí cho mô hình mới: 1,25 tỷ đồng;",
         "- Số cuộc họp: không có;",  # a typed 0 as zero; the clerk's note «(nếu có)» left out
         "- Điểm đánh giá mô hình: 87,5 điểm;",
-        "- Nơi áp dụng mô hình: Tổ dân phố 1; Tổ dân phố 2.",
+        "- Nơi áp dụng mô hình: Tổ dân phố 1; Tổ dân phố 2;",
+        "- Tỷ lệ mô hình trên nhiệm vụ đạt 5% (2/40 mô hình);",
+        "- Mô hình mới:",
+        "+ Một cửa không chờ, 01/02/2026, Kế hoạch, 12;",
+        "+ Số hóa hồ sơ.",
     ]
 
 
