@@ -164,6 +164,8 @@ def test_the_signature_and_the_recipients(books):
                                        {"noi_nhan": "- UBND thành phố"}, {"noi_nhan": "Lưu VP, NV"}]}
     mine = build_report(dataclasses.replace(now, lists=lists))
     assert mine.recipients == ["- Sở Nội vụ;", "- UBND thành phố;", "- Lưu VP, NV."]
+    tx = build_report(dataclasses.replace(now, lists={**now.lists, "noi_nhan": [{"noi_nhan": "Lưu: VT, TX."}]}))
+    assert tx.recipients == ["- Lưu: VT, TX."]
     q = build_report(_with(now, {"tham_quyen_ky": "q", "chuc_vu_ky": "PHÓ CHỦ TỊCH"}))
     assert q.signature == ["TM. ỦY BAN NHÂN DÂN", "Q. CHỦ TỊCH"]
     tuq = build_report(_with(now, {"tham_quyen_ky": "tuq", "chuc_vu_ky": "chánh văn phòng"}))
@@ -176,6 +178,7 @@ def test_addressees_one_per_line(books):
     now = books["now"]
     report = build_report(_with(now, {"kinh_gui": "UBND thành phố Hà Tĩnh;\nPhòng Nội vụ thành phố.\n\n"}))
     assert report.kinh_gui == ["UBND thành phố Hà Tĩnh", "Phòng Nội vụ thành phố"]
+    assert "Kính gửi:" in render_text(report) and report.unit_name == "Phường Thành Sen"
     assert build_report(_with(now, {"kinh_gui": None})).kinh_gui == []
 
 
@@ -265,6 +268,12 @@ def test_an_empty_section_keeps_its_heading_and_a_section_of_lists_says_where_to
     for b in report.blocks:
         by_section.setdefault(b.section, []).append(b)
     assert [b.kind for b in by_section["I.3"]] == ["heading"]  # nothing typed: the heading only
+    # a section of lists left empty says where to write, in its place
+    placeholders = [b for b in report.blocks if b.kind == "paragraph" and b.text.startswith("(Chưa có nội dung")]
+    assert len(placeholders) == 2 and all(b.text.endswith("«Đánh giá» rồi lập lại báo cáo.)") for b in placeholders)
+    assert {b.section for b in placeholders} == {s.code for s in now.definition.walk_sections()
+                                                 if any(lst.code in ("uu_diem", "ton_tai") and lst.section == s.code
+                                                        for lst in now.definition.lists)}
     assert by_section["IV"][0].text.endswith("6 THÁNG CUỐI NĂM 2026")  # the heading NĐ 30 wants
 
 
@@ -409,10 +418,10 @@ def test_an_appendix_before_its_number_and_without_the_window_days(books):
     rows = [{"linh_vuc": "Hộ tịch", "tiep_nhan_tong": D(2000), "truc_tuyen": D(1800), "truc_tiep": None}]
     data = dataclasses.replace(now, tables={**now.tables, "bieu_06a": rows},
                                values={**now.values, "so_ky_hieu": "/BC-UBND", "ngay_bao_cao": None,
-                                       "tu_ngay": None, "den_ngay": None})
+                                       "tu_ngay": None, "den_ngay": dt.date(2026, 6, 10)})
     [form] = build_report(data).appendices
     assert form.lines[0] == "(Kèm theo Báo cáo số …/BC-UBND của Ủy ban nhân dân phường Thành Sen)"
-    assert form.lines[2] == "Kỳ báo cáo: 6 tháng đầu năm 2026 (từ ngày 15/12/2025 đến ngày 14/6/2026)"
+    assert form.lines[2] == "Kỳ báo cáo: 6 tháng đầu năm 2026 (từ ngày 15/12/2025 đến ngày 10/6/2026)"
     assert form.rows[0][2:5] == ["2.000", "1.800", ""]  # an empty cell stays empty
 
 
@@ -485,8 +494,10 @@ def added(tmp_path_factory):
     # the profile's own template for I.6 (a province may reword a section, as data)
     own = root / "cchc" / "narrative" / "profiles" / "thu" / "sections"
     own.mkdir(parents=True)
+    # (a ratio the definition does not have and a text compared tell nothing, never fail)
     (own / "I.6.j2").write_text("Mô hình mới được áp dụng: {{ v.mo_hinh_sang_kien|dem }}"
-                                "{{ so_sanh(\"kinh_phi_mo_hinh\")|kem(\"; kinh phí \") }}.\n", encoding="utf-8")
+                                "{{ so_sanh(\"kinh_phi_mo_hinh\")|kem(\"; kinh phí \") }}"
+                                "{{ r.ty_le_khong_co|ty_le }}{{ so_sanh(\"dia_diem_mo_hinh\") }}.\n", encoding="utf-8")
     mp = pytest.MonkeyPatch()
     mp.setenv("CCHC_TEMPLATES", str(root))
     payload = dict(CLEAN, values=dict(CLEAN["values"], mo_hinh_sang_kien=2, ngay_hop_bcd="2026-03-05",
@@ -639,3 +650,13 @@ def test_a_summary_says_the_units_did_it(summary):
     dept = dataclasses.replace(summary, values={**summary.values, "don_vi_cap": "so", "don_vi_ten": "Sở Nội vụ"},
                                meta={**summary.meta, "unit_level": "so"})
     assert "các đơn vị trực thuộc đã chỉ đạo" in _body(build_report(dept))
+
+
+def test_an_earlier_workbook_of_another_report_is_refused(books):
+    from xl_addin.errors import CchcError
+
+    now = books["now"]
+    other = dataclasses.replace(books["last_year"], definition=now.definition.model_copy(update={"id": "khac"}))
+    with pytest.raises(CchcError) as info:
+        build_report(now, other)
+    assert info.value.code == "report_previous_mismatch"
