@@ -17,6 +17,8 @@ from decimal import Decimal
 
 import pytest
 import yaml
+from conftest import filled_workbook
+from seed_reports import R001
 
 from xl_addin.definition.models import Rule
 from xl_addin.definition.units import Unit
@@ -24,9 +26,6 @@ from xl_addin.errors import catalogue
 from xl_addin.rules.engine import Finding, summary, validate
 from xl_addin.workbook.layout import a1, compute_layout
 from xl_addin.workbook.reader import read_workbook
-
-from conftest import filled_workbook
-from seed_reports import R001
 
 D = Decimal
 
@@ -414,7 +413,8 @@ def test_sections_without_anything_and_texts_left_as_carried_are_information(bas
     code = f.fields[0]
     typed = _with(base, {code: "Đã triển khai đầy đủ."})
     assert code not in {f.fields[0] for f in validate(typed) if f.rule == "muc_trong"}
-    carried = _with(typed, meta={**base.meta, "carried_texts": json.dumps({code: text_digest("Đã triển khai đầy đủ.")})})
+    digest = text_digest("Đã triển khai đầy đủ.")
+    carried = _with(typed, meta={**base.meta, "carried_texts": json.dumps({code: digest})})
     [same] = [f for f in validate(carried) if f.rule == "noi_dung_chua_sua"]
     assert same.fields == [code] and same.cells == [base.cells[code]] and same.importance == "info"
     sheet, ref = base.cells[code].split("!")

@@ -15,13 +15,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from test_narrative import CLEAN, SEN, _book
 
 from xl_addin.definition.units import Unit
 from xl_addin.narrative import build_report, render_text
 from xl_addin.narrative.writer import clean_item, lower_first, parse_blocks, tidy, upper_first
 from xl_addin.workbook.reader import read_workbook
-
-from test_narrative import CLEAN, SEN, _book
 
 D = Decimal
 
@@ -78,12 +77,14 @@ def test_a_ratio_compared_in_percentage_points(books):
 
 def test_a_typed_percentage_compared_in_points(books):
     now, before = books["now"], books["last_year"]
-    up = _body(build_report(_with(now, {"van_ban_dien_tu_ty_le": D(90)}), _with(before, {"van_ban_dien_tu_ty_le": D(85)})))
+    up = _body(build_report(_with(now, {"van_ban_dien_tu_ty_le": D(90)}),
+                            _with(before, {"van_ban_dien_tu_ty_le": D(85)})))
     assert "đạt 90%, tăng 5 điểm phần trăm so với cùng kỳ năm 2025" in up
     down = _body(build_report(_with(now, {"van_ban_dien_tu_ty_le": D(80)}),
                               _with(before, {"van_ban_dien_tu_ty_le": D("85.5")})))
     assert "đạt 80%, giảm 5,5 điểm phần trăm so với cùng kỳ năm 2025" in down
-    flat = _body(build_report(_with(now, {"van_ban_dien_tu_ty_le": D(80)}), _with(before, {"van_ban_dien_tu_ty_le": D(80)})))
+    flat = _body(build_report(_with(now, {"van_ban_dien_tu_ty_le": D(80)}),
+                              _with(before, {"van_ban_dien_tu_ty_le": D(80)})))
     assert "đạt 80%, không thay đổi so với cùng kỳ năm 2025" in flat
 
 
@@ -130,7 +131,8 @@ def test_the_unit_the_header_and_the_place_line(books):
     blank = build_report(_with(now, {"so_ky_hieu": None, "dia_danh": None, "ngay_bao_cao": None,
                                      "co_quan_chu_quan": "ubnd thành phố hà tĩnh"}))
     assert blank.header.so_ky_hieu.startswith("Số:\u00a0") and blank.header.so_ky_hieu.endswith("/BC-UBND")
-    assert blank.header.dia_danh_ngay.startswith("Thành Sen, ngày\u00a0") and blank.header.dia_danh_ngay.endswith("2026")
+    assert blank.header.dia_danh_ngay.startswith("Thành Sen, ngày\u00a0")
+    assert blank.header.dia_danh_ngay.endswith("2026")
     assert blank.header.co_quan_chu_quan == "UBND THÀNH PHỐ HÀ TĨNH"
     # a name that is a number keeps it: «Phường 12»
     twelve = build_report(_with(now, {"don_vi_ten": "Phường 12", "dia_danh": None}))
@@ -193,8 +195,9 @@ def test_documents_are_told_by_type_in_the_choice_lists_order_then_by_date(books
              "trich_yeu": "về cải cách hành chính năm 2026."},
             {"so_ky_hieu": "30/UBND", "ngay": None, "loai": None, "trich_yeu": "Chấn chỉnh kỷ luật hành chính"}]
     block = now.layout.lists["van_ban"]
+    rows_at = [block.first_row + i for i in range(4)]
     report = build_report(dataclasses.replace(now, lists={**now.lists, "van_ban": docs},
-                                              list_rows={**now.list_rows, "van_ban": [block.first_row + i for i in range(4)]}))
+                                              list_rows={**now.list_rows, "van_ban": rows_at}))
     body = _body(report)
     plan = body.index("- Kế hoạch (02 văn bản):")
     decision = body.index("- Quyết định (01 văn bản):")
@@ -346,7 +349,8 @@ def test_a_summary_tells_what_the_units_did_and_how_complete_it_is(summary):
     # a total only some units reported says whose figures it holds, before its closing punctuation
     assert "Số hồ sơ chờ bổ sung: 06 hồ sơ; không có hồ sơ trả lại, rút (theo số liệu của 2/3 đơn vị)." in body
     # two coverages in one sentence: both, «tùy chỉ tiêu»
-    assert ("số mới tiếp nhận trong kỳ 1.600 hồ sơ (trực tuyến 1.400 hồ sơ; trực tiếp và qua dịch vụ bưu chính 200 hồ sơ); "
+    assert ("số mới tiếp nhận trong kỳ 1.600 hồ sơ (trực tuyến 1.400 hồ sơ; trực tiếp và qua dịch vụ bưu chính "
+            "200 hồ sơ); "
             "số từ kỳ trước chuyển qua 05 hồ sơ (theo số liệu của 2/3 và 1/3 đơn vị, tùy chỉ tiêu);") in body
     # a ratio built on such totals says it too; a percentage each unit reports is a range
     assert "Tỷ lệ hồ sơ tiếp nhận trực tuyến đạt 87,5% (1.400/1.600 hồ sơ) (theo số liệu của 2/3 đơn vị);" in body
@@ -534,10 +538,12 @@ def test_a_profiles_template_compares_an_amount(added):
                                  values={**added.values, "tu_ngay": None, "den_ngay": None})
     more = _with(before, {"kinh_phi_mo_hinh": D("1.05")})
     blocks = [b.text for b in build_report(added, more).blocks if b.section == "I.6"]
-    assert blocks[1] == "Mô hình mới được áp dụng: 02; kinh phí tăng 200 triệu đồng, tương đương 19,05%, so với kỳ trước."
+    assert blocks[1] == ("Mô hình mới được áp dụng: 02; kinh phí tăng 200 triệu đồng, tương đương 19,05%, "
+                         "so với kỳ trước.")
     less = _with(before, {"kinh_phi_mo_hinh": D("1.5")})
     blocks = [b.text for b in build_report(added, less).blocks if b.section == "I.6"]
-    assert blocks[1] == "Mô hình mới được áp dụng: 02; kinh phí giảm 250 triệu đồng, tương đương 16,67%, so với kỳ trước."
+    assert blocks[1] == ("Mô hình mới được áp dụng: 02; kinh phí giảm 250 triệu đồng, tương đương 16,67%, "
+                         "so với kỳ trước.")
 
 
 def test_the_opening_cites_the_guiding_document_and_the_window_typed(books):
