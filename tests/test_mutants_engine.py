@@ -269,6 +269,12 @@ def test_document_numbers_symbols_and_dates_are_checked_row_by_row(base):
     assert "«KH»" in symbol[1].message
     after = [f for f in found if f.rule == "van_ban_ngay_sau_ngay_bao_cao"]
     assert len(after) == 1 and "446/KH-VP" in after[0].message and "02/01/2024" in after[0].message
+    # named by the rule's name, the limit by its field's label in running text
+    rules = {r.id: r for r in data.definition.rules}
+    for f in [*after, *symbol]:
+        assert f.name == rules[f.rule].name and f.message.startswith(rules[f.rule].name)
+    label = data.definition.field_map()["ngay_bao_cao"].label
+    assert f"sau {label.lower()} (15/12/2023)" in after[0].message
     assert after[0].cells == [f"{block.sheet}!{a1(positions[5], col['ngay'])}", data.cells["ngay_bao_cao"]]
     assert after[0].fields == ["van_ban", "ngay_bao_cao"]
     assert "15/12/2023" in after[0].message
@@ -435,3 +441,24 @@ def test_a_finding_as_json_keeps_its_keys(base):
     assert out["cells"] == f.cells and out["message"] == f.message and out["instruction"] == "Sửa số liệu."
     assert out["values"] == {"pakn_da_xu_ly": 4.5, "pakn_tiep_nhan": 3} and out["gap"] == 1.5
     json.dumps(out)
+
+
+def test_a_number_with_its_year_is_checked_on_its_type_symbol(base):
+    """«15/2023/QĐ-UBND» (a decision numbered with its year) listed as a plan: the symbol is QĐ."""
+    block = compute_layout(base.definition).lists["van_ban"]
+    data = _with(base, lists=_docs(("15/2023/QĐ-UBND", dt.date(2023, 5, 1), "ke_hoach")),
+                 list_rows={**base.list_rows, "van_ban": [block.first_row]})
+    [f] = [f for f in validate(data) if f.rule == "van_ban_loai_ky_hieu"]
+    assert "«QĐ»" in f.message and "«KH»" in f.message and "2023»" not in f.message
+
+
+def test_a_typed_ratio_is_told_at_its_own_precision(base):
+    typed = next(r for r in base.definition.ratios if r.typed == "kh_cchc_ty_le_bao_cao")
+    # 42 196 of 100 000 tasks: 42,196 %; typed 42,19 % is a cut of 42,20 %
+    data = _with(base, {"kh_cchc_nhiem_vu_tong": D(100000), "kh_cchc_nhiem_vu_hoan_thanh": D(42196),
+                        typed.typed: D("42.19")})
+    f = _by_rule(validate(data))[f"{typed.code}_sai_so_lam_tron"]
+    assert "42,19%" in f.message and "42,20%" in f.message
+    # a float's tail (30.000000000000004 stored for 30 %) is never shown: four decimals at most
+    wrong = _by_rule(validate(_with(data, {typed.typed: D("30.000000000000004")})))[f"{typed.code}_ty_le_nhap_sai"]
+    assert "30,0000%" in wrong.message and "0000000004" not in wrong.message
