@@ -214,8 +214,10 @@ def test_a_table_row_rule_names_the_row_and_points_at_its_cells(base):
     assert "Hộ tịch" in f.message and f.importance == "error"
     assert f.cells and all(c.startswith(f"{block.sheet}!") and c.endswith(str(r)) for c in f.cells)
     assert f"{block.sheet}!{a1(r, block.columns['tiep_nhan_tong'])}" in f.cells
-    # the columns are named with their number on the form, the same words said with their group
-    assert "(" in f.message and ")" in f.message
+    # the columns are named with their number on the form; the same words («Tổng số», «Quá hạn») said
+    # with their group, lower-cased after it; the others as they are
+    assert ("Số hồ sơ nhận giải quyết, tổng số (3) là 1.059, phải bằng Số hồ sơ đã giải quyết, tổng số (7) + "
+            "Số hồ sơ đang giải quyết, tổng số (11) + Chờ bổ sung (14) + Trả lại, rút (15) là 1.058") in f.message
     # an empty row is skipped; a row without a field name is named by its sheet row
     blank = {k: None for k in row}
     unnamed = dict(row, linh_vuc=None)
@@ -260,13 +262,14 @@ def test_document_numbers_symbols_and_dates_are_checked_row_by_row(base):
     shape = [f for f in found if f.rule == "van_ban_so_ky_hieu"]
     assert [f.cells for f in shape] == [[f"{block.sheet}!{a1(positions[2], col['so_ky_hieu'])}"]]
     assert "KH 14 UBND" in shape[0].message and shape[0].importance == "warning"
+    assert shape[0].instruction == next(r for r in data.definition.rules if r.id == "van_ban_so_ky_hieu").instruction
     symbol = {f.values["so_ky_hieu"]: f for f in found if f.rule == "van_ban_loai_ky_hieu"}
     assert sorted(symbol) == ["20/BC-UBND", "446/KH-VP", "KH 14 UBND"]  # the last has no symbol at all
     symbol = [symbol["20/BC-UBND"], symbol["446/KH-VP"]]
     assert symbol[0].cells == [f"{block.sheet}!{a1(positions[3], col['so_ky_hieu'])}",
                                f"{block.sheet}!{a1(positions[3], col['loai'])}"]
     assert "«BC»" in symbol[0].message and "«KH»" in symbol[0].message
-    assert "«KH»" in symbol[1].message
+    assert "«KH»" in symbol[1].message and "(cần «không có ký hiệu loại»)" in symbol[1].message  # a công văn
     after = [f for f in found if f.rule == "van_ban_ngay_sau_ngay_bao_cao"]
     assert len(after) == 1 and "446/KH-VP" in after[0].message and "02/01/2024" in after[0].message
     # named by the rule's name, the limit by its field's label in running text
@@ -462,3 +465,4 @@ def test_a_typed_ratio_is_told_at_its_own_precision(base):
     # a float's tail (30.000000000000004 stored for 30 %) is never shown: four decimals at most
     wrong = _by_rule(validate(_with(data, {typed.typed: D("30.000000000000004")})))[f"{typed.code}_ty_le_nhap_sai"]
     assert "30,0000%" in wrong.message and "0000000004" not in wrong.message
+
