@@ -171,6 +171,7 @@ def test_pairs_name_what_is_there_and_what_is_missing(base, op, typed, told):
     labels = data.definition.field_map()
     first, second = (labels[c].label for c in told)
     assert f.importance == "warning" and f.name == "Luật cap" and f.instruction == "Sửa số liệu."
+    assert f.message.startswith("Luật cap: ")
     assert first in f.message and second in f.message
     if op == "compulsory_pair":  # what is typed is said before what is missing
         assert f.message.index(first) < f.message.index(second)
@@ -241,6 +242,10 @@ def test_a_rule_on_a_column_total_points_at_the_total_row(base):
 
 
 # --------------------------------------------------------------------------- the document register
+def dup_rules(data):
+    return data.definition.rules
+
+
 def _docs(*rows):
     return {"van_ban": [{"so_ky_hieu": a, "ngay": b, "loai": c, "trich_yeu": "Về công tác CCHC"} for a, b, c in rows]}
 
@@ -307,7 +312,8 @@ def test_a_number_used_twice_in_a_year_is_one_finding_naming_every_row(base):
     col = block.columns["so_ky_hieu"]
     rows_at = [positions[0], positions[2], positions[4]]  # 2022's 08 is another document
     assert dup.cells == [f"{block.sheet}!{a1(r, col)}" for r in rows_at]
-    assert all(str(r) in dup.message for r in rows_at) and "3" in dup.message
+    assert f"dòng {', '.join(str(r) for r in rows_at)};" in dup.message and "3" in dup.message
+    assert dup.name == next(r for r in dup_rules(data) if r.id == "van_ban_trung_so").name
     assert dup.values == {"so_ky_hieu": "08/KH-UBND"} and "08/KH-UBND" in dup.message
     assert dup.fields == ["van_ban"] and dup.importance == "error"
 
@@ -466,3 +472,47 @@ def test_a_typed_ratio_is_told_at_its_own_precision(base):
     wrong = _by_rule(validate(_with(data, {typed.typed: D("30.000000000000004")})))[f"{typed.code}_ty_le_nhap_sai"]
     assert "30,0000%" in wrong.message and "0000000004" not in wrong.message
 
+
+
+def test_a_symbol_typed_without_its_d_bar_still_matches(base):
+    """«QD» typed for «QĐ» (a keyboard without Vietnamese): the same symbol."""
+    block = compute_layout(base.definition).lists["van_ban"]
+    data = _with(base, lists=_docs(("15/QD-UBND", dt.date(2023, 5, 1), "quyet_dinh")),
+                 list_rows={**base.list_rows, "van_ban": [block.first_row]})
+    assert not [f for f in validate(data) if f.rule == "van_ban_loai_ky_hieu"]
+
+
+@pytest.mark.parametrize("meta_level,cell_level", [("huyen", "huyen"), ("huyen", None), (None, "huyen")])
+def test_what_is_required_follows_the_units_level(base, meta_level, cell_level):
+    """The staff quota is asked of a district, not of a ward: the level comes from the file's stamp,
+    else from its level cell."""
+    assert "huyen" in base.definition.field_map()["bien_che_giao"].required_levels
+    district = _with(base, {"don_vi_cap": cell_level, "bien_che_giao": None},
+                     meta={**base.meta, "unit_level": meta_level})
+    assert [f for f in validate(district) if f.rule == "required" and f.fields == ["bien_che_giao"]]
+    assert not [f for f in validate(_with(base, {"bien_che_giao": None}))
+                if f.rule == "required" and f.fields == ["bien_che_giao"]]
+
+
+def test_a_pair_rule_on_a_forms_rows_points_at_the_row(base):
+    block = compute_layout(base.definition).tables["bieu_06a"]
+    rules = _rule("cap", "truc_tuyen", "compulsory_pair", "truc_tiep", table="bieu_06a")
+    row = dict(base.tables["bieu_06a"][0], truc_tiep=None)
+    data = _with(base, rules=rules, tables={**base.tables, "bieu_06a": [row]})
+    [f] = [f for f in validate(data) if f.rule == "cap"]
+    r = base.table_rows["bieu_06a"][0]
+    assert f.cells == [f"{block.sheet}!{a1(r, block.columns[c])}" for c in ("truc_tiep", "truc_tuyen")]
+    assert f.message.startswith("Luật cap: ")
+
+
+def test_a_problem_met_while_reading_keeps_its_own_words(base, tmp_path):
+    import openpyxl
+
+    pos = compute_layout(base.definition).fields["tthc_ky_truoc"]
+    wb = openpyxl.load_workbook(base.file)
+    wb[pos.sheet][pos.ref].value = "năm"
+    wb.save(tmp_path / "text.xlsx")
+    data = read_workbook(tmp_path / "text.xlsx")
+    [problem] = data.problems
+    [f] = [f for f in validate(data) if f.rule == problem.code]
+    assert f.message == problem.message and pos.ref in f.message
