@@ -96,7 +96,7 @@ def test_each_operator_added_as_data_fails_exactly_when_it_should(base, op, left
         assert f.values == {"pakn_tiep_nhan": left, "pakn_da_xu_ly": right}
         labels = data.definition.field_map()
         assert labels["pakn_tiep_nhan"].label in f.message and labels["pakn_da_xu_ly"].label in f.message
-        assert "Luật thu" in f.message and f.instruction == "Sửa số liệu."
+        assert f.message.startswith("Luật thu: ") and f.name == "Luật thu" and f.instruction == "Sửa số liệu."
         # the gap is told for a comparison, never for «must differ»
         assert ("chênh lệch" in f.message) is (op != "!=")
 
@@ -200,6 +200,9 @@ def test_two_dates_are_compared_as_dates_with_the_gap_in_days(base):
     days = (dt.date(2023, 12, 20) - end).days
     assert "20/12/2023" in f.message and end.strftime("%d/%m/%Y") in f.message
     assert f"{days} ngày" in f.message and f.gap == days
+    labels = data.definition.field_map()
+    for code in ("ngay_bao_cao", "den_ngay"):  # both dates by their labels, in running text
+        assert labels[code].label.lower() in f.message
     assert f.cells == [data.cells["ngay_bao_cao"], data.cells["den_ngay"]]
     # the same day on both sides is no finding
     assert not [f for f in validate(_with(base, {"ngay_bao_cao": end}, rules=rules)) if f.rule == "ngay"]
@@ -333,6 +336,9 @@ def test_a_share_above_100_names_the_ratio_and_its_parts(base):
     # exactly 100 % is fine
     assert "ty_le_pakn_xu_ly_tren_100" not in _by_rule(validate(_with(base, {"pakn_tiep_nhan": D(4),
                                                                             "pakn_da_xu_ly": D(4)})))
+    # 201 of 200 (100,5 %) is over
+    assert "ty_le_pakn_xu_ly_tren_100" in _by_rule(validate(_with(base, {"pakn_tiep_nhan": D(200),
+                                                                        "pakn_da_xu_ly": D(201)})))
 
 
 def test_a_typed_ratio_finding_names_both_cells_and_the_gap(base):
@@ -370,10 +376,15 @@ def test_a_missing_field_and_an_empty_required_list_name_their_cells(base):
     block = data.layout.lists["noi_nhan"]
     [nn] = [f for f in lists if f.fields == ["noi_nhan"]]
     assert nn.cells == [f"{block.sheet}!{a1(block.first_row, block.first_col)}"] and block.sheet in nn.message
+    assert data.definition.list_map()["noi_nhan"].label in nn.message
+    # the subject the check sheet shows for them: a short sentence-case name
+    for f in (req, nn):
+        assert f.name and f.name[:1].isupper() and not f.name.isupper()
     assert nn.importance == "error" and nn.instruction == catalogue()["finding_required_list"]["action"]
     # a field this workbook's template version does not have is not asked for
-    older = _with(data, cells={k: v for k, v in data.cells.items() if k != "tthc_ky_truoc"})
-    assert not [f for f in validate(older) if f.rule == "required" and f.fields == ["tthc_ky_truoc"]]
+    older = _with(data, {"tthc_cong_khai": None}, cells={k: v for k, v in data.cells.items() if k != "tthc_ky_truoc"})
+    required = {f.fields[0] for f in validate(older) if f.rule == "required"}
+    assert "tthc_ky_truoc" not in required and "tthc_cong_khai" in required  # the fields after it still are
 
 
 def test_a_problem_met_while_reading_is_a_finding_once(base, tmp_path):
@@ -420,6 +431,15 @@ def test_sections_without_anything_and_texts_left_as_carried_are_information(bas
     assert texts[ii.code].code not in empty_codes
     f = found[0]
     assert f.cells == [base.cells[f.fields[0]]] and f.name and f.name in f.message
+    # each section by its number as the report prints it («Mục 6.2 …»)
+    from xl_addin.workbook.layout import section_numbers
+
+    numbers = section_numbers(definition)
+    by_text = {definition.text_field_of(s.code).code: s for s in definition.walk_sections()
+               if definition.text_field_of(s.code) is not None}
+    for g in found:
+        section = by_text[g.fields[0]]
+        assert f"{numbers[section.code].rstrip('.')} «{section.title}»" in g.message
     sheet_names = {s.name for s in definition.sheets}
     assert any(name in f.instruction for name in sheet_names)
     # a text typed fills its section; a text carried from the previous period and left as it was is told
@@ -432,6 +452,7 @@ def test_sections_without_anything_and_texts_left_as_carried_are_information(bas
     carried = _with(typed, meta={**base.meta, "carried_texts": json.dumps({code: digest})})
     [same] = [f for f in validate(carried) if f.rule == "noi_dung_chua_sua"]
     assert same.fields == [code] and same.cells == [base.cells[code]] and same.importance == "info"
+    assert same.name == definition.field_map()[code].label
     sheet, ref = base.cells[code].split("!")
     assert sheet in same.message and ref in same.message
     assert same.instruction == catalogue()["finding_text_unchanged"]["action"]
