@@ -440,8 +440,13 @@ def test_sections_without_anything_and_texts_left_as_carried_are_information(bas
     for g in found:
         section = by_text[g.fields[0]]
         assert f"{numbers[section.code].rstrip('.')} «{section.title}»" in g.message
-    sheet_names = {s.name for s in definition.sheets}
-    assert any(name in f.instruction for name in sheet_names)
+    texts_sheet = definition.sheet(definition.section_texts.sheet).name
+    for g in found:  # where to type: the figures' sheet, or the written part's
+        section = next(s for s in definition.walk_sections() if definition.text_field_of(s.code)
+                       and definition.text_field_of(s.code).code == g.fields[0])
+        assert definition.sheet(section.sheet).name in g.instruction and texts_sheet in g.instruction
+    # every empty section is told, those after a section with figures too (II.2 has them, II.6.2 comes later)
+    assert "noi_dung_ii_6_2" in empty_codes
     # a text typed fills its section; a text carried from the previous period and left as it was is told
     from xl_addin.workbook.build import text_digest
 
@@ -453,6 +458,9 @@ def test_sections_without_anything_and_texts_left_as_carried_are_information(bas
     [same] = [f for f in validate(carried) if f.rule == "noi_dung_chua_sua"]
     assert same.fields == [code] and same.cells == [base.cells[code]] and same.importance == "info"
     assert same.name == definition.field_map()[code].label
+    section = next(s for s in definition.walk_sections() if definition.text_field_of(s.code)
+                   and definition.text_field_of(s.code).code == code)
+    assert f"{numbers[section.code].rstrip('.')} «{section.title}»" in same.message
     sheet, ref = base.cells[code].split("!")
     assert sheet in same.message and ref in same.message
     assert same.instruction == catalogue()["finding_text_unchanged"]["action"]
@@ -537,3 +545,4 @@ def test_a_problem_met_while_reading_keeps_its_own_words(base, tmp_path):
     [problem] = data.problems
     [f] = [f for f in validate(data) if f.rule == problem.code]
     assert f.message == problem.message and pos.ref in f.message
+
