@@ -382,9 +382,11 @@ def test_a_missing_field_and_an_empty_required_list_name_their_cells(base):
         assert f.name and f.name[:1].isupper() and not f.name.isupper()
     assert nn.importance == "error" and nn.instruction == catalogue()["finding_required_list"]["action"]
     # a field this workbook's template version does not have is not asked for
-    older = _with(data, {"tthc_cong_khai": None}, cells={k: v for k, v in data.cells.items() if k != "tthc_ky_truoc"})
+    older = _with(data, {"tthc_cong_khai": None, "so_ky_hieu": None},
+                  cells={k: v for k, v in data.cells.items() if k not in ("tthc_ky_truoc", "so_ky_hieu")})
     required = {f.fields[0] for f in validate(older) if f.rule == "required"}
-    assert "tthc_ky_truoc" not in required and "tthc_cong_khai" in required  # the fields after it still are
+    assert not required & {"tthc_ky_truoc", "so_ky_hieu"}
+    assert "tthc_cong_khai" in required  # the fields after one the template lacks still are
 
 
 def test_a_problem_met_while_reading_is_a_finding_once(base, tmp_path):
@@ -439,7 +441,7 @@ def test_sections_without_anything_and_texts_left_as_carried_are_information(bas
                if definition.text_field_of(s.code) is not None}
     for g in found:
         section = by_text[g.fields[0]]
-        assert f"{numbers[section.code].rstrip('.')} «{section.title}»" in g.message
+        assert f" {numbers[section.code].rstrip('.')} «{section.title}»" in g.message
     texts_sheet = definition.sheet(definition.section_texts.sheet).name
     for g in found:  # where to type: the figures' sheet, or the written part's
         section = next(s for s in definition.walk_sections() if definition.text_field_of(s.code)
@@ -452,7 +454,8 @@ def test_sections_without_anything_and_texts_left_as_carried_are_information(bas
 
     code = f.fields[0]
     typed = _with(base, {code: "Đã triển khai đầy đủ."})
-    assert code not in {f.fields[0] for f in validate(typed) if f.rule == "muc_trong"}
+    still = {f.fields[0] for f in validate(typed) if f.rule == "muc_trong"}
+    assert code not in still and "noi_dung_ii_6_2" in still  # the sections after it are still told
     digest = text_digest("Đã triển khai đầy đủ.")
     carried = _with(typed, meta={**base.meta, "carried_texts": json.dumps({code: digest})})
     [same] = [f for f in validate(carried) if f.rule == "noi_dung_chua_sua"]
