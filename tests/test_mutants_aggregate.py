@@ -221,21 +221,23 @@ def test_a_unit_row_of_the_summary_holds_its_figures_and_ratios(returned):
 
 
 def test_a_same_field_shows_each_value_with_its_units_a_few_by_name(returned):
-    """Six communes' copies of one returned file, each with its own name and published count."""
+    """Seven communes' copies of one returned file, each with its own name and published count: four
+    say 1 190, three say 1 188."""
     definition, sub = returned["definition"], returned["subs"][1]
     subs = [dataclasses.replace(sub, unit={**sub.unit, "code": f"7010{i}", "name": f"Xã Số {i}"},
-                                values={**sub.values, "tthc_cong_khai": Decimal(1190 if i < 5 else 1188)})
-            for i in range(6)]
+                                values={**sub.values, "tthc_cong_khai": Decimal(1190 if i < 4 else 1188)})
+            for i in range(7)]
     agg = aggregate(definition, subs)
     assert agg.values["tthc_cong_khai"] is None
     [flag] = agg.flags
     assert definition.field_map()["tthc_cong_khai"].label in flag
     # each value in Vietnamese form, the smaller first; at most three units named, then «…»
     assert flag.index("1.188") < flag.index("1.190")
-    assert "Xã Số 5" in flag and "Xã Số 0" in flag and "Xã Số 2" in flag and "Xã Số 3" not in flag
+    assert "Xã Số 6" in flag and "Xã Số 0" in flag and "Xã Số 2" in flag and "Xã Số 3" not in flag
     assert flag.count("…") == 1
-    # the values part as the specialist reads it: value (units), one value after the other
-    assert "1.188 (Xã Số 5); 1.190 (Xã Số 0, Xã Số 1, Xã Số 2…)" in flag
+    # the values part as the specialist reads it: value (units), one value after the other; three
+    # units are all named, a fourth makes «…»
+    assert "1.188 (Xã Số 4, Xã Số 5, Xã Số 6); 1.190 (Xã Số 0, Xã Số 1, Xã Số 2…)" in flag
 
 
 # --------------------------------------------------------------------------- added as data: max, list, fixed rows
