@@ -17,7 +17,6 @@ from decimal import Decimal
 
 import pytest
 import yaml
-from conftest import filled_workbook
 from seed_reports import R001
 
 from xl_addin.definition.models import Rule
@@ -26,6 +25,8 @@ from xl_addin.errors import catalogue
 from xl_addin.rules.engine import Finding, summary, validate
 from xl_addin.workbook.layout import a1, compute_layout
 from xl_addin.workbook.reader import read_workbook
+
+from conftest import filled_workbook
 
 D = Decimal
 
@@ -118,8 +119,10 @@ def test_the_message_tells_the_figures_the_vietnamese_way(base):
     data = _with(base, {"giai_ngan_thuc_hien": D("1234.5"), "giai_ngan_ke_hoach": D("1000")},
                  rules=_rule("thu", "giai_ngan_thuc_hien", "<=", "giai_ngan_ke_hoach"))
     [f] = [f for f in validate(data) if f.rule == "thu"]
-    assert "1.234,5" in f.message and "1.000" in f.message and "chênh lệch 234,5" in f.message
-    assert f.gap == D("234.5")
+    # amounts in the workbook's money unit (đồng here), thousands separated by dots
+    assert "1.234.500.000.000 đồng" in f.message and "1.000.000.000.000 đồng" in f.message
+    assert "chênh lệch 234.500.000.000 đồng" in f.message
+    assert f.gap == D("234.5")  # in the contract unit (tỷ đồng)
     # labels, never codes, in the words the clerk reads
     assert "giai_ngan" not in f.message
 

@@ -39,6 +39,13 @@ def _with(data, values: dict | None = None, **more):
     return dataclasses.replace(data, values={**data.values, **(values or {})}, **more)
 
 
+def _table(data, code: str, rows: list[dict], **more):
+    """The workbook with a form's rows retyped (and their sheet rows, as the reader gives them)."""
+    first = data.layout.tables[code].first_row
+    return dataclasses.replace(data, tables={**data.tables, code: rows},
+                               table_rows={**data.table_rows, code: [first + i for i in range(len(rows))]}, **more)
+
+
 def _body(report) -> str:
     return "\n".join(b.text for b in report.blocks)
 
@@ -286,8 +293,7 @@ def test_the_form_cited_is_appended_with_its_rows_and_total(books):
     rows = [{"linh_vuc": "Hộ tịch", "tiep_nhan_tong": D(1500), "truc_tuyen": D(1400), "truc_tiep": D(100)},
             {"linh_vuc": "Chứng thực", "tiep_nhan_tong": D(500), "truc_tuyen": D(400), "truc_tiep": D(100)}]
     totals = {"tiep_nhan_tong": D(2000), "truc_tuyen": D(1800), "truc_tiep": D(200)}
-    data = dataclasses.replace(now, tables={**now.tables, "bieu_06a": rows},
-                               table_totals={**now.table_totals, "bieu_06a": totals})
+    data = _table(now, "bieu_06a", rows, table_totals={**now.table_totals, "bieu_06a": totals})
     report = build_report(data)
     assert "Số liệu chi tiết tại Biểu 06a kèm theo" in _body(report) or "Biểu" in _body(report)
     [form] = report.appendices
@@ -400,7 +406,7 @@ def test_a_forms_headings_put_each_column_under_its_groups(books):
     now = books["now"]
     table = now.definition.table_map()["bieu_06a"]
     rows = [{"linh_vuc": "Hộ tịch", "tiep_nhan_tong": D(2000), "truc_tuyen": D(1800), "truc_tiep": D(200)}]
-    report = build_report(dataclasses.replace(now, tables={**now.tables, "bieu_06a": rows}))
+    report = build_report(_table(now, "bieu_06a", rows))
     [form] = report.appendices
     depth = max(len(c.groups) for c in table.columns) + 1
     assert form.header_rows == depth + 1
@@ -420,9 +426,8 @@ def test_a_forms_headings_put_each_column_under_its_groups(books):
 def test_an_appendix_before_its_number_and_without_the_window_days(books):
     now = books["now"]
     rows = [{"linh_vuc": "Hộ tịch", "tiep_nhan_tong": D(2000), "truc_tuyen": D(1800), "truc_tiep": None}]
-    data = dataclasses.replace(now, tables={**now.tables, "bieu_06a": rows},
-                               values={**now.values, "so_ky_hieu": "/BC-UBND", "ngay_bao_cao": None,
-                                       "tu_ngay": None, "den_ngay": dt.date(2026, 6, 10)})
+    data = _table(now, "bieu_06a", rows, values={**now.values, "so_ky_hieu": "/BC-UBND", "ngay_bao_cao": None,
+                                                 "tu_ngay": None, "den_ngay": dt.date(2026, 6, 10)})
     [form] = build_report(data).appendices
     assert form.lines[0] == "(Kèm theo Báo cáo số …/BC-UBND của Ủy ban nhân dân phường Thành Sen)"
     assert form.lines[2] == "Kỳ báo cáo: 6 tháng đầu năm 2026 (từ ngày 15/12/2025 đến ngày 10/6/2026)"
