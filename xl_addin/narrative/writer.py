@@ -72,10 +72,6 @@ def narrative_dir(definition: ReportDefinition) -> Path:
     return folder if folder.is_dir() else _BUILTIN
 
 
-def _stamp(folder: Path) -> tuple:
-    return tuple((str(p), p.stat().st_mtime_ns) for p in sorted(folder.rglob("*")) if p.is_file())
-
-
 @cached(maxsize=8)
 def _phrases_cached(path: str, stamp: tuple) -> Mapping[str, Any]:
     with open(path, encoding="utf-8") as fh:
