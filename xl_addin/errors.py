@@ -95,22 +95,18 @@ def default_log() -> Path:
 
 def log_exception(path: Path, context: str) -> Path:
     """Append the current traceback to ``path`` (for IT staff); the user sees a catalogue message."""
-    import datetime as dt
     import traceback
 
-    from . import __version__
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8", errors="backslashreplace") as fh:
-            fh.write(f"--- {dt.datetime.now().isoformat()} cchc {__version__} {context}\n{traceback.format_exc()}")
-    except OSError:
-        pass
-    return path
+    return _append(path, f"{context}\n{traceback.format_exc()}")
 
 
 def log_line(path: Path, text: str) -> Path:
     """Append one line to the log (something went wrong where there is no traceback to keep)."""
+    return _append(path, text + "\n")
+
+
+def _append(path: Path, text: str) -> Path:
+    """One log entry: a stamped header line, then ``text``; a log that cannot be written is skipped."""
     import datetime as dt
 
     from . import __version__
@@ -118,7 +114,7 @@ def log_line(path: Path, text: str) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8", errors="backslashreplace") as fh:
-            fh.write(f"--- {dt.datetime.now().isoformat()} cchc {__version__} {text}\n")
+            fh.write(f"--- {dt.datetime.now().isoformat()} cchc {__version__} {text}")
     except OSError:
         pass
     return path

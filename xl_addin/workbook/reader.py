@@ -690,22 +690,24 @@ def check_meta_against_cells(definition: ReportDefinition, layout: Layout, meta:
 def error_cell_problems(layout: Layout, scans: dict[str, safety.SheetScan], file: str) -> list[Problem]:
     """An error value (#N/A, #DIV/0!…) in an input cell: python-calamine reads it as empty, so it
     is named here, never taken for a blank."""
-    kinds = layout._kinds()
-    labels = None
-    out = []
-    for sheet, scan in scans.items():
-        for ref, value in scan.errors.items():
-            if kinds.get((sheet, ref)) != "input":
-                continue
-            if labels is None:
-                from .tamper import cell_labels
+    return [Problem("value_error", f"{sheet}!{ref}", value,
+                    render("value_error", file=file, sheet=sheet, cell=ref, label=label, value=value),
+                    None, problem_importance("value_error"))
+            for sheet, ref, value, label in _in_inputs(layout, scans, "errors")]
 
-                labels = cell_labels(layout)
-            label = labels.get((sheet, ref), ref)
-            out.append(Problem("value_error", f"{sheet}!{ref}", value,
-                               render("value_error", file=file, sheet=sheet, cell=ref, label=label, value=value),
-                               None, problem_importance("value_error")))
-    return out
+
+def _in_inputs(layout: Layout, scans: dict[str, safety.SheetScan], found: str) -> list[tuple[str, str, Any, str]]:
+    """(sheet, A1, what was found, the cell's label) of each cell of a scan's ``found`` map
+    (``errors`` or ``formulas``) that is an input cell of the layout."""
+    kinds = layout._kinds()
+    hits = [(sheet, ref, value) for sheet, scan in scans.items() for ref, value in getattr(scan, found).items()
+            if kinds.get((sheet, ref)) == "input"]
+    if not hits:
+        return []
+    from .tamper import cell_labels
+
+    labels = cell_labels(layout)
+    return [(sheet, ref, value, labels.get((sheet, ref), ref)) for sheet, ref, value in hits]
 
 
 def _name_position(target: str | None) -> tuple[str, int, int, int, int] | None:
@@ -851,23 +853,11 @@ def _forms_not_read(layout: Layout, grids: dict[str, Grid], scans: dict[str, saf
 
 
 def _formulas_in_inputs(layout: Layout, scans: dict[str, safety.SheetScan], file: str) -> list[Problem]:
-    kinds = layout._kinds()
-    out = []
-    labels = None
-    for sheet, scan in scans.items():
-        for ref, formula in scan.formulas.items():
-            if kinds.get((sheet, ref)) != "input":
-                continue
-            if labels is None:
-                from .tamper import cell_labels
-
-                labels = cell_labels(layout)
-            label = labels.get((sheet, ref), ref)
-            out.append(Problem("value_formula_in_input", f"{sheet}!{ref}", "=" + formula,
-                               render("value_formula_in_input", file=file, sheet=sheet, cell=ref, label=label,
-                                      formula=formula[:120]),
-                               None, problem_importance("value_formula_in_input")))
-    return out
+    return [Problem("value_formula_in_input", f"{sheet}!{ref}", "=" + formula,
+                    render("value_formula_in_input", file=file, sheet=sheet, cell=ref, label=label,
+                           formula=formula[:120]),
+                    None, problem_importance("value_formula_in_input"))
+            for sheet, ref, formula, label in _in_inputs(layout, scans, "formulas")]
 
 
 def read_port(port) -> WorkbookData:
