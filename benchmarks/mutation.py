@@ -65,6 +65,7 @@ SKIP = {".git", ".venv", "build", "dist", "mutants", "demo-output", ".hypothesis
 RECHECK_SECONDS = 300  # a timed-out mutant's tests, run again alone: what "no limit" means in practice
 KILLED = {"killed", "timeout"}  # a mutant that makes the tests run past their limit is caught too
 LINE = re.compile(r"^\s+(\S+): (.+)$")
+PREBUILD = True  # --no-prebuild: every mutant's process builds the tests' inputs itself (the old way)
 
 
 def scratch_copy(module: str, tests: list[str] | None = None) -> Path:
@@ -94,6 +95,9 @@ def mutmut(folder: Path, *args: str, log: Path | None = None) -> subprocess.Comp
     env = dict(os.environ)
     env.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")  # the remote-engine tests need one (see scripts/test.sh)
     env.pop("PYTHONPATH", None)
+    env.pop("CCHC_PREBUILD", None)
+    if PREBUILD:  # the tests' inputs built once in the fork server (tests/prebuild.py)
+        env["CCHC_PREBUILD"] = str(folder / "prebuilt")
     cmd = [sys.executable, "-m", "mutmut", *args]
     if log is None:
         return subprocess.run(cmd, cwd=folder, env=env, capture_output=True, text=True, check=False)
@@ -161,8 +165,10 @@ def run_module(module: str, workers: int, tests: list[str] | None = None, again:
         for name in survivors:
             f.write(mutmut(folder, "show", name).stdout + "\n")
     killed = sum(counts[s] for s in KILLED)
-    return {"module": module, "tests": tests or MODULES[module], "sample": sample, "total": len(found),
-            "killed": killed, "counts": dict(counts),
+    built = folder / "prebuilt" / "built.txt"  # the inputs the fork server built (tests/prebuild.py)
+    prebuilt = built.read_text("utf-8").split() if built.exists() else []
+    return {"prebuilt": prebuilt, "module": module, "tests": tests or MODULES[module], "sample": sample,
+            "total": len(found), "killed": killed, "counts": dict(counts),
             "survivors": {name: found[name] for name in survivors}, "seconds": seconds,
             "exit_code": done.returncode, "log": str(folder / "mutmut.log")}
 
@@ -180,7 +186,11 @@ def main() -> int:
                         help="only the mutants whose name (x_func__mutmut_N) matches, e.g. '*__mutmut_*5': one in ten")
     parser.add_argument("--tests", nargs="+", metavar="TEST",
                         help="run with these tests instead of the module's list (e.g. the list before new tests)")
+    parser.add_argument("--no-prebuild", action="store_true",
+                        help="every mutant's process builds the tests' inputs itself (to compare)")
     args = parser.parse_args()
+    global PREBUILD
+    PREBUILD = not args.no_prebuild
     if args.workers > 2:
         parser.error("at most 2 worker processes: the machine has 2 cores")
     if importlib.util.find_spec("mutmut") is None:
@@ -197,6 +207,8 @@ def main() -> int:
         sampled = f" (the mutants named {args.sample})" if args.sample else ""
         print(f"{module}{sampled}: killed {result['killed']}/{result['total']} ({100 * result['killed'] / total:.1f} %)"
               f"{'; ' + others if others else ''}; {result['seconds'] / 60:.1f} min{failed}", flush=True)
+        if PREBUILD:
+            print(f"    inputs built once in the fork server: {len(result['prebuilt'])}")
         for name, status in result["survivors"].items():
             print(f"    {status}: {name}")
     elapsed = time.perf_counter() - start

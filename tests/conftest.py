@@ -9,6 +9,7 @@ import sys
 import uuid
 from pathlib import Path
 
+import prebuild
 import pytest
 
 from xl_addin.definition.loader import load_definition
@@ -29,6 +30,26 @@ def pytest_configure(config) -> None:
     for var, sub in (("CCHC_CACHE_DIR", "cache"), ("CCHC_LOG_DIR", "log")):
         (base / sub).mkdir()
         os.environ[var] = str(base / sub)
+    shared = prebuild.folder()
+    if shared is not None:  # a mutation run: the template cache (inputs only) is shared by its mutants
+        (shared / "cache").mkdir(parents=True, exist_ok=True)
+        os.environ["CCHC_CACHE_DIR"] = str(shared / "cache")
+
+
+def pytest_collection_modifyitems(session, config, items) -> None:
+    """In a mutation run, the tests written to kill mutants run first (a killed mutant's process stops
+    at its first failing test, and these are the quickest to fail); the others keep their order."""
+    if prebuild.folder() is not None:
+        items.sort(key=lambda item: not item.nodeid.split("::")[0].endswith(tuple(prebuild.FIRST)))
+
+
+def pytest_collection_finish(session) -> None:
+    """In a mutation run, mutmut's fork server only collects: the tests' inputs are built there,
+    once for every mutant (see tests/prebuild.py)."""
+    shared = prebuild.folder()
+    if shared is not None and session.config.option.collectonly:
+        built = prebuild.build_all(shared / "inputs")
+        (shared / "built.txt").write_text("".join(f"{key}\n" for key in built), encoding="utf-8")
 
 
 def pytest_unconfigure(config) -> None:
@@ -94,13 +115,15 @@ def filled_workbook(tmp_path: Path, payload: dict, *, unit: Unit | None = None, 
     from xl_addin.workbook.build import build_unit_workbooks
     from xl_addin.workbook.fill import fill_workbook
 
-    definition = load_definition(profile=profile)
     unit = unit or Unit("18073", "Phường Thành Sen", "phuong", "42", "QD19_2025")
-    folder = tmp_path / f"built-{uuid.uuid4().hex[:6]}"
-    [result] = build_unit_workbooks(definition, [unit], parse_period(period, definition), folder)
-    out = tmp_path / name
-    fill_workbook(result.path, payload, out)
-    return out
+
+    def build(out: Path) -> None:
+        definition = load_definition(profile=profile)
+        folder = tmp_path / f"built-{uuid.uuid4().hex[:6]}"
+        [result] = build_unit_workbooks(definition, [unit], parse_period(period, definition), folder)
+        fill_workbook(result.path, payload, out)
+
+    return prebuild.reused(tmp_path / name, build, payload, unit, period, profile)
 
 
 def remote_book(path: Path, client: str = "Office.js"):

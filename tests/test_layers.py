@@ -275,3 +275,29 @@ def test_the_cache_keeps_frozen_values_only():
     definition = load_definition()
     with pytest.raises(TypeError):
         definition.field_map()["x"] = None  # type: ignore[index]
+
+
+def test_clearing_the_cache_makes_every_store_work_its_values_out_again():
+    """memo.clear() empties the per-object store and every @cached function, with or without ttl
+    (the mutation runs rely on it: inputs built once, then each mutant's code runs from cold)."""
+    from xl_addin import memo
+
+    calls: list[str] = []
+
+    @memo.cached()
+    def plain(n: int) -> int:
+        calls.append("plain")
+        return n
+
+    @memo.cached(maxsize=2, ttl=3600)
+    def timed(n: int) -> int:
+        calls.append("timed")
+        return n
+
+    key = object()
+    for _ in range(2):
+        plain(1), timed(1), memo.per_object(key, "test", lambda: calls.append("object") or 1)
+    assert calls == ["plain", "timed", "object"]
+    memo.clear()
+    plain(1), timed(1), memo.per_object(key, "test", lambda: calls.append("object") or 1)
+    assert calls == ["plain", "timed", "object"] * 2

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from prebuild import prebuilt
 
 from xl_addin.definition.loader import definition_dir, load_definition
 from xl_addin.definition.periods import parse_period
@@ -57,9 +58,8 @@ B = {"tthc_cong_khai": 188, "tthc_moi_truc_tuyen": 50, "tthc_moi_truc_tiep": 150
 C = {"tthc_cong_khai": 188, "tthc_tiep_nhan_tong": 5}
 
 
-@pytest.fixture(scope="module")
-def returned(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("mutants-aggregate")
+@prebuilt
+def returned(tmp: Path):
     definition = load_definition()
     units = [Unit("70001", "Phường Một", "phuong", "70", ""), Unit("70002", "Xã Hai", "xa", "70", ""),
              Unit("70003", "Xã Ba", "xa", "70", "")]
@@ -248,11 +248,10 @@ EXTRA_RATIOS = (
     '     numerator: "count(kien_nghi)", denominator: kh_cchc_nhiem_vu_tong, unit: kiến nghị}\n')
 
 
-@pytest.fixture(scope="module")
-def custom(tmp_path_factory):
+@prebuilt
+def custom(tmp: Path):
     """A province profile that adds a figure kept at its largest (``max``) and a text compiled unit by
     unit (``list``), as data only; Huế's fixed-row Phụ lục 4 comes with the profile it extends."""
-    tmp = tmp_path_factory.mktemp("mutants-aggregate-custom")
     root = tmp / "templates"
     shutil.copytree(definition_dir(), root / "cchc")
     hue = (root / "cchc" / "profiles" / "hue.yaml").read_text(encoding="utf-8")

@@ -14,9 +14,11 @@ import dataclasses
 import datetime as dt
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import yaml
+from prebuild import prebuilt
 from seed_reports import R001
 
 from xl_addin.definition.models import Rule
@@ -31,10 +33,9 @@ from conftest import filled_workbook
 D = Decimal
 
 
-@pytest.fixture(scope="module")
-def base(tmp_path_factory):
+@prebuilt
+def base(tmp: Path):
     """001 (a ward's 2023 report, consistent) as read back from its workbook."""
-    tmp = tmp_path_factory.mktemp("mutants-engine")
     signed = {"ngay_bao_cao": "2023-12-15", "so_ky_hieu": "312/BC-UBND", "nguoi_ky": "Nguyễn Văn An",
               "chuc_vu_ky": "CHỦ TỊCH", "tham_quyen_ky": "tm", "tthc_cong_khai": 188}
     path = filled_workbook(tmp, {"values": {**R001["values"], **signed},

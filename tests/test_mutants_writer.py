@@ -13,8 +13,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from prebuild import prebuilt
 from test_narrative import CLEAN, SEN, _book
 
 from xl_addin.definition.units import Unit
@@ -25,9 +27,8 @@ from xl_addin.workbook.reader import read_workbook
 D = Decimal
 
 
-@pytest.fixture(scope="module")
-def books(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("mutants-writer")
+@prebuilt
+def books(tmp: Path):
     now = read_workbook(_book(tmp, SEN, "6T-2026", CLEAN))
     before = dict(CLEAN, values=dict(CLEAN["values"], tthc_tiep_nhan_tong=1600, tthc_moi_truc_tuyen=1400,
                                      tthc_da_gq_tong=1600, tthc_da_gq_truoc_han=1537, tthc_da_gq_qua_han=63))
@@ -312,14 +313,13 @@ def test_the_form_cited_is_appended_with_its_rows_and_total(books):
 
 
 # --------------------------------------------------------------------------- a summary's report
-@pytest.fixture(scope="module")
-def summary(tmp_path_factory):
+@prebuilt
+def summary(tmp: Path):
     """Three communes return their workbooks; the province merges them and writes its report."""
     from test_mistakes_caught import BASE, PERIOD, _returned
 
     from xl_addin.merge.run import run_merge
 
-    tmp = tmp_path_factory.mktemp("mutants-writer-summary")
     folder = tmp / "nop"
     at = dt.datetime(2026, 6, 15, 8, 0)
     # what each commune reported: the published procedures (a `same` field) by two of them, the
@@ -434,10 +434,9 @@ def test_an_appendix_before_its_number_and_without_the_window_days(books):
     assert form.rows[0][2:5] == ["2.000", "1.800", ""]  # an empty cell stays empty
 
 
-@pytest.fixture(scope="module")
-def hue(tmp_path_factory):
+@prebuilt
+def hue(tmp: Path):
     """A Huế department's workbook: its profile's fixed-row Phụ lục 4."""
-    tmp = tmp_path_factory.mktemp("mutants-writer-hue")
     unit = Unit("480-VHTT", "Phòng Văn hóa và Thông tin", "phong", "480", "QD124_2004")
     payload = {"values": {"so_ky_hieu": "147/BC-VHTT", "ngay_bao_cao": "2022-06-03", "tthc_cong_khai": 24},
                "tables": {"phu_luc_4": [{"row": "vbqppl_ra_soat", "quy_1": 2, "quy_2": 3},
@@ -486,14 +485,14 @@ LIST = ("  - code: mo_hinh_moi\n    label: Mô hình mới\n    sheet: danh_gia\
         "      - {code: so_nguoi, label: \"Số người\", type: integer, width: 10}\n")
 
 
-@pytest.fixture(scope="module")
-def added(tmp_path_factory):
-    """Fields of every type added to section I.6 by a profile, as data: no template reads them."""
+@prebuilt
+def added_book(tmp: Path):
+    """Fields of every type added to section I.6 by a profile, as data: no template reads them (the
+    templates folder, and the workbook read back)."""
     import shutil
 
     from xl_addin.definition.loader import definition_dir
 
-    tmp = tmp_path_factory.mktemp("mutants-writer-added")
     root = tmp / "templates"
     shutil.copytree(definition_dir(), root / "cchc")
     (root / "cchc" / "profiles" / "thu.yaml").write_text("id: thu\nname: Tỉnh Thử\nprovince_code: \"70\"\n" + FIELDS
@@ -515,7 +514,18 @@ def added(tmp_path_factory):
                    lists=dict(CLEAN["lists"], mo_hinh_moi=[
                        {"ten": "- một cửa không chờ;", "ngay": "2026-02-01", "loai": "ke_hoach", "so_nguoi": 12},
                        {"ten": "Số hóa hồ sơ", "ngay": None, "loai": None, "so_nguoi": None}]))
-    data = read_workbook(_book(tmp, SEN, "6T-2026", payload, profile="thu"))
+    try:
+        return root, read_workbook(_book(tmp, SEN, "6T-2026", payload, profile="thu"))
+    finally:
+        mp.undo()
+
+
+@pytest.fixture(scope="module")
+def added(added_book):
+    """The workbook of ``added_book``, its templates folder in use while the module's tests run."""
+    root, data = added_book
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CCHC_TEMPLATES", str(root))
     yield data
     mp.undo()
 

@@ -13,7 +13,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+import prebuild
 import pytest
+from prebuild import prebuilt
 
 from xl_addin.definition.loader import load_definition
 from xl_addin.definition.models import FieldDef, Section
@@ -46,12 +48,14 @@ REPORT_SHEET = "Báo cáo"
 # --------------------------------------------------------------------------- workbooks
 def _book(folder: Path, unit: Unit, period: str, payload: dict, profile: str | None = None,
           start: dt.date | None = None, end: dt.date | None = None) -> Path:
-    definition = load_definition(profile=profile)
-    built = folder / f"blank-{uuid.uuid4().hex[:6]}"
-    [result] = build_unit_workbooks(definition, [unit], parse_period(period, definition, start, end), built)
+    def build(out: Path) -> None:
+        definition = load_definition(profile=profile)
+        built = folder / f"blank-{uuid.uuid4().hex[:6]}"
+        [result] = build_unit_workbooks(definition, [unit], parse_period(period, definition, start, end), built)
+        fill_workbook(result.path, payload, out)
+
     out = folder / f"{unit.code}_{period}_{uuid.uuid4().hex[:4]}.xlsx"
-    fill_workbook(result.path, payload, out)
-    return out
+    return prebuild.reused(out, build, unit, period, payload, profile, start, end)
 
 
 def _docs(*rows: tuple[str, str, str, str]) -> list[dict]:
@@ -182,9 +186,8 @@ CLEAN = {
 SEN = Unit("18073", "Phường Thành Sen", "phuong", "42", "QD19_2025")
 
 
-@pytest.fixture(scope="module")
-def books(tmp_path_factory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("examples")
+@prebuilt
+def books(folder: Path) -> dict[str, Path]:
     out = {}
     for key, ex in EXAMPLES.items():
         out[key] = _book(folder, ex["unit"], ex["period"], ex["payload"], ex.get("profile"), ex.get("start"),
@@ -373,13 +376,18 @@ def test_numbers_money_and_ratios_the_vietnamese_way():
     assert fmt.percent(Decimal("99.95")) == "99,95%" and fmt.percent(100) == "100%"
 
 
-def test_comparison_same_period_last_year_and_previous_period(tmp_path):
+@prebuilt
+def periods(tmp: Path) -> tuple[Path, Path, Path]:
+    """The same ward's workbooks of this half-year, the same half of last year and the last quarter."""
     now = dict(CLEAN, values=dict(CLEAN["values"]))
     before = dict(CLEAN, values=dict(CLEAN["values"], tthc_da_gq_truoc_han=1937, tthc_da_gq_qua_han=63,
                                      tthc_tiep_nhan_tong=1600, tthc_moi_truc_tuyen=1400))
-    current = _book(tmp_path, SEN, "6T-2026", now)
-    last_year = _book(tmp_path, SEN, "6T-2025", before)
-    last_quarter = _book(tmp_path, SEN, "Q1-2026", before)
+    return (_book(tmp, SEN, "6T-2026", now), _book(tmp, SEN, "6T-2025", before),
+            _book(tmp, SEN, "Q1-2026", before))
+
+
+def test_comparison_same_period_last_year_and_previous_period(periods):
+    current, last_year, last_quarter = periods
     body = _body(build_report(current, last_year))
     assert ("tỷ lệ giải quyết đúng hạn và trước hạn đạt 99% (1.980/2.000 hồ sơ), tăng 2,15 điểm phần trăm so với cùng "
             "kỳ năm 2025") in body
@@ -397,10 +405,16 @@ def test_clean_workbook_has_no_warning_and_errors_put_one_first(reports, texts):
     assert texts["003"].startswith("CẢNH BÁO: SỐ LIỆU CỦA SỔ TÍNH CÒN")
 
 
-def test_empty_workbook_gives_a_skeleton(tmp_path):
+@prebuilt
+def blank(tmp: Path) -> Path:
+    """A ward's workbook as built, nothing typed."""
     definition = load_definition()
-    [blank] = build_unit_workbooks(definition, [SEN], parse_period("6T-2026", definition), tmp_path / "b")
-    report = build_report(blank.path)
+    [built] = build_unit_workbooks(definition, [SEN], parse_period("6T-2026", definition), tmp)
+    return built.path
+
+
+def test_empty_workbook_gives_a_skeleton(blank, tmp_path):
+    report = build_report(blank)
     text = render_text(report)
     tops = [b.text.split(".")[0] for b in report.body if b.kind == "heading" and b.level == 1]
     assert tops == ["I", "II", "III", "IV", "V"]
@@ -410,12 +424,12 @@ def test_empty_workbook_gives_a_skeleton(tmp_path):
     headings = [b.text for b in report.body if b.kind == "heading"]
     assert "1. Tổ chức chỉ đạo, điều hành; ban hành kế hoạch cải cách hành chính" in headings
     assert "6.2. Áp dụng hệ thống quản lý chất lượng TCVN ISO 9001:2015" in headings
-    empty = [f for f in validate(read_workbook(blank.path)) if f.rule == "muc_trong"]
+    empty = [f for f in validate(read_workbook(blank)) if f.rule == "muc_trong"]
     assert len(empty) == 13 and {f.importance for f in empty} == {"info"}
     assert "Mục 6.2 «Áp dụng hệ thống quản lý chất lượng TCVN ISO 9001:2015»" in empty[-1].message
     assert report.signature == ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"] and report.recipients == ["- Lưu: VT."]
     assert report.header.dia_danh_ngay.startswith("Thành Sen, ngày\u00a0") and report.warnings  # NĐ 30: no type word
-    result = run_report(blank.path, out=tmp_path / "skeleton.xlsx", docx=tmp_path / "skeleton.docx")
+    result = run_report(blank, out=tmp_path / "skeleton.xlsx", docx=tmp_path / "skeleton.docx")
     assert Path(result["xlsx"]).exists() and Path(result["docx"]).exists()
 
 
@@ -689,13 +703,19 @@ def test_sheet_and_docx_render_to_pdf(books, reports, tmp_path):
 
 
 # --------------------------------------------------------------------------- implausible values (issue 14, item 2)
-def test_implausible_amount_is_an_error_listed_and_marked(tmp_path, definition):
+@prebuilt
+def implausible(tmp: Path) -> Path:
+    """A ward's workbook with 54,02 tỷ disbursed typed as 54020 (fill takes it)."""
+    payload = {"values": {**CLEAN["values"], "giai_ngan_thuc_hien": 54020, "giai_ngan_ke_hoach": 146.25,
+                          "thu_ns_thuc_hien": 80.404, "thu_ns_ke_hoach": 310}, "lists": CLEAN["lists"]}
+    return _book(tmp, SEN, "6T-2026", payload)
+
+
+def test_implausible_amount_is_an_error_listed_and_marked(implausible, definition):
     """54,02 tỷ typed as 54020 by a commune: an error naming the bound, listed in the report's
     warning block, and the amount and the ratio built on it never stated without «(cần kiểm tra lại)».
     ``fill`` and Excel's own validation still take the value (only the checks judge it)."""
-    payload = {"values": {**CLEAN["values"], "giai_ngan_thuc_hien": 54020, "giai_ngan_ke_hoach": 146.25,
-                          "thu_ns_thuc_hien": 80.404, "thu_ns_ke_hoach": 310}, "lists": CLEAN["lists"]}
-    path = _book(tmp_path, SEN, "6T-2026", payload)  # fill took it
+    path = implausible
     data = read_workbook(path)
     [found] = [f for f in validate(data) if f.rule == "value_implausible"]
     bound = definition.field_map()["giai_ngan_thuc_hien"].plausible_bound("phuong")
@@ -744,3 +764,32 @@ def test_004_signed_before_the_cut_off_states_estimates(reports):
     assert ("- Kết quả tiếp nhận, giải quyết hồ sơ thủ tục hành chính (từ ngày 15/12/2021, ước thực hiện đến "
             "ngày 14/6/2022):") in body
     assert "ước thực hiện" not in _body(reports["002"]) and "ước thực hiện" not in reports["002"].body[0].text
+
+
+def test_compiled_templates_are_kept_and_an_edited_one_is_compiled_again(books, tmp_path, monkeypatch):
+    """A fresh process loads the report's templates as an earlier one compiled them (the cache
+    folder); an edited template is compiled anew; a cache folder that cannot be written only costs
+    the compiling."""
+    from xl_addin import memo
+    from xl_addin.definition.loader import definition_dir
+
+    root = tmp_path / "templates"
+    shutil.copytree(definition_dir(), root / "cchc")
+    monkeypatch.setenv("CCHC_TEMPLATES", str(root))
+    monkeypatch.setenv("CCHC_CACHE_DIR", str(tmp_path / "cache"))
+    memo.clear()  # a fresh process
+    first = render_text(build_report(books["clean"]))
+    compiled = {p: p.stat().st_mtime_ns for p in (tmp_path / "cache" / "cchc" / "narrative").glob("*.jinja")}
+    assert len(compiled) >= 10  # the opening, the closing, the sections
+    memo.clear()
+    assert render_text(build_report(books["clean"])) == first
+    assert {p: p.stat().st_mtime_ns for p in compiled} == compiled  # loaded, not compiled and written again
+    opening = root / "cchc" / "narrative" / "mo_dau.j2"
+    opening.write_text("Mở đầu đã sửa.\n" + opening.read_text(encoding="utf-8"), encoding="utf-8")
+    memo.clear()
+    assert "Mở đầu đã sửa." in render_text(build_report(books["clean"]))
+    (tmp_path / "blocked").write_text("a file, not a folder", encoding="utf-8")
+    monkeypatch.setenv("CCHC_CACHE_DIR", str(tmp_path / "blocked"))
+    memo.clear()
+    assert "Mở đầu đã sửa." in render_text(build_report(books["clean"]))
+    memo.clear()  # the next tests start from the run's own cache folder again

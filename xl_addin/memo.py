@@ -53,6 +53,7 @@ def _scalars() -> tuple[type, ...]:
             *_FUNCTIONS)
 _CONTRACT: list[type] = []
 _PER_OBJECT: dict[tuple[int, str], tuple[object, object]] = {}
+_STORES: list[Callable[[], None]] = []  # each @cached function's cache_clear
 _LOCK = threading.Lock()
 
 
@@ -129,7 +130,9 @@ def cached(maxsize: int | None = None, ttl: float | None = None) -> Callable[[Ca
             return _checked(func(*args, **kwargs), name)
 
         if ttl is None:
-            return functools.lru_cache(maxsize=maxsize)(checked)
+            lru = functools.lru_cache(maxsize=maxsize)(checked)
+            _STORES.append(lru.cache_clear)
+            return lru
         store: collections.OrderedDict[Hashable, tuple[float, _T]] = collections.OrderedDict()
 
         @functools.wraps(func)
@@ -147,6 +150,17 @@ def cached(maxsize: int | None = None, ttl: float | None = None) -> Callable[[Ca
             return value
 
         call.cache_clear = store.clear  # type: ignore[attr-defined]
+        _STORES.append(store.clear)
         return call
 
     return wrap
+
+
+def clear() -> None:
+    """Empty every store: the per-object values and each ``@cached`` function's results. The next
+    call of anything cached works its value out again, as in a fresh process (the mutation runs
+    build the tests' inputs once, then clear, so that every mutant's code still runs from cold)."""
+    with _LOCK:
+        _PER_OBJECT.clear()
+        for clear_store in _STORES:
+            clear_store()

@@ -25,6 +25,13 @@ def packaged(name: str) -> Path:
     return PACKAGE_DIR.parent / name
 
 
+def cache_root() -> Path:
+    """The user's cache folder for the tool ($CCHC_CACHE_DIR, else XDG_CACHE_HOME, %LOCALAPPDATA% or
+    ~/.cache, then ``cchc``): templates built once, report templates compiled once."""
+    base = os.environ.get("CCHC_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME") or os.environ.get("LOCALAPPDATA")
+    return (Path(base) if base else Path.home() / ".cache") / LOCAL_FOLDER
+
+
 def local_templates() -> Path | None:
     """IT's editable copy of the definitions (``%LOCALAPPDATA%\\cchc\\workbook_templates``), when set up."""
     local = os.environ.get("LOCALAPPDATA")

@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 from jinja2 import (
     Environment,
+    FileSystemBytecodeCache,
     FileSystemLoader,
     StrictUndefined,
     TemplateError,
@@ -45,6 +46,7 @@ from ..definition.periods import Period, is_same_period_last_year, parse_period
 from ..errors import CchcError
 from ..memo import cached, freeze, frozen_by_contract
 from ..merge.summary_layout import SummaryTable
+from ..resources import cache_root
 from ..rules.engine import Finding, validate
 from ..rules.ratios import RatioResult, compute_ratios, ratio_value
 from ..ui import ui, ui_text
@@ -99,10 +101,33 @@ def _nfc_tree(node: Any) -> Any:
     return node
 
 
+class _CompiledTemplates(FileSystemBytecodeCache):
+    """The report's templates compiled once and kept in the user's cache folder: a fresh process (a
+    `cchc` command, the add-in's first report) loads them instead of parsing and compiling them again.
+    Jinja keys each by its path and checks its source's digest, so an edited template is compiled
+    anew; a cache folder that cannot be written only costs the compiling."""
+
+    def dump_bytecode(self, bucket) -> None:  # type: ignore[no-untyped-def]
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+def _compiled_templates() -> FileSystemBytecodeCache | None:
+    folder = cache_root() / "narrative"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return _CompiledTemplates(str(folder), "%s.jinja")
+
+
 @cached(maxsize=8)
 def _environment(paths: tuple[str, ...]) -> Environment:
     env = Environment(loader=FileSystemLoader(list(paths), encoding="utf-8"), trim_blocks=True, lstrip_blocks=True,
-                      undefined=StrictUndefined, autoescape=False, extensions=["jinja2.ext.do"])
+                      undefined=StrictUndefined, autoescape=False, extensions=["jinja2.ext.do"],
+                      bytecode_cache=_compiled_templates())
     # the templates' filter and variable names are identifiers of the .j2 files (keyword arguments)
     env.filters.update(dict(
         dem=_marked(fmt.count), so=_marked(fmt.plain), pt=_marked(fmt.percent), ngay=fmt.date_short,

@@ -5,21 +5,19 @@ everything that shapes its bytes. Below ``build`` (which stamps unit copies of i
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 from .. import __version__
 from ..atomic import write_atomic
 from ..definition.models import ReportDefinition
 from ..memo import cached
-from ..resources import LOCAL_FOLDER
+from ..resources import cache_root
 from .layout import META_KEYS
 from .template import build_template_bytes
 
 
 def template_cache_dir() -> Path:
-    base = os.environ.get("CCHC_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME") or os.environ.get("LOCALAPPDATA")
-    return (Path(base) if base else Path.home() / ".cache") / LOCAL_FOLDER / "templates"
+    return cache_root() / "templates"
 
 
 @cached()
