@@ -57,13 +57,18 @@ MODULES: dict[str, list[str]] = {
         "test_a_new_section_and_field_get_generic_sentences_without_python",
         "test_implausible_amount_is_an_error_listed_and_marked", "test_generic_and_summed_values_are_marked_too"))],
 }
+# The modules `mypy` checks in scripts/test.sh (pyproject's [tool.mypy] files): the test command
+# rejects a mutant mypy rejects, so mutmut's type-check filter counts it as caught ("caught by type check")
+TYPE_CHECKED = {"xl_addin/rules/ratios.py", "xl_addin/rules/engine.py", "xl_addin/merge/aggregate.py",
+                "xl_addin/narrative/writer.py"}
 # Extra pytest arguments of a module's run: the PDF rendering test checks the page layout, not the
 # writer's words, and costs 6 s each time a mutant of the writer survives the other tests.
 PYTEST_ARGS: dict[str, list[str]] = {"xl_addin/narrative/writer.py": ["-m", "not libreoffice"]}
 # What a scratch copy leaves out (the virtual environment and what runs make).
 SKIP = {".git", ".venv", "build", "dist", "mutants", "demo-output", ".hypothesis", ".pytest_cache", "__pycache__"}
 RECHECK_SECONDS = 300  # a timed-out mutant's tests, run again alone: what "no limit" means in practice
-KILLED = {"killed", "timeout"}  # a mutant that makes the tests run past their limit is caught too
+# a mutant that makes the tests run past their limit is caught too, and one mypy rejects
+KILLED = {"killed", "timeout", "caught by type check"}
 LINE = re.compile(r"^\s+(\S+): (.+)$")
 PREBUILD = True  # --no-prebuild: every mutant's process builds the tests' inputs itself (the old way)
 
@@ -84,6 +89,9 @@ def scratch_copy(module: str, tests: list[str] | None = None) -> Path:
         # one fork server imports pytest, the package and the tests once; each mutant forks from it
         "process_isolation": "forkserver",
     }
+    if module in TYPE_CHECKED:  # mypy, as scripts/test.sh runs it, over the mutants: a mutant it rejects is caught
+        config["type_check_command"] = ["mypy", "--output", "json", "--config-file", str(target / "pyproject.toml"),
+                                        "--no-incremental", "--no-warn-unused-ignores", module]
     with (target / "pyproject.toml").open("a", encoding="utf-8") as f:
         f.write("\n[tool.mutmut]\n")
         for key, value in config.items():
@@ -95,6 +103,7 @@ def mutmut(folder: Path, *args: str, log: Path | None = None) -> subprocess.Comp
     env = dict(os.environ)
     env.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")  # the remote-engine tests need one (see scripts/test.sh)
     env.pop("PYTHONPATH", None)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"  # mypy of this environment
     env.pop("CCHC_PREBUILD", None)
     if PREBUILD:  # the tests' inputs built once in the fork server (tests/prebuild.py)
         env["CCHC_PREBUILD"] = str(folder / "prebuilt")

@@ -113,3 +113,23 @@ def test_the_workbook_formula_of_an_added_ratio_agrees(extra_ratios, tmp_path):
     results = compute_ratios(read_workbook(recalculated))
     for code in ("ty_le_truc_tuyen_bieu", "van_ban_moi_nhiem_vu"):
         assert results[code].excel_value is not None and results[code].excel_agrees is True, code
+
+
+def test_a_ratio_with_a_part_left_empty_has_no_value_and_keeps_what_was_typed(data):
+    """700 dossiers online and the walk-in count left empty: the online share has no value («chưa
+    có số liệu», never 100 %), whichever side the empty part is on, and the parts typed stay shown."""
+    import dataclasses
+
+    ratio = next(r for r in data.definition.ratios if r.code == "ty_le_truc_tuyen")  # a / (a + b)
+    empty_walk_in = dataclasses.replace(data, values={**data.values, "tthc_moi_truc_tiep": None})
+    result = compute_ratio(ratio, env_for(empty_walk_in))  # the denominator is incomplete, the numerator not
+    assert (result.value, result.status, result.formatted) == (None, "missing", "chưa có số liệu")
+    assert (result.numerator, result.denominator) == (Decimal(700), Decimal(700))
+    assert result.to_dict()["status"] == "missing" and result.to_dict()["numerator"] == 700
+    swapped = ratio.model_copy(update={"numerator": ratio.denominator, "denominator": ratio.numerator})
+    result = compute_ratio(swapped, env_for(empty_walk_in))  # the numerator incomplete, the denominator not
+    assert (result.value, result.status) == (None, "missing")
+    nothing = dataclasses.replace(data, values={**data.values, "tthc_moi_truc_tiep": Decimal(0),
+                                                "tthc_moi_truc_tuyen": Decimal(0)})
+    result = compute_ratio(ratio, env_for(nothing))  # both typed as 0: nothing to share, not missing
+    assert (result.value, result.status, result.formatted) == (None, "zero", NO_DATA)

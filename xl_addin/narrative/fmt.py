@@ -64,6 +64,7 @@ class Span(Qualified):
     told as the range of the units' values: the value is the highest, ``low`` the lowest."""
 
     __slots__ = ("low",)
+    low: Decimal
 
 
 def qualified(value: Decimal, word: str, suspect: bool = False, cover: str = "") -> Qualified:

@@ -38,6 +38,7 @@ from jinja2 import (
     TemplateSyntaxError,
     pass_context,
 )
+from jinja2.bccache import Bucket
 
 from ..definition import expr
 from ..definition.loader import DEFAULT_TEMPLATE, templates_root
@@ -55,7 +56,7 @@ from ..workbook.reader import WorkbookData, implausible_fields, read_workbook
 from ..yamlio import SafeLoader
 from . import fmt
 from .model import Appendix, Block, Header, HeaderCell, Report, drop_control_characters
-from .units import units_of
+from .units import Units, units_of
 
 _BUILTIN = Path(__file__).resolve().parents[2] / "workbook_templates" / DEFAULT_TEMPLATE / "narrative"
 
@@ -107,7 +108,7 @@ class _CompiledTemplates(FileSystemBytecodeCache):
     Jinja keys each by its path and checks its source's digest, so an edited template is compiled
     anew; a cache folder that cannot be written only costs the compiling."""
 
-    def dump_bytecode(self, bucket) -> None:  # type: ignore[no-untyped-def]
+    def dump_bytecode(self, bucket: Bucket) -> None:
         try:
             super().dump_bytecode(bucket)
         except OSError:
@@ -252,17 +253,18 @@ class Narrative:
                        for k, v in data.values.items()}
         words = self.phrases.get("uoc_tinh", {})
         for f in self.fields.values():  # a figure stated approximately carries its word («khoảng»)
-            word = words.get(str(data.values.get(f.code) or "")) if f.qualifies else None
-            value = self.values.get(f.qualifies or "")
+            if not f.qualifies:
+                continue
+            word = words.get(str(data.values.get(f.code) or ""))
+            value = self.values.get(f.qualifies)
             if word and isinstance(value, Decimal):
                 self.values[f.qualifies] = fmt.qualified(value, word, fmt.is_suspect(value))
         if self.units is not None:
-            self._units_figures()
+            self._units_figures(self.units)
 
-    def _units_figures(self) -> None:
+    def _units_figures(self, units: Units) -> None:
         """A summary's figures as its units reported them: a total only some units reported carries
         its coverage («5/12»), a figure each unit reports on its own the range of their values."""
-        units = self.units
         for code, cover in [*units.partial_totals().items(), *units.same_covers().items()]:
             value = self.values.get(code)
             if isinstance(value, Decimal):
@@ -374,13 +376,13 @@ class Narrative:
         words = self.phrases["so_sanh"]
         moc = self.basis()
         if code in self.ratios:
-            now, before = self.ratios[code].value, self.prev_ratios.get(code)
-            before = before.value if before is not None else None
-            if now is None or before is None:
+            earlier = self.prev_ratios.get(code)
+            ratio_now, ratio_before = self.ratios[code].value, earlier.value if earlier is not None else None
+            if ratio_now is None or ratio_before is None:
                 return ""
-            gap = now - before
-            key = "tang_diem" if gap > 0 else "giam_diem" if gap < 0 else "bang_diem"
-            return tidy(words[key].format(d=fmt.points(gap), moc=moc))
+            points = ratio_now - ratio_before
+            key = "tang_diem" if points > 0 else "giam_diem" if points < 0 else "bang_diem"
+            return tidy(words[key].format(d=fmt.points(points), moc=moc))
         f = self.fields.get(code)
         if f is None or f.type not in NUMERIC_TYPES:
             return ""
@@ -456,6 +458,8 @@ def _one_line(value: Any) -> str:
 def _label_of(definition: ReportDefinition, choice_list: str | None, code: Any) -> str:
     if code is None:
         return ""
+    if choice_list is None:
+        return str(code)
     try:
         for opt in definition.choice_list(choice_list).options:
             if opt.code == code:
@@ -634,7 +638,7 @@ _HEADING = re.compile(r"^(#{1,3}) (.*)$")
 _END_PUNCT = ".:;!?)…»\"”"
 
 
-def parse_blocks(text: str, section: str | None, phrases: dict | None = None) -> list[Block]:
+def parse_blocks(text: str, section: str | None, phrases: Mapping[str, Any] | None = None) -> list[Block]:
     blocks: list[Block] = []
     current: Block | None = None
     for raw in text.splitlines():
@@ -677,7 +681,7 @@ def parse_blocks(text: str, section: str | None, phrases: dict | None = None) ->
     return out
 
 
-_CLOSING = re.compile(r"[.;,:]*$")
+_CLOSING = ".;,:"  # the punctuation a sentence may end with, before its note
 
 
 def _lead_covers(blocks: list[Block], notes: list[list[str]]) -> None:
@@ -697,7 +701,7 @@ def _lead_covers(blocks: list[Block], notes: list[list[str]]) -> None:
         i = j
 
 
-def _with_cover(text: str, covers: list[str], phrases: dict) -> str:
+def _with_cover(text: str, covers: list[str], phrases: Mapping[str, Any]) -> str:
     """A block stating a summary's total only some units reported ends with its coverage, before
     its closing punctuation: «… là 1,2 tỷ đồng (theo số liệu của 5/12 đơn vị).»; one stating a
     figure that is each unit's («=», a ``same`` field) says so: «… (ở mỗi đơn vị).»"""
@@ -708,7 +712,7 @@ def _with_cover(text: str, covers: list[str], phrases: dict) -> str:
         notes.append(phrases["theo_so_lieu"].format(phan=totals[0]))
     elif totals:
         notes.append(phrases["theo_so_lieu_nhieu"].format(phan=phrases["va"].join(totals)))
-    end = _CLOSING.search(text).start()
+    end = len(text.rstrip(_CLOSING))
     return f"{text[:end]} {phrases['ghi_chu'].format(noi_dung='; '.join(notes))}{text[end:]}"
 
 
@@ -726,7 +730,7 @@ def _punctuate(blocks: list[Block]) -> None:
 
 
 # --------------------------------------------------------------------------- header
-def _unit_names(data: WorkbookData, phrases: dict) -> dict[str, Any]:
+def _unit_names(data: WorkbookData, phrases: Mapping[str, Any]) -> dict[str, Any]:
     level = str(data.stamped("unit.level") or data.meta.get("unit_level") or "")
     cfg = phrases.get("cap_don_vi", {}).get(level, {})
     name = tidy(data.stamped("unit.name") or data.meta.get("unit_name") or "")
@@ -760,7 +764,7 @@ def _unit_names(data: WorkbookData, phrases: dict) -> dict[str, Any]:
     return {"level": level, "cfg": cfg, "name": name, "ten": full, "chu_the": short, "body": body}
 
 
-def _place(unit: dict[str, Any], phrases: dict) -> str:
+def _place(unit: dict[str, Any], phrases: Mapping[str, Any]) -> str:
     """NĐ 30's place name: the unit's name without its type word («Huyện Đức Thọ» → «Đức Thọ»); a name
     that is a number keeps it («Phường 12», «Quận 1»). A name that is a person's or an event's
     («Phường Trần Hưng Đạo») cannot be told from the others: the clerk types it (dia_danh)."""
@@ -1048,10 +1052,8 @@ def appendices(nc: Narrative) -> list[Appendix]:
 
 
 # --------------------------------------------------------------------------- the report
-def _load(data: WorkbookData | str | Path | None) -> WorkbookData | None:
-    if data is None or isinstance(data, WorkbookData):
-        return data
-    return read_workbook(Path(data))
+def _load(data: WorkbookData | str | Path) -> WorkbookData:
+    return data if isinstance(data, WorkbookData) else read_workbook(Path(data))
 
 
 def _warnings(nc: Narrative, errors: list[Finding]) -> list[Block]:
@@ -1091,13 +1093,13 @@ def build_report(data: WorkbookData | str | Path, previous: WorkbookData | str |
     """The whole report of one workbook; ``previous`` (an earlier workbook) adds comparisons.
     A summary's report reads its units from its Tổng hợp: ``units`` when the caller read it (the
     ribbon, through its port), else from the summary's file."""
-    data = _load(data)
-    previous = _load(previous)
-    if previous is not None and previous.definition.id != data.definition.id:
-        raise CchcError("report_previous_mismatch", file=previous.file, template=data.definition.id)
-    nc = Narrative(data, previous, units)
+    book = _load(data)
+    earlier = _load(previous) if previous is not None else None
+    if earlier is not None and earlier.definition.id != book.definition.id:
+        raise CchcError("report_previous_mismatch", file=earlier.file, template=book.definition.id)
+    nc = Narrative(book, earlier, units)
     p = nc.phrases
-    findings = validate(data)
+    findings = validate(book)
     errors = [f for f in findings if f.importance == "error"]
     blocks: list[Block] = []
     if errors:
@@ -1124,7 +1126,7 @@ def build_report(data: WorkbookData | str | Path, previous: WorkbookData | str |
         header=_header(nc), title=nc.definition.kind_label, trich_yeu=subject, kinh_gui=_kinh_gui(nc),
         kinh_gui_label=p["nhan_kinh_gui"], blocks=blocks, closing=closing, recipients_label=p["nhan_noi_nhan"],
         recipients=_recipients(nc), signature=_signature(nc), signer=tidy(nc.value("signer") or ""),
-        errors=len(errors), period_code=data.period.get("code") or "", unit_code=data.unit["code"],
-        unit_name=data.unit["name"], sections=outline, appendices=appendices(nc))
+        errors=len(errors), period_code=book.period.get("code") or "", unit_code=book.unit["code"],
+        unit_name=book.unit["name"], sections=outline, appendices=appendices(nc))
     report.dropped_control_characters = drop_control_characters(report)
     return report
