@@ -141,21 +141,28 @@ def test_an_open_table_longer_than_the_form_ends_with_one_other_row(returned):
     assert total == sum(range(1, n_rows + 4)) + 1000 + 100
 
 
-def test_a_row_without_a_name_is_no_row_of_the_summary(returned):
-    """The form's open rows are joined by name: a row left without one (its figures are in the unit's
-    own totals, which the merge adds up) never becomes a nameless row of the summary."""
+def test_figures_on_a_row_without_a_name_are_counted_under_other(returned):
+    """The form's open rows are joined by name: figures typed on a row left without one are added up
+    in the «Khác» row (never lost from the summary's form, whose totals then match the units'); a
+    nameless row with no figure adds nothing; a name is kept as typed, its spaces tidied."""
     definition, subs = returned["definition"], returned["subs"]
-    named = dataclasses.replace(subs[0], tables={"bieu_06a": [{"linh_vuc": "Hộ tịch", "tiep_nhan_tong": Decimal(4)}]})
+    named = dataclasses.replace(subs[0], tables={"bieu_06a": [{"linh_vuc": "  Hộ   tịch ",
+                                                               "tiep_nhan_tong": Decimal(4)}]})
     nameless = dataclasses.replace(subs[1], tables={"bieu_06a": [{"linh_vuc": None, "tiep_nhan_tong": Decimal(5)},
-                                                                 {"linh_vuc": "", "tiep_nhan_tong": Decimal(6)}]})
+                                                                 {"linh_vuc": "", "tiep_nhan_tong": Decimal(6)},
+                                                                 {"linh_vuc": " ", "tiep_nhan_tong": None}]})
     rows = aggregate(definition, [named, nameless]).tables["bieu_06a"]
-    assert [(r["linh_vuc"], r["tiep_nhan_tong"]) for r in rows] == [("Hộ tịch", 4)]
-    assert aggregate(definition, [nameless]).tables["bieu_06a"] == []
-    # a nameless row among named ones: the rows after it still count
+    assert [(r["linh_vuc"], r["tiep_nhan_tong"]) for r in rows] == [("Hộ tịch", 4), ("Khác", 11)]
+    assert [(r["linh_vuc"], r["tiep_nhan_tong"]) for r in aggregate(definition, [nameless]).tables["bieu_06a"]] \
+        == [("Khác", 11)]
+    empty = dataclasses.replace(subs[1], tables={"bieu_06a": [{"linh_vuc": None, "tiep_nhan_tong": None}]})
+    assert aggregate(definition, [empty]).tables["bieu_06a"] == []
+    # a nameless row among named ones: the rows after it still count, and a unit's own «Khác» joins it
     mixed = dataclasses.replace(subs[1], tables={"bieu_06a": [{"linh_vuc": None, "tiep_nhan_tong": Decimal(5)},
-                                                              {"linh_vuc": "Đất đai", "tiep_nhan_tong": Decimal(6)}]})
+                                                              {"linh_vuc": "Đất đai", "tiep_nhan_tong": Decimal(6)},
+                                                              {"linh_vuc": "khác", "tiep_nhan_tong": Decimal(1)}]})
     rows = aggregate(definition, [mixed]).tables["bieu_06a"]
-    assert [(r["linh_vuc"], r["tiep_nhan_tong"]) for r in rows] == [("Đất đai", 6)]
+    assert [(r["linh_vuc"], r["tiep_nhan_tong"]) for r in rows] == [("Khác", 6), ("Đất đai", 6)]
 
 
 def test_a_file_of_a_template_without_a_table_or_a_list_adds_nothing_to_them(returned):
@@ -164,7 +171,7 @@ def test_a_file_of_a_template_without_a_table_or_a_list_adds_nothing_to_them(ret
     definition, subs = returned["definition"], returned["subs"]
     older = dataclasses.replace(subs[0], tables={}, lists={})
     agg = aggregate(definition, [older, subs[1]])
-    assert [r["linh_vuc"].strip() for r in agg.tables["bieu_06a"]] == ["HỘ TỊCH", "Chứng thực"]
+    assert [r["linh_vuc"] for r in agg.tables["bieu_06a"]] == ["HỘ TỊCH", "Chứng thực"]  # spaces tidied
     assert [i["noi_dung"] for i in agg.lists["kien_nghi"]] == ["Bổ sung máy quét hồ sơ.", "Hỗ trợ kinh phí số hóa."]
     assert agg.values["tthc_tiep_nhan_tong"] == 1000
 

@@ -41,14 +41,13 @@ class Aggregate:
     suspect: dict[str, list[str]] = field(default_factory=dict)
 
 
+def _tidy(text: Any) -> str:
+    """A row's name as typed, in NFC, its spaces tidied («  Hộ   tịch » → «Hộ tịch»)."""
+    return " ".join(unicodedata.normalize("NFC", str(text or "")).split())
+
+
 def _key(text: Any) -> str:
-    return unicodedata.normalize("NFC", str(text or "")).strip().casefold()
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, Decimal):
-        return vnnum.number(value.normalize() if value != value.to_integral_value() else value)
-    return str(value)
+    return _tidy(text).casefold()
 
 
 def unit_values(definition: ReportDefinition, sub: Submission) -> dict[str, Any]:
@@ -123,7 +122,7 @@ def _aggregate_field(agg: Aggregate, f: FieldDef, subs: list[Submission], left_o
     if not values:
         agg.values[code] = None
     elif f.aggregate == "sum":
-        agg.values[code] = sum((Decimal(v) for v in values), Decimal(0))
+        agg.values[code] = sum(Decimal(v) for v in values)  # never empty here: a Decimal
     elif f.aggregate == "max":
         agg.values[code] = max(Decimal(v) for v in values)
     elif f.aggregate == "same":
@@ -135,7 +134,7 @@ def _aggregate_field(agg: Aggregate, f: FieldDef, subs: list[Submission], left_o
             by_value: dict[Decimal, list[str]] = {}
             for s, v in contributions:
                 by_value.setdefault(Decimal(v), []).append(str(s.unit.get("name")))
-            shown = "; ".join(f"{_fmt(v)} ({', '.join(names[:3])}{'…' if len(names) > 3 else ''})"
+            shown = "; ".join(f"{vnnum.number(v)} ({', '.join(names[:3])}{'…' if len(names) > 3 else ''})"
                               for v, names in sorted(by_value.items()))
             agg.flags.append(render("merge_same_mismatch", label=f.label, values=shown))
     elif f.aggregate == "list":
@@ -151,7 +150,12 @@ def _aggregate_table(code: str, block: TableBlock, subs: list[Submission]) -> li
     order: list[str] = []
     for s in subs:
         for row in s.tables.get(code, []):
-            key = row.get("row") if table.fixed else _key(row.get(table.label_column.code))
+            if table.fixed:
+                key = row.get("row")
+            else:  # figures typed on a row without a name are added up under «Khác», never lost
+                key = _key(row.get(table.label_column.code))
+                if not key and any(row.get(c) is not None for c in numeric):
+                    key = _key(OVERFLOW_LABEL)
             if not key:
                 continue
             if key not in rows:
@@ -159,7 +163,7 @@ def _aggregate_table(code: str, block: TableBlock, subs: list[Submission]) -> li
                     key = _key(OVERFLOW_LABEL)
                 if key not in rows:
                     label = row.get("row") if table.fixed else (
-                        OVERFLOW_LABEL if key == _key(OVERFLOW_LABEL) else row.get(table.label_column.code))
+                        OVERFLOW_LABEL if key == _key(OVERFLOW_LABEL) else _tidy(row.get(table.label_column.code)))
                     rows[key] = {("row" if table.fixed else table.label_column.code): label}
                     order.append(key)
             target = rows[key]
@@ -171,13 +175,13 @@ def _aggregate_table(code: str, block: TableBlock, subs: list[Submission]) -> li
     for key in order:
         row = rows[key]
         for col in table.columns:
-            row.setdefault(col.code, None)
+            row.setdefault(col.code)
             if col.computed:
                 row[col.code] = expr.evaluate(expr.parse(col.formula), expr.Env(row))
         out.append(row)
     if table.fixed:
         position = {r.code: i for i, r in enumerate(table.rows)}
-        out.sort(key=lambda r: position.get(r["row"], 0))
+        out.sort(key=lambda r: position[r["row"]])  # the reader gives the form's own row codes only
     return out
 
 
