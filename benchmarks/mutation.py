@@ -29,6 +29,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -126,7 +127,8 @@ def statuses(folder: Path) -> dict[str, str]:
     return out
 
 
-def recheck_timeouts(folder: Path, module: str, found: dict[str, str], tests: list[str]) -> dict[str, str]:
+def recheck_timeouts(folder: Path, module: str, found: dict[str, str], tests: list[str],
+                     workers: int) -> dict[str, str]:
     """A mutant that ran past mutmut's time limit may only have met a busy machine (the limit is 15 times
     the tests' own time, fixtures not counted). Each one's tests are run again in one process, for up
     to 5 minutes: it counts as killed when a test fails or it is still running then (a loop), else it
@@ -135,17 +137,20 @@ def recheck_timeouts(folder: Path, module: str, found: dict[str, str], tests: li
     env.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
     env.pop("PYTHONPATH", None)
     out = dict(found)
-    for name in sorted(n for n, status in found.items() if status == "timeout"):
-        env["MUTANT_UNDER_TEST"] = name
+
+    def recheck(name: str) -> None:
         cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
                *PYTEST_ARGS.get(module, []), *tests]
         try:
-            done = subprocess.run(cmd, cwd=folder / "mutants", env=env, capture_output=True, text=True, check=False,
-                                  timeout=RECHECK_SECONDS)
+            done = subprocess.run(cmd, cwd=folder / "mutants", env=dict(env, MUTANT_UNDER_TEST=name),
+                                  capture_output=True, text=True, check=False, timeout=RECHECK_SECONDS)
         except subprocess.TimeoutExpired:
-            continue  # still running after minutes: the mutant loops (e.g. a counter never advanced), a real catch
+            return  # still running after minutes: the mutant loops (e.g. a counter never advanced), a real catch
         if done.returncode in (0, 5):  # passed, or no test ran
             out[name] = "survived (timed out under load)"
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:  # as many at once as mutmut's workers
+        list(pool.map(recheck, sorted(n for n, status in found.items() if status == "timeout")))
     return out
 
 
@@ -168,12 +173,12 @@ def run_module(module: str, workers: int, tests: list[str] | None = None, again:
     found = statuses(folder)
     if sample:  # a sample's figures: the mutants it names (all of them checked by the run)
         found = {n: st for n, st in found.items() if fnmatch.fnmatch(n.rsplit(".", 1)[-1], sample)}
-    found = recheck_timeouts(folder, module, found, tests or MODULES[module])
+    found = recheck_timeouts(folder, module, found, tests or MODULES[module], workers)
     counts = Counter(found.values())
     survivors = sorted(name for name, status in found.items() if status not in KILLED)
-    with (folder / "survivors.txt").open("w", encoding="utf-8") as f:
-        for name in survivors:
-            f.write(mutmut(folder, "show", name).stdout + "\n")
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        diffs = list(pool.map(lambda name: mutmut(folder, "show", name).stdout, survivors))
+    (folder / "survivors.txt").write_text("\n".join(diffs) + "\n", encoding="utf-8")
     killed = sum(counts[s] for s in KILLED)
     built = folder / "prebuilt" / "built.txt"  # the inputs the fork server built (tests/prebuild.py)
     prebuilt = built.read_text("utf-8").split() if built.exists() else []
