@@ -33,9 +33,8 @@ from conftest import filled_workbook
 D = Decimal
 
 
-@prebuilt
-def base(tmp: Path):
-    """001 (a ward's 2023 report, consistent) as read back from its workbook."""
+def _filled_001(tmp: Path) -> Path:
+    """001 (a ward's 2023 report, consistent), signed, filled into its workbook."""
     signed = {"ngay_bao_cao": "2023-12-15", "so_ky_hieu": "312/BC-UBND", "nguoi_ky": "Nguyễn Văn An",
               "chuc_vu_ky": "CHỦ TỊCH", "tham_quyen_ky": "tm", "tthc_cong_khai": 188}
     path = filled_workbook(tmp, {"values": {**R001["values"], **signed},
@@ -50,7 +49,13 @@ def base(tmp: Path):
                                            "ton_tai": [{"noi_dung": "Số hóa hồ sơ còn chậm."}],
                                            "phuong_huong": [{"noi_dung": "Đẩy mạnh dịch vụ công trực tuyến."}]}},
                            unit=Unit("10525", "Phường Trần Hưng Đạo", "phuong", "288", "QD124_2004"), period="N-2023")
-    data = read_workbook(path)
+    return path
+
+
+@prebuilt
+def base(tmp: Path):
+    """001 (a ward's 2023 report, consistent) as read back from its workbook."""
+    data = read_workbook(_filled_001(tmp))
     assert not [f for f in validate(data) if f.importance != "info"], "001 must be clean to start from"
     return data
 
@@ -553,3 +558,276 @@ def test_a_problem_met_while_reading_keeps_its_own_words(base, tmp_path):
     [f] = [f for f in validate(data) if f.rule == problem.code]
     assert f.message == problem.message and pos.ref in f.message
 
+
+
+# --------------------------------------------------------------------------- the full run's survivors (issue 19)
+@prebuilt
+def misread(tmp: Path):
+    """001's workbook as a clerk may send it: text typed in a number cell (Số hồ sơ kỳ trước) and a
+    VBA project inside (a workbook saved as .xlsm, renamed .xlsx): two problems the reader reports."""
+    import io
+    import zipfile
+
+    import openpyxl
+    from corpus import ole_file, rezip
+
+    from xl_addin.definition.loader import load_definition
+
+    pos = compute_layout(load_definition()).fields["tthc_ky_truoc"]
+    wb = openpyxl.load_workbook(_filled_001(tmp))
+    wb[pos.sheet][pos.ref].value = "khoảng 5"
+    buf = io.BytesIO()
+    wb.save(buf)
+    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as zf:
+        types = zf.read("[Content_Types].xml").decode("utf-8")
+    types = types.replace("</Types>",
+                          '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>')
+    vba = ole_file({"VBA/dir": b"\x01" * 64, "PROJECT": b'ID="{00000000}"\r\nModule=Module1\r\n'})
+    out = tmp / "macros.xlsx"
+    out.write_bytes(rezip(buf.getvalue(), replace={"[Content_Types].xml": types.encode("utf-8")},
+                          add={"xl/vbaProject.bin": vba}))
+    return read_workbook(out)
+
+
+@prebuilt
+def hue(tmp: Path):
+    """A Huế department's half-year workbook (004): its profile's fixed-row Phụ lục 4 (section II.1)
+    filled, nothing else of section II.1."""
+    payload = {"values": {"so_ky_hieu": "147/BC-VHTT", "ngay_bao_cao": "2022-06-03", "tthc_cong_khai": 24},
+               "tables": {"phu_luc_4": [{"row": "vbqppl_ra_soat", "quy_1": 2, "quy_2": 3},
+                                        {"row": "tthc_tu_bai_bo", "nam_truoc": 1}]}}
+    path = filled_workbook(tmp, payload, unit=Unit("480-VHTT", "Phòng Văn hóa và Thông tin", "phong", "480",
+                                                   "QD124_2004"), period="6T-2022", profile="hue")
+    return read_workbook(path)
+
+
+def test_a_problem_of_the_whole_file_names_no_cell_and_keeps_its_importance(misread):
+    found = validate(misread)
+    [macro] = [f for f in found if f.rule == "workbook_has_macros"]
+    # a warning, as the catalogue says: the values are read, the macro is never run
+    assert macro.importance == "warning" and macro.importance == catalogue()["workbook_has_macros"]["importance"]
+    assert macro.cells == [] and macro.fields == []  # the whole file: no cell to point at
+    assert macro.values == {"value": "xl/vbaProject.bin"} and "macro" in macro.message
+    [text] = [f for f in found if f.fields == ["tthc_ky_truoc"]]
+    assert text.importance == "error" and text.values == {"tthc_ky_truoc": "khoảng 5"}
+
+
+def test_the_fields_after_an_unreadable_one_are_still_asked_for(misread):
+    data = _with(misread, {"tthc_tiep_nhan_tong": None})  # a required field after Số hồ sơ kỳ trước
+    found = validate(data)
+    assert not [f for f in found if f.rule == "required" and f.fields == ["tthc_ky_truoc"]]  # told as unreadable
+    [req] = [f for f in found if f.rule == "required" and f.fields == ["tthc_tiep_nhan_tong"]]
+    assert req.cells == [data.cells["tthc_tiep_nhan_tong"]]
+
+
+def test_register_findings_name_the_rule_the_row_and_the_document_type(base):
+    block = compute_layout(base.definition).lists["van_ban"]
+    rules = {r.id: r for r in base.definition.rules}
+    rows = [("KH 14 UBND", dt.date(2023, 3, 1), "ke_hoach"),  # no «/»: no symbol at all
+            (None, dt.date(2024, 1, 2), "ke_hoach"),  # the number not typed yet; dated after the report
+            ("16/KH-UBND", None, "ke_hoach"),  # the date not typed yet
+            ("5/KH-UBND", dt.date(2022, 12, 1), "ke_hoach")]  # before the data window (from 15/12/2022)
+    positions = [block.first_row + i for i in range(len(rows))]
+    data = _with(base, lists=_docs(*rows), list_rows={**base.list_rows, "van_ban": positions})
+    found = validate(data)
+    [shape] = [f for f in found if f.rule == "van_ban_so_ky_hieu"]
+    name = rules["van_ban_so_ky_hieu"].name
+    assert shape.name == name and shape.message.startswith(f"{name} — «KH 14 UBND» ")
+    assert shape.values == {"so_ky_hieu": "KH 14 UBND"}
+    [symbol] = [f for f in found if f.rule == "van_ban_loai_ky_hieu"]
+    assert "«KH 14 UBND» là Kế hoạch nhưng ký hiệu là «» (cần «KH»)" in symbol.message
+    assert symbol.instruction == rules["van_ban_loai_ky_hieu"].instruction
+    # a row without its number is named by its sheet row
+    [after] = [f for f in found if f.rule == "van_ban_ngay_sau_ngay_bao_cao"]
+    assert f"văn bản «dòng {positions[1]}»: ngày 02/01/2024 sau" in after.message
+    assert after.instruction == rules["van_ban_ngay_sau_ngay_bao_cao"].instruction
+    # a row without its date is no date finding (nor a crash)
+    assert not [f for f in found if f.rule.startswith("van_ban_ngay") and "16/KH-UBND" in f.message]
+    [before] = [f for f in found if f.rule == "van_ban_truoc_ky"]
+    assert "«5/KH-UBND»: ngày 01/12/2022 trước ngày bắt đầu kỳ số liệu (15/12/2022)" in before.message
+    # the report's date not typed yet: nothing to compare the documents with
+    undated = validate(_with(data, {"ngay_bao_cao": None}))
+    assert not [f for f in undated if f.rule == "van_ban_ngay_sau_ngay_bao_cao"]
+
+
+def test_a_duplicate_tells_its_sheet_and_cells_and_blank_cells_are_no_duplicates(base):
+    block = compute_layout(base.definition).lists["van_ban"]
+    rule = next(r for r in base.definition.rules if r.id == "van_ban_trung_so")
+    rows = [("08/KH-UBND", dt.date(2023, 2, 22), "ke_hoach"), ("09/KH-UBND", dt.date(2023, 3, 2), "ke_hoach"),
+            ("08/KH-UBND", dt.date(2023, 3, 3), "ke_hoach")]
+    positions = [block.first_row + i for i in range(len(rows))]
+    data = _with(base, lists=_docs(*rows), list_rows={**base.list_rows, "van_ban": positions})
+    [dup] = [f for f in validate(data) if f.rule == "van_ban_trung_so"]
+    col = block.columns["so_ky_hieu"]
+    first, third = a1(positions[0], col), a1(positions[2], col)
+    assert dup.message == (f"{rule.name} — «08/KH-UBND» ghi ở 2 dòng của trang «{block.sheet}» "
+                           f"(dòng {positions[0]}, {positions[2]}; ô {first}, {third}).")
+    assert block.sheet == "Văn bản" and dup.instruction == rule.instruction
+    # a check «the same summary twice» added as data: empty summaries are not the same summary
+    same = _rule("trung_trich_yeu", "x", "==", "x", list="van_ban", check="unique", column="trich_yeu",
+                 importance="warning")
+    same = yaml.safe_dump([{k: v for k, v in r.items() if k not in ("left", "operator", "right")}
+                           for r in yaml.safe_load(same)], allow_unicode=True)
+    docs = [{"so_ky_hieu": f"{n}/KH-UBND", "ngay": dt.date(2023, 3, n), "loai": "ke_hoach", "trich_yeu": t}
+            for n, t in [(1, None), (2, None), (3, "Kế hoạch tuyên truyền CCHC"), (4, "Kế hoạch tuyên truyền CCHC")]]
+    where = [block.first_row + i for i in range(4)]
+    found = [f for f in validate(_with(base, rules=same, lists={"van_ban": docs},
+                                       list_rows={**base.list_rows, "van_ban": where}))
+             if f.rule == "trung_trich_yeu"]
+    assert [f.values for f in found] == [{"trich_yeu": "Kế hoạch tuyên truyền CCHC"}]
+    assert found[0].cells == [f"{block.sheet}!{a1(r, block.columns['trich_yeu'])}" for r in where[2:]]
+
+
+def test_a_date_rule_is_told_with_its_name_its_words_and_a_blank_date_as_blank(base):
+    data = _with(base, {"ngay_bao_cao": dt.date(2023, 12, 20)},
+                 rules=_rule("ngay", "ngay_bao_cao", "<=", "den_ngay", importance="warning"))
+    [f] = [f for f in validate(data) if f.rule == "ngay"]
+    assert f.message == ("Luật ngay: ngày ký báo cáo là 20/12/2023, không được sau số liệu tính đến ngày là "
+                         "14/12/2023 (cách 6 ngày).")
+    # «an empty part counts as 0» on a date: the empty date is told as blank, never «None»
+    blank = _with(base, {"ngay_bao_cao": None},
+                  rules=_rule("ngay", "ngay_bao_cao", ">=", "den_ngay", missing="never_skip"))
+    [f] = [f for f in validate(blank) if f.rule == "ngay"]
+    assert f.message.startswith("Luật ngay: ngày ký báo cáo là (trống), không được trước ")
+
+
+def test_a_rule_over_a_date_with_days_added_compares_the_days(base):
+    """«Signed at most 3 days after the cut-off» as data: a date plus days against a date."""
+    rules = _rule("ky_sau", "den_ngay + 3", ">=", "ngay_bao_cao")
+    late = _with(base, {"ngay_bao_cao": dt.date(2023, 12, 20)}, rules=rules)
+    [f] = [f for f in validate(late) if f.rule == "ky_sau"]
+    assert f.gap == -3 and f.fields == ["den_ngay", "ngay_bao_cao"]
+    assert f.cells == [base.cells["den_ngay"], base.cells["ngay_bao_cao"]]
+    on_time = _with(base, {"ngay_bao_cao": dt.date(2023, 12, 17)}, rules=rules)
+    assert not [f for f in validate(on_time) if f.rule == "ky_sau"]
+
+
+def test_a_ratio_in_a_rule_is_named_by_its_label(base):
+    data = _with(base, {"pakn_tiep_nhan": D(10), "pakn_da_xu_ly": D(8)},
+                 rules=_rule("pakn90", "ty_le_pakn_xu_ly", ">=", "90", importance="warning"))
+    [f] = [f for f in validate(data) if f.rule == "pakn90"]
+    label = data.definition.ratio_map()["ty_le_pakn_xu_ly"].label
+    assert f.message.startswith(f"Luật pakn90: {label} là 80, không được nhỏ hơn ") and "ty_le" not in f.message
+
+
+def test_amounts_are_told_in_the_workbooks_unit_only_for_money_alone(base):
+    one = _with(base, {"giai_ngan_thuc_hien": D("1234.5")}, rules=_rule("tran", "giai_ngan_thuc_hien", "<=", "1000"))
+    [f] = [f for f in validate(one) if f.rule == "tran"]  # one money field against a bound in tỷ đồng
+    assert "là 1.234.500.000.000 đồng" in f.message and "chênh lệch 234.500.000.000 đồng" in f.message
+    # money against a count: plain numbers, no unit
+    mixed = _with(base, {"giai_ngan_thuc_hien": D("12.5"), "pakn_tiep_nhan": D(3)},
+                  rules=_rule("tron", "giai_ngan_thuc_hien", "<=", "pakn_tiep_nhan"))
+    [f] = [f for f in validate(mixed) if f.rule == "tron"]
+    assert "là 12,5," in f.message and "chênh lệch 9,5." in f.message and "đồng" not in f.message
+    # a form's column total alone: plain numbers, the total row pointed at
+    block = compute_layout(base.definition).tables["bieu_06a"]
+    row = dict(base.tables["bieu_06a"][0], qua_han=D(2), dung_han=D(3))
+    cols = _with(base, rules=_rule("qh", "sum(bieu_06a.qua_han)", "==", "0"), tables={"bieu_06a": [row]})
+    [f] = [f for f in validate(cols) if f.rule == "qh"]
+    assert " là 2, phải bằng 0 là 0; chênh lệch 2." in f.message and f.gap == 2
+    assert f.cells == [f"{block.sheet}!{a1(block.total_row, block.columns['qua_han'])}"]
+
+
+def test_never_skip_counts_an_empty_part_as_zero_on_either_side_and_in_a_forms_column(base):
+    left_empty = _with(base, {"pakn_tiep_nhan": None, "pakn_da_xu_ly": D(5)},
+                       rules=_rule("thu", "pakn_tiep_nhan", ">=", "pakn_da_xu_ly", missing="never_skip"))
+    [f] = [f for f in validate(left_empty) if f.rule == "thu"]
+    assert f.gap == -5 and " là 0, " in f.message
+    rule = _rule("cot", "sum(bieu_06a.tiep_nhan_tong)", "==", "tthc_tiep_nhan_tong", missing="never_skip")
+    # the form's column empty, the unit's total typed
+    empty = dict(base.tables["bieu_06a"][0], tiep_nhan_tong=None)
+    [f] = [f for f in validate(_with(base, rules=rule, tables={"bieu_06a": [empty]})) if f.rule == "cot"]
+    assert f.gap == -1059
+    # the unit's total empty, the form's column typed
+    [f] = [f for f in validate(_with(base, {"tthc_tiep_nhan_tong": None}, rules=rule)) if f.rule == "cot"]
+    assert f.gap == 1059
+
+
+def test_must_differ_is_told_without_a_gap(base):
+    data = _with(base, {"pakn_tiep_nhan": D(5), "pakn_da_xu_ly": D(5)},
+                 rules=_rule("khac", "pakn_tiep_nhan", "!=", "pakn_da_xu_ly"))
+    [f] = [f for f in validate(data) if f.rule == "khac"]
+    label = data.definition.field_map()["pakn_da_xu_ly"].label
+    assert f.message.endswith(f" là 5, phải khác {label} là 5.")  # no «chênh lệch 0», nothing after it
+
+
+def test_a_form_row_rule_says_a_word_shared_by_two_columns_with_its_group_past_an_empty_row(base):
+    block = compute_layout(base.definition).tables["bieu_06a"]
+    rules = _rule("qh", "qua_han", "==", "0", table="bieu_06a")
+    row = dict(base.tables["bieu_06a"][0], qua_han=D(2), dung_han=D(3))
+    blank = {k: None for k in row}  # a row left empty above (the reader keeps a row with a field name only)
+    r = base.table_rows["bieu_06a"][0]
+    data = _with(base, rules=rules, tables={"bieu_06a": [dict(blank, linh_vuc="Chứng thực"), row]},
+                 table_rows={"bieu_06a": [r, r + 1]})
+    [f] = [f for f in validate(data) if f.rule == "qh"]
+    # «Quá hạn» is a column of two groups (resolved, pending): said with its group
+    assert f"— dòng «Hộ tịch»: Số hồ sơ đã giải quyết, quá hạn ({block.columns['qua_han']}) là 2" in f.message
+    assert f.cells == [f"{block.sheet}!{a1(r + 1, block.columns['qua_han'])}"]
+
+
+def test_a_rule_on_a_fixed_row_form_names_the_forms_row(hue):
+    """«A half-year report has no figures for quarters III and IV», on Huế's Phụ lục 4, as data."""
+    rules = _rule("nua_nam", "quy_3 + quy_4", "==", "0", table="phu_luc_4", importance="warning",
+                  missing="skip_if_all_missing")
+    rows = [dict(r, quy_3=D(1)) if r["row"] == "vbqppl_ra_soat" else r for r in hue.tables["phu_luc_4"]]
+    data = _with(hue, rules=rules, tables={**hue.tables, "phu_luc_4": rows})
+    [f] = [f for f in validate(data) if f.rule == "nua_nam"]
+    label = next(x.label for x in hue.definition.table_map()["phu_luc_4"].rows if x.code == "vbqppl_ra_soat")
+    assert f"— dòng «{label}»: " in f.message and label == "2. Số lượng VB QPPL đã được rà soát"
+
+
+def test_a_section_with_only_a_fixed_row_form_is_told_empty_only_when_the_form_is(hue):
+    def empty_sections(data):
+        return {f.fields[0] for f in validate(data) if f.rule == "muc_trong"}
+
+    assert "noi_dung_ii_1" not in empty_sections(hue)  # Phụ lục 4 (section II.1) has figures
+    # the reader gives every row of a fixed form, figures or not: all empty, the section is empty
+    cleared = [{k: (v if k == "row" else None) for k, v in r.items()} for r in hue.tables["phu_luc_4"]]
+    assert all(r["row"] for r in cleared)
+    assert "noi_dung_ii_1" in empty_sections(_with(hue, tables={**hue.tables, "phu_luc_4": cleared}))
+
+
+def test_a_section_with_figures_only_or_a_register_only_is_not_empty(base):
+    def empty_sections(data):
+        return {f.fields[0] for f in validate(data) if f.rule == "muc_trong"}
+
+    sections = {s.code: s for s in base.definition.walk_sections()}
+    # I.4 (communication): a figure typed, no text, no register or form in that section
+    assert "noi_dung_i_4" in empty_sections(base)
+    assert "noi_dung_i_4" not in empty_sections(_with(base, {"tuyen_truyen_tin_bai": D(12)}))
+    # I.1: no figure and no text, only the register of documents
+    bare = {f.code: None for f in sections["I.1"].fields}
+    assert base.lists["van_ban"]
+    assert "noi_dung_i_1" not in empty_sections(_with(base, bare))
+    assert "noi_dung_i_1" in empty_sections(_with(base, bare, lists={"van_ban": []},
+                                                  list_rows={**base.list_rows, "van_ban": []}))
+
+
+def test_a_typed_ratio_is_told_with_its_gap_its_precision_and_rounded_half_up(base):
+    typed = next(r for r in base.definition.ratios if r.typed == "kh_cchc_ty_le_bao_cao")
+    data = _with(base, {"kh_cchc_nhiem_vu_tong": D(8), "kh_cchc_nhiem_vu_hoan_thanh": D(7),  # 87,5 %
+                        typed.typed: D("80")})
+    f = _by_rule(validate(data))[f"{typed.code}_ty_le_nhap_sai"]
+    assert "tỷ lệ nhập 80% khác tỷ lệ tính được 87,5% (7/8), chênh 7,5 điểm phần trăm." in f.message
+    # 42 196 of 100 000 (42,196 %) typed 42,19 %: told at the two decimals it was typed with
+    cut = _with(base, {"kh_cchc_nhiem_vu_tong": D(100000), "kh_cchc_nhiem_vu_hoan_thanh": D(42196),
+                       typed.typed: D("42.19")})
+    w = _by_rule(validate(cut))[f"{typed.code}_sai_so_lam_tron"]
+    assert "làm tròn nửa lên đến 2 chữ số thập phân phải là 42,20%" in w.message
+    # beyond four decimals a typed ratio is rounded half up to four, as every figure: 87,50005 % is 87,5001 %,
+    # not the 87,5000 % computed
+    tail = _by_rule(validate(_with(data, {typed.typed: D("87.50005")})))
+    assert "tỷ lệ nhập 87,5001% khác" in tail[f"{typed.code}_ty_le_nhap_sai"].message
+
+
+def test_a_share_above_100_says_what_to_do(base):
+    found = _by_rule(validate(_with(base, {"pakn_tiep_nhan": D(3), "pakn_da_xu_ly": D(4)})))
+    assert found["ty_le_pakn_xu_ly_tren_100"].instruction == catalogue()["finding_ratio_over_100"]["action"]
+
+
+def test_warnings_come_before_information_whatever_made_them_first(base):
+    rules = yaml.safe_dump([*yaml.safe_load(_rule("i", "pakn_tiep_nhan", "<", "pakn_da_xu_ly", importance="info")),
+                            *yaml.safe_load(_rule("w", "pakn_tiep_nhan", "<", "pakn_da_xu_ly",
+                                                  importance="warning"))], allow_unicode=True)
+    data = _with(base, {"pakn_tiep_nhan": D(5), "pakn_da_xu_ly": D(5)}, rules=rules)
+    assert [f.rule for f in validate(data) if f.rule in ("i", "w")] == ["w", "i"]
