@@ -240,9 +240,12 @@ class Validator:
         if callable(cells):
             cells = cells()
         refs = sorted(expr.field_refs(left_node) | expr.field_refs(right_node))
-        left_label = rule.left_label or (self.label(left_node.code) if isinstance(left_node, expr.Ref) else rule.left)
-        right_label = rule.right_label or (
-            self.label(right_node.code) if isinstance(right_node, expr.Ref) else rule.right)
+
+        def name_of(node: Any, text: str) -> str:  # a form's column by its words and number, as scalar_rule
+            return (labels or {}).get(node.code, self.label(node.code)) if isinstance(node, expr.Ref) else text
+
+        left_label = rule.left_label or name_of(left_node, _given(rule.left))
+        right_label = rule.right_label or name_of(right_node, _given(rule.right))
         if rule.operator == "compulsory_pair" and (left is None) != (right is None):
             present, absent = (left_label, right_label) if left is not None else (right_label, left_label)
             message = render("finding_pair", name=rule.name, present=present, absent=absent)
