@@ -105,14 +105,6 @@ class Validator:
         ratio = self.definition.ratio_map().get(code)
         return ratio.label if ratio else code
 
-    def side_label(self, text: str, given: str | None) -> str:
-        if given:
-            return given
-        node = expr.parse(text)
-        if isinstance(node, expr.Ref):
-            return self.label(node.code)
-        return text
-
     def amount_format(self, refs: Any) -> Callable[[Any], str]:
         """How a rule's values are told: amounts of a rule over money fields only in the unit the
         workbook types them in, with that unit (the values are in the fields' contract unit);
@@ -286,7 +278,7 @@ class Validator:
         rows = self.data.lists.get(code, [])
         positions = self.data.list_rows.get(code, [])
         if rule.check == "unique":
-            self.unique_check(rule, lst, block, rows, positions)
+            self.unique_check(rule, block, rows, positions)
             return
         options = {}
         if rule.type_column:
@@ -344,7 +336,7 @@ class Validator:
                                symbol=symbol, expected=expected or ui("no_type_symbol")),
                 fields=[code], cells=[cell, type_cell], values={column: number, type_column: kind}))
 
-    def unique_check(self, rule: Rule, lst, block, rows: list[dict], positions: list[int]) -> None:
+    def unique_check(self, rule: Rule, block, rows: list[dict], positions: list[int]) -> None:
         """The same value twice in a list column (a document number used twice): one finding per
         value, naming every row. With ``date_column`` the value is unique per year of that date
         (document numbers start again each year)."""
