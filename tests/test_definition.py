@@ -119,3 +119,21 @@ def test_grammar_translates_to_excel():
 def test_grammar_refuses_anything_else(bad):
     with pytest.raises(expr.ExprError):
         expr.parse(bad)
+
+
+@pytest.mark.parametrize("new,expect", [
+    # a date moved by days: the finding would show day numbers («738.871»), never a date
+    ("left: ngay_bao_cao, operator: \">=\", right: \"den_ngay + 3\"", "den_ngay"),
+    # a date against a number
+    ("left: ngay_bao_cao, operator: \">=\", right: tthc_tiep_nhan_tong", "ngay_bao_cao"),
+    # an empty date counted as day 0 («cách 738.868 ngày»)
+    ("left: ngay_bao_cao, operator: \">=\", right: den_ngay, missing: never_skip", "never_skip"),
+])
+def test_a_rule_on_dates_compares_two_dates_as_typed(tmp_path, new, expect):
+    """A rule reading a date compares it with another date field, whole, and skips an empty one:
+    the definition refuses anything else, naming the rule (the engine tells dates and days only then)."""
+    folder = _broken_copy(tmp_path, "rules.yaml", "left: ngay_bao_cao, operator: \">=\", right: den_ngay", new)
+    with pytest.raises(CchcError) as info:
+        load_definition_from(folder)
+    assert info.value.code == "definition_invalid"
+    assert "ngay_bao_cao_truoc_cuoi_ky" in info.value.message and expect in info.value.message

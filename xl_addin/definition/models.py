@@ -1219,8 +1219,15 @@ def _check_rule(rule: Rule, fields: Mapping, tables: dict, lists: dict) -> None:
                 raise ValueError(render("def_rule_table_columns_unknown", where=where, table=rule.table,
                                         value=', '.join(bad)))
         return
-    for side in (rule.left, rule.right):
-        _check_refs(where, expr.parse(side), fields, tables, lists, allow_dates=True)
+    nodes = [expr.parse(side) for side in (rule.left, rule.right)]
+    for node in nodes:
+        _check_refs(where, node, fields, tables, lists, allow_dates=True)
+    dates = sorted({code for node in nodes for code in expr.field_refs(node) if fields[code].type == "date"})
+    if dates:  # two date fields, whole: told as dates and days; an empty one skips the rule
+        if not all(isinstance(node, expr.Ref) and fields[node.code].type == "date" for node in nodes):
+            raise ValueError(render("def_rule_date_sides", where=where, value=", ".join(dates)))
+        if rule.missing == "never_skip":
+            raise ValueError(render("def_rule_date_never_skip", where=where))
 
 
 def _check_cycles(fields: Mapping[str, FieldDef]) -> None:
