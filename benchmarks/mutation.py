@@ -116,6 +116,16 @@ def mutmut(folder: Path, *args: str, log: Path | None = None) -> subprocess.Comp
         return subprocess.run(cmd, cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT, text=True, check=False)
 
 
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of the ended child processes and all they waited for: mutmut, its
+    fork server and every mutant's process. On a shared machine the wall time stretches with the
+    others' load; this does not, and half of it is what the run takes on 2 cores of its own."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def statuses(folder: Path) -> dict[str, str]:
     """Every mutant's status, from ``mutmut results --all true``."""
     done = mutmut(folder, "results", "--all", "true")
@@ -160,16 +170,16 @@ def run_module(module: str, workers: int, tests: list[str] | None = None, again:
     some mutants there with ``mutmut run NAME…``), no new run."""
     folder = WORK / module.replace("/", "_").removesuffix(".py")
     if again:
-        done, seconds = subprocess.CompletedProcess([], 0), 0.0
+        done, seconds, cpu = subprocess.CompletedProcess([], 0), 0.0, 0.0
         config = (folder / "pyproject.toml").read_text("utf-8")
         match = re.search(r"pytest_add_cli_args_test_selection = (\[.*\])", config)
         tests = tests or (json.loads(match.group(1)) if match else None)
     else:
         folder = scratch_copy(module, tests)
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), _children_cpu()
         names = [f"{module.removesuffix('.py').replace('/', '.')}.{sample}"] if sample else []
         done = mutmut(folder, "run", "--max-children", str(workers), *names, log=folder / "mutmut.log")
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, _children_cpu() - cpu_start
     found = statuses(folder)
     if sample:  # a sample's figures: the mutants it names (all of them checked by the run)
         found = {n: st for n, st in found.items() if fnmatch.fnmatch(n.rsplit(".", 1)[-1], sample)}
@@ -184,7 +194,7 @@ def run_module(module: str, workers: int, tests: list[str] | None = None, again:
     prebuilt = built.read_text("utf-8").split() if built.exists() else []
     return {"prebuilt": prebuilt, "module": module, "tests": tests or MODULES[module], "sample": sample,
             "total": len(found), "killed": killed, "counts": dict(counts),
-            "survivors": {name: found[name] for name in survivors}, "seconds": seconds,
+            "survivors": {name: found[name] for name in survivors}, "seconds": seconds, "cpu_seconds": cpu,
             "exit_code": done.returncode, "log": str(folder / "mutmut.log")}
 
 
@@ -221,15 +231,18 @@ def main() -> int:
         failed = "" if result["exit_code"] == 0 else f" (mutmut exit code {result['exit_code']}, see {result['log']})"
         sampled = f" (the mutants named {args.sample})" if args.sample else ""
         print(f"{module}{sampled}: killed {result['killed']}/{result['total']} ({100 * result['killed'] / total:.1f} %)"
-              f"{'; ' + others if others else ''}; {result['seconds'] / 60:.1f} min{failed}", flush=True)
+              f"{'; ' + others if others else ''}; {result['seconds'] / 60:.1f} min "
+              f"(CPU {result['cpu_seconds'] / 60:.1f} min){failed}", flush=True)
         if PREBUILD:
             print(f"    inputs built once in the fork server: {len(result['prebuilt'])}")
         for name, status in result["survivors"].items():
             print(f"    {status}: {name}")
     elapsed = time.perf_counter() - start
     killed, total = sum(r["killed"] for r in results), sum(r["total"] for r in results)
+    cpu = sum(r["cpu_seconds"] for r in results)
     print(f"all: killed {killed}/{total} ({100 * killed / max(total, 1):.1f} %) in {elapsed / 60:.1f} min "
-          f"with {args.workers} worker(s); survivors' diffs in {WORK.relative_to(ROOT)}/*/survivors.txt")
+          f"with {args.workers} worker(s); CPU {cpu / 60:.1f} min, i.e. {cpu / 60 / args.workers:.1f} min on "
+          f"{args.workers} core(s) of its own; survivors' diffs in {WORK.relative_to(ROOT)}/*/survivors.txt")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
     return 0 if all(r["exit_code"] == 0 and r["total"] for r in results) else 1
