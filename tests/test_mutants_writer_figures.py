@@ -1,0 +1,189 @@
+"""The narrative writer's figures, comparisons and forms, as a reader of the report sees them
+(issue 19: mutants of ``narrative/writer.py`` that survived; see /work/triage_writer_figures.md).
+
+The ward's workbooks of ``test_mutants_writer`` (this half-year and the same half of last year) and a
+province's profile adding, as data, a percentage, a decimal with one decimal place and a count, which a section template of its own compares with the quarter before; each test
+retypes what a clerk would and checks the sentences and the forms appended against the forms'
+own layout (Biểu 06a: domain.md §6.2) and the Vietnamese number format.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from prebuild import prebuilt
+from test_mutants_writer import _body, _table, _with, books, hue  # noqa: F401  (fixtures used by name)
+from test_narrative import CLEAN, SEN, _book
+
+from xl_addin.narrative import build_report
+
+D = Decimal
+
+FIELDS = (
+    "fields:\n"
+    "  - {code: ty_le_mau_so_hoa, section: I.6, label: \"Tỷ lệ hồ sơ được số hóa\", type: percent, unit: \"%\"}\n"
+    "  - {code: diem_danh_gia, section: I.6, label: \"Điểm đánh giá mô hình\", type: decimal, decimals: 1,"
+    " unit: điểm}\n"
+    "  - {code: so_dot_kiem_tra, section: I.6, label: \"Số đợt kiểm tra\", type: integer, unit: đợt}\n"
+)
+# the profile's own words for I.6: a comparison told after a colon, one after the filter's own comma,
+# and the name of a ratio the definition does not have (which tells nothing)
+TEMPLATE = ("Kết quả đánh giá mô hình{{ so_sanh(\"diem_danh_gia\")|kem(\": \") }}; "
+            "số đợt kiểm tra{{ so_sanh(\"so_dot_kiem_tra\")|kem }}{{ r.ty_le_khong_co.label }}"
+            "{{ so_sanh(\"ty_le_mau_so_hoa\")|kem(\"; tỷ lệ số hóa \") }}.\n")
+
+
+@prebuilt
+def figures_book(tmp: Path):
+    """A profile's fields of three more kinds, none read by a template (the templates folder, and the
+    workbook read back)."""
+    import shutil
+
+    from xl_addin.definition.loader import definition_dir
+
+    root = tmp / "templates"
+    shutil.copytree(definition_dir(), root / "cchc")
+    (root / "cchc" / "profiles" / "thu.yaml").write_text("id: thu\nname: Tỉnh Thử\nprovince_code: \"70\"\n" + FIELDS,
+                                                         encoding="utf-8")
+    own = root / "cchc" / "narrative" / "profiles" / "thu" / "sections"
+    own.mkdir(parents=True)
+    (own / "I.6.j2").write_text(TEMPLATE, encoding="utf-8")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CCHC_TEMPLATES", str(root))
+    payload = dict(CLEAN, values=dict(CLEAN["values"], ty_le_mau_so_hoa=12.5, diem_danh_gia=8.25, so_dot_kiem_tra=3))
+    try:
+        return root, read_back(_book(tmp, SEN, "6T-2026", payload, profile="thu"))
+    finally:
+        mp.undo()
+
+
+def read_back(path: Path):
+    from xl_addin.workbook.reader import read_workbook
+
+    return read_workbook(path)
+
+
+@pytest.fixture(scope="module")
+def figures(figures_book):
+    """The workbook of ``figures_book``, its templates folder in use while the module's tests run."""
+    root, data = figures_book
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CCHC_TEMPLATES", str(root))
+    yield data
+    mp.undo()
+
+
+def _quarter_before(data, values: dict):
+    """The same workbook as the quarter before, with ``values`` typed then."""
+    return dataclasses.replace(data, meta={**data.meta, "period_code": "Q1-2026"},
+                               values={**data.values, "tu_ngay": None, "den_ngay": None, **values})
+
+
+def _section(report, code: str) -> list[str]:
+    return [b.text for b in report.blocks if b.section == code]
+
+
+# --------------------------------------------------------------------------- figures no template tells
+def test_a_percentage_a_decimal_and_a_count_told_each_in_its_own_format(figures):
+    blocks = _section(build_report(figures), "I.6")
+    assert blocks[2:] == [
+        "- Tỷ lệ hồ sơ được số hóa: 12,5%;",  # a percentage as one
+        "- Điểm đánh giá mô hình: 8,3 điểm;",  # one decimal place, rounded half up, its unit
+        "- Số đợt kiểm tra: 03 đợt.",  # a count: one to nine with a leading zero
+    ]
+    # a typed 0 %: a percentage told as 0 %, never «không có» (as a count of 0 is)
+    zero = _section(build_report(_with(figures, {"ty_le_mau_so_hoa": D(0), "so_dot_kiem_tra": D(0)})), "I.6")
+    assert "- Tỷ lệ hồ sơ được số hóa: 0%;" in zero and "- Số đợt kiểm tra: không có." in zero
+
+
+# --------------------------------------------------------------------------- comparisons
+def test_a_decimal_and_a_count_compared_with_the_quarter_before(figures):
+    before = _quarter_before(figures, {"diem_danh_gia": D(8), "so_dot_kiem_tra": D(1), "ty_le_mau_so_hoa": D(12)})
+    [_, opening, *_rest] = _section(build_report(figures, before), "I.6")
+    # 8,25 against 8: a gap of 0,25 told to the field's one decimal place; 3 against 1: «02», no unit word
+    assert opening == ("Kết quả đánh giá mô hình: tăng 0,3 điểm, tương đương 3,13%, so với kỳ trước; "
+                       "số đợt kiểm tra, tăng 02 đợt, tương đương 200%, so với kỳ trước; "
+                       "tỷ lệ số hóa tăng 0,5 điểm phần trăm so với kỳ trước.")
+    # a whole gap of a decimal is no count: «5», never «05»; a figure below 1 before still has its share
+    low = _quarter_before(figures, {"diem_danh_gia": D("3.25"), "so_dot_kiem_tra": D("0.5"), "ty_le_mau_so_hoa": None})
+    [_, opening, *_rest] = _section(build_report(figures, low), "I.6")
+    assert opening.startswith("Kết quả đánh giá mô hình: tăng 5 điểm, tương đương 153,85%, so với kỳ trước; "
+                              "số đợt kiểm tra, tăng 2,5 đợt, tương đương 500%, so với kỳ trước")
+
+
+def test_a_ratio_up_by_less_than_a_point_is_an_increase(books):
+    now, before = books["now"], books["last_year"]
+    # 1 980/2 000 = 99 % against 1 576/1 600 = 98,5 %
+    earlier = _with(before, {"tthc_da_gq_truoc_han": D(1576), "tthc_da_gq_qua_han": D(24)})
+    assert "đạt 99% (1.980/2.000 hồ sơ), tăng 0,5 điểm phần trăm so với cùng kỳ năm 2025" in \
+        _body(build_report(now, earlier))
+
+
+def test_a_typed_percentage_up_by_less_than_a_point_is_an_increase(books):
+    now, before = books["now"], books["last_year"]
+    up = _body(build_report(_with(now, {"van_ban_dien_tu_ty_le": D(90)}),
+                            _with(before, {"van_ban_dien_tu_ty_le": D("89.5")})))
+    assert "đạt 90%, tăng 0,5 điểm phần trăm so với cùng kỳ năm 2025" in up
+
+
+def test_a_figure_not_typed_last_year_is_not_compared(books):
+    now, before = books["now"], books["last_year"]
+    body = _body(build_report(now, _with(before, {"tthc_tiep_nhan_tong": None})))
+    assert "2.000 hồ sơ, trong đó" in body
+
+
+# --------------------------------------------------------------------------- forms appended
+ROWS = [{"linh_vuc": "Hộ tịch", "tiep_nhan_tong": D(2000), "truc_tuyen": D(1800), "truc_tiep": D(200)}]
+
+
+def test_biểu_06a_carries_its_circular_its_unit_and_its_balance_note(books):
+    [form] = build_report(_table(books["now"], "bieu_06a", ROWS)).appendices
+    assert form.subtitle == "(Theo Thông tư số 01/2020/TT-VPCP ngày 21/10/2020 của Văn phòng Chính phủ)"
+    assert form.unit_label == "Đơn vị tính: Số hồ sơ TTHC"  # domain.md §6.2
+    assert form.note.startswith("Quy ước cân đối") and "(3) = (4) + (5) + (6)" in form.note
+
+
+def test_biểu_06a_groups_merge_over_their_columns(books):
+    """Row by row, the heading cells of Biểu 06a: each group one cell over all its columns (domain.md §6.2)."""
+    [form] = build_report(_table(books["now"], "bieu_06a", ROWS)).appendices
+    rows = {}
+    for c in sorted(form.header, key=lambda c: (c.row, c.col)):
+        rows.setdefault(c.row, []).append((c.text, c.col, c.colspan))
+    assert rows[0] == [("STT", 0, 1), ("Lĩnh vực, công việc giải quyết theo cấp", 1, 1),
+                       ("Số hồ sơ nhận giải quyết", 2, 4), ("Kết quả giải quyết", 6, 7), ("Hồ sơ khác", 13, 2)]
+    assert rows[1] == [("Tổng số", 2, 1), ("Số mới tiếp nhận", 3, 2), ("Từ kỳ trước", 5, 1),
+                       ("Số hồ sơ đã giải quyết", 6, 4), ("Số hồ sơ đang giải quyết", 10, 3),
+                       ("Chờ bổ sung", 13, 1), ("Trả lại, rút", 14, 1)]
+    assert rows[2] == [("Trực tuyến", 3, 1), ("Trực tiếp, dịch vụ bưu chính", 4, 1),
+                       ("Tổng số", 6, 1), ("Trước hạn", 7, 1), ("Đúng hạn", 8, 1), ("Quá hạn", 9, 1),
+                       ("Tổng số", 10, 1), ("Trong hạn", 11, 1), ("Quá hạn", 12, 1)]
+    assert [t for t, _c, _s in rows[3]] == [f"({k})" for k in range(1, 16)]
+
+
+def test_a_fixed_row_form_has_a_kind_for_each_column(hue):
+    form = next(f for f in build_report(hue).appendices if f.code == "phu_luc_4")
+    table = hue.definition.table_map()["phu_luc_4"]
+    # no STT column: the row's name, then the form's columns of figures
+    assert form.numeric == [False] + [True] * len(table.columns) and len(form.numeric) == len(form.widths)
+
+
+def test_a_form_before_its_number_is_given_names_the_bodys_symbol(books):
+    now = books["now"]
+    data = _table(now, "bieu_06a", ROWS, values={**now.values, "so_ky_hieu": None})
+    [form] = build_report(data).appendices
+    # the number left to be written by hand, before the ward's symbol, as in the report's header
+    assert form.lines[0] == "(Kèm theo Báo cáo số …/BC-UBND ngày 16/6/2026 của Ủy ban nhân dân phường Thành Sen)"
+
+
+def test_a_form_names_the_window_the_clerk_typed(books):
+    now = books["now"]
+    # a window typed backwards: the report states the days as typed (its opening does too)
+    data = _table(now, "bieu_06a", ROWS, values={**now.values, "tu_ngay": dt.date(2026, 6, 14),
+                                                 "den_ngay": dt.date(2025, 12, 15)})
+    report = build_report(data)
+    [form] = report.appendices
+    assert form.lines[2] == "Kỳ báo cáo: 6 tháng đầu năm 2026 (từ ngày 14/6/2026 đến ngày 15/12/2025)"
