@@ -27,14 +27,15 @@ FIELDS = (
     "fields:\n"
     "  - {code: ty_le_mau_so_hoa, section: I.6, label: \"Tỷ lệ hồ sơ được số hóa\", type: percent, unit: \"%\"}\n"
     "  - {code: diem_danh_gia, section: I.6, label: \"Điểm đánh giá mô hình\", type: decimal, decimals: 1,"
-    " unit: điểm}\n"
+    " unit: điểm, qualifier: true}\n"
     "  - {code: so_dot_kiem_tra, section: I.6, label: \"Số đợt kiểm tra\", type: integer, unit: đợt}\n"
 )
 # the profile's own words for I.6: a comparison told after a colon, one after the filter's own comma,
 # and the name of a ratio the definition does not have (which tells nothing)
 TEMPLATE = ("Kết quả đánh giá mô hình{{ so_sanh(\"diem_danh_gia\")|kem(\": \") }}; "
             "số đợt kiểm tra{{ so_sanh(\"so_dot_kiem_tra\")|kem }}{{ r.ty_le_khong_co.label }}"
-            "{{ so_sanh(\"ty_le_mau_so_hoa\")|kem(\"; tỷ lệ số hóa \") }}.\n")
+            "{{ so_sanh(\"ty_le_mau_so_hoa\")|kem(\"; tỷ lệ số hóa \") }}"
+            "{{ r.ty_le_khong_co|phan_so }}{{ r.ty_le_kh_cchc|phan_so|kem(\"; nhiệm vụ \") }}.\n")
 
 
 @prebuilt
@@ -47,6 +48,11 @@ def figures_book(tmp: Path):
 
     root = tmp / "templates"
     shutil.copytree(definition_dir(), root / "cchc")
+    # Biểu 06a's first column without its own width: the form's sheet and the form appended take the default
+    tables = root / "cchc" / "tables.yaml"
+    text = tables.read_text(encoding="utf-8")
+    tables.write_text(text.replace("giải quyết theo cấp\", type: text, width: 34}", "giải quyết theo cấp\", type: text}"),
+                      encoding="utf-8")
     (root / "cchc" / "profiles" / "thu.yaml").write_text("id: thu\nname: Tỉnh Thử\nprovince_code: \"70\"\n" + FIELDS,
                                                          encoding="utf-8")
     own = root / "cchc" / "narrative" / "profiles" / "thu" / "sections"
@@ -107,7 +113,7 @@ def test_a_decimal_and_a_count_compared_with_the_quarter_before(figures):
     # 8,25 against 8: a gap of 0,25 told to the field's one decimal place; 3 against 1: «02», no unit word
     assert opening == ("Kết quả đánh giá mô hình: tăng 0,3 điểm, tương đương 3,13%, so với kỳ trước; "
                        "số đợt kiểm tra, tăng 02 đợt, tương đương 200%, so với kỳ trước; "
-                       "tỷ lệ số hóa tăng 0,5 điểm phần trăm so với kỳ trước.")
+                       "tỷ lệ số hóa tăng 0,5 điểm phần trăm so với kỳ trước; nhiệm vụ 30/40.")
     # a whole gap of a decimal is no count: «5», never «05»; a figure below 1 before still has its share
     low = _quarter_before(figures, {"diem_danh_gia": D("3.25"), "so_dot_kiem_tra": D("0.5"), "ty_le_mau_so_hoa": None})
     [_, opening, *_rest] = _section(build_report(figures, low), "I.6")
@@ -133,7 +139,7 @@ def test_a_typed_percentage_up_by_less_than_a_point_is_an_increase(books):
 def test_a_figure_not_typed_last_year_is_not_compared(books):
     now, before = books["now"], books["last_year"]
     body = _body(build_report(now, _with(before, {"tthc_tiep_nhan_tong": None})))
-    assert "2.000 hồ sơ, trong đó" in body
+    assert "+ Tổng số hồ sơ tiếp nhận: 2.000 hồ sơ, trong đó: số mới tiếp nhận" in body
 
 
 # --------------------------------------------------------------------------- forms appended
@@ -187,3 +193,52 @@ def test_a_form_names_the_window_the_clerk_typed(books):
     report = build_report(data)
     [form] = report.appendices
     assert form.lines[2] == "Kỳ báo cáo: 6 tháng đầu năm 2026 (từ ngày 14/6/2026 đến ngày 15/12/2025)"
+
+
+def test_a_figure_no_template_tells_keeps_its_word(figures):
+    told = _section(build_report(_with(figures, {"diem_danh_gia_uoc_tinh": "khoang"})), "I.6")
+    assert "- Điểm đánh giá mô hình: khoảng 8,3 điểm;" in told
+
+
+def test_a_fall_from_nothing_has_no_share(figures):
+    """A score below zero (penalty points) after none the quarter before: no percentage of nothing."""
+    before = _quarter_before(figures, {"diem_danh_gia": D(0), "so_dot_kiem_tra": D(3), "ty_le_mau_so_hoa": None})
+    [_, opening, *_rest] = _section(build_report(_with(figures, {"diem_danh_gia": D("-1.5")}), before), "I.6")
+    assert opening == ("Kết quả đánh giá mô hình: giảm 1,5 điểm so với kỳ trước; "
+                       "số đợt kiểm tra, không thay đổi so với kỳ trước; nhiệm vụ 30/40.")
+
+
+def test_a_ratios_parts_are_told_only_when_both_are_known(figures):
+    opening = _section(build_report(figures), "I.6")[1]
+    assert opening.endswith("; nhiệm vụ 30/40.")
+    # the plan's number of tasks left empty: no fraction «8/…», and nothing for a ratio the definition lacks
+    opening = _section(build_report(_with(figures, {"kh_cchc_nhiem_vu_tong": None})), "I.6")[1]
+    assert opening == "Kết quả đánh giá mô hình; số đợt kiểm tra."
+
+
+def test_a_form_appended_is_as_wide_as_its_sheet(figures):
+    """The form's columns in the report have the widths of the form's sheet in the workbook (the default
+    ones where the definition gives none), the row number's column apart."""
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    [form] = build_report(_table(figures, "bieu_06a", ROWS)).appendices
+    block = figures.layout.tables["bieu_06a"]
+    book = load_workbook(figures.file)
+    ws = book[block.sheet] if block.sheet in book.sheetnames else next(
+        w for w in book.worksheets if w.title == figures.definition.sheet_map()[block.sheet].title)
+    cols = [block.label_col, *[block.columns[c.code] for c in block.definition.columns]]
+    assert form.widths[1:] == [ws.column_dimensions[get_column_letter(c)].width for c in cols]
+
+
+def test_a_fixed_row_forms_total_lines_up_with_its_columns(hue):
+    """A form of fixed rows with a total row (as a province may define one): the total under each column."""
+    definition = hue.definition
+    tables = [t.model_copy(update={"total_row": "Tổng cộng"}) if t.code == "phu_luc_4" else t
+              for t in definition.tables]
+    data = dataclasses.replace(hue, definition=definition.model_copy(update={"tables": tables}),
+                               table_totals={**hue.table_totals, "phu_luc_4": {"quy_1": D(2), "quy_2": D(3)}})
+    form = next(f for f in build_report(data).appendices if f.code == "phu_luc_4")
+    codes = [c.code for c in tables[[t.code for t in tables].index("phu_luc_4")].columns]
+    assert len(form.total) == len(form.widths) and form.total[0] == "Tổng cộng"
+    assert form.total[1 + codes.index("quy_1")] == "2" and form.total[1 + codes.index("quy_2")] == "3"
