@@ -1,10 +1,11 @@
 """The narrative writer's figures, comparisons and forms, as a reader of the report sees them
-(issue 19: mutants of ``narrative/writer.py`` that survived; see /work/triage_writer_figures.md).
+(issue 19: mutants of ``narrative/writer.py`` that survived; see docs/mutants.md).
 
 The ward's workbooks of ``test_mutants_writer`` (this half-year and the same half of last year) and a
-province's profile adding, as data, a percentage, a decimal with one decimal place and a count, which a section template of its own compares with the quarter before; each test
-retypes what a clerk would and checks the sentences and the forms appended against the forms'
-own layout (Biểu 06a: domain.md §6.2) and the Vietnamese number format.
+province's profile adding, as data, a percentage, a decimal with one decimal place and a count,
+which a section template of its own compares with the quarter before; each test
+retypes what a clerk would and checks the sentences and the forms appended against the
+forms' own layout (Biểu 06a: domain.md §6.2) and the Vietnamese number format.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import test_mutants_writer as writer_tests
 from prebuild import prebuilt
-from test_mutants_writer import _body, _table, _with, books, hue  # noqa: F401  (fixtures used by name)
+from test_mutants_writer import _body, _table, _with
 from test_narrative import CLEAN, SEN, _book
 
 from xl_addin.narrative import build_report
 
 D = Decimal
+books, hue = writer_tests.books, writer_tests.hue  # the ward's and the Huế workbooks (fixtures, used by name)
 
 FIELDS = (
     "fields:\n"
@@ -51,8 +54,8 @@ def figures_book(tmp: Path):
     # Biểu 06a's first column without its own width: the form's sheet and the form appended take the default
     tables = root / "cchc" / "tables.yaml"
     text = tables.read_text(encoding="utf-8")
-    tables.write_text(text.replace("giải quyết theo cấp\", type: text, width: 34}", "giải quyết theo cấp\", type: text}"),
-                      encoding="utf-8")
+    label = "giải quyết theo cấp\", type: text"
+    tables.write_text(text.replace(label + ", width: 34}", label + "}"), encoding="utf-8")
     (root / "cchc" / "profiles" / "thu.yaml").write_text("id: thu\nname: Tỉnh Thử\nprovince_code: \"70\"\n" + FIELDS,
                                                          encoding="utf-8")
     own = root / "cchc" / "narrative" / "profiles" / "thu" / "sections"
@@ -187,7 +190,7 @@ def test_a_form_before_its_number_is_given_names_the_bodys_symbol(books):
 
 def test_a_form_names_the_window_the_clerk_typed(books):
     now = books["now"]
-    # a window typed backwards: the report states the days as typed (its opening does too)
+    # a window typed backwards (a rule flags it): the form states the days as the clerk typed them
     data = _table(now, "bieu_06a", ROWS, values={**now.values, "tu_ngay": dt.date(2026, 6, 14),
                                                  "den_ngay": dt.date(2025, 12, 15)})
     report = build_report(data)
@@ -200,12 +203,15 @@ def test_a_figure_no_template_tells_keeps_its_word(figures):
     assert "- Điểm đánh giá mô hình: khoảng 8,3 điểm;" in told
 
 
-def test_a_fall_from_nothing_has_no_share(figures):
+def test_a_change_from_nothing_has_no_share(figures):
     """A score below zero (penalty points) after none the quarter before: no percentage of nothing."""
     before = _quarter_before(figures, {"diem_danh_gia": D(0), "so_dot_kiem_tra": D(3), "ty_le_mau_so_hoa": None})
     [_, opening, *_rest] = _section(build_report(_with(figures, {"diem_danh_gia": D("-1.5")}), before), "I.6")
     assert opening == ("Kết quả đánh giá mô hình: giảm 1,5 điểm so với kỳ trước; "
                        "số đợt kiểm tra, không thay đổi so với kỳ trước; nhiệm vụ 30/40.")
+    # and half a point above it: a rise, however small
+    [_, opening, *_rest] = _section(build_report(_with(figures, {"diem_danh_gia": D("0.5")}), before), "I.6")
+    assert opening.startswith("Kết quả đánh giá mô hình: tăng 0,5 điểm so với kỳ trước;")
 
 
 def test_a_ratios_parts_are_told_only_when_both_are_known(figures):
