@@ -200,7 +200,23 @@ def test_a_form_names_the_window_the_clerk_typed(books):
 
 def test_a_figure_no_template_tells_keeps_its_word(figures):
     told = _section(build_report(_with(figures, {"diem_danh_gia_uoc_tinh": "khoang"})), "I.6")
-    assert "- Điểm đánh giá mô hình: khoảng 8,3 điểm;" in told
+    # the word is told with its figure, never as a figure of its own
+    assert told[2:] == ["- Tỷ lệ hồ sơ được số hóa: 12,5%;", "- Điểm đánh giá mô hình: khoảng 8,3 điểm;",
+                        "- Số đợt kiểm tra: 03 đợt."]
+
+
+def test_a_typed_ratio_is_told_only_when_the_tool_cannot_compute_it(books):
+    now = books["now"]
+    typed = _with(now, {"kh_cchc_ty_le_bao_cao": D(75)})
+    # 30/40 tasks: the tool's 75 % is told; the clerk's own figure, kept to compare with, is not repeated
+    assert _section(build_report(typed), "I.2")[1:] == [
+        "Trong 6 tháng đầu năm 2026, UBND phường đã chỉ đạo triển khai thực hiện và hoàn thành 30/40 nhiệm vụ, "
+        "đạt 75% theo Kế hoạch cải cách hành chính năm 2026."]
+    # the plan's number of tasks left empty: the ratio typed is all the report can say
+    assert _section(build_report(_with(typed, {"kh_cchc_nhiem_vu_tong": None})), "I.2")[1:] == [
+        "Trong 6 tháng đầu năm 2026, UBND phường đã chỉ đạo triển khai thực hiện và hoàn thành 30 nhiệm vụ "
+        "theo Kế hoạch cải cách hành chính năm 2026.",
+        "- Tỷ lệ hoàn thành nhiệm vụ đã báo cáo: 75%."]
 
 
 def test_a_change_from_nothing_has_no_share(figures):
