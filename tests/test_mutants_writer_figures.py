@@ -217,6 +217,10 @@ def test_a_typed_ratio_is_told_only_when_the_tool_cannot_compute_it(books):
         "Trong 6 tháng đầu năm 2026, UBND phường đã chỉ đạo triển khai thực hiện và hoàn thành 30 nhiệm vụ "
         "theo Kế hoạch cải cách hành chính năm 2026.",
         "- Tỷ lệ hoàn thành nhiệm vụ đã báo cáo: 75%."]
+    # the activities' ratio, typed too, computed from its parts: only the tasks' typed ratio is told
+    both = _with(typed, {"kh_cchc_nhiem_vu_tong": None, "kh_cchc_hoat_dong_tong": D(20),
+                         "kh_cchc_hoat_dong_hoan_thanh": D(10), "kh_cchc_hoat_dong_ty_le_bao_cao": D(50)})
+    assert _section(build_report(both), "I.2")[2:] == ["- Tỷ lệ hoàn thành nhiệm vụ đã báo cáo: 75%."]
 
 
 def test_a_change_from_nothing_has_no_share(figures):
