@@ -32,6 +32,9 @@ FIELDS = (
     "  - {code: diem_danh_gia, section: I.6, label: \"Điểm đánh giá mô hình\", type: decimal, decimals: 1,"
     " unit: điểm, qualifier: true}\n"
     "  - {code: so_dot_kiem_tra, section: I.6, label: \"Số đợt kiểm tra\", type: integer, unit: đợt}\n"
+    "  - {code: so_dot_giam_sat, section: I.6, label: \"Số đợt giám sát\", type: integer, unit: đợt}\n"
+    "  - {code: tong_so_dot, section: I.6, label: \"Tổng số đợt kiểm tra, giám sát\", type: integer, unit: đợt,"
+    " formula: \"so_dot_kiem_tra + so_dot_giam_sat\"}\n"
 )
 # the profile's own words for I.6: a comparison told after a colon, one after the filter's own comma,
 # and the name of a ratio the definition does not have (which tells nothing)
@@ -63,7 +66,8 @@ def figures_book(tmp: Path):
     (own / "I.6.j2").write_text(TEMPLATE, encoding="utf-8")
     mp = pytest.MonkeyPatch()
     mp.setenv("CCHC_TEMPLATES", str(root))
-    payload = dict(CLEAN, values=dict(CLEAN["values"], ty_le_mau_so_hoa=12.5, diem_danh_gia=8.25, so_dot_kiem_tra=3))
+    payload = dict(CLEAN, values=dict(CLEAN["values"], ty_le_mau_so_hoa=12.5, diem_danh_gia=8.25, so_dot_kiem_tra=3,
+                                                       so_dot_giam_sat=2))
     try:
         return root, read_back(_book(tmp, SEN, "6T-2026", payload, profile="thu"))
     finally:
@@ -102,11 +106,12 @@ def test_a_percentage_a_decimal_and_a_count_told_each_in_its_own_format(figures)
     assert blocks[2:] == [
         "- Tỷ lệ hồ sơ được số hóa: 12,5%;",  # a percentage as one
         "- Điểm đánh giá mô hình: 8,3 điểm;",  # one decimal place, rounded half up, its unit
-        "- Số đợt kiểm tra: 03 đợt.",  # a count: one to nine with a leading zero
+        "- Số đợt kiểm tra: 03 đợt;",  # a count: one to nine with a leading zero
+        "- Số đợt giám sát: 02 đợt.",  # their total, computed, is not told again
     ]
     # a typed 0 %: a percentage told as 0 %, never «không có» (as a count of 0 is)
     zero = _section(build_report(_with(figures, {"ty_le_mau_so_hoa": D(0), "so_dot_kiem_tra": D(0)})), "I.6")
-    assert "- Tỷ lệ hồ sơ được số hóa: 0%;" in zero and "- Số đợt kiểm tra: không có." in zero
+    assert "- Tỷ lệ hồ sơ được số hóa: 0%;" in zero and "- Số đợt kiểm tra: không có;" in zero
 
 
 # --------------------------------------------------------------------------- comparisons
@@ -202,7 +207,7 @@ def test_a_figure_no_template_tells_keeps_its_word(figures):
     told = _section(build_report(_with(figures, {"diem_danh_gia_uoc_tinh": "khoang"})), "I.6")
     # the word is told with its figure, never as a figure of its own
     assert told[2:] == ["- Tỷ lệ hồ sơ được số hóa: 12,5%;", "- Điểm đánh giá mô hình: khoảng 8,3 điểm;",
-                        "- Số đợt kiểm tra: 03 đợt."]
+                        "- Số đợt kiểm tra: 03 đợt;", "- Số đợt giám sát: 02 đợt."]
 
 
 def test_a_typed_ratio_is_told_only_when_the_tool_cannot_compute_it(books):
