@@ -35,7 +35,14 @@ FIELDS = (
     "  - {code: so_dot_giam_sat, section: I.6, label: \"Số đợt giám sát\", type: integer, unit: đợt}\n"
     "  - {code: tong_so_dot, section: I.6, label: \"Tổng số đợt kiểm tra, giám sát\", type: integer, unit: đợt,"
     " formula: \"so_dot_kiem_tra + so_dot_giam_sat\"}\n"
+    "ratios:\n"
+    "  - {code: ty_le_dot_giam_sat, label: \"Tỷ lệ đợt giám sát\", section: I.6, numerator: so_dot_giam_sat,"
+    " denominator: tong_so_dot, unit: đợt}\n"
 )
+LIST = ("  - code: dot_kiem_tra\n    label: Các đợt kiểm tra\n    sheet: danh_gia\n    section: I.6\n    capacity: 5\n"
+        "    columns:\n      - {code: noi_dung, label: \"Nội dung\", type: text, width: 40}\n"
+        "      - {code: ngay, label: \"Ngày\", type: date, width: 12}\n"
+        "      - {code: so_nguoi, label: \"Số người\", type: integer, width: 10}\n")
 # the profile's own words for I.6: a comparison told after a colon, one after the filter's own comma,
 # and the name of a ratio the definition does not have (which tells nothing)
 TEMPLATE = ("Kết quả đánh giá mô hình{{ so_sanh(\"diem_danh_gia\")|kem(\": \") }}; "
@@ -59,6 +66,8 @@ def figures_book(tmp: Path):
     text = tables.read_text(encoding="utf-8")
     label = "giải quyết theo cấp\", type: text"
     tables.write_text(text.replace(label + ", width: 34}", label + "}"), encoding="utf-8")
+    lists = root / "cchc" / "lists.yaml"
+    lists.write_text(lists.read_text(encoding="utf-8").rstrip("\n") + "\n" + LIST, encoding="utf-8")
     (root / "cchc" / "profiles" / "thu.yaml").write_text("id: thu\nname: Tỉnh Thử\nprovince_code: \"70\"\n" + FIELDS,
                                                          encoding="utf-8")
     own = root / "cchc" / "narrative" / "profiles" / "thu" / "sections"
@@ -107,7 +116,8 @@ def test_a_percentage_a_decimal_and_a_count_told_each_in_its_own_format(figures)
         "- Tỷ lệ hồ sơ được số hóa: 12,5%;",  # a percentage as one
         "- Điểm đánh giá mô hình: 8,3 điểm;",  # one decimal place, rounded half up, its unit
         "- Số đợt kiểm tra: 03 đợt;",  # a count: one to nine with a leading zero
-        "- Số đợt giám sát: 02 đợt.",  # their total, computed, is not told again
+        "- Số đợt giám sát: 02 đợt;",  # their total, computed, is not told again
+        "- Tỷ lệ đợt giám sát đạt 40% (2/5 đợt).",
     ]
     # a typed 0 %: a percentage told as 0 %, never «không có» (as a count of 0 is)
     zero = _section(build_report(_with(figures, {"ty_le_mau_so_hoa": D(0), "so_dot_kiem_tra": D(0)})), "I.6")
@@ -207,7 +217,8 @@ def test_a_figure_no_template_tells_keeps_its_word(figures):
     told = _section(build_report(_with(figures, {"diem_danh_gia_uoc_tinh": "khoang"})), "I.6")
     # the word is told with its figure, never as a figure of its own
     assert told[2:] == ["- Tỷ lệ hồ sơ được số hóa: 12,5%;", "- Điểm đánh giá mô hình: khoảng 8,3 điểm;",
-                        "- Số đợt kiểm tra: 03 đợt;", "- Số đợt giám sát: 02 đợt."]
+                        "- Số đợt kiểm tra: 03 đợt;", "- Số đợt giám sát: 02 đợt;",
+                        "- Tỷ lệ đợt giám sát đạt 40% (2/5 đợt)."]
 
 
 def test_a_typed_ratio_is_told_only_when_the_tool_cannot_compute_it(books):
@@ -273,3 +284,37 @@ def test_a_fixed_row_forms_total_lines_up_with_its_columns(hue):
     codes = [c.code for c in tables[[t.code for t in tables].index("phu_luc_4")].columns]
     assert len(form.total) == len(form.widths) and form.total[0] == "Tổng cộng"
     assert form.total[1 + codes.index("quy_1")] == "2" and form.total[1 + codes.index("quy_2")] == "3"
+
+
+def test_the_body_names_each_form_it_appends(books, hue):
+    body = _body(build_report(_table(books["now"], "bieu_06a", ROWS)))
+    assert "Số liệu chi tiết tại Biểu số II.06a/VPCP/KSTT kèm theo." in body
+    # a form number written in capitals is named in a sentence's case: «Phụ lục 4»
+    assert "Số liệu chi tiết tại Phụ lục 4 kèm theo." in _body(build_report(hue))
+
+
+def test_a_form_with_no_figure_is_neither_cited_nor_appended(books, hue):
+    now = books["now"]
+    # Biểu 06a with a field of work named and no figure typed against it
+    named = _table(now, "bieu_06a", [{"linh_vuc": "Hộ tịch", **{c.code: None for c in
+                                                              now.definition.table_map()["bieu_06a"].columns}}])
+    report = build_report(named)
+    assert report.appendices == [] and "Số liệu chi tiết" not in _body(report)
+    # Phụ lục 4's rows, each with its code and no figure
+    table = hue.definition.table_map()["phu_luc_4"]
+    empty = [{"row": r.code, **{c.code: None for c in table.columns}} for r in table.rows]
+    report = build_report(dataclasses.replace(hue, tables={**hue.tables, "phu_luc_4": empty}))
+    assert "phu_luc_4" not in [f.code for f in report.appendices] and "Phụ lục 4" not in _body(report)
+
+
+def test_a_list_rows_empty_cells_are_left_out(figures):
+    """A live workbook gives an empty cell as an empty text: left out as an empty one is."""
+    rows = [{"noi_dung": "Kiểm tra bộ phận một cửa", "ngay": "", "so_nguoi": ""},
+            {"noi_dung": "", "ngay": dt.date(2026, 3, 5), "so_nguoi": D(4)}]
+    blocks = _section(build_report(dataclasses.replace(figures, lists={**figures.lists, "dot_kiem_tra": rows})), "I.6")
+    assert blocks[-3:] == ["- Các đợt kiểm tra:", "+ Kiểm tra bộ phận một cửa;", "+ 05/3/2026, 4."]
+
+
+def test_a_ratio_the_tool_cannot_compute_is_not_told(figures):
+    blocks = _section(build_report(_with(figures, {"so_dot_giam_sat": None})), "I.6")
+    assert blocks[-1] == "- Số đợt kiểm tra: 03 đợt."  # no «Tỷ lệ đợt giám sát đạt» with nothing after it
