@@ -125,7 +125,7 @@ def test_a_percentage_a_decimal_and_a_count_told_each_in_its_own_format(figures)
 
 
 # --------------------------------------------------------------------------- comparisons
-def test_a_decimal_and_a_count_compared_with_the_quarter_before(figures):
+def test_a_decimal_a_count_and_a_percentage_compared_with_the_quarter_before(figures):
     before = _quarter_before(figures, {"diem_danh_gia": D(8), "so_dot_kiem_tra": D(1), "ty_le_mau_so_hoa": D(12)})
     [_, opening, *_rest] = _section(build_report(figures, before), "I.6")
     # 8,25 against 8: a gap of 0,25 told to the field's one decimal place; 3 against 1: «02», no unit word
@@ -164,14 +164,14 @@ def test_a_figure_not_typed_last_year_is_not_compared(books):
 ROWS = [{"linh_vuc": "Hộ tịch", "tiep_nhan_tong": D(2000), "truc_tuyen": D(1800), "truc_tiep": D(200)}]
 
 
-def test_biểu_06a_carries_its_circular_its_unit_and_its_balance_note(books):
+def test_bieu_06a_carries_its_circular_its_unit_and_its_balance_note(books):
     [form] = build_report(_table(books["now"], "bieu_06a", ROWS)).appendices
     assert form.subtitle == "(Theo Thông tư số 01/2020/TT-VPCP ngày 21/10/2020 của Văn phòng Chính phủ)"
     assert form.unit_label == "Đơn vị tính: Số hồ sơ TTHC"  # domain.md §6.2
     assert form.note.startswith("Quy ước cân đối") and "(3) = (4) + (5) + (6)" in form.note
 
 
-def test_biểu_06a_groups_merge_over_their_columns(books):
+def test_bieu_06a_groups_merge_over_their_columns(books):
     """Row by row, the heading cells of Biểu 06a: each group one cell over all its columns (domain.md §6.2)."""
     [form] = build_report(_table(books["now"], "bieu_06a", ROWS)).appendices
     rows = {}
