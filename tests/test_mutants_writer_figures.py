@@ -38,6 +38,8 @@ FIELDS = (
     "ratios:\n"
     "  - {code: ty_le_dot_giam_sat, label: \"Tỷ lệ đợt giám sát\", section: I.6, numerator: so_dot_giam_sat,"
     " denominator: tong_so_dot, unit: đợt}\n"
+    "  - {code: ty_le_kiem_tra_nhiem_vu, label: \"Tỷ lệ đợt kiểm tra trên nhiệm vụ\", section: I.6,"
+    " numerator: so_dot_kiem_tra, denominator: kh_cchc_nhiem_vu_tong, unit: đợt}\n"
 )
 LIST = ("  - code: dot_kiem_tra\n    label: Các đợt kiểm tra\n    sheet: danh_gia\n    section: I.6\n    capacity: 5\n"
         "    columns:\n      - {code: noi_dung, label: \"Nội dung\", type: text, width: 40}\n"
@@ -117,7 +119,8 @@ def test_a_percentage_a_decimal_and_a_count_told_each_in_its_own_format(figures)
         "- Điểm đánh giá mô hình: 8,3 điểm;",  # one decimal place, rounded half up, its unit
         "- Số đợt kiểm tra: 03 đợt;",  # a count: one to nine with a leading zero
         "- Số đợt giám sát: 02 đợt;",  # their total, computed, is not told again
-        "- Tỷ lệ đợt giám sát đạt 40% (2/5 đợt).",
+        "- Tỷ lệ đợt giám sát đạt 40% (2/5 đợt);",
+        "- Tỷ lệ đợt kiểm tra trên nhiệm vụ đạt 7,5% (3/40 đợt).",
     ]
     # a typed 0 %: a percentage told as 0 %, never «không có» (as a count of 0 is)
     zero = _section(build_report(_with(figures, {"ty_le_mau_so_hoa": D(0), "so_dot_kiem_tra": D(0)})), "I.6")
@@ -218,7 +221,8 @@ def test_a_figure_no_template_tells_keeps_its_word(figures):
     # the word is told with its figure, never as a figure of its own
     assert told[2:] == ["- Tỷ lệ hồ sơ được số hóa: 12,5%;", "- Điểm đánh giá mô hình: khoảng 8,3 điểm;",
                         "- Số đợt kiểm tra: 03 đợt;", "- Số đợt giám sát: 02 đợt;",
-                        "- Tỷ lệ đợt giám sát đạt 40% (2/5 đợt)."]
+                        "- Tỷ lệ đợt giám sát đạt 40% (2/5 đợt);",
+                        "- Tỷ lệ đợt kiểm tra trên nhiệm vụ đạt 7,5% (3/40 đợt)."]
 
 
 def test_a_typed_ratio_is_told_only_when_the_tool_cannot_compute_it(books):
@@ -287,8 +291,10 @@ def test_a_fixed_row_forms_total_lines_up_with_its_columns(hue):
 
 
 def test_the_body_names_each_form_it_appends(books, hue):
-    body = _body(build_report(_table(books["now"], "bieu_06a", ROWS)))
-    assert "Số liệu chi tiết tại Biểu số II.06a/VPCP/KSTT kèm theo." in body
+    report = build_report(_table(books["now"], "bieu_06a", ROWS))
+    # in the form's own section (II.2, the procedures), after what it details
+    assert "Số liệu chi tiết tại Biểu số II.06a/VPCP/KSTT kèm theo." in _section(report, "II.2")
+    assert _body(report).count("Số liệu chi tiết tại") == 1
     # a form number written in capitals is named in a sentence's case: «Phụ lục 4»
     assert "Số liệu chi tiết tại Phụ lục 4 kèm theo." in _body(build_report(hue))
 
@@ -317,4 +323,5 @@ def test_a_list_rows_empty_cells_are_left_out(figures):
 
 def test_a_ratio_the_tool_cannot_compute_is_not_told(figures):
     blocks = _section(build_report(_with(figures, {"so_dot_giam_sat": None})), "I.6")
-    assert blocks[-1] == "- Số đợt kiểm tra: 03 đợt."  # no «Tỷ lệ đợt giám sát đạt» with nothing after it
+    # no «Tỷ lệ đợt giám sát đạt» with nothing after it; the next ratio still told
+    assert blocks[-2:] == ["- Số đợt kiểm tra: 03 đợt;", "- Tỷ lệ đợt kiểm tra trên nhiệm vụ đạt 7,5% (3/40 đợt)."]
