@@ -51,7 +51,9 @@ MODULES: dict[str, list[str]] = {
     # test_narrative.py whole (its example reports are the seeds' own words), but for the tests of the
     # report sheet, the Word file and the port (narrative/sheet.py, docx.py: not the writer's words),
     # deselected below; test_mistakes_caught.py (a whole merge) is left out
-    "xl_addin/narrative/writer.py": ["tests/test_mutants_writer.py", "tests/test_narrative.py"],
+    "xl_addin/narrative/writer.py": ["tests/test_mutants_writer.py", "tests/test_mutants_writer_figures.py",
+                                     "tests/test_mutants_writer_frame.py", "tests/test_mutants_writer_summary.py",
+                                     "tests/test_narrative.py"],
 }
 # The modules `mypy` checks in scripts/test.sh (pyproject's [tool.mypy] files): the test command
 # rejects a mutant mypy rejects, so mutmut's type-check filter counts it as caught ("caught by type check")

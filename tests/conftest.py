@@ -40,7 +40,7 @@ def pytest_collection_modifyitems(session, config, items) -> None:
     """In a mutation run, the tests written to kill mutants run first (a killed mutant's process stops
     at its first failing test, and these are the quickest to fail); the others keep their order."""
     if prebuild.folder() is not None:
-        items.sort(key=lambda item: not item.nodeid.split("::")[0].endswith(tuple(prebuild.FIRST)))
+        items.sort(key=lambda item: not item.nodeid.split("::")[0].rsplit("/", 1)[-1].startswith(prebuild.FIRST))
 
 
 def pytest_collection_finish(session) -> None:
