@@ -115,6 +115,54 @@ def test_a_required_figure_no_unit_reported_is_the_units_not_the_offices(summary
     assert label not in office
 
 
+@prebuilt
+def highest(tmp: Path):
+    """A province profile adds a required figure the merge keeps at its largest (``max``), as data;
+    two communes return their workbooks without it and the province merges them."""
+    import datetime as dt
+
+    from test_mistakes_caught import BASE, PERIOD
+
+    from xl_addin.definition.loader import definition_dir, load_definition
+    from xl_addin.definition.periods import parse_period
+    from xl_addin.definition.units import Unit
+    from xl_addin.merge.run import run_merge
+    from xl_addin.rules.export import export_file
+    from xl_addin.workbook.build import build_unit_workbooks
+    from xl_addin.workbook.fill import fill_workbook
+
+    root = tmp / "templates"
+    shutil.copytree(definition_dir(), root / "cchc")
+    (root / "cchc" / "profiles" / "thu.yaml").write_text(
+        "id: thu\nname: Tỉnh Thử\nprovince_code: \"70\"\nfields:\n"
+        "  - {code: cds_diem, section: I.5, label: \"Điểm chuyển đổi số cao nhất\", type: decimal, unit: điểm,"
+        " decimals: 2, max: 100, aggregate: max, required: true}\n", encoding="utf-8")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CCHC_TEMPLATES", str(root))
+    try:
+        definition = load_definition(profile="thu")
+        folder = tmp / "nop"
+        for code, name in (("70001", "Xã Một"), ("70002", "Xã Hai")):
+            [built] = build_unit_workbooks(definition, [Unit(code, name, "xa", "70", "")],
+                                           parse_period(PERIOD, definition), tmp / f"blank-{code}")
+            filled = tmp / f"filled-{code}.xlsx"
+            fill_workbook(built.path, {"values": BASE}, filled)
+            export_file(filled, folder, dt.datetime(2026, 6, 15, 8, 0))
+        out = tmp / "tong-hop.xlsx"
+        run_merge(folder, output=out, period_code=PERIOD, workers=1)
+        return read_workbook(out)
+    finally:
+        mp.undo()
+
+
+def test_a_required_highest_figure_no_unit_reported_is_the_units_not_the_offices(highest):
+    label = highest.definition.field_map()["cds_diem"].label
+    warnings = _warnings(build_report(highest))
+    nobody = next(w for w in warnings if w.startswith("- Chưa đơn vị nào báo cáo"))
+    office = next(w for w in warnings if w.startswith("- Chưa nhập"))
+    assert label in nobody and label not in office
+
+
 @pytest.fixture
 def phrases_folder(tmp_path, monkeypatch):
     """A copy of the templates whose phrases.yaml a test rewrites (a province's wording, as data)."""
@@ -180,6 +228,10 @@ def test_a_summary_of_layout_1_or_2_leaves_its_units_requests_out_of_v(layout1):
     own = {"noi_dung": "Đề nghị tỉnh bổ sung biên chế cho Bộ phận Một cửa."}
     mixed = dataclasses.replace(layout1, lists={**layout1.lists, "kien_nghi": [*layout1.lists["kien_nghi"], own]})
     assert _requests(build_report(mixed)) == ["- Đề nghị tỉnh bổ sung biên chế cho Bộ phận Một cửa."]
+    # a list the merge does not compile unit by unit is the office's own, whatever its items start with
+    praise = [{"noi_dung": f"{units[0]}: hoàn thành sớm việc số hóa hồ sơ."}]
+    told = build_report(dataclasses.replace(mixed, lists={**mixed.lists, "uu_diem": praise}))
+    assert f"- {units[0]}: hoàn thành sớm việc số hóa hồ sơ." in [b.text for b in told.blocks if b.section == "III"]
     # the same in layout 2 (the ribbon hands the table it read)
     table = dataclasses.replace(summary_layout.read_file(LAYOUT1), layout=2)
     assert _requests(build_report(mixed, units=table)) == ["- Đề nghị tỉnh bổ sung biên chế cho Bộ phận Một cửa."]
