@@ -23,6 +23,7 @@ import pytest
 from prebuild import prebuilt
 from test_mutants_writer import _body, _with, books, summary  # noqa: F401  (fixtures used by name)
 
+from xl_addin.definition.loader import load_definition
 from xl_addin.merge import summary_layout
 from xl_addin.narrative import build_report, render_text
 from xl_addin.narrative.fmt import cover_mark
@@ -42,51 +43,54 @@ def _section(report, code: str) -> list[str]:
 
 
 # --------------------------------------------------------------------------- coverage notes
-def _parsed(summary, text: str) -> list[str]:
-    return [b.text for b in parse_blocks(text, None, load_phrases(summary.definition))]
+def _parsed(text: str) -> list[str]:
+    """``text`` as a section template writes it, the figures' coverage marks in it, as the report tells it."""
+    return [b.text for b in parse_blocks(text, None, load_phrases(load_definition()))]
 
 
-def test_a_lead_says_once_the_coverage_all_its_items_share(summary):
+def test_a_lead_says_once_the_coverage_all_its_items_share():
     """Items «+ …» that all hold totals of the same 2 of 3 units, under a lead ending with «:» that
     holds none: the lead carries the note, the items no more."""
     two, one = cover_mark("2/3"), cover_mark("1/3")
     lead = "- Kết quả giải quyết hồ sơ:"
     note = "(theo số liệu của 2/3 đơn vị)"
-    assert _parsed(summary, f"{lead}\n+ đã giải quyết 10 hồ sơ{two};\n+ trả lại 02 hồ sơ{two};\n\nĐoạn sau.") == [
+    assert _parsed(f"{lead}\n+ đã giải quyết 10 hồ sơ{two};\n+ trả lại 02 hồ sơ{two};\n\nĐoạn sau.") == [
         f"- Kết quả giải quyết hồ sơ {note}:", "+ đã giải quyết 10 hồ sơ;", "+ trả lại 02 hồ sơ.", "Đoạn sau."]
     # a lone item keeps its own note; so do items whose notes differ, or under a lead not ending with «:»
-    assert _parsed(summary, f"{lead}\n+ đã giải quyết 10 hồ sơ{two};") == [
+    assert _parsed(f"{lead}\n+ đã giải quyết 10 hồ sơ{two};") == [
         lead, f"+ đã giải quyết 10 hồ sơ {note}."]
-    assert _parsed(summary, f"{lead}\n+ đã giải quyết 10 hồ sơ{two};\n+ trả lại 02 hồ sơ{one};") == [
+    assert _parsed(f"Kết quả:\n{lead}\n+ đã giải quyết 10 hồ sơ{two};") == [
+        "Kết quả:", lead, f"+ đã giải quyết 10 hồ sơ {note}."]
+    assert _parsed(f"{lead}\n+ đã giải quyết 10 hồ sơ{two};\n+ trả lại 02 hồ sơ{one};") == [
         lead, f"+ đã giải quyết 10 hồ sơ {note};", "+ trả lại 02 hồ sơ (theo số liệu của 1/3 đơn vị)."]
-    assert _parsed(summary, f"- Kết quả giải quyết hồ sơ\n+ đã giải quyết 10 hồ sơ{two};\n+ trả lại 02 hồ sơ{two}") \
+    assert _parsed(f"- Kết quả giải quyết hồ sơ\n+ đã giải quyết 10 hồ sơ{two};\n+ trả lại 02 hồ sơ{two}") \
         == ["- Kết quả giải quyết hồ sơ", f"+ đã giải quyết 10 hồ sơ {note};", f"+ trả lại 02 hồ sơ {note}."]
     # an item without a note among them: each says its own
-    assert _parsed(summary, f"{lead}\n+ đã giải quyết 10 hồ sơ{two};\n+ trả lại 02 hồ sơ;") == [
+    assert _parsed(f"{lead}\n+ đã giải quyết 10 hồ sơ{two};\n+ trả lại 02 hồ sơ;") == [
         lead, f"+ đã giải quyết 10 hồ sơ {note};", "+ trả lại 02 hồ sơ."]
     # a lead with its own note keeps it, and the items theirs
-    assert _parsed(summary, f"{lead[:-1]}{one}:\n+ đã giải quyết 10 hồ sơ{two};\n+ trả lại 02 hồ sơ{two}") == [
+    assert _parsed(f"{lead[:-1]}{one}:\n+ đã giải quyết 10 hồ sơ{two};\n+ trả lại 02 hồ sơ{two}") == [
         "- Kết quả giải quyết hồ sơ (theo số liệu của 1/3 đơn vị):", f"+ đã giải quyết 10 hồ sơ {note};",
         f"+ trả lại 02 hồ sơ {note}."]
     # first-level items are no sub-items: each keeps its note
-    assert _parsed(summary, f"Kết quả:\n- đã giải quyết 10 hồ sơ{two};\n- trả lại 02 hồ sơ{two}") == [
+    assert _parsed(f"Kết quả:\n- đã giải quyết 10 hồ sơ{two};\n- trả lại 02 hồ sơ{two}") == [
         "Kết quả:", f"- đã giải quyết 10 hồ sơ {note};", f"- trả lại 02 hồ sơ {note}."]
     # two leads one after the other, the second with its items
-    assert _parsed(summary, f"Kết quả:\n{lead}\n+ đã giải quyết 10 hồ sơ{two};\n+ trả lại 02 hồ sơ{two}") == [
+    assert _parsed(f"Kết quả:\n{lead}\n+ đã giải quyết 10 hồ sơ{two};\n+ trả lại 02 hồ sơ{two}") == [
         "Kết quả:", f"{lead[:-1]} {note}:", "+ đã giải quyết 10 hồ sơ;", "+ trả lại 02 hồ sơ."]
 
 
-def test_a_figure_each_unit_reports_says_so(summary):
+def test_a_figure_each_unit_reports_says_so():
     """A ``same`` field's figure is each unit's: «ở mỗi đơn vị», with the units that reported it when
     not all; the note goes before the closing punctuation, or at the end of a sentence without one."""
     each, part, two = cover_mark("="), cover_mark("=2/3"), cover_mark("2/3")
-    assert _parsed(summary, f"- Niêm yết 188 thủ tục{each};") == ["- Niêm yết 188 thủ tục (ở mỗi đơn vị)."]
-    assert _parsed(summary, f"Niêm yết 188 thủ tục{part}") == [
+    assert _parsed(f"- Niêm yết 188 thủ tục{each};") == ["- Niêm yết 188 thủ tục (ở mỗi đơn vị)."]
+    assert _parsed(f"Niêm yết 188 thủ tục{part}") == [
         "Niêm yết 188 thủ tục (ở mỗi đơn vị; theo số liệu của 2/3 đơn vị)."]
     # a total of the same units beside it: said once
-    assert _parsed(summary, f"Niêm yết 188 thủ tục{part}, tiếp nhận 800 hồ sơ{two}.") == [
+    assert _parsed(f"Niêm yết 188 thủ tục{part}, tiếp nhận 800 hồ sơ{two}.") == [
         "Niêm yết 188 thủ tục, tiếp nhận 800 hồ sơ (ở mỗi đơn vị; theo số liệu của 2/3 đơn vị)."]
-    assert _parsed(summary, f"Tiếp nhận 800 hồ sơ{cover_mark('1/3')}, niêm yết 188 thủ tục{part}.") == [
+    assert _parsed(f"Tiếp nhận 800 hồ sơ{cover_mark('1/3')}, niêm yết 188 thủ tục{part}.") == [
         "Tiếp nhận 800 hồ sơ, niêm yết 188 thủ tục (ở mỗi đơn vị; theo số liệu của 1/3 và 2/3 đơn vị, "
         "tùy chỉ tiêu)."]
 
