@@ -253,3 +253,68 @@ def test_a_summary_of_layout_3_tells_every_request_of_its_own(summary):
 
 def test_render_text_of_a_layout_1_summary_counts_its_units(layout1):
     assert "Tổng hợp từ báo cáo của 3 đơn vị." in render_text(build_report(layout1))
+
+
+# --------------------------------------------------------------------------- the sections' frame
+def _headings(report) -> dict[str, tuple[int, str]]:
+    """Each outline section's own heading (its first block): level and text."""
+    out: dict[str, tuple[int, str]] = {}
+    for b in report.blocks:
+        if b.section and b.section not in out:
+            assert b.kind == "heading", b
+            out[b.section] = (b.level, b.text)
+    return out
+
+
+def test_the_outline_headings_are_numbered_and_leveled_as_nd30_wants(books):
+    """Parts by Roman numeral («I. …», level 1), their sections by number («1. …», level 2), a
+    section's subsections by both («6.1. …», level 3); every section's sentences follow its heading."""
+    report = build_report(books["now"])
+    headings = _headings(report)
+    assert list(headings) == ["I", "I.1", "I.2", "I.3", "I.4", "I.5", "I.6", "II", "II.1", "II.2", "II.3", "II.4",
+                              "II.5", "II.6", "II.6.1", "II.6.2", "III", "IV", "V"]
+    assert headings["I"] == (1, "I. CÔNG TÁC CHỈ ĐẠO, ĐIỀU HÀNH CẢI CÁCH HÀNH CHÍNH")
+    assert headings["I.3"] == (2, "3. Kiểm tra cải cách hành chính")
+    assert headings["II.6"] == (2, "6. Xây dựng và phát triển Chính quyền điện tử, Chính quyền số")
+    assert headings["II.6.1"] == (3, "6.1. Ứng dụng công nghệ thông tin trong hoạt động của đơn vị")
+    assert headings["IV"] == (1, "IV. PHƯƠNG HƯỚNG, NHIỆM VỤ CẢI CÁCH HÀNH CHÍNH 6 THÁNG CUỐI NĂM 2026")
+    ii2 = [b for b in report.blocks if b.section == "II.2"]
+    assert len(ii2) > 3 and all(b.kind != "heading" for b in ii2[1:])
+    assert any(b.text.startswith("- Kết quả tiếp nhận, giải quyết hồ sơ") for b in ii2)
+
+
+def test_a_provinces_heading_wording_may_name_either_period(books, phrases_folder):
+    """Headings reworded as data (``tieu_de_muc``): the period reported and the next, in capitals."""
+    text = phrases_folder.read_text(encoding="utf-8")
+    phrases_folder.write_text(text.replace("tieu_de_muc:\n", "tieu_de_muc:\n  III: \"ĐÁNH GIÁ CHUNG {ky_hoa}\"\n"),
+                              encoding="utf-8")
+    headings = _headings(build_report(books["now"]))
+    assert headings["III"] == (1, "III. ĐÁNH GIÁ CHUNG 6 THÁNG ĐẦU NĂM 2026")
+    assert headings["IV"] == (1, "IV. PHƯƠNG HƯỚNG, NHIỆM VỤ CẢI CÁCH HÀNH CHÍNH 6 THÁNG CUỐI NĂM 2026")
+
+
+def test_without_a_period_a_heading_keeps_its_own_title(books):
+    now = books["now"]
+    stamp = now.definition.stamped("period.code")
+    bare = _with(now, {stamp: None} if stamp else {}, meta={**now.meta, "period_code": ""})
+    assert not bare.period["code"]
+    assert _headings(build_report(bare))["IV"] == (1, "IV. PHƯƠNG HƯỚNG, NHIỆM VỤ CẢI CÁCH HÀNH CHÍNH KỲ TỚI")
+
+
+def test_a_report_without_written_parts_says_where_figures_are_missing(books):
+    """A definition without section texts (``section_texts`` unset): a section of figures left empty
+    says to type them, one of lists says where to write; a section with sentences says nothing more."""
+    now = books["now"]
+    plain = dataclasses.replace(now, definition=now.definition.model_copy(update={"section_texts": None}))
+    report = build_report(dataclasses.replace(plain, lists={**plain.lists, "phuong_huong": []}))
+    by_section: dict[str, list] = {}
+    for b in report.blocks:
+        by_section.setdefault(b.section, []).append(b)
+    [heading, placeholder] = by_section["I.3"]
+    assert heading.text == "3. Kiểm tra cải cách hành chính"
+    assert (placeholder.kind, placeholder.level) == ("paragraph", 1)
+    assert placeholder.text == "(Chưa có số liệu; nhập số liệu vào sổ tính rồi lập lại báo cáo.)"
+    assert [b.text for b in by_section["IV"][1:]] == ["(Chưa có nội dung; nhập tại trang «Đánh giá» rồi lập lại "
+                                                      "báo cáo.)"]
+    assert not any(b.text.startswith("(Chưa có") for b in by_section["II.2"])
+    assert [b.kind for b in by_section["II"]] == ["heading"]  # a part with sections says nothing itself
