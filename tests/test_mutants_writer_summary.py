@@ -293,6 +293,14 @@ def test_a_provinces_heading_wording_may_name_either_period(books, phrases_folde
     assert headings["IV"] == (1, "IV. PHƯƠNG HƯỚNG, NHIỆM VỤ CẢI CÁCH HÀNH CHÍNH 6 THÁNG CUỐI NĂM 2026")
 
 
+def test_phrases_without_heading_wording_keep_the_definitions_titles(books, phrases_folder):
+    text = phrases_folder.read_text(encoding="utf-8")
+    block = text[text.index("tieu_de_muc:\n"):]
+    block = block[:block.index("\n\n") + 1]
+    phrases_folder.write_text(text.replace(block, ""), encoding="utf-8")
+    assert _headings(build_report(books["now"]))["IV"] == (1, "IV. PHƯƠNG HƯỚNG, NHIỆM VỤ CẢI CÁCH HÀNH CHÍNH KỲ TỚI")
+
+
 def test_without_a_period_a_heading_keeps_its_own_title(books):
     now = books["now"]
     stamp = now.definition.stamped("period.code")
@@ -312,9 +320,23 @@ def test_a_report_without_written_parts_says_where_figures_are_missing(books):
         by_section.setdefault(b.section, []).append(b)
     [heading, placeholder] = by_section["I.3"]
     assert heading.text == "3. Kiểm tra cải cách hành chính"
-    assert (placeholder.kind, placeholder.level) == ("paragraph", 1)
+    assert placeholder.kind == "paragraph"
     assert placeholder.text == "(Chưa có số liệu; nhập số liệu vào sổ tính rồi lập lại báo cáo.)"
     assert [b.text for b in by_section["IV"][1:]] == ["(Chưa có nội dung; nhập tại trang «Đánh giá» rồi lập lại "
                                                       "báo cáo.)"]
     assert not any(b.text.startswith("(Chưa có") for b in by_section["II.2"])
     assert [b.kind for b in by_section["II"]] == ["heading"]  # a part with sections says nothing itself
+
+
+def test_a_section_of_lists_whose_template_tells_nothing_says_where_to_write(books, phrases_folder):
+    """A province's own IV template that only lists the tasks (no words of its own when there are
+    none): the report still says where to write them, never «no figures»."""
+    template = phrases_folder.parent / "sections" / "IV.j2"
+    template.write_text("{% for x in ds.phuong_huong %}\n> {{ loop.index }}. {{ x.noi_dung|sach }}.\n{% endfor %}\n",
+                        encoding="utf-8")
+    now = books["now"]
+    report = build_report(dataclasses.replace(now, lists={**now.lists, "phuong_huong": []}))
+    assert _section(report, "IV")[1:] == ["(Chưa có nội dung; nhập tại trang «Đánh giá» rồi lập lại báo cáo.)"]
+    tasks = [{"noi_dung": "Tiếp tục số hóa hồ sơ"}]
+    assert _section(build_report(dataclasses.replace(now, lists={**now.lists, "phuong_huong": tasks})), "IV")[1:] \
+        == ["1. Tiếp tục số hóa hồ sơ."]
