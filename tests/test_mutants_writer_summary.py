@@ -324,6 +324,9 @@ def test_a_report_without_written_parts_says_where_figures_are_missing(books):
     assert placeholder.text == "(Chưa có số liệu; nhập số liệu vào sổ tính rồi lập lại báo cáo.)"
     assert [b.text for b in by_section["IV"][1:]] == ["(Chưa có nội dung; nhập tại trang «Đánh giá» rồi lập lại "
                                                       "báo cáo.)"]
+    # figures and a list of documents, none typed: the figures are what is missing
+    assert not now.lists.get("van_ban")
+    assert [b.text for b in by_section["I.1"][1:]] == [placeholder.text]
     assert not any(b.text.startswith("(Chưa có") for b in by_section["II.2"])
     assert [b.kind for b in by_section["II"]] == ["heading"]  # a part with sections says nothing itself
 
