@@ -20,8 +20,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import test_mutants_writer as writer_tests
 from prebuild import prebuilt
-from test_mutants_writer import _body, _with, books, summary  # noqa: F401  (fixtures used by name)
+from test_mutants_writer import _body, _with
 
 from xl_addin.definition.loader import load_definition
 from xl_addin.merge import summary_layout
@@ -31,6 +32,7 @@ from xl_addin.narrative.writer import load_phrases, parse_blocks
 from xl_addin.workbook.reader import read_workbook
 
 D = Decimal
+books, summary = writer_tests.books, writer_tests.summary  # the ward's workbook and the merged summary (fixtures)
 LAYOUT1 = Path(__file__).parent / "fixtures" / "tong-hop-401_layout1.xlsx"
 
 
