@@ -21,6 +21,7 @@ from test_mutants_writer import _body, _with
 from xl_addin import memo
 from xl_addin.definition.loader import definition_dir
 from xl_addin.narrative import build_report
+from xl_addin.narrative.writer import lower_first
 from xl_addin.resources import cache_root
 
 books = test_mutants_writer.books  # the ward's workbooks, read back (a fixture: built once per process)
@@ -115,3 +116,99 @@ def test_a_template_naming_an_empty_or_unknown_choice(books, tmp_path, monkeypat
         'loại có: [{{ "ke_hoach"|nhan("ds_loai_van_ban") }}].\n', encoding="utf-8")
     body = _body(build_report(books["now"]))
     assert "Loại trống: []; loại lạ: [Tờ trình]; loại có: [Kế hoạch]." in body
+
+
+# --------------------------------------------------------------------------- the header's place and year
+def _other_body(now, **values):
+    """The report of a body of a level the phrases do not know (a public-service centre)."""
+    return dataclasses.replace(now, values={**now.values, "don_vi_cap": None, "so_ky_hieu": None,
+                                            "don_vi_ten": "Trung tâm Phục vụ hành chính công", **values},
+                               meta={**now.meta, "unit_level": None})
+
+
+def test_a_place_the_tool_cannot_tell_is_left_dotted_to_write_by_hand(books):
+    """A department's or a centre's place is its province's or town's name, which its own name does not
+    hold: with no place typed the line keeps dots for it (NĐ 30: «Địa danh, ngày … tháng … năm …»)."""
+    now = books["now"]
+    dept = build_report(dataclasses.replace(now, values={**now.values, "don_vi_cap": "so", "don_vi_ten": "Sở Nội vụ",
+                                                         "dia_danh": None},
+                                            meta={**now.meta, "unit_level": "so"}))
+    assert dept.header.dia_danh_ngay == "……, ngày 16 tháng 6 năm 2026"
+    centre = build_report(_other_body(now, dia_danh=None))
+    assert centre.header.dia_danh_ngay == "……, ngày 16 tháng 6 năm 2026"
+    typed = build_report(_other_body(now, dia_danh="Hà Tĩnh"))
+    assert typed.header.dia_danh_ngay == "Hà Tĩnh, ngày 16 tháng 6 năm 2026"
+
+
+def test_no_date_and_no_period_leave_the_year_to_write_by_hand(books):
+    """Neither a signing day nor a period the tool can read: «…, ngày … tháng … năm 20…»."""
+    now = books["now"]
+    # the period's code neither in the file's stamp nor in its cell (a sheet damaged by hand)
+    undated = build_report(dataclasses.replace(_with(now, {"ngay_bao_cao": None, "ky_bao_cao": None}),
+                                               meta={**now.meta, "period_code": None}))
+    line = undated.header.dia_danh_ngay
+    assert line.startswith("Phường Thành Sen, ngày") and line.endswith("năm 20…")
+    dated_period = build_report(_with(now, {"ngay_bao_cao": None}))
+    assert dated_period.header.dia_danh_ngay.endswith("năm 2026")
+
+
+# --------------------------------------------------------------------------- the signature
+def test_a_signature_for_a_body_whose_head_the_phrases_do_not_name(books):
+    """A centre's head is not in the phrases: its signer's own title signs, a deputy signs «KT.» for the
+    head his title names, a signer by order «TL.» with the head's title left to write; never a made-up
+    title."""
+    now = books["now"]
+    untitled = build_report(_other_body(now, tham_quyen_ky=None, chuc_vu_ky=None))
+    assert untitled.signature == []
+    deputy = build_report(_other_body(now, tham_quyen_ky="kt", chuc_vu_ky="Phó Giám đốc"))
+    assert deputy.signature == ["KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"]
+    by_order = build_report(_other_body(now, tham_quyen_ky="tl", chuc_vu_ky="Chánh Văn phòng"))
+    assert by_order.signature == ["TL.", "CHÁNH VĂN PHÒNG"]
+
+
+def test_a_signer_for_the_chairman_who_is_no_deputy(books):
+    """«KT.» chosen for a signer whose title is not a deputy's: he signs for the chairman, whose title
+    is the level's head («KT. CHỦ TỊCH»), never a cut of his own."""
+    now = books["now"]
+    member = build_report(_with(now, {"tham_quyen_ky": "kt", "chuc_vu_ky": "Ủy viên"}))
+    assert member.signature == ["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "ỦY VIÊN"]
+
+
+# --------------------------------------------------------------------------- the recipients
+def test_a_file_copy_line_ending_in_dots_ends_with_one_full_stop(books):
+    """«Lưu: VT, VP...» (the clerk's dots): the last recipient line ends with one full stop."""
+    now = books["now"]
+    lists = {**now.lists, "noi_nhan": [{"noi_nhan": "Sở Nội vụ"}, {"noi_nhan": "Lưu: VT, VP..."}]}
+    report = build_report(dataclasses.replace(now, lists=lists))
+    assert report.recipients == ["- Sở Nội vụ;", "- Lưu: VT, VP."]
+
+
+# --------------------------------------------------------------------------- text helpers
+def test_a_two_letter_acronym_keeps_its_case():
+    """«VP» (văn phòng), «TW» (trung ương): an acronym of two letters is still an acronym; one capital
+    letter is a word's."""
+    assert lower_first("VP UBND phường tổ chức tập huấn") == "VP UBND phường tổ chức tập huấn"
+    assert lower_first("TW giao") == "TW giao" and lower_first("Ủy ban") == "ủy ban"
+
+
+# --------------------------------------------------------------------------- templates' names
+def test_a_template_reading_a_private_name_is_refused_naming_it(books, tmp_path, monkeypatch):
+    """``v._x`` is no field code (codes never start with «_»): a template that reads one is refused
+    naming the file, never printing «None»."""
+    from xl_addin.errors import CchcError
+
+    narrative = _templates_copy(tmp_path, monkeypatch)
+    (narrative / "sections" / "I.6.j2").write_text("Giá trị: {{ v._mapping_khac }}.\n", encoding="utf-8")
+    with pytest.raises(CchcError) as info:
+        build_report(books["now"])
+    assert info.value.code == "report_template_error" and "I.6.j2" in info.value.message
+
+
+def test_a_workbook_without_some_lists_tells_them_as_empty(books):
+    """A workbook read without the assessment's lists (a layout that has not got them): their sections
+    say there is nothing written, as for empty lists."""
+    now = books["now"]
+    lists = {k: v for k, v in now.lists.items() if k not in ("uu_diem", "ton_tai", "nguyen_nhan", "kien_nghi")}
+    body = _body(build_report(dataclasses.replace(now, lists=lists)))
+    assert "Không có kiến nghị, đề xuất." in body
+    assert "(Chưa có nội dung; nhập tại trang «Đánh giá» rồi lập lại báo cáo.)" in body
