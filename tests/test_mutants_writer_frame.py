@@ -89,24 +89,6 @@ def test_a_place_whose_name_is_a_number_typed_with_a_space_keeps_its_type_word(b
 
 
 # --------------------------------------------------------------------------- choices
-def test_a_document_type_typed_outside_the_list_is_told_as_typed(books):
-    """A type the clerk typed that is not in the list's choices («Tờ trình») goes with the other
-    documents and names its document as typed."""
-    now = books["now"]
-    docs = [{"so_ky_hieu": "14/KH-UBND", "ngay": dt.date(2026, 2, 1), "loai": "ke_hoach",
-             "trich_yeu": "Kế hoạch Tuyên truyền cải cách hành chính năm 2026"},
-            {"so_ky_hieu": "03/TTr-UBND", "ngay": dt.date(2026, 3, 2), "loai": "Tờ trình",
-             "trich_yeu": "về kiện toàn Tổ công tác cải cách hành chính"}]
-    block = now.layout.lists["van_ban"]
-    report = build_report(dataclasses.replace(
-        now, lists={**now.lists, "van_ban": docs},
-        list_rows={**now.list_rows, "van_ban": [block.first_row, block.first_row + 1]}))
-    body = _body(report)
-    assert "- Kế hoạch (01 văn bản):" in body and "- Văn bản khác (01 văn bản):" in body
-    # NĐ 30: a month from March on is written without its 0
-    assert "+ Tờ trình số 03/TTr-UBND ngày 02/3/2026 về kiện toàn Tổ công tác cải cách hành chính." in body
-
-
 def test_a_template_naming_an_empty_or_unknown_choice(books, tmp_path, monkeypatch):
     """A section template (data IT may edit) that names a choice by its label: an empty one says
     nothing, one not in the list is told as given."""
@@ -204,11 +186,80 @@ def test_a_template_reading_a_private_name_is_refused_naming_it(books, tmp_path,
     assert info.value.code == "report_template_error" and "I.6.j2" in info.value.message
 
 
-def test_a_workbook_without_some_lists_tells_them_as_empty(books):
-    """A workbook read without the assessment's lists (a layout that has not got them): their sections
-    say there is nothing written, as for empty lists."""
+
+
+# --------------------------------------------------------------------------- the period in the text
+def _no_period(now, **values):
+    """A workbook whose period code is neither stamped nor in its cell (a sheet damaged by hand)."""
+    return dataclasses.replace(now, values={**now.values, "ky_bao_cao": None, **values},
+                               meta={**now.meta, "period_code": None})
+
+
+def test_the_opening_and_the_closing_name_the_period_and_the_year(books):
+    """NĐ 30 reports open with the year's task and close with the period and the next one; without a
+    period they name neither, and the year comes from its cell; the year cell cleared, from the period."""
     now = books["now"]
-    lists = {k: v for k, v in now.lists.items() if k not in ("uu_diem", "ton_tai", "nguyen_nhan", "kien_nghi")}
-    body = _body(build_report(dataclasses.replace(now, lists=lists)))
-    assert "Không có kiến nghị, đề xuất." in body
-    assert "(Chưa có nội dung; nhập tại trang «Đánh giá» rồi lập lại báo cáo.)" in body
+    report = build_report(now)
+    body = _body(report)
+    assert body.startswith("Thực hiện nhiệm vụ cải cách hành chính năm 2026, Ủy ban nhân dân phường Thành Sen báo cáo "
+                           "kết quả thực hiện công tác cải cách hành chính 6 tháng đầu năm 2026 như sau:")
+    assert report.closing == ("Trên đây là báo cáo kết quả thực hiện công tác cải cách hành chính 6 tháng đầu năm "
+                              "2026; phương hướng, nhiệm vụ 6 tháng cuối năm 2026 của Ủy ban nhân dân phường "
+                              "Thành Sen./.")
+    cleared = build_report(_with(now, {"nam": None}))
+    assert _body(cleared).startswith("Thực hiện nhiệm vụ cải cách hành chính năm 2026, Ủy ban")
+    assert "theo Kế hoạch cải cách hành chính năm 2026." in _body(cleared)
+    none = build_report(_no_period(now))
+    assert _body(none).startswith("Thực hiện nhiệm vụ cải cách hành chính năm 2026, Ủy ban nhân dân phường Thành Sen "
+                                  "báo cáo kết quả thực hiện công tác cải cách hành chính như sau:")
+    assert none.closing == "Trên đây là báo cáo kết quả thực hiện công tác cải cách hành chính của Ủy ban nhân dân " \
+                           "phường Thành Sen./."
+
+
+def test_the_files_window_is_told_as_typed_or_from_the_period(books):
+    """The applications' window: the days typed («từ ngày 15/12/2025»); the first day cleared, the
+    period's; typed backwards, as typed (the warning block says what is wrong), never the tool's guess."""
+    now = books["now"]
+    lead = "- Kết quả tiếp nhận, giải quyết hồ sơ thủ tục hành chính ({}):"
+    assert lead.format("từ ngày 15/12/2025 đến ngày 14/6/2026") in _body(build_report(now))
+    cleared = build_report(_with(now, {"tu_ngay": None}))
+    assert lead.format("từ ngày 15/12/2025 đến ngày 14/6/2026") in _body(cleared)
+    backwards = build_report(_with(now, {"tu_ngay": dt.date(2026, 6, 14), "den_ngay": dt.date(2025, 12, 15)}))
+    assert lead.format("từ ngày 14/6/2026 đến ngày 15/12/2025") in _body(backwards)
+
+
+# --------------------------------------------------------------------------- a template as data
+_NAMES = ("Kỳ: {{ ky }}; kỳ tới: {{ ky_toi }}; năm: {{ nam }}; từ: {{ tu_ngay|ngay if tu_ngay else '' }}; "
+          "đến: {{ den_ngay|ngay if den_ngay else '' }}; biểu 06a: {{ bang.bieu_06a|length }} dòng.\n\n"
+          "{% for x in ds.danh_sach_khong_co %}{{ x }}{% else %}Danh sách không có: trống.{% endfor %}\n\n\n"
+          "Tỷ lệ không có: {{ r.ty_le_khong_co|ty_le if r.ty_le_khong_co.value else 'chưa tính được' }}.\n")
+
+
+def test_a_section_template_reads_the_period_the_forms_and_what_the_definition_lacks(books, tmp_path, monkeypatch):
+    """A province's own section template (data IT may write) reads the period's names, the year, the
+    window, a form's rows; a list or a ratio the definition lacks reads as empty, never a crash."""
+    narrative = _templates_copy(tmp_path, monkeypatch)
+    (narrative / "sections" / "I.6.j2").write_text(_NAMES, encoding="utf-8")
+    now = books["now"]
+    rows = len(now.tables["bieu_06a"])
+    body = _body(build_report(now))
+    assert (f"Kỳ: 6 tháng đầu năm 2026; kỳ tới: 6 tháng cuối năm 2026; năm: 2026; từ: 15/12/2025; "
+            f"đến: 14/6/2026; biểu 06a: {rows} dòng.") in body.splitlines()
+    assert {"Danh sách không có: trống.", "Tỷ lệ không có: chưa tính được."} <= set(body.splitlines())
+    # nothing tells the period: its names, the year and the window are empty, never a made-up word
+    bare = _body(build_report(_no_period(now, nam=None, tu_ngay=None, den_ngay=None)))
+    assert f"Kỳ:; kỳ tới:; năm:; từ:; đến:; biểu 06a: {rows} dòng." in bare.splitlines()
+
+
+def test_a_template_that_tells_a_ratio_tells_its_parts(books, tmp_path, monkeypatch):
+    """A province's section template telling the tasks' rate only: «75% (30/40 nhiệm vụ)» holds the two
+    counts, never told again in sentences of their own."""
+    narrative = _templates_copy(tmp_path, monkeypatch)
+    (narrative / "sections" / "I.2.j2").write_text(
+        "Tỷ lệ hoàn thành nhiệm vụ: {{ r.ty_le_kh_cchc|ty_le }}.\n", encoding="utf-8")
+    now = books["now"]
+    fields = now.definition.field_map()
+    body = _body(build_report(now))
+    assert "Tỷ lệ hoàn thành nhiệm vụ: 75% (30/40 nhiệm vụ)." in body.splitlines()
+    for code in ("kh_cchc_nhiem_vu_tong", "kh_cchc_nhiem_vu_hoan_thanh"):
+        assert fields[code].label not in body
