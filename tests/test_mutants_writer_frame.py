@@ -25,6 +25,7 @@ from xl_addin.narrative.writer import lower_first
 from xl_addin.resources import cache_root
 
 books = test_mutants_writer.books  # the ward's workbooks, read back (a fixture: built once per process)
+summary = test_mutants_writer.summary  # a province's summary of its units, merged and read back
 
 
 def _templates_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -226,13 +227,21 @@ def test_the_files_window_is_told_as_typed_or_from_the_period(books):
     assert lead.format("từ ngày 15/12/2025 đến ngày 14/6/2026") in _body(cleared)
     backwards = build_report(_with(now, {"tu_ngay": dt.date(2026, 6, 14), "den_ngay": dt.date(2025, 12, 15)}))
     assert lead.format("từ ngày 14/6/2026 đến ngày 15/12/2025") in _body(backwards)
+    last_day = build_report(_with(now, {"den_ngay": None}))
+    assert lead.format("từ ngày 15/12/2025 đến ngày 14/6/2026") in _body(last_day)
+    # signed on the window's last day: the figures are final, not estimates
+    on_the_day = _body(build_report(_with(now, {"ngay_bao_cao": dt.date(2026, 6, 14)})))
+    assert lead.format("từ ngày 15/12/2025 đến ngày 14/6/2026") in on_the_day and "ước thực hiện" not in on_the_day
 
 
 # --------------------------------------------------------------------------- a template as data
 _NAMES = ("Kỳ: {{ ky }}; kỳ tới: {{ ky_toi }}; năm: {{ nam }}; từ: {{ tu_ngay|ngay if tu_ngay else '' }}; "
           "đến: {{ den_ngay|ngay if den_ngay else '' }}; biểu 06a: {{ bang.bieu_06a|length }} dòng.\n\n"
           "{% for x in ds.danh_sach_khong_co %}{{ x }}{% else %}Danh sách không có: trống.{% endfor %}\n\n\n"
-          "Tỷ lệ không có: {{ r.ty_le_khong_co|ty_le if r.ty_le_khong_co.value else 'chưa tính được' }}.\n")
+          "Tỷ lệ không có: {{ r.ty_le_khong_co|ty_le if r.ty_le_khong_co.value else 'chưa tính được' }}.\n\n"
+          "Mốc: «{{ moc }}».\n\n"
+          "Loại đơn vị: «{{ loai_don_vi }}»; cấp mình: «{{ cap_minh }}»; "
+          "có so sánh: {{ 'có' if co_so_sanh else 'không' }}.\n")
 
 
 def test_a_section_template_reads_the_period_the_forms_and_what_the_definition_lacks(books, tmp_path, monkeypatch):
@@ -245,10 +254,29 @@ def test_a_section_template_reads_the_period_the_forms_and_what_the_definition_l
     body = _body(build_report(now))
     assert (f"Kỳ: 6 tháng đầu năm 2026; kỳ tới: 6 tháng cuối năm 2026; năm: 2026; từ: 15/12/2025; "
             f"đến: 14/6/2026; biểu 06a: {rows} dòng.") in body.splitlines()
-    assert {"Danh sách không có: trống.", "Tỷ lệ không có: chưa tính được."} <= set(body.splitlines())
+    assert {"Danh sách không có: trống.", "Tỷ lệ không có: chưa tính được.",
+            "Loại đơn vị: «phường»; cấp mình: «cấp phường»; có so sánh: không."} <= set(body.splitlines())
+    assert "Mốc: «đến ngày 14/6/2026»." in body.splitlines()
+    compared = _body(build_report(now, books["last_year"]))
+    assert "Loại đơn vị: «phường»; cấp mình: «cấp phường»; có so sánh: có." in compared.splitlines()
+    # the window's days cleared: the period's; typed backwards: as typed
+    cleared = _body(build_report(_with(now, {"tu_ngay": None, "den_ngay": None})))
+    assert f"Kỳ: 6 tháng đầu năm 2026; kỳ tới: 6 tháng cuối năm 2026; năm: 2026; từ: 15/12/2025; " \
+           f"đến: 14/6/2026; biểu 06a: {rows} dòng." in cleared.splitlines()
+    backwards = _body(build_report(_with(now, {"tu_ngay": dt.date(2026, 6, 14), "den_ngay": dt.date(2025, 12, 15)})))
+    assert f"Kỳ: 6 tháng đầu năm 2026; kỳ tới: 6 tháng cuối năm 2026; năm: 2026; từ: 14/6/2026; " \
+           f"đến: 15/12/2025; biểu 06a: {rows} dòng." in backwards.splitlines()
+    # a body of a level the phrases do not know has no kind word
+    other = _body(build_report(_other_body(now)))
+    line = next(x for x in other.splitlines() if x.startswith("Loại đơn vị:"))
+    assert line.startswith("Loại đơn vị: «»; cấp mình: «cấp") and "None" not in line and "XXXX" not in line
+    dept = _body(build_report(dataclasses.replace(now, values={**now.values, "don_vi_cap": "so"},
+                                                  meta={**now.meta, "unit_level": "so"})))
+    assert "Loại đơn vị: «sở»; cấp mình: «cấp sở»; có so sánh: không." in dept.splitlines()
     # nothing tells the period: its names, the year and the window are empty, never a made-up word
     bare = _body(build_report(_no_period(now, nam=None, tu_ngay=None, den_ngay=None)))
     assert f"Kỳ:; kỳ tới:; năm:; từ:; đến:; biểu 06a: {rows} dòng." in bare.splitlines()
+    assert "Mốc: «»." in bare.splitlines()
 
 
 def test_a_template_that_tells_a_ratio_tells_its_parts(books, tmp_path, monkeypatch):
@@ -263,3 +291,43 @@ def test_a_template_that_tells_a_ratio_tells_its_parts(books, tmp_path, monkeypa
     assert "Tỷ lệ hoàn thành nhiệm vụ: 75% (30/40 nhiệm vụ)." in body.splitlines()
     for code in ("kh_cchc_nhiem_vu_tong", "kh_cchc_nhiem_vu_hoan_thanh"):
         assert fields[code].label not in body
+
+
+def test_a_summarys_own_level_is_each_units(summary, tmp_path, monkeypatch):
+    """In a summary the figures are the units', each at its own level: «cấp mình» says so."""
+    narrative = _templates_copy(tmp_path, monkeypatch)
+    (narrative / "sections" / "I.6.j2").write_text(_NAMES, encoding="utf-8")
+    body = _body(build_report(summary))
+    assert "Loại đơn vị: «tỉnh»; cấp mình: «cấp của từng đơn vị (cộng lại)»; có so sánh: không." in body.splitlines()
+
+
+# --------------------------------------------------------------------------- the guiding documents
+@pytest.mark.parametrize("typed,told", [
+    # one document a line (Alt+Enter), each told once, joined as a list in a sentence
+    ("Kế hoạch số 05/KH-UBND ngày 10/01/2026\nKế hoạch số 20/KH-UBND", "Kế hoạch số 05/KH-UBND ngày 10/01/2026; "
+                                                                        "Kế hoạch số 20/KH-UBND"),
+    # pasted from Word: its paragraphs end in a bare carriage return
+    ("Kế hoạch số 05/KH-UBND\rKế hoạch số 20/KH-UBND", "Kế hoạch số 05/KH-UBND; Kế hoạch số 20/KH-UBND"),
+    # lines closed by the clerk's own «;» and «.»; a Roman numeral ending in X kept whole
+    ("Kế hoạch số 05/KH-UBND;\r\nNghị quyết của Tỉnh ủy khóa XIX.", "Kế hoạch số 05/KH-UBND; Nghị quyết của Tỉnh ủy "
+                                                                     "khóa XIX"),
+])
+def test_the_guiding_documents_typed_on_several_lines_open_the_report(books, typed, told):
+    body = _body(build_report(_with(books["now"], {"can_cu": typed})))
+    assert body.startswith(f"Thực hiện {told}, Ủy ban nhân dân phường Thành Sen báo cáo kết quả thực hiện công tác "
+                           "cải cách hành chính 6 tháng đầu năm 2026 như sau:")
+
+
+def test_a_broken_template_is_refused_naming_its_whole_path(books, tmp_path, monkeypatch):
+    """IT is told the file to open: the whole path of the broken template, in a syntax error as in a
+    name the template does not know."""
+    from xl_addin.errors import CchcError
+
+    narrative = _templates_copy(tmp_path, monkeypatch)
+    broken = narrative / "sections" / "I.6.j2"
+    for text in ("{% if %}\n", "{{ khong_co_bien }}\n"):
+        broken.write_text(text, encoding="utf-8")
+        memo.clear()  # IT edits between two reports: the template is read again
+        with pytest.raises(CchcError) as info:
+            build_report(books["now"])
+        assert str(broken) in info.value.message
