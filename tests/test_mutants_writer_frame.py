@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import test_mutants_writer
+import yaml
 from test_mutants_writer import _body, _with
 
 from xl_addin import memo
@@ -60,15 +61,19 @@ def test_templates_compiled_once_are_kept_in_a_cache_folder_that_already_exists(
 
 
 # --------------------------------------------------------------------------- phrases a folder may leave out
+def _without(narrative: Path, *keys: str) -> None:
+    """IT's phrases.yaml without some of its optional entries."""
+    phrases = narrative / "phrases.yaml"
+    data = yaml.safe_load(phrases.read_text(encoding="utf-8"))
+    for key in keys:
+        del data[key]
+    phrases.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
 def test_a_phrases_file_without_the_optional_word_lists_still_writes_the_report(books, tmp_path, monkeypatch):
     """phrases.yaml's type words (loai_ten) and clerk's notes to drop from labels (bo_ghi_chu_nhan) are
     optional: without them the place is the unit's whole name and a label is told as written."""
-    narrative = _templates_copy(tmp_path, monkeypatch)
-    phrases = narrative / "phrases.yaml"
-    lines = phrases.read_text(encoding="utf-8").splitlines(keepends=True)
-    kept = [line for line in lines if not line.startswith(("loai_ten:", "bo_ghi_chu_nhan:"))]
-    assert len(kept) == len(lines) - 2
-    phrases.write_text("".join(kept), encoding="utf-8")
+    _without(_templates_copy(tmp_path, monkeypatch), "loai_ten", "bo_ghi_chu_nhan")
     now = books["now"]
     # a rate typed by the clerk whose parts are not typed: no template tells it, a sentence of its own does
     typed = {"dia_danh": None, "kh_cchc_hoat_dong_ty_le_bao_cao": 90,
@@ -76,6 +81,13 @@ def test_a_phrases_file_without_the_optional_word_lists_still_writes_the_report(
     report = build_report(_with(now, typed))
     assert report.header.dia_danh_ngay == "Phường Thành Sen, ngày 16 tháng 6 năm 2026"
     assert "- Tỷ lệ hoàn thành hoạt động đã báo cáo (nếu có, để đối chiếu): 90%." in _body(report)
+
+
+def test_a_phrases_file_without_levels_or_prefixes_names_the_body_as_typed(books, tmp_path, monkeypatch):
+    """Without the levels (cap_don_vi) and the prefixes to drop (bo_tien_to) the body is named as typed."""
+    _without(_templates_copy(tmp_path, monkeypatch), "cap_don_vi", "bo_tien_to")
+    report = build_report(_with(books["now"], {"don_vi_ten": "UBND Phường Thành Sen"}))
+    assert report.header.co_quan == ["UBND PHƯỜNG THÀNH SEN"]
 
 
 # --------------------------------------------------------------------------- the place name
@@ -331,3 +343,25 @@ def test_a_broken_template_is_refused_naming_its_whole_path(books, tmp_path, mon
         with pytest.raises(CchcError) as info:
             build_report(books["now"])
         assert str(broken) in info.value.message
+
+
+# --------------------------------------------------------------------------- who reports
+def test_the_body_is_named_from_its_cells_then_from_the_files_stamp(books):
+    """The level and the name typed in their cells come first; a cell cleared, the file's stamp tells it;
+    both missing, the name is left dotted to write by hand. A name typed without its type word takes the
+    level's («Nội vụ» at level «sở»: «Sở»); with it, the short name is the level's body and kind."""
+    now = books["now"]
+    assert "UBND phường đã chỉ đạo triển khai thực hiện và hoàn thành 30/40 nhiệm vụ" in _body(build_report(now))
+    dept = build_report(dataclasses.replace(now, values={**now.values, "don_vi_cap": "so", "don_vi_ten": "Sở Nội vụ",
+                                                         "tham_quyen_ky": None, "chuc_vu_ky": None},
+                                            meta={**now.meta, "unit_level": None}))
+    assert dept.header.co_quan == ["SỞ NỘI VỤ"] and dept.signature == ["GIÁM ĐỐC"]
+    bare = build_report(dataclasses.replace(now, values={**now.values, "don_vi_cap": "so", "don_vi_ten": "Nội vụ",
+                                                         "tham_quyen_ky": None, "chuc_vu_ky": None},
+                                            meta={**now.meta, "unit_level": "so"}))
+    assert "Sở đã chỉ đạo triển khai" in _body(bare)
+    stamped = build_report(_with(now, {"don_vi_ten": None}))
+    assert stamped.header.co_quan == ["ỦY BAN NHÂN DÂN", "PHƯỜNG THÀNH SEN"]
+    unnamed = build_report(dataclasses.replace(now, values={**now.values, "don_vi_ten": None},
+                                               meta={**now.meta, "unit_name": None}))
+    assert unnamed.header.co_quan == ["ỦY BAN NHÂN DÂN", "……"]
