@@ -320,9 +320,11 @@ def test_a_summarys_own_level_is_each_units(summary, tmp_path, monkeypatch):
                                                                         "Kế hoạch số 20/KH-UBND"),
     # pasted from Word: its paragraphs end in a bare carriage return
     ("Kế hoạch số 05/KH-UBND\rKế hoạch số 20/KH-UBND", "Kế hoạch số 05/KH-UBND; Kế hoạch số 20/KH-UBND"),
-    # lines closed by the clerk's own «;» and «.»; a Roman numeral ending in X kept whole
-    ("Kế hoạch số 05/KH-UBND;\r\nNghị quyết của Tỉnh ủy khóa XIX.", "Kế hoạch số 05/KH-UBND; Nghị quyết của Tỉnh ủy "
-                                                                     "khóa XIX"),
+    # lines closed by the clerk's own «;» or «.»; a Roman numeral ending in X kept whole
+    ("Kế hoạch số 05/KH-UBND;\r\nNghị quyết của Tỉnh ủy khóa XIX\r\nKế hoạch số 20/KH-UBND;",
+     "Kế hoạch số 05/KH-UBND; Nghị quyết của Tỉnh ủy khóa XIX; Kế hoạch số 20/KH-UBND"),
+    ("Kế hoạch số 05/KH-UBND\nNghị quyết của Tỉnh ủy khóa XIX.", "Kế hoạch số 05/KH-UBND; Nghị quyết của Tỉnh ủy "
+                                                                  "khóa XIX"),
 ])
 def test_the_guiding_documents_typed_on_several_lines_open_the_report(books, typed, told):
     body = _body(build_report(_with(books["now"], {"can_cu": typed})))
