@@ -367,3 +367,14 @@ def test_the_body_is_named_from_its_cells_then_from_the_files_stamp(books):
     unnamed = build_report(dataclasses.replace(now, values={**now.values, "don_vi_ten": None},
                                                meta={**now.meta, "unit_name": None}))
     assert unnamed.header.co_quan == ["ỦY BAN NHÂN DÂN", "……"]
+
+
+def test_a_summary_without_its_subject_phrases_names_the_territory_or_the_body(summary, tmp_path, monkeypatch):
+    """IT's phrases.yaml without the summary's subjects («các đơn vị trên địa bàn …», «… trực thuộc»):
+    a province's summary says what the province did, a department's what the department did."""
+    _without(_templates_copy(tmp_path, monkeypatch), "tong_hop_chu_the", "tong_hop_chu_the_truc_thuoc")
+    body = _body(build_report(summary))
+    assert "Trong 6 tháng đầu năm 2026, tỉnh đã chỉ đạo triển khai thực hiện" in body
+    dept = dataclasses.replace(summary, values={**summary.values, "don_vi_cap": "so", "don_vi_ten": "Sở Nội vụ"},
+                               meta={**summary.meta, "unit_level": "so"})
+    assert "Trong 6 tháng đầu năm 2026, Sở đã chỉ đạo triển khai thực hiện" in _body(build_report(dept))
