@@ -378,3 +378,33 @@ def test_a_summary_without_its_subject_phrases_names_the_territory_or_the_body(s
     dept = dataclasses.replace(summary, values={**summary.values, "don_vi_cap": "so", "don_vi_ten": "Sở Nội vụ"},
                                meta={**summary.meta, "unit_level": "so"})
     assert "Trong 6 tháng đầu năm 2026, Sở đã chỉ đạo triển khai thực hiện" in _body(build_report(dept))
+
+
+# --------------------------------------------------------------------------- refusals that name the file
+def test_an_earlier_workbook_of_another_report_is_refused_naming_it_and_the_report(books):
+    from xl_addin.errors import CchcError
+
+    now = books["now"]
+    other = dataclasses.replace(books["last_year"], definition=now.definition.model_copy(update={"id": "khac"}))
+    with pytest.raises(CchcError) as info:
+        build_report(now, other)
+    assert Path(other.file).name in info.value.message and f"«{now.definition.id}»" in info.value.message
+
+
+def test_broken_phrases_are_refused_with_the_yaml_error_first_line(books, tmp_path, monkeypatch):
+    from xl_addin.errors import CchcError
+
+    phrases = _templates_copy(tmp_path, monkeypatch) / "phrases.yaml"
+    phrases.write_text("quoc_hieu: [không đóng\n", encoding="utf-8")
+    with pytest.raises(CchcError) as info:
+        build_report(books["now"])
+    assert "while parsing a flow sequence" in info.value.message
+
+
+def test_a_definition_folder_without_its_own_narrative_uses_the_built_in_one(books, tmp_path, monkeypatch):
+    """IT's copy of the definition without a narrative folder: the report is written with the built-in
+    templates and phrases."""
+    narrative = _templates_copy(tmp_path, monkeypatch)
+    shutil.rmtree(narrative)
+    report = build_report(books["now"])
+    assert report.header.dia_danh_ngay == "Phường Thành Sen, ngày 16 tháng 6 năm 2026"
