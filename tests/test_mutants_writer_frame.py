@@ -408,3 +408,27 @@ def test_a_definition_folder_without_its_own_narrative_uses_the_built_in_one(boo
     shutil.rmtree(narrative)
     report = build_report(books["now"])
     assert report.header.dia_danh_ngay == "Phường Thành Sen, ngày 16 tháng 6 năm 2026"
+
+
+def test_phrases_edited_between_two_reports_are_read_again(books, tmp_path, monkeypatch):
+    """The add-in stays open: IT edits phrases.yaml (the file copy line) and the next report uses it."""
+    import os
+
+    narrative = _templates_copy(tmp_path, monkeypatch)
+    now = books["now"]
+    assert build_report(now).recipients[-1] == "- Lưu: VT."
+    phrases = narrative / "phrases.yaml"
+    data = yaml.safe_load(phrases.read_text(encoding="utf-8"))
+    data["luu"] = "Lưu: VT, VP."
+    phrases.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    stat = phrases.stat()
+    os.utime(phrases, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert build_report(now).recipients[-1] == "- Lưu: VT, VP."
+
+
+def test_a_section_text_pasted_from_word_keeps_its_paragraphs(books):
+    """Word's paragraphs end in a bare carriage return: each is a paragraph of the report."""
+    now = books["now"]
+    body = _body(build_report(_with(now, {"noi_dung_i_6": "Mô hình «Một cửa thân thiện».\rSáng kiến số hóa hồ sơ."})))
+    lines = body.splitlines()
+    assert "Mô hình «Một cửa thân thiện»." in lines and "Sáng kiến số hóa hồ sơ." in lines
