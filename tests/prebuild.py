@@ -21,7 +21,7 @@ workbooks and run merges; none of them is checked against the mutated module's o
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,17 @@ def prebuilt(builder: Callable[[Path], Any]) -> Any:
 
     fixture.__doc__ = builder.__doc__
     return fixture
+
+
+def templates_in_use(root: Path, data: Any) -> Iterator[Any]:
+    """For a module fixture: ``data`` (a workbook read under the templates folder ``root``, a
+    prebuilt input), with that folder in use (``CCHC_TEMPLATES``) while the module's tests run."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CCHC_TEMPLATES", str(root))
+    try:
+        yield data
+    finally:
+        mp.undo()
 
 
 def build_all(folder: Path) -> list[str]:

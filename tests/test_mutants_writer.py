@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from prebuild import prebuilt
+from prebuild import prebuilt, templates_in_use
 from test_narrative import CLEAN, SEN, _book
 
 from xl_addin.definition.units import Unit
@@ -523,11 +523,7 @@ def added_book(tmp: Path):
 @pytest.fixture(scope="module")
 def added(added_book):
     """The workbook of ``added_book``, its templates folder in use while the module's tests run."""
-    root, data = added_book
-    mp = pytest.MonkeyPatch()
-    mp.setenv("CCHC_TEMPLATES", str(root))
-    yield data
-    mp.undo()
+    yield from templates_in_use(*added_book)
 
 
 def test_fields_added_as_data_are_told_each_in_its_own_words(added):
@@ -681,3 +677,4 @@ def test_an_earlier_workbook_of_another_report_is_refused(books):
     with pytest.raises(CchcError) as info:
         build_report(now, other)
     assert info.value.code == "report_previous_mismatch"
+    assert Path(other.file).name in info.value.message and f"«{now.definition.id}»" in info.value.message

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import test_mutants_writer as writer_tests
-from prebuild import prebuilt
+from prebuild import prebuilt, templates_in_use
 from test_mutants_writer import _body, _table, _with
 from test_narrative import CLEAN, SEN, _book
 
@@ -94,11 +94,7 @@ def read_back(path: Path):
 @pytest.fixture(scope="module")
 def figures(figures_book):
     """The workbook of ``figures_book``, its templates folder in use while the module's tests run."""
-    root, data = figures_book
-    mp = pytest.MonkeyPatch()
-    mp.setenv("CCHC_TEMPLATES", str(root))
-    yield data
-    mp.undo()
+    yield from templates_in_use(*figures_book)
 
 
 def _quarter_before(data, values: dict):

@@ -381,16 +381,6 @@ def test_a_summary_without_its_subject_phrases_names_the_territory_or_the_body(s
 
 
 # --------------------------------------------------------------------------- refusals that name the file
-def test_an_earlier_workbook_of_another_report_is_refused_naming_it_and_the_report(books):
-    from xl_addin.errors import CchcError
-
-    now = books["now"]
-    other = dataclasses.replace(books["last_year"], definition=now.definition.model_copy(update={"id": "khac"}))
-    with pytest.raises(CchcError) as info:
-        build_report(now, other)
-    assert Path(other.file).name in info.value.message and f"«{now.definition.id}»" in info.value.message
-
-
 def test_broken_phrases_are_refused_with_the_yaml_error_first_line(books, tmp_path, monkeypatch):
     from xl_addin.errors import CchcError
 
