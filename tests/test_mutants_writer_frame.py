@@ -422,3 +422,22 @@ def test_a_section_text_pasted_from_word_keeps_its_paragraphs(books):
     body = _body(build_report(_with(now, {"noi_dung_i_6": "Mô hình «Một cửa thân thiện».\rSáng kiến số hóa hồ sơ."})))
     lines = body.splitlines()
     assert "Mô hình «Một cửa thân thiện»." in lines and "Sáng kiến số hóa hồ sơ." in lines
+
+
+@pytest.fixture
+def department(books):
+    return dataclasses.replace(books["now"], values={**books["now"].values, "don_vi_cap": "so",
+                                                      "don_vi_ten": "Sở Nội vụ", "tham_quyen_ky": None},
+                               meta={**books["now"].meta, "unit_level": "so"})
+
+
+@pytest.mark.parametrize("title,authority,signature", [
+    ("Phó Giám đốc", None, ["KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"]),
+    ("Giám đốc", None, ["GIÁM ĐỐC"]),
+    ("Phó Giám đốc", "kt", ["KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"]),
+])
+def test_who_signs_for_a_body_without_a_council(department, title, authority, signature):
+    """NĐ 30: a deputy signs «KT.» for the head. A Sở's deputy director with no signing authority
+    chosen signs «KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC», never «PHÓ GIÁM ĐỐC» alone; the director signs alone."""
+    data = _with(department, {"chuc_vu_ky": title, "tham_quyen_ky": authority})
+    assert build_report(data).signature == signature

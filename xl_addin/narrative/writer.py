@@ -800,12 +800,15 @@ def _signature(nc: Narrative) -> list[str]:
     on_behalf, for_head, acting = how["on_behalf"], how["for_head"], how["acting"]
     head = cfg.get("nguoi_dung_dau", "")
     title = tidy(nc.value("signer_title") or "").upper() or head
-    authority = nc.value("authority") or (on_behalf if cfg.get("tap_the") else how["direct"])
+    chosen = nc.value("authority")
+    authority = chosen or (on_behalf if cfg.get("tap_the") else how["direct"])
     prefixes = p["tham_quyen"]
     deputy = p["cap_pho"]
     collegial = cfg.get("tap_the")
-    if authority == on_behalf and title.startswith(deputy):
-        authority = for_head  # a deputy never signs "TM." alone: "TM. … / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"
+    if title.startswith(deputy) and (authority == on_behalf or not chosen):
+        # NĐ 30: a deputy signs for the head, never "TM." or their title alone:
+        # "TM. … / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"; a Sở's "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC"
+        authority = for_head
     lines: list[str] = []
     if authority == on_behalf:
         if collegial:
