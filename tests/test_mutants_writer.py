@@ -353,7 +353,8 @@ def test_a_summary_tells_what_the_units_did_and_how_complete_it_is(summary):
     assert "Tổng hợp từ báo cáo của 3/4 đơn vị; không có đơn vị gửi muộn; chưa nhận báo cáo của Xã Bốn." in body
     assert "Ủy ban nhân dân tỉnh Thử báo cáo kết quả" in body
     # a total only some units reported says whose figures it holds, before its closing punctuation
-    assert "Số hồ sơ chờ bổ sung: 06 hồ sơ; không có hồ sơ trả lại, rút (theo số liệu của 2/3 đơn vị)." in body
+    assert ("Số hồ sơ chờ bổ sung: 06 hồ sơ; không có hồ sơ trả lại, rút "
+            "(theo số liệu của 2/3 và 1/3 đơn vị, tùy chỉ tiêu).") in body
     # two coverages in one sentence: both, «tùy chỉ tiêu»
     assert ("số mới tiếp nhận trong kỳ 1.600 hồ sơ (trực tuyến 1.400 hồ sơ; trực tiếp và qua dịch vụ bưu chính "
             "200 hồ sơ); "

@@ -97,10 +97,6 @@ def test_a_figure_each_unit_reports_says_so():
         "tùy chỉ tiêu)."]
 
 
-@pytest.mark.xfail(strict=True, reason="a zero total reported by only some units gets no «(theo số liệu của …)» "
-                                       "note: «không có …» is written without the figure's coverage mark "
-                                       "(II.2.j2 writes the words itself; Narrative.field_text returns "
-                                       "«không có» without fmt.cover_mark)")
 def test_a_zero_total_only_some_units_reported_says_whose_it_is(summary):
     """Xã Một alone reported its returned dossiers (0), Xã Một and Xã Hai their dossiers awaiting
     papers (6 and 0): «không có hồ sơ trả lại» is a total of 1 of the 3 units."""

@@ -133,7 +133,7 @@ def _environment(paths: tuple[str, ...]) -> Environment:
     env.filters.update(dict(
         dem=_marked(fmt.count), so=_marked(fmt.plain), pt=_marked(fmt.percent), ngay=fmt.date_short,
         ty_le=_ratio_full, ty_le_so=_ratio_value, phan_so=_ratio_fraction,
-        kem=_attach, sach=clean_item, thuong=lower_first, hoa=upper_first, trich_yeu=_subject,
+        kem=_attach, sach=clean_item, thuong=lower_first, hoa=upper_first, trich_yeu=_subject, theo=_cover,
     ))
     env.filters["nhan"] = _choice_label
     env.globals.update({"so_sanh": _compare, "covers": _covers, "co_muc": _has_section, "ty_le_tinh": _ratio_of,
@@ -427,7 +427,8 @@ class Narrative:
     def field_text(self, f: FieldDef, value: Any) -> str:
         shown = self.values.get(f.code, value)
         if f.type in NUMERIC_TYPES and f.type != "percent" and fmt.to_decimal(shown) == 0:
-            return self.mark(self.phrases["khong_co"], f.code in self.suspect)  # a typed 0, told as zero
+            # a typed 0, told as zero; in a summary with its coverage, like any figure
+            return self.mark(self.phrases["khong_co"], f.code in self.suspect) + _cover(shown)
         return self.figure(shown, self.number(shown, lambda v: self._field_text(f, v)), f.code in self.suspect)
 
     def _field_text(self, f: FieldDef, value: Any) -> str:
@@ -510,6 +511,12 @@ def _if_told(context, code: str) -> Any:
 def _covers(context, *codes: str) -> str:
     _nc(context).seen.update(codes)
     return ""
+
+
+def _cover(value: Any) -> str:
+    """A summary's figure's coverage mark alone, for a figure told in words («không có hồ sơ trả lại»
+    + «(theo số liệu của 1/3 đơn vị)», said at its block's end); "" for any other value."""
+    return fmt.cover_mark(fmt.cover_of(value))
 
 
 @pass_context
