@@ -441,3 +441,25 @@ def test_who_signs_for_a_body_without_a_council(department, title, authority, si
     chosen signs «KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC», never «PHÓ GIÁM ĐỐC» alone; the director signs alone."""
     data = _with(department, {"chuc_vu_ky": title, "tham_quyen_ky": authority})
     assert build_report(data).signature == signature
+
+
+def test_the_reports_subject_codes_outline_and_signer_as_the_sheet_and_word_file_use_them(books, tmp_path,
+                                                                                           monkeypatch):
+    """What the report sheet, the Word file and the output names read from the report: its subject
+    («V/v …», without a period the subject alone), the period's and unit's codes, the outline's
+    sections, the signer's name (empty, never a placeholder, when not typed); a closing template
+    ending in its own punctuation still ends «./.» once."""
+    now = books["now"]
+    report = build_report(now)
+    assert report.trich_yeu == ("Kết quả thực hiện công tác cải cách hành chính 6 tháng đầu năm 2026; phương hướng, "
+                                "nhiệm vụ 6 tháng cuối năm 2026")
+    assert (report.period_code, report.unit_code, report.unit_name) == ("6T-2026", "18073", "Phường Thành Sen")
+    assert report.sections[:3] == ["I", "I.1", "I.2"] and "V" in report.sections
+    assert build_report(_no_period(now)).trich_yeu == "Kết quả thực hiện công tác cải cách hành chính"
+    assert build_report(_no_period(now)).period_code == ""  # never a placeholder
+    unsigned = build_report(_with(now, {"nguoi_ky": None}))
+    assert unsigned.signer == ""
+    closing = _templates_copy(tmp_path, monkeypatch) / "ket_thuc.j2"
+    closing.write_text(closing.read_text(encoding="utf-8").rstrip() + ";\n", encoding="utf-8")
+    memo.clear()
+    assert build_report(now).closing.endswith("phường Thành Sen./.")
